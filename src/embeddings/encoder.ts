@@ -1,0 +1,28 @@
+/**
+ * An embedding model that runs in-process. Implementations load lazily and
+ * cache the *promise* of the load, so concurrent first calls load once.
+ */
+export interface Encoder {
+  /** Stable identifier of the model and its preprocessing; part of every cache key. */
+  readonly modelId: string;
+  /** Length of every vector returned by embed(); valid once load() has resolved. */
+  readonly dimensions: number;
+  /**
+   * Longest input, in characters, that the model reads. Callers truncate to it
+   * so a huge query costs a bounded forward pass and is still routed.
+   */
+  readonly maxInputChars: number;
+  /** Idempotent; resolves when the model can embed. */
+  load(): Promise<void>;
+  /** One L2-normalised vector per text, in input order. Calls load() itself. */
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+/** Scales a vector to unit length in place; a zero vector stays zero. */
+export function normalizeInPlace(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+  const norm = Math.sqrt(sum);
+  if (norm > 0) for (let i = 0; i < v.length; i++) v[i] = v[i]! / norm;
+  return v;
+}
