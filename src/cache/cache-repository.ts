@@ -1,0 +1,70 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { decisionCache } from "../db/schema.js";
+
+/** One key's pending change: the latest decision plus how many hits to add. */
+export interface CacheRowUpdate {
+  key: string;
+  modelId: string;
+  revision: number;
+  tier: string;
+  confidence: number;
+  margin: number;
+  reason: string;
+  hits: number;
+  firstSeen: Date;
+  lastSeen: Date;
+  queryText: string | null;
+}
+
+/**
+ * Upserts a batch in one statement. Hits accumulate; the decision columns take
+ * the newest values (a recomputation after an exemplar change replaces them).
+ */
+export async function upsertCacheRows(db: Database, rows: readonly CacheRowUpdate[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insert(decisionCache)
+    .values(rows.map((r) => ({ ...r })))
+    .onConflictDoUpdate({
+      target: decisionCache.key,
+      set: {
+        modelId: sql`excluded.model_id`,
+        revision: sql`excluded.revision`,
+        tier: sql`excluded.tier`,
+        confidence: sql`excluded.confidence`,
+        margin: sql`excluded.margin`,
+        reason: sql`excluded.reason`,
+        hits: sql`${decisionCache.hits} + excluded.hits`,
+        firstSeen: sql`least(${decisionCache.firstSeen}, excluded.first_seen)`,
+        lastSeen: sql`greatest(${decisionCache.lastSeen}, excluded.last_seen)`,
+        queryText: sql`coalesce(excluded.query_text, ${decisionCache.queryText})`,
+      },
+    });
+}
+
+export interface StoredDecision {
+  key: string;
+  revision: number;
+  tier: string;
+  confidence: number;
+  margin: number;
+  reason: string;
+}
+
+/** The most recently used decisions for this model and revision, to warm the in-memory cache. */
+export async function loadRecentDecisions(db: Database, modelId: string, revision: number, limit: number): Promise<StoredDecision[]> {
+  return db
+    .select({
+      key: decisionCache.key,
+      revision: decisionCache.revision,
+      tier: decisionCache.tier,
+      confidence: decisionCache.confidence,
+      margin: decisionCache.margin,
+      reason: decisionCache.reason,
+    })
+    .from(decisionCache)
+    .where(and(eq(decisionCache.modelId, modelId), eq(decisionCache.revision, revision)))
+    .orderBy(desc(decisionCache.lastSeen))
+    .limit(limit);
+}

@@ -1,0 +1,175 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The only reader of process.env and of the config file. Everything else gets
+ * a parsed, validated `Config` passed down from main.ts (or from a test).
+ */
+
+const tierSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _"),
+  model: z.string().min(1),
+  /** USD per 1M tokens; only ratios matter (cost reports, calibration). */
+  pricePer1MTokens: z.number().nonnegative(),
+});
+
+export const configSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(8787),
+    host: z.string().default("0.0.0.0"),
+    /** PGlite data directory, used when databaseUrl is unset. */
+    dataDir: z.string().default("./data"),
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
+    exemplarsDir: z.string().default("./exemplars"),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Ordered cheapest first; the last tier is the premium fallback unless fallbackTier says otherwise. */
+    tiers: z
+      .array(tierSchema)
+      .min(2)
+      .default([
+        { name: "fast", model: "llama-3.1-8b-instruct", pricePer1MTokens: 0.2 },
+        { name: "standard", model: "gpt-4o-mini", pricePer1MTokens: 1.0 },
+        { name: "premium", model: "claude-sonnet-4", pricePer1MTokens: 10.0 },
+      ]),
+    embedding: z
+      .object({
+        provider: z.enum(["use-lite", "transformers"]).default("use-lite"),
+        /** Hub id or a label for a local transformers.js model. */
+        model: z.string().default("Xenova/all-MiniLM-L6-v2"),
+        modelPath: z.string().optional(),
+      })
+      .default({ provider: "use-lite", model: "Xenova/all-MiniLM-L6-v2" }),
+    routing: z
+      .object({
+        k: z.number().int().min(1).max(100).default(7),
+        /** Winner's vote share minus runner-up's; below it the query goes to the fallback tier. */
+        margin: z.number().min(0).max(1).default(0.1),
+        /** Cosine similarity of the nearest exemplar below which nothing is "close". */
+        minSimilarity: z.number().min(-1).max(1).default(0.3),
+        fallbackTier: z.string().optional(),
+      })
+      .default({ k: 7, margin: 0.1, minSimilarity: 0.3 }),
+    index: z
+      .object({
+        M: z.number().int().min(4).max(128).default(16),
+        efConstruction: z.number().int().min(10).max(2000).default(200),
+        ef: z.number().int().min(10).max(5000).default(200),
+      })
+      .default({ M: 16, efConstruction: 200, ef: 200 }),
+    cache: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Decisions kept in process memory; the read path never waits on the database. */
+        memoryEntries: z.number().int().min(0).default(100_000),
+        /** Pending write-behind rows; beyond it the oldest are dropped and counted. */
+        queueLimit: z.number().int().min(1).default(10_000),
+        flushIntervalMs: z.number().int().min(10).default(1000),
+        storeText: z.boolean().default(false),
+      })
+      .default({ enabled: true, memoryEntries: 100_000, queueLimit: 10_000, flushIntervalMs: 1000, storeText: false }),
+    /** Largest accepted request body, bytes. */
+    maxBodyBytes: z.number().int().min(1024).default(1_000_000),
+  })
+  .superRefine((cfg, ctx) => {
+    const names = cfg.tiers.map((t) => t.name);
+    if (new Set(names).size !== names.length) {
+      ctx.addIssue({ code: "custom", path: ["tiers"], message: "tier names must be unique" });
+    }
+    if (cfg.routing.fallbackTier !== undefined && !names.includes(cfg.routing.fallbackTier)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["routing", "fallbackTier"],
+        message: `must be one of the configured tiers (${names.join(", ")})`,
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type TierConfig = Config["tiers"][number];
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Env variables that override config-file fields (documented in README). */
+const envOverrides: Array<[string, string[], "string" | "number"]> = [
+  ["PORT", ["port"], "number"],
+  ["HOST", ["host"], "string"],
+  ["DATABASE_URL", ["databaseUrl"], "string"],
+  ["TIERLINE_DATA_DIR", ["dataDir"], "string"],
+  ["TIERLINE_EXEMPLARS_DIR", ["exemplarsDir"], "string"],
+  ["LOG_LEVEL", ["logLevel"], "string"],
+  ["EMBEDDING_PROVIDER", ["embedding", "provider"], "string"],
+  ["EMBEDDING_MODEL", ["embedding", "model"], "string"],
+  ["EMBEDDING_MODEL_PATH", ["embedding", "modelPath"], "string"],
+  ["TIERLINE_K", ["routing", "k"], "number"],
+  ["TIERLINE_MARGIN", ["routing", "margin"], "number"],
+  ["TIERLINE_MIN_SIMILARITY", ["routing", "minSimilarity"], "number"],
+  ["TIERLINE_INDEX_EF", ["index", "ef"], "number"],
+];
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== "object" || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function formatIssues(error: z.ZodError, source: string): string {
+  const lines = error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join(".") : "(root)";
+    return `  - ${field}: ${issue.message}`;
+  });
+  return `Invalid configuration (${source}):\n${lines.join("\n")}`;
+}
+
+/**
+ * Builds the config from an optional raw object (the file's content) and env
+ * overrides. Throws ConfigError naming every invalid field.
+ */
+export function parseConfig(raw: unknown, env: Env = {}, source = "config"): Config {
+  const base: Record<string, unknown> =
+    typeof raw === "object" && raw !== null ? structuredClone(raw as Record<string, unknown>) : {};
+  for (const [name, keys, kind] of envOverrides) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    if (kind === "number") {
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new ConfigError(`Invalid configuration (env):\n  - ${name}: expected a number, got "${value}"`);
+      setPath(base, keys, n);
+    } else {
+      setPath(base, keys, value);
+    }
+  }
+  const parsed = configSchema.safeParse(base);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, source));
+  return parsed.data;
+}
+
+/** Reads tierline.config.json (or TIERLINE_CONFIG) if present, then env overrides. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const explicit = env.TIERLINE_CONFIG;
+  const file = path.resolve(cwd, explicit ?? "tierline.config.json");
+  let raw: unknown = {};
+  if (existsSync(file)) {
+    try {
+      raw = JSON.parse(readFileSync(file, "utf8"));
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration (${file}): not valid JSON: ${(err as Error).message}`);
+    }
+  } else if (explicit !== undefined) {
+    throw new ConfigError(`TIERLINE_CONFIG points to ${file}, which does not exist`);
+  }
+  return parseConfig(raw, env, file);
+}
+
+/** The tier that takes every query the router is unsure about. */
+export function fallbackTierOf(config: Pick<Config, "tiers" | "routing">): string {
+  return config.routing.fallbackTier ?? config.tiers[config.tiers.length - 1]!.name;
+}

@@ -1,0 +1,27 @@
+import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import type { PgliteDatabase } from "drizzle-orm/pglite";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import type { DatabaseHandle } from "./client.js";
+
+/** The committed migrations, resolved from this file so the cwd does not matter. */
+export const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+/** Arbitrary constant: serialises migrations when several replicas start at once. */
+const MIGRATION_LOCK = 7_461_331;
+
+/** Applies the committed migrations in migrations/ (the same files on either database). */
+export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+  if (handle.kind === "pglite") {
+    await migratePglite(handle.db as unknown as PgliteDatabase, { migrationsFolder });
+    return;
+  }
+  const db = handle.db as unknown as PostgresJsDatabase;
+  // Transaction-scoped advisory lock: released on commit, even if this process dies.
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+    await migratePostgres(tx as unknown as PostgresJsDatabase, { migrationsFolder });
+  });
+}

@@ -1,0 +1,88 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  customType,
+  index,
+  pgTable,
+  primaryKey,
+  real,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => "bytea",
+});
+
+/** Curated example queries: the source of truth the HNSW index is derived from. */
+export const exemplars = pgTable(
+  "exemplars",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    text: text("text").notNull(),
+    /** sha256 of the normalised text: exact duplicates are one exemplar. */
+    textHash: text("text_hash").notNull(),
+    tier: text("tier").notNull(),
+    note: text("note"),
+    /** "seed" for the shipped files, "api" for curator writes. */
+    source: text("source").notNull().default("api"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("exemplars_text_hash_uq").on(t.textHash), index("exemplars_tier_idx").on(t.tier)],
+);
+
+/**
+ * One row: the exemplar set's revision. Every change bumps it, and cached
+ * decisions carry the revision they were computed at.
+ */
+export const exemplarRevision = pgTable(
+  "exemplar_revision",
+  {
+    id: smallint("id").primaryKey().default(1),
+    revision: bigint("revision", { mode: "number" }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check("exemplar_revision_single_row", sql`${t.id} = 1`)],
+);
+
+/**
+ * Embeddings of exemplars per model, so a restart (or another replica) does
+ * not re-embed the whole set. Derived data: safe to delete.
+ */
+export const exemplarVectors = pgTable(
+  "exemplar_vectors",
+  {
+    exemplarId: bigint("exemplar_id", { mode: "number" })
+      .notNull()
+      .references(() => exemplars.id, { onDelete: "cascade" }),
+    modelId: text("model_id").notNull(),
+    /** Float32 little-endian. */
+    vector: bytea("vector").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.exemplarId, t.modelId] })],
+);
+
+/** Routing decisions keyed by a hash of the query embedding (README: "Decision cache"). */
+export const decisionCache = pgTable(
+  "decision_cache",
+  {
+    key: text("key").primaryKey(),
+    modelId: text("model_id").notNull(),
+    revision: bigint("revision", { mode: "number" }).notNull(),
+    tier: text("tier").notNull(),
+    confidence: real("confidence").notNull(),
+    margin: real("margin").notNull(),
+    reason: text("reason").notNull(),
+    /** Requests answered from the cache for this key. */
+    hits: bigint("hits", { mode: "number" }).notNull().default(0),
+    firstSeen: timestamp("first_seen", { withTimezone: true }).notNull().defaultNow(),
+    lastSeen: timestamp("last_seen", { withTimezone: true }).notNull().defaultNow(),
+    /** Only written when cache.storeText is on. */
+    queryText: text("query_text"),
+  },
+  (t) => [index("decision_cache_last_seen_idx").on(t.lastSeen), index("decision_cache_model_revision_idx").on(t.modelId, t.revision)],
+);

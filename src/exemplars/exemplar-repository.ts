@@ -1,0 +1,71 @@
+import { and, eq, sql } from "drizzle-orm";
+import { textHash } from "../cache/cache-key.js";
+import type { Database } from "../db/client.js";
+import { exemplarRevision, exemplars, exemplarVectors } from "../db/schema.js";
+import type { ExemplarInput } from "./exemplar-files.js";
+
+export interface ExemplarRow {
+  id: number;
+  text: string;
+  tier: string;
+  vector: Float32Array | null;
+}
+
+/** Current exemplar-set revision, or null if the set was never seeded. */
+export async function getRevision(db: Database): Promise<number | null> {
+  const rows = await db.select({ revision: exemplarRevision.revision }).from(exemplarRevision);
+  return rows[0]?.revision ?? null;
+}
+
+/**
+ * Inserts the shipped exemplars and creates the revision row, atomically.
+ * Returns false (and writes nothing) if the set was seeded before, so curators'
+ * deletions are never undone by a restart; concurrent starters seed once.
+ */
+export async function seedExemplars(db: Database, inputs: readonly ExemplarInput[]): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const created = await tx
+      .insert(exemplarRevision)
+      .values({ id: 1, revision: 1 })
+      .onConflictDoNothing()
+      .returning({ revision: exemplarRevision.revision });
+    if (created.length === 0) return false;
+    const rows = inputs.map((e) => ({ text: e.text.trim(), textHash: textHash(e.text), tier: e.tier, note: e.note ?? null, source: "seed" }));
+    for (let i = 0; i < rows.length; i += 500) {
+      await tx.insert(exemplars).values(rows.slice(i, i + 500)).onConflictDoNothing({ target: exemplars.textHash });
+    }
+    return true;
+  });
+}
+
+/** All exemplars with their stored vector for modelId (null where not embedded yet). */
+export async function listExemplarsWithVectors(db: Database, modelId: string): Promise<ExemplarRow[]> {
+  const rows = await db
+    .select({ id: exemplars.id, text: exemplars.text, tier: exemplars.tier, vector: exemplarVectors.vector })
+    .from(exemplars)
+    .leftJoin(exemplarVectors, and(eq(exemplarVectors.exemplarId, exemplars.id), eq(exemplarVectors.modelId, modelId)))
+    .orderBy(exemplars.id);
+  return rows.map((r) => ({ id: r.id, text: r.text, tier: r.tier, vector: r.vector ? bytesToVector(r.vector) : null }));
+}
+
+export async function saveVectors(db: Database, modelId: string, items: ReadonlyArray<{ id: number; vector: Float32Array }>): Promise<void> {
+  for (let i = 0; i < items.length; i += 500) {
+    const chunk = items.slice(i, i + 500).map((it) => ({ exemplarId: it.id, modelId, vector: vectorToBytes(it.vector) }));
+    await db
+      .insert(exemplarVectors)
+      .values(chunk)
+      .onConflictDoUpdate({ target: [exemplarVectors.exemplarId, exemplarVectors.modelId], set: { vector: sql`excluded.vector` } });
+  }
+}
+
+export function vectorToBytes(v: Float32Array): Uint8Array {
+  const copy = Float32Array.from(v);
+  return new Uint8Array(copy.buffer);
+}
+
+export function bytesToVector(bytes: Uint8Array): Float32Array {
+  // Copy: driver buffers may be views with an unaligned byteOffset.
+  const aligned = new Uint8Array(bytes.byteLength);
+  aligned.set(bytes);
+  return new Float32Array(aligned.buffer);
+}

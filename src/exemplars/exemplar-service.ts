@@ -1,0 +1,56 @@
+import type { Logger } from "pino";
+import type { Database } from "../db/client.js";
+import type { Encoder } from "../embeddings/encoder.js";
+import { ExemplarIndex } from "../routing/exemplar-index.js";
+import type { VectorIndex } from "../vector-index/vector-index.js";
+import type { ExemplarInput } from "./exemplar-files.js";
+import { getRevision, listExemplarsWithVectors, saveVectors, seedExemplars } from "./exemplar-repository.js";
+
+/** Seeds the shipped exemplars on first start; a no-op once the set has a revision. */
+export async function seedIfNeeded(db: Database, loadShipped: () => ExemplarInput[], logger?: Pick<Logger, "info">): Promise<boolean> {
+  if ((await getRevision(db)) !== null) return false;
+  const inputs = loadShipped();
+  const seeded = await seedExemplars(db, inputs);
+  if (seeded) logger?.info({ exemplars: inputs.length }, "seeded shipped exemplars");
+  return seeded;
+}
+
+export interface BuildIndexOptions {
+  createVectorIndex: (dimensions: number, capacity: number) => VectorIndex;
+  /** Exemplars embedded per model call while building. */
+  batchSize?: number;
+  logger?: Pick<Logger, "info" | "warn">;
+}
+
+/**
+ * Builds the in-memory index from the database (the source of truth). Vectors
+ * stored for this model are reused; missing ones are embedded and stored so
+ * the next start is fast. Failing to store them is not fatal.
+ */
+export async function buildExemplarIndex(db: Database, encoder: Encoder, options: BuildIndexOptions): Promise<ExemplarIndex> {
+  await encoder.load();
+  const revision = (await getRevision(db)) ?? 0;
+  const rows = await listExemplarsWithVectors(db, encoder.modelId);
+  const missing = rows.filter((r) => r.vector === null || r.vector.length !== encoder.dimensions);
+  const batchSize = options.batchSize ?? 64;
+  const fresh: Array<{ id: number; vector: Float32Array }> = [];
+  for (let i = 0; i < missing.length; i += batchSize) {
+    const batch = missing.slice(i, i + batchSize);
+    const vectors = await encoder.embed(batch.map((r) => r.text));
+    batch.forEach((r, j) => {
+      r.vector = vectors[j]!;
+      fresh.push({ id: r.id, vector: vectors[j]! });
+    });
+  }
+  if (fresh.length > 0) {
+    try {
+      await saveVectors(db, encoder.modelId, fresh);
+    } catch (err) {
+      options.logger?.warn({ err }, "could not store exemplar vectors; they will be recomputed next start");
+    }
+  }
+  const index = new ExemplarIndex(options.createVectorIndex(encoder.dimensions, Math.max(1024, rows.length * 2)), revision);
+  for (const r of rows) index.put({ id: r.id, tier: r.tier, text: r.text }, r.vector!);
+  options.logger?.info({ exemplars: rows.length, embedded: fresh.length, revision }, "exemplar index built");
+  return index;
+}

@@ -1,0 +1,70 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Logger } from "pino";
+import type { ZodError } from "zod";
+import { EmptyQueryError } from "../routing/router.js";
+
+/** An error the client can act on; its code is stable API. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export interface ErrorEnvelope {
+  error: { code: string; message: string; requestId: string };
+}
+
+export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string): Response {
+  const body: ErrorEnvelope = { error: { code, message, requestId: requestIdOf(c) } };
+  return c.json(body, status);
+}
+
+export function requestIdOf(c: Context): string {
+  return (c.get("requestId" as never) as string | undefined) ?? "unknown";
+}
+
+/** "field: problem; field: problem" from a zod error. */
+export function describeZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.join(".") : "body";
+      return `${field}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+/** zod-openapi's defaultHook: validation failures use the one envelope too. */
+export function validationHook(result: { success: boolean; error?: ZodError; target: string }, c: Context): Response | undefined {
+  if (result.success) return undefined;
+  const where = result.target === "json" ? "" : ` (${result.target})`;
+  return errorResponse(c, 400, "invalid_request", `${describeZodError(result.error!)}${where}`);
+}
+
+/** Maps every thrown error to the envelope; 5xx are logged at error level, 4xx at info. */
+export function createErrorHandler(logger: Pick<Logger, "error" | "info">) {
+  return (err: Error, c: Context): Response => {
+    const requestId = requestIdOf(c);
+    if (err instanceof ApiError) {
+      logger.info({ requestId, code: err.code }, err.message);
+      return errorResponse(c, err.status, err.code, err.message);
+    }
+    if (err instanceof EmptyQueryError) return errorResponse(c, 400, "empty_query", err.message);
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode;
+      if (status === 400 && /malformed json/i.test(err.message)) {
+        return errorResponse(c, 400, "invalid_json", "request body is not valid JSON");
+      }
+      if (status === 413) return errorResponse(c, 413, "payload_too_large", err.message || "request body is too large");
+      if (status < 500) return errorResponse(c, status, "http_error", err.message || "request rejected");
+    }
+    logger.error({ err, requestId }, "unhandled error");
+    return errorResponse(c, 500, "internal_error", "internal error; the request id identifies it in the logs");
+  };
+}

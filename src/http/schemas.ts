@@ -1,0 +1,72 @@
+import { z } from "@hono/zod-openapi";
+import { decisionReasons } from "../routing/decision.js";
+
+const messagePart = z
+  .object({ type: z.string(), text: z.string().optional() })
+  .passthrough()
+  .openapi("MessagePart");
+
+const chatMessage = z
+  .object({
+    role: z.string().min(1),
+    content: z.union([z.string(), z.array(messagePart), z.null()]).optional(),
+  })
+  .passthrough()
+  .openapi("ChatMessage");
+
+export const routeRequestSchema = z
+  .object({
+    query: z.string().optional().openapi({ example: "What is the capital of France?" }),
+    messages: z.array(chatMessage).min(1).optional().openapi({ description: "OpenAI-style chat; routed on the last user message" }),
+    explain: z.boolean().optional().openapi({ description: "Also return the neighbours and vote shares" }),
+  })
+  .refine((b) => b.query !== undefined || b.messages !== undefined, {
+    message: "give either query (a string) or messages (an OpenAI-style array)",
+  })
+  .openapi("RouteRequest");
+
+export const routeQueryParamsSchema = z.object({
+  explain: z.enum(["1", "0", "true", "false"]).optional().openapi({ description: "Same as explain: true in the body" }),
+});
+
+const neighborSchema = z
+  .object({ id: z.number().int(), tier: z.string(), text: z.string(), similarity: z.number() })
+  .openapi("Neighbor");
+
+export const routeResponseSchema = z
+  .object({
+    decisionId: z.string(),
+    tier: z.string(),
+    model: z.string(),
+    confidence: z.number().openapi({ description: "Winning tier's share of the similarity-weighted vote" }),
+    margin: z.number().openapi({ description: "Winner's share minus the runner-up's" }),
+    reason: z.enum(decisionReasons as [string, ...string[]]),
+    cached: z.boolean(),
+    revision: z.number().int(),
+    truncated: z.boolean(),
+    timings: z.object({ embedMs: z.number(), searchMs: z.number(), totalMs: z.number() }),
+    votedTier: z.string().nullable().optional(),
+    votes: z.record(z.string(), z.number()).optional(),
+    neighbors: z.array(neighborSchema).optional(),
+  })
+  .openapi("RouteDecision");
+
+export const errorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) })
+  .openapi("Error");
+
+export const readinessSchema = z
+  .object({
+    status: z.enum(["ready", "degraded", "starting"]),
+    checks: z.object({
+      model: z.boolean(),
+      index: z.object({
+        built: z.boolean(),
+        exemplars: z.number(),
+        revision: z.number().nullable(),
+        byTier: z.record(z.string(), z.number()),
+      }),
+      database: z.object({ kind: z.enum(["pglite", "postgres"]), reachable: z.boolean(), error: z.string().optional() }),
+    }),
+  })
+  .openapi("Readiness");

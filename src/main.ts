@@ -1,0 +1,60 @@
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { Runtime } from "./runtime.js";
+
+/** loadConfig -> build runtime -> listen -> start (model, index) -> graceful shutdown. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const runtime = await Runtime.create(config, logger);
+  const app = createApp({
+    router: runtime.router,
+    readiness: () => runtime.readiness(),
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+
+  // Listen first: /healthz answers and /readyz says "starting" while the model loads.
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    logger.info({ port: info.port, database: runtime.database.kind, model: runtime.encoder.modelId }, "listening");
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    server.close();
+    try {
+      await runtime.stop();
+    } catch (err) {
+      logger.error({ err }, "error during shutdown");
+    }
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  const started = performance.now();
+  try {
+    await runtime.start();
+  } catch (err) {
+    logger.fatal({ err }, "start-up failed");
+    await runtime.stop().catch(() => {});
+    process.exit(1);
+  }
+  logger.info({ ms: Math.round(performance.now() - started), exemplars: runtime.exemplarIndex?.size }, "ready");
+}
+
+void main();

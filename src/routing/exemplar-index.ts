@@ -1,0 +1,48 @@
+import type { VectorIndex } from "../vector-index/vector-index.js";
+import type { Neighbor } from "./decision.js";
+
+export interface IndexedExemplar {
+  id: number;
+  tier: string;
+  text: string;
+}
+
+/**
+ * The vector index plus what the vote needs to know about each hit (tier,
+ * text), tagged with the exemplar revision it reflects.
+ */
+export class ExemplarIndex {
+  private readonly exemplars = new Map<number, IndexedExemplar>();
+
+  constructor(
+    private readonly vectors: VectorIndex,
+    public revision: number,
+  ) {}
+
+  get size(): number {
+    return this.vectors.size;
+  }
+
+  countByTier(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const e of this.exemplars.values()) counts[e.tier] = (counts[e.tier] ?? 0) + 1;
+    return counts;
+  }
+
+  put(exemplar: IndexedExemplar, vector: Float32Array): void {
+    this.vectors.upsert(exemplar.id, vector);
+    this.exemplars.set(exemplar.id, exemplar);
+  }
+
+  remove(id: number): boolean {
+    this.exemplars.delete(id);
+    return this.vectors.remove(id);
+  }
+
+  search(vector: Float32Array, k: number): Neighbor[] {
+    return this.vectors.search(vector, k).flatMap((hit) => {
+      const e = this.exemplars.get(hit.id);
+      return e ? [{ id: hit.id, tier: e.tier, text: e.text, similarity: hit.similarity }] : [];
+    });
+  }
+}

@@ -1,0 +1,149 @@
+import path from "node:path";
+import type { Logger } from "pino";
+import { loadRecentDecisions, upsertCacheRows } from "./cache/cache-repository.js";
+import { CacheWriter } from "./cache/cache-writer.js";
+import { DecisionCache } from "./cache/decision-cache.js";
+import { fallbackTierOf, type Config } from "./config.js";
+import { openDatabase, type DatabaseHandle } from "./db/client.js";
+import { migrateDatabase } from "./db/migrate.js";
+import { createEncoder } from "./embeddings/create-encoder.js";
+import type { Encoder } from "./embeddings/encoder.js";
+import { readExemplarDir, type ExemplarInput } from "./exemplars/exemplar-files.js";
+import { buildExemplarIndex, seedIfNeeded } from "./exemplars/exemplar-service.js";
+import type { ExemplarIndex } from "./routing/exemplar-index.js";
+import { Router } from "./routing/router.js";
+import { HnswIndex } from "./vector-index/hnsw-index.js";
+
+export interface Readiness {
+  /** "ready": all checks pass; "degraded": routing works but the database does not answer; "starting": not routing yet. */
+  status: "ready" | "degraded" | "starting";
+  checks: {
+    model: boolean;
+    index: { built: boolean; exemplars: number; revision: number | null; byTier: Record<string, number> };
+    database: { kind: DatabaseHandle["kind"]; reachable: boolean; error?: string };
+  };
+}
+
+export interface RuntimeOverrides {
+  encoder?: Encoder;
+  database?: DatabaseHandle;
+  /** Exemplars seeded into an empty database; defaults to config.exemplarsDir. */
+  loadShippedExemplars?: () => ExemplarInput[];
+}
+
+/**
+ * Everything the service needs, built in one place from the config. Tests
+ * build their own with a fake encoder or an in-memory database.
+ */
+export class Runtime {
+  readonly router: Router;
+  readonly cache: DecisionCache | null;
+  readonly cacheWriter: CacheWriter | null;
+  private index: ExemplarIndex | null = null;
+  private modelLoaded = false;
+  private starting: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+    readonly database: DatabaseHandle,
+    readonly encoder: Encoder,
+    private readonly loadShipped: () => ExemplarInput[],
+  ) {
+    const db = database.db;
+    this.cacheWriter = config.cache.enabled
+      ? new CacheWriter((rows) => upsertCacheRows(db, rows), {
+          queueLimit: config.cache.queueLimit,
+          flushIntervalMs: config.cache.flushIntervalMs,
+          logger,
+        })
+      : null;
+    this.cache = config.cache.enabled
+      ? new DecisionCache({ modelId: encoder.modelId, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, this.cacheWriter)
+      : null;
+    this.router = new Router({
+      encoder,
+      index: () => this.index,
+      cache: this.cache,
+      logger,
+      options: {
+        k: config.routing.k,
+        margin: config.routing.margin,
+        minSimilarity: config.routing.minSimilarity,
+        fallbackTier: fallbackTierOf(config),
+        tiers: config.tiers,
+      },
+    });
+  }
+
+  static async create(config: Config, logger: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+    const database =
+      overrides.database ??
+      (await openDatabase({ url: config.databaseUrl, dataDir: path.resolve(config.dataDir, "pglite") }));
+    const encoder = overrides.encoder ?? createEncoder(config.embedding);
+    const tierNames = config.tiers.map((t) => t.name);
+    const loadShipped = overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames));
+    return new Runtime(config, logger, database, encoder, loadShipped);
+  }
+
+  /** Migrates, seeds, loads the model, builds the index and warms the cache. Idempotent. */
+  start(): Promise<void> {
+    this.starting ??= this.startOnce();
+    return this.starting;
+  }
+
+  get exemplarIndex(): ExemplarIndex | null {
+    return this.index;
+  }
+
+  private async startOnce(): Promise<void> {
+    const { db } = this.database;
+    const modelLoading = this.encoder.load().then(() => {
+      this.modelLoaded = true;
+    });
+    // Swallow here to avoid an unhandled rejection; the await below rethrows.
+    modelLoading.catch(() => {});
+    await migrateDatabase(this.database);
+    await seedIfNeeded(db, this.loadShipped, this.logger);
+    await modelLoading;
+    const { M, efConstruction, ef } = this.config.index;
+    const index = await buildExemplarIndex(db, this.encoder, {
+      createVectorIndex: (dimensions, capacity) => new HnswIndex(dimensions, { M, efConstruction, ef, initialCapacity: capacity }),
+      logger: this.logger,
+    });
+    if (this.cache) {
+      const recent = await loadRecentDecisions(db, this.encoder.modelId, index.revision, this.config.cache.memoryEntries);
+      this.cache.warm(recent.reverse()); // oldest first, so the most recent end up most recently used
+    }
+    this.index = index;
+    this.cacheWriter?.start();
+  }
+
+  async readiness(): Promise<Readiness> {
+    let database: Readiness["checks"]["database"] = { kind: this.database.kind, reachable: true };
+    try {
+      await this.database.ping(1000);
+    } catch (err) {
+      database = { kind: this.database.kind, reachable: false, error: (err as Error).message };
+    }
+    const index = this.index;
+    const routing = this.modelLoaded && index !== null;
+    return {
+      status: !routing ? "starting" : database.reachable ? "ready" : "degraded",
+      checks: {
+        model: this.modelLoaded,
+        index: { built: index !== null, exemplars: index?.size ?? 0, revision: index?.revision ?? null, byTier: index?.countByTier() ?? {} },
+        database,
+      },
+    };
+  }
+
+  /** Flushes pending cache writes, then closes the database. */
+  async stop(): Promise<void> {
+    try {
+      await this.cacheWriter?.stop();
+    } finally {
+      await this.database.close();
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/** A nearest-neighbour hit. Similarity is cosine similarity in [-1, 1], larger is closer. */
+export interface VectorHit {
+  id: number;
+  similarity: number;
+}
+
+/**
+ * Approximate nearest-neighbour search over unit vectors, keyed by exemplar id.
+ * Derived state: it can always be rebuilt from the database.
+ */
+export interface VectorIndex {
+  readonly dimensions: number;
+  /** Live (not deleted) vectors. */
+  readonly size: number;
+  /** Adds or replaces the vector stored under id. */
+  upsert(id: number, vector: Float32Array): void;
+  /** Removes id if present; returns whether it was present. */
+  remove(id: number): boolean;
+  has(id: number): boolean;
+  /** Up to k hits, most similar first. */
+  search(vector: Float32Array, k: number): VectorHit[];
+}
