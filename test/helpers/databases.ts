@@ -1,0 +1,42 @@
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { openDatabase, type DatabaseHandle } from "../../src/db/client.js";
+
+export interface DatabaseTarget {
+  name: "pglite" | "postgres";
+  /** A fresh, empty database of its own; close() removes it. */
+  open(): Promise<DatabaseHandle>;
+}
+
+/**
+ * PGlite always; PostgreSQL too when TEST_DATABASE_URL is set. Each open()
+ * makes a new database so test files never share rows.
+ */
+export function databaseTargets(): DatabaseTarget[] {
+  const targets: DatabaseTarget[] = [{ name: "pglite", open: () => openDatabase({ dataDir: "memory" }) }];
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) targets.push({ name: "postgres", open: () => openScratchPostgres(url) });
+  return targets;
+}
+
+async function openScratchPostgres(adminUrl: string): Promise<DatabaseHandle> {
+  const name = `tierline_test_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ url: url.toString(), maxConnections: 4 });
+  return {
+    ...handle,
+    db: handle.db,
+    kind: handle.kind,
+    ping: handle.ping,
+    async close() {
+      await handle.close().catch(() => {});
+      const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}

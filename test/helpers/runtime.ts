@@ -1,0 +1,69 @@
+import pino from "pino";
+import { createApp } from "../../src/app.js";
+import { parseConfig, type Config } from "../../src/config.js";
+import type { DatabaseHandle } from "../../src/db/client.js";
+import type { Encoder } from "../../src/embeddings/encoder.js";
+import type { ExemplarInput } from "../../src/exemplars/exemplar-files.js";
+import { Runtime } from "../../src/runtime.js";
+
+export interface TestService {
+  runtime: Runtime;
+  app: ReturnType<typeof createApp>;
+  config: Config;
+  /** POST /route with a JSON body. */
+  route(body: unknown, query?: string): Promise<Response>;
+}
+
+/** A started runtime + app over the given database and encoder, built as main.ts builds them. */
+export async function startTestService(options: {
+  database: DatabaseHandle;
+  encoder?: Encoder;
+  exemplars?: ExemplarInput[];
+  config?: Record<string, unknown>;
+}): Promise<TestService> {
+  const config = parseConfig({ logLevel: "silent", ...options.config });
+  const logger = pino({ level: "silent" });
+  const runtime = await Runtime.create(config, logger, {
+    database: options.database,
+    encoder: options.encoder,
+    loadShippedExemplars: options.exemplars ? () => options.exemplars! : undefined,
+  });
+  await runtime.start();
+  const app = createApp({ router: runtime.router, readiness: () => runtime.readiness(), logger, maxBodyBytes: config.maxBodyBytes });
+  return {
+    runtime,
+    app,
+    config,
+    route: (body, query = "") =>
+      Promise.resolve(
+        app.request(`/route${query}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: typeof body === "string" ? body : JSON.stringify(body),
+        }),
+      ),
+  };
+}
+
+/** A small labelled set spanning the three tiers, for integration tests with the real model. */
+export const sampleExemplars: ExemplarInput[] = [
+  { text: "What is the capital of Germany?", tier: "fast" },
+  { text: "What is the capital city of Japan?", tier: "fast" },
+  { text: "how many days are in a leap year", tier: "fast" },
+  { text: "Translate 'good morning' into Spanish", tier: "fast" },
+  { text: "What is 15 times 4?", tier: "fast" },
+  { text: "Who wrote Romeo and Juliet?", tier: "fast" },
+  { text: "Convert 5 kilometres to miles", tier: "fast" },
+  { text: "Write a Python function that merges two sorted lists", tier: "standard" },
+  { text: "Draft a polite email asking my landlord to fix the heating", tier: "standard" },
+  { text: "Summarise the following paragraph in three bullet points", tier: "standard" },
+  { text: "Explain the difference between TCP and UDP with examples", tier: "standard" },
+  { text: "Write a SQL query that returns the top five customers by revenue", tier: "standard" },
+  { text: "Write a product description for a stainless steel water bottle", tier: "standard" },
+  { text: "Prove that there are infinitely many primes and generalise the argument to arithmetic progressions", tier: "premium" },
+  { text: "Design a globally distributed payment ledger with exactly-once semantics and analyse its failure modes", tier: "premium" },
+  { text: "Analyse the antitrust risks of this merger under EU competition law, weighing the precedents", tier: "premium" },
+  { text: "Derive the optimal portfolio under transaction costs and prove the solution is unique", tier: "premium" },
+  { text: "Write a detailed threat model for a multi-tenant Kubernetes platform with untrusted workloads", tier: "premium" },
+  { text: "Critically evaluate the statistical methodology of a randomised trial with heavy dropout", tier: "premium" },
+];
