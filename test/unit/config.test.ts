@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, fallbackTierOf, loadConfig, parseConfig } from "../../src/config.js";
+
+describe("parseConfig", () => {
+  it("has working defaults: three tiers with the documented prices, premium fallback", () => {
+    const c = parseConfig({});
+    expect(c.port).toBe(8787);
+    expect(c.tiers.map((t) => [t.name, t.pricePer1MTokens])).toEqual([
+      ["fast", 0.2],
+      ["standard", 1],
+      ["premium", 10],
+    ]);
+    expect(fallbackTierOf(c)).toBe("premium");
+    expect(c.embedding.provider).toBe("use-lite");
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it("applies env overrides over the file", () => {
+    const c = parseConfig(
+      { port: 9000, routing: { k: 5, margin: 0.3 } },
+      { PORT: "9100", TIERLINE_MARGIN: "0.05", DATABASE_URL: "postgres://u@h/db", EMBEDDING_PROVIDER: "transformers" },
+    );
+    expect(c.port).toBe(9100);
+    expect(c.routing.k).toBe(5);
+    expect(c.routing.margin).toBe(0.05);
+    expect(c.routing.minSimilarity).toBe(0.3);
+    expect(c.databaseUrl).toBe("postgres://u@h/db");
+    expect(c.embedding.provider).toBe("transformers");
+  });
+
+  it("names every invalid field", () => {
+    const attempt = () => parseConfig({ routing: { k: 0, margin: 2 }, tiers: [{ name: "Fast!", model: "", pricePer1MTokens: -1 }] });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (err) {
+      const msg = (err as Error).message;
+      for (const field of ["routing.k", "routing.margin", "tiers.0.name", "tiers.0.model", "tiers.0.pricePer1MTokens"]) {
+        expect(msg).toContain(field);
+      }
+    }
+  });
+
+  it("rejects duplicate tiers, an unknown fallback tier and a non-numeric env number", () => {
+    const tier = { name: "a", model: "m", pricePer1MTokens: 1 };
+    expect(() => parseConfig({ tiers: [tier, tier] })).toThrow(/tiers: tier names must be unique/);
+    expect(() => parseConfig({ routing: { fallbackTier: "gold" } })).toThrow(/routing\.fallbackTier/);
+    expect(() => parseConfig({}, { TIERLINE_K: "seven" })).toThrow(/TIERLINE_K/);
+    expect(() => parseConfig({}, { DATABASE_URL: "mysql://x" })).toThrow(/databaseUrl/);
+  });
+});
+
+describe("loadConfig", () => {
+  it("reads tierline.config.json from the working directory, or the file TIERLINE_CONFIG names", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tierline-config-"));
+    writeFileSync(path.join(dir, "tierline.config.json"), JSON.stringify({ routing: { k: 9 } }));
+    writeFileSync(path.join(dir, "other.json"), JSON.stringify({ routing: { k: 3 } }));
+    expect(loadConfig({}, dir).routing.k).toBe(9);
+    expect(loadConfig({ TIERLINE_CONFIG: "other.json" }, dir).routing.k).toBe(3);
+  });
+
+  it("fails clearly on a missing explicit file and on invalid JSON", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tierline-config-"));
+    expect(() => loadConfig({ TIERLINE_CONFIG: "nope.json" }, dir)).toThrow(/does not exist/);
+    writeFileSync(path.join(dir, "tierline.config.json"), "{ k: 1 ");
+    expect(() => loadConfig({}, dir)).toThrow(/not valid JSON/);
+  });
+});
