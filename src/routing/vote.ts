@@ -49,7 +49,8 @@ export function voteOnNeighbors(neighbors: readonly Pick<Neighbor, "tier" | "sim
   if (nearest < options.minSimilarity) {
     return { tier: options.fallbackTier, confidence, margin, reason: "no_close_exemplar", votedTier: winner, votes };
   }
-  if (margin < options.margin) {
+  // The epsilon keeps a margin that equals the threshold on paper from failing by float rounding.
+  if (margin < options.margin - 1e-9) {
     return { tier: options.fallbackTier, confidence, margin, reason: "low_margin_fallback", votedTier: winner, votes };
   }
   return { tier: winner, confidence, margin, reason: "knn", votedTier: winner, votes };
