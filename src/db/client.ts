@@ -15,6 +15,11 @@ export interface DatabaseHandle {
   readonly kind: "pglite" | "postgres";
   /** Rejects if the database does not answer `select 1` within timeoutMs. */
   ping(timeoutMs?: number): Promise<void>;
+  /**
+   * Runs fn while holding a PostgreSQL session advisory lock, so replicas
+   * starting together take turns; PGlite has one process and just runs fn.
+   */
+  withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,20 @@ function openPostgres(url: string, max: number): DatabaseHandle {
     db,
     kind: "postgres",
     ping: (timeoutMs = 2000) => withTimeout(db.execute(sql`select 1`), timeoutMs, "database ping"),
+    async withAdvisoryLock(key, fn) {
+      // Session locks belong to one connection: reserve it for lock and unlock.
+      const reserved = await client.reserve();
+      try {
+        await reserved`select pg_advisory_lock(${key})`;
+        try {
+          return await fn();
+        } finally {
+          await reserved`select pg_advisory_unlock(${key})`;
+        }
+      } finally {
+        reserved.release();
+      }
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -57,6 +76,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     db,
     kind: "pglite",
     ping: (timeoutMs = 2000) => withTimeout(db.execute(sql`select 1`), timeoutMs, "database ping"),
+    withAdvisoryLock: (_key, fn) => fn(),
     close: () => client.close(),
   };
 }

@@ -1,5 +1,4 @@
 import { fileURLToPath } from "node:url";
-import { sql } from "drizzle-orm";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -18,10 +17,5 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
     await migratePglite(handle.db as unknown as PgliteDatabase, { migrationsFolder });
     return;
   }
-  const db = handle.db as unknown as PostgresJsDatabase;
-  // Transaction-scoped advisory lock: released on commit, even if this process dies.
-  await db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`);
-    await migratePostgres(tx as unknown as PostgresJsDatabase, { migrationsFolder });
-  });
+  await handle.withAdvisoryLock(MIGRATION_LOCK, () => migratePostgres(handle.db as unknown as PostgresJsDatabase, { migrationsFolder }));
 }

@@ -32,6 +32,7 @@ async function openScratchPostgres(adminUrl: string): Promise<DatabaseHandle> {
     db: handle.db,
     kind: handle.kind,
     ping: handle.ping,
+    withAdvisoryLock: handle.withAdvisoryLock,
     async close() {
       await handle.close().catch(() => {});
       const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
