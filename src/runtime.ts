@@ -49,6 +49,8 @@ export class Runtime {
     readonly database: DatabaseHandle,
     readonly encoder: Encoder,
     private readonly loadShipped: () => ExemplarInput[],
+    /** False when the caller passed the database in: whoever opens it closes it. */
+    private readonly ownsDatabase: boolean,
   ) {
     const db = database.db;
     this.cacheWriter = config.cache.enabled
@@ -83,7 +85,7 @@ export class Runtime {
     const encoder = overrides.encoder ?? createEncoder(config.embedding);
     const tierNames = config.tiers.map((t) => t.name);
     const loadShipped = overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames));
-    return new Runtime(config, logger, database, encoder, loadShipped);
+    return new Runtime(config, logger, database, encoder, loadShipped, overrides.database === undefined);
   }
 
   /** Migrates, seeds, loads the model, builds the index and warms the cache. Idempotent. */
@@ -138,12 +140,12 @@ export class Runtime {
     };
   }
 
-  /** Flushes pending cache writes, then closes the database. */
+  /** Flushes pending cache writes, then closes the database if this runtime opened it. */
   async stop(): Promise<void> {
     try {
       await this.cacheWriter?.stop();
     } finally {
-      await this.database.close();
+      if (this.ownsDatabase) await this.database.close();
     }
   }
 }

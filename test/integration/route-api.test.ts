@@ -16,6 +16,7 @@ describe.each(databaseTargets())("HTTP API on $name", (target) => {
   });
   afterAll(async () => {
     await service.runtime.stop();
+    await database.close();
   });
 
   const expectEnvelope = async (res: Response, status: number, code: string) => {

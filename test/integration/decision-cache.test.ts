@@ -1,0 +1,128 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { embeddingCacheKey, normalizeQuery } from "../../src/cache/cache-key.js";
+import type { DatabaseHandle } from "../../src/db/client.js";
+import { decisionCache, exemplars, exemplarVectors } from "../../src/db/schema.js";
+import type { Encoder } from "../../src/embeddings/encoder.js";
+import { createUseLiteEncoder } from "../../src/embeddings/use-lite-encoder.js";
+import { databaseTargets } from "../helpers/databases.js";
+import { sampleExemplars, startTestService } from "../helpers/runtime.js";
+
+/** Counts the texts the real model is asked to embed. */
+function countingEncoder(inner: Encoder): Encoder & { texts: number } {
+  const wrapper = {
+    get modelId() {
+      return inner.modelId;
+    },
+    get dimensions() {
+      return inner.dimensions;
+    },
+    get maxInputChars() {
+      return inner.maxInputChars;
+    },
+    texts: 0,
+    load: () => inner.load(),
+    embed: (texts: readonly string[]) => {
+      wrapper.texts += texts.length;
+      return inner.embed(texts);
+    },
+  };
+  return wrapper;
+}
+
+describe.each(databaseTargets())("decision cache and seeding on $name", (target) => {
+  const encoder = createUseLiteEncoder();
+  let database: DatabaseHandle;
+
+  beforeAll(async () => {
+    database = await target.open();
+  });
+  afterAll(async () => {
+    await database.close();
+  });
+
+  it("seeds the shipped exemplars once, stores their vectors, and never reseeds", async () => {
+    const first = countingEncoder(encoder);
+    const a = await startTestService({ database, encoder: first, exemplars: sampleExemplars });
+    expect(first.texts).toBe(sampleExemplars.length);
+    const [{ count: vectors }] = (await database.db.select({ count: sql<number>`count(*)::int` }).from(exemplarVectors)) as [{ count: number }];
+    expect(vectors).toBe(sampleExemplars.length);
+    await a.runtime.stop();
+
+    // A curator's deletion must survive a restart: the shipped set is not seeded again.
+    await database.db.delete(exemplars).where(eq(exemplars.text, sampleExemplars[0]!.text));
+    const second = countingEncoder(encoder);
+    const b = await startTestService({ database, encoder: second, exemplars: sampleExemplars });
+    expect(second.texts).toBe(0); // warm start: every vector came from the database
+    expect(b.runtime.exemplarIndex!.size).toBe(sampleExemplars.length - 1);
+    await b.runtime.stop();
+  });
+
+  it("counts hits in the table, keyed by the embedding hash with model and revision", async () => {
+    const service = await startTestService({ database, encoder, exemplars: sampleExemplars });
+    const query = "Who wrote the novel Pride and Prejudice?";
+    const first: any = await (await service.route({ query })).json();
+    const second: any = await (await service.route({ query: `  ${query}` })).json();
+    const third: any = await (await service.route({ query })).json();
+    expect([first.cached, second.cached, third.cached]).toEqual([false, true, true]);
+    await service.runtime.cacheWriter!.flush();
+
+    const [vector] = await encoder.embed([normalizeQuery(query)]);
+    const key = embeddingCacheKey(encoder.modelId, vector!);
+    const rows = await database.db.select().from(decisionCache).where(eq(decisionCache.key, key));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ modelId: encoder.modelId, revision: 1, tier: first.tier, reason: first.reason, hits: 2, queryText: null });
+    expect(rows[0]!.confidence).toBeCloseTo(first.confidence, 5);
+    expect(rows[0]!.lastSeen.getTime()).toBeGreaterThanOrEqual(rows[0]!.firstSeen.getTime());
+    await service.runtime.stop();
+  });
+
+  it("gives the same key to a text embedded alone or inside a batch", async () => {
+    const texts = ["What time zone is Tokyo in?", "Summarise this contract clause for a layperson", "Design a CRDT for collaborative spreadsheets"];
+    const batch = await encoder.embed(texts);
+    for (const [i, text] of texts.entries()) {
+      const [alone] = await encoder.embed([text]);
+      expect(embeddingCacheKey(encoder.modelId, alone!)).toBe(embeddingCacheKey(encoder.modelId, batch[i]!));
+    }
+  });
+
+  it("serves persisted decisions after a restart, but never from another revision", async () => {
+    const a = await startTestService({ database, encoder, exemplars: sampleExemplars });
+    await a.route({ query: "How many legs does a spider have?" });
+    await a.route({ query: "What is the boiling point of water in Fahrenheit?" });
+    await a.runtime.stop(); // graceful stop flushes the write-behind queue
+
+    const [v] = await encoder.embed(["What is the boiling point of water in Fahrenheit?"]);
+    await database.db
+      .update(decisionCache)
+      .set({ revision: 0 })
+      .where(eq(decisionCache.key, embeddingCacheKey(encoder.modelId, v!)));
+
+    const b = await startTestService({ database, encoder, exemplars: sampleExemplars });
+    expect((await (await b.route({ query: "How many legs does a spider have?" })).json()) as any).toMatchObject({ cached: true });
+    expect((await (await b.route({ query: "What is the boiling point of water in Fahrenheit?" })).json()) as any).toMatchObject({
+      cached: false,
+      revision: 1,
+    });
+    await b.runtime.stop();
+  });
+
+  it("keeps routing when the database goes away, reports degraded, and loses no cache write silently", async () => {
+    const scratch = await target.open();
+    const service = await startTestService({ database: scratch, encoder, exemplars: sampleExemplars });
+    await scratch.close();
+
+    const res = await service.route({ query: "What is the capital city of Portugal?" });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).tier).toBe("fast");
+    const ready = await service.app.request("/readyz");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "degraded", checks: { database: { reachable: false, error: expect.any(String) } } });
+
+    const writer = service.runtime.cacheWriter!;
+    await writer.flush();
+    expect(writer.failedFlushes).toBeGreaterThanOrEqual(1);
+    expect(writer.pendingCount).toBe(1); // kept for the next attempt, not dropped
+  });
+});
