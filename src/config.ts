@@ -44,12 +44,12 @@ export const configSchema = z
       .object({
         k: z.number().int().min(1).max(100).default(7),
         /** Winner's vote share minus runner-up's; below it the query goes to the fallback tier. */
-        margin: z.number().min(0).max(1).default(0.1),
+        margin: z.number().min(0).max(1).default(0.15),
         /** Cosine similarity of the nearest exemplar below which nothing is "close". */
         minSimilarity: z.number().min(-1).max(1).default(0.3),
         fallbackTier: z.string().optional(),
       })
-      .default({ k: 7, margin: 0.1, minSimilarity: 0.3 }),
+      .default({ k: 7, margin: 0.15, minSimilarity: 0.3 }),
     index: z
       .object({
         M: z.number().int().min(4).max(128).default(16),
