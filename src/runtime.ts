@@ -108,6 +108,8 @@ export class Runtime {
     await migrateDatabase(this.database);
     await seedIfNeeded(db, this.loadShipped, this.logger);
     await modelLoading;
+    // The first forward pass compiles WASM kernels (~150 ms); pay it here, not on a user's request.
+    await this.encoder.embed(["warm-up"]);
     const { M, efConstruction, ef } = this.config.index;
     const index = await buildExemplarIndex(db, this.encoder, {
       createVectorIndex: (dimensions, capacity) => new HnswIndex(dimensions, { M, efConstruction, ef, initialCapacity: capacity }),

@@ -1,0 +1,47 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../../src/db/client.js";
+import { openDatabase } from "../../src/db/client.js";
+import { startTestService, type TestService } from "../helpers/runtime.js";
+
+// The service as `npm start` runs it: shipped exemplars, default model, default config.
+describe("default model with the shipped exemplars", () => {
+  let database: DatabaseHandle;
+  let service: TestService;
+
+  beforeAll(async () => {
+    database = await openDatabase({ dataDir: "memory" });
+    service = await startTestService({ database, config: { exemplarsDir: "exemplars" } });
+  }, 300_000);
+  afterAll(async () => {
+    await service.runtime.stop();
+    await database.close();
+  });
+
+  const routeOf = async (query: string) => (await (await service.route({ query, explain: true })).json()) as any;
+
+  it("sends an obviously simple question to fast", async () => {
+    const d = await routeOf("What is the capital of France?");
+    expect(d).toMatchObject({ tier: "fast", reason: "knn" });
+  });
+
+  it("sends a long multi-step analysis request to premium", async () => {
+    const d = await routeOf(
+      "Our company is deciding whether to migrate a monolithic order-management system to event-driven microservices. " +
+        "Analyse the trade-offs step by step: data consistency across services, failure modes during the migration, " +
+        "the cost of running both systems in parallel, team structure, and regulatory audit requirements. " +
+        "Then propose a phased plan with risks and mitigations for each phase and a way to measure success.",
+    );
+    expect(d.tier).toBe("premium");
+  });
+
+  it("sends a short but hard question to premium", async () => {
+    expect((await routeOf("Show that every finite integral domain is a field.")).tier).toBe("premium");
+  });
+
+  it("routes through the index built from the shipped files", async () => {
+    const ready = (await (await service.app.request("/readyz")).json()) as any;
+    expect(ready.checks.index.exemplars).toBeGreaterThanOrEqual(450);
+    for (const tier of ["fast", "standard", "premium"]) expect(ready.checks.index.byTier[tier]).toBeGreaterThanOrEqual(150);
+  });
+});
