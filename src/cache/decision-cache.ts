@@ -23,12 +23,24 @@ export interface DecisionCacheOptions {
  */
 export class DecisionCache {
   private readonly memory: LruMap<string, CachedDecision>;
+  /** Normalised-text hash -> embedding key: an exact repeat skips the model. */
+  private readonly keysByText: LruMap<string, string>;
 
   constructor(
     private readonly options: DecisionCacheOptions,
     private readonly writer: CacheWriter | null,
   ) {
     this.memory = new LruMap(options.memoryEntries);
+    this.keysByText = new LruMap(options.memoryEntries);
+  }
+
+  /** The embedding key last computed for this exact normalised text, if remembered. */
+  keyForText(textHash: string): string | undefined {
+    return this.keysByText.get(textHash);
+  }
+
+  rememberText(textHash: string, key: string): void {
+    this.keysByText.set(textHash, key);
   }
 
   get size(): number {

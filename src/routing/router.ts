@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { embeddingCacheKey, normalizeQuery } from "../cache/cache-key.js";
-import type { DecisionCache } from "../cache/decision-cache.js";
+import { embeddingCacheKey, normalizeQuery, textHash } from "../cache/cache-key.js";
+import type { CachedDecision, DecisionCache } from "../cache/decision-cache.js";
 import type { TierConfig } from "../config.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import type { DecisionReason, Neighbor } from "./decision.js";
@@ -81,6 +81,19 @@ export class Router {
     const base = { truncated, cached: false, revision: index?.revision ?? 0 };
     if (index === null) return this.fallback("warming_up", base, started, 0);
 
+    // Exact repeat: the text maps to a known embedding key whose decision is
+    // current, so the model (the only expensive step) is skipped.
+    const cache = this.deps.cache;
+    const hashOfText = cache ? textHash(text) : "";
+    if (cache && !routeOptions.explain) {
+      const knownKey = cache.keyForText(hashOfText);
+      const known = knownKey === undefined ? undefined : cache.lookup(knownKey, index.revision);
+      if (known) {
+        cache.record(knownKey!, known, true, text);
+        return this.cachedResult(known, truncated, 0, started);
+      }
+    }
+
     let vector: Float32Array;
     const embedStart = performance.now();
     try {
@@ -93,18 +106,11 @@ export class Router {
 
     const revision = index.revision;
     const key = embeddingCacheKey(encoder.modelId, vector);
-    const hit = this.deps.cache?.lookup(key, revision);
+    cache?.rememberText(hashOfText, key);
+    const hit = cache?.lookup(key, revision);
     if (hit && !routeOptions.explain) {
-      this.deps.cache!.record(key, hit, true, text);
-      return {
-        decisionId: randomUUID(),
-        ...hit,
-        reason: hit.reason as DecisionReason,
-        model: this.modelOf(hit.tier),
-        cached: true,
-        truncated,
-        timings: { embedMs, searchMs: 0, totalMs: performance.now() - started },
-      };
+      cache!.record(key, hit, true, text);
+      return this.cachedResult(hit, truncated, embedMs, started);
     }
 
     const searchStart = performance.now();
@@ -113,7 +119,7 @@ export class Router {
     const searchMs = performance.now() - searchStart;
     // With explain the neighbours are recomputed, but a cached decision still wins so the answer is stable.
     const decided = hit ?? { tier: vote.tier, confidence: vote.confidence, margin: vote.margin, reason: vote.reason, revision };
-    if (this.deps.cache && vote.reason !== "empty_index") this.deps.cache.record(key, decided, hit !== undefined, text);
+    if (cache && vote.reason !== "empty_index") cache.record(key, decided, hit !== undefined, text);
 
     const result: RouteDecision = {
       decisionId: randomUUID(),
@@ -130,6 +136,18 @@ export class Router {
       result.neighbors = neighbors;
     }
     return result;
+  }
+
+  private cachedResult(hit: CachedDecision, truncated: boolean, embedMs: number, started: number): RouteDecision {
+    return {
+      decisionId: randomUUID(),
+      ...hit,
+      reason: hit.reason as DecisionReason,
+      model: this.modelOf(hit.tier),
+      cached: true,
+      truncated,
+      timings: { embedMs, searchMs: 0, totalMs: performance.now() - started },
+    };
   }
 
   private fallback(

@@ -58,14 +58,27 @@ describe("Router", () => {
     expect(await router.route("from nowhere")).toMatchObject({ tier: "premium", reason: "no_close_exemplar" });
   });
 
-  it("serves the second identical query from the cache, and recomputes after a revision change", async () => {
-    const { router, index } = await setup();
+  it("serves the second identical query from the cache without the model, and recomputes after a revision change", async () => {
+    const { router, index, encoder } = await setup();
     const first = await router.route("clearly fast");
+    const calls = encoder.calls;
     const second = await router.route("  clearly   fast ");
     expect(second).toMatchObject({ tier: first.tier, confidence: first.confidence, cached: true });
     expect(second.decisionId).not.toBe(first.decisionId);
+    expect(encoder.calls).toBe(calls); // exact repeat: no forward pass
+    expect(second.timings.embedMs).toBe(0);
     index.revision = 2;
     expect(await router.route("clearly fast")).toMatchObject({ cached: false, revision: 2 });
+  });
+
+  it("serves a different text with the same embedding from the cache after embedding it", async () => {
+    const { router, encoder } = await setup();
+    await router.route("fast one?");
+    const calls = encoder.calls;
+    // The fake encoder ignores case and punctuation: same vector, different text.
+    const d = await router.route("FAST ONE");
+    expect(encoder.calls).toBe(calls + 1);
+    expect(d.cached).toBe(true);
   });
 
   it("explains with the neighbours and vote shares", async () => {
