@@ -7,23 +7,30 @@ import { createHealthRoutes } from "./http/health.js";
 import { createRouteRoutes } from "./http/route.js";
 import type { RouteDecision, Router } from "./routing/router.js";
 import type { Readiness } from "./runtime.js";
+import type { Config } from "./config.js";
+import type { CuratorService } from "./exemplars/curator-service.js";
+import { createExemplarRoutes } from "./http/exemplars.js";
 
-export type AppEnv = { Variables: RequestIdVariables & { decision?: RouteDecision } };
+export type AppEnv = { Variables: RequestIdVariables & { decision?: RouteDecision; actor?: string } };
 
 export interface AppDeps {
+  config: Config;
   router: Router;
+  curator: CuratorService;
   readiness: () => Promise<Readiness>;
   logger: Logger;
-  maxBodyBytes: number;
   version?: string;
 }
 
 const jsonType = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+const ndjsonType = /^(application\/(x-)?ndjson|application\/jsonl|text\/plain)\s*(;|$)/i;
+/** Paths whose body is JSONL, not JSON, and has its own (larger) size limit. */
+const jsonlPaths = new Set(["/exemplars/import"]);
 
 /** Builds the HTTP app from its dependencies. No I/O here: tests call app.request(). */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const { logger } = deps;
+  const { logger, config } = deps;
 
   app.use(requestId());
   app.use(async (c, next) => {
@@ -44,24 +51,36 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use("*", async (c, next) => {
     if (c.req.method === "POST" || c.req.method === "PUT" || c.req.method === "PATCH") {
       const type = c.req.header("content-type") ?? "";
-      if (!jsonType.test(type)) {
+      if (jsonlPaths.has(c.req.path)) {
+        if (!ndjsonType.test(type)) throw new ApiError(415, "unsupported_media_type", "send the body as JSONL with Content-Type: application/x-ndjson");
+      } else if (!jsonType.test(type)) {
         throw new ApiError(415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
       }
     }
     await next();
   });
-  app.use(
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", `request body exceeds ${deps.maxBodyBytes} bytes`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: config.maxBodyBytes,
+    onError: () => {
+      throw new ApiError(413, "payload_too_large", `request body exceeds ${config.maxBodyBytes} bytes`);
+    },
+  });
+  app.use((c, next) => (jsonlPaths.has(c.req.path) ? next() : limitBody(c, next)));
 
   app.route("/", createHealthRoutes(deps.readiness));
   app.route("/", createRouteRoutes(deps.router));
+  app.route(
+    "/",
+    createExemplarRoutes({
+      curator: deps.curator,
+      adminTokens: config.auth.adminTokens,
+      maxBatch: config.curation.maxBatch,
+      maxImportBytes: config.curation.maxImportBytes,
+      tiers: config.tiers.map((t) => t.name),
+    }),
+  );
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

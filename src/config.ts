@@ -70,6 +70,28 @@ export const configSchema = z
       .default({ enabled: true, memoryEntries: 100_000, queueLimit: 10_000, flushIntervalMs: 1000, storeText: false }),
     /** Largest accepted request body, bytes. */
     maxBodyBytes: z.number().int().min(1024).default(1_000_000),
+    curation: z
+      .object({
+        /** Adding or moving an exemplar this similar to one of another tier is a conflict (409). */
+        conflictSimilarity: z.number().min(0).max(1).default(0.97),
+        maxBatch: z.number().int().min(1).max(10_000).default(1000),
+        /** Largest JSONL body accepted by POST /exemplars/import, bytes. */
+        maxImportBytes: z.number().int().min(1024).default(32_000_000),
+      })
+      .default({ conflictSimilarity: 0.97, maxBatch: 1000, maxImportBytes: 32_000_000 }),
+    replication: z
+      .object({
+        /** Safety net behind LISTEN/NOTIFY: how often a replica compares revisions. */
+        pollIntervalMs: z.number().int().min(100).default(5000),
+      })
+      .default({ pollIntervalMs: 5000 }),
+    /** Bearer tokens, from the environment only (never the config file). */
+    auth: z
+      .object({
+        adminTokens: z.array(z.object({ label: z.string().min(1), token: z.string().min(16, "must be at least 16 characters") })).default([]),
+        analystTokens: z.array(z.object({ label: z.string().min(1), token: z.string().min(16, "must be at least 16 characters") })).default([]),
+      })
+      .default({ adminTokens: [], analystTokens: [] }),
   })
   .superRefine((cfg, ctx) => {
     const names = cfg.tiers.map((t) => t.name);
@@ -147,9 +169,28 @@ export function parseConfig(raw: unknown, env: Env = {}, source = "config"): Con
       setPath(base, keys, value);
     }
   }
+  if ("auth" in base) throw new ConfigError(`Invalid configuration (${source}):\n  - auth: tokens are read from TIERLINE_ADMIN_TOKEN(S) and TIERLINE_ANALYST_TOKEN(S), not the config file`);
+  base.auth = { adminTokens: parseTokens(env, "ADMIN"), analystTokens: parseTokens(env, "ANALYST") };
   const parsed = configSchema.safeParse(base);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, source));
   return parsed.data;
+}
+
+/**
+ * TIERLINE_<KIND>_TOKEN is one token labelled with the kind; TIERLINE_<KIND>_TOKENS
+ * is "label:token,label:token" so the audit log can tell curators apart.
+ */
+function parseTokens(env: Env, kind: "ADMIN" | "ANALYST"): Array<{ label: string; token: string }> {
+  const tokens: Array<{ label: string; token: string }> = [];
+  const single = env[`TIERLINE_${kind}_TOKEN`];
+  if (single) tokens.push({ label: kind.toLowerCase(), token: single });
+  for (const entry of (env[`TIERLINE_${kind}_TOKENS`] ?? "").split(",")) {
+    if (entry.trim() === "") continue;
+    const at = entry.indexOf(":");
+    if (at <= 0) throw new ConfigError(`Invalid configuration (env):\n  - TIERLINE_${kind}_TOKENS: expected label:token pairs separated by commas`);
+    tokens.push({ label: entry.slice(0, at).trim(), token: entry.slice(at + 1).trim() });
+  }
+  return tokens;
 }
 
 /** Reads tierline.config.json (or TIERLINE_CONFIG) if present, then env overrides. */

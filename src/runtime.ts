@@ -9,7 +9,9 @@ import { migrateDatabase } from "./db/migrate.js";
 import { createEncoder } from "./embeddings/create-encoder.js";
 import type { Encoder } from "./embeddings/encoder.js";
 import { readExemplarDir, type ExemplarInput } from "./exemplars/exemplar-files.js";
+import { CuratorService } from "./exemplars/curator-service.js";
 import { buildExemplarIndex, seedIfNeeded } from "./exemplars/exemplar-service.js";
+import { IndexSync } from "./exemplars/index-sync.js";
 import type { ExemplarIndex } from "./routing/exemplar-index.js";
 import { Router } from "./routing/router.js";
 import { HnswIndex } from "./vector-index/hnsw-index.js";
@@ -39,6 +41,8 @@ export class Runtime {
   readonly router: Router;
   readonly cache: DecisionCache | null;
   readonly cacheWriter: CacheWriter | null;
+  readonly sync: IndexSync;
+  readonly curator: CuratorService;
   private index: ExemplarIndex | null = null;
   private modelLoaded = false;
   private starting: Promise<void> | undefined;
@@ -63,6 +67,15 @@ export class Runtime {
     this.cache = config.cache.enabled
       ? new DecisionCache({ modelId: encoder.modelId, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, this.cacheWriter)
       : null;
+    this.sync = new IndexSync({ database, encoder, index: () => this.index, pollIntervalMs: config.replication.pollIntervalMs, logger });
+    this.curator = new CuratorService({
+      database,
+      encoder,
+      sync: this.sync,
+      index: () => this.index,
+      tiers: config.tiers.map((t) => t.name),
+      conflictSimilarity: config.curation.conflictSimilarity,
+    });
     this.router = new Router({
       encoder,
       index: () => this.index,
@@ -121,6 +134,9 @@ export class Runtime {
     }
     this.index = index;
     this.cacheWriter?.start();
+    // Changes committed by other replicas while the index was being built are picked up here.
+    await this.sync.start();
+    await this.sync.catchUp();
   }
 
   async readiness(): Promise<Readiness> {
@@ -145,6 +161,7 @@ export class Runtime {
   /** Flushes pending cache writes, then closes the database if this runtime opened it. */
   async stop(): Promise<void> {
     try {
+      await this.sync.stop();
       await this.cacheWriter?.stop();
     } finally {
       if (this.ownsDatabase) await this.database.close();

@@ -20,6 +20,12 @@ export interface DatabaseHandle {
    * starting together take turns; PGlite has one process and just runs fn.
    */
   withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  /**
+   * LISTEN on a channel. onConnect runs on every (re)connection of the
+   * listener, so the caller can catch up on notifications it missed.
+   * Resolves to an unsubscribe function.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onConnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -64,6 +70,10 @@ function openPostgres(url: string, max: number): DatabaseHandle {
         reserved.release();
       }
     },
+    async listen(channel, onNotify, onConnect) {
+      const sub = await client.listen(channel, onNotify, onConnect);
+      return () => sub.unlisten();
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -80,6 +90,12 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     kind: "pglite",
     ping: (timeoutMs = 2000) => withTimeout(db.execute(sql`select 1`), timeoutMs, "database ping"),
     withAdvisoryLock: (_key, fn) => fn(),
+    async listen(channel, onNotify, onConnect) {
+      // One process: notifications only ever come from this same instance.
+      const unsubscribe = await client.listen(channel, onNotify);
+      onConnect?.();
+      return unsubscribe;
+    },
     close: () => client.close(),
   };
 }

@@ -4,6 +4,7 @@ import {
   check,
   customType,
   index,
+  jsonb,
   pgTable,
   primaryKey,
   real,
@@ -85,4 +86,23 @@ export const decisionCache = pgTable(
     queryText: text("query_text"),
   },
   (t) => [index("decision_cache_last_seen_idx").on(t.lastSeen), index("decision_cache_model_revision_idx").on(t.modelId, t.revision)],
+);
+
+/**
+ * Every curator change: what, before/after, when, by which token label, and
+ * the revision it produced. Replicas catch up by reading it past their revision.
+ */
+export const exemplarAudit = pgTable(
+  "exemplar_audit",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    revision: bigint("revision", { mode: "number" }).notNull(),
+    action: text("action").notNull(),
+    exemplarId: bigint("exemplar_id", { mode: "number" }).notNull(),
+    before: jsonb("before"),
+    after: jsonb("after"),
+    actor: text("actor").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("exemplar_audit_revision_idx").on(t.revision), index("exemplar_audit_exemplar_idx").on(t.exemplarId)],
 );

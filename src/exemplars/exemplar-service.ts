@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { normalizeQuery } from "../cache/cache-key.js";
 import type { Database } from "../db/client.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import { ExemplarIndex } from "../routing/exemplar-index.js";
@@ -36,7 +37,7 @@ export async function buildExemplarIndex(db: Database, encoder: Encoder, options
   const fresh: Array<{ id: number; vector: Float32Array }> = [];
   for (let i = 0; i < missing.length; i += batchSize) {
     const batch = missing.slice(i, i + batchSize);
-    const vectors = await encoder.embed(batch.map((r) => r.text));
+    const vectors = await encoder.embed(batch.map((r) => normalizeQuery(r.text)));
     batch.forEach((r, j) => {
       r.vector = vectors[j]!;
       fresh.push({ id: r.id, vector: vectors[j]! });

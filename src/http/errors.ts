@@ -3,6 +3,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import type { ZodError } from "zod";
+import { IndexNotReadyError } from "../exemplars/curator-service.js";
+import { ExemplarConflictError, ExemplarNotFoundError, UnknownTierError } from "../exemplars/exemplar.js";
 import { EmptyQueryError } from "../routing/router.js";
 
 /** An error the client can act on; its code is stable API. */
@@ -18,11 +20,12 @@ export class ApiError extends Error {
 }
 
 export interface ErrorEnvelope {
-  error: { code: string; message: string; requestId: string };
+  /** `details` only where a client needs more than the message (e.g. the conflicting exemplars). */
+  error: { code: string; message: string; requestId: string; details?: unknown };
 }
 
-export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string): Response {
-  const body: ErrorEnvelope = { error: { code, message, requestId: requestIdOf(c) } };
+export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: unknown): Response {
+  const body: ErrorEnvelope = { error: { code, message, requestId: requestIdOf(c), ...(details === undefined ? {} : { details }) } };
   return c.json(body, status);
 }
 
@@ -56,6 +59,13 @@ export function createErrorHandler(logger: Pick<Logger, "error" | "info">) {
       return errorResponse(c, err.status, err.code, err.message);
     }
     if (err instanceof EmptyQueryError) return errorResponse(c, 400, "empty_query", err.message);
+    if (err instanceof ExemplarNotFoundError) return errorResponse(c, 404, "exemplar_not_found", err.message);
+    if (err instanceof UnknownTierError) return errorResponse(c, 400, "unknown_tier", err.message);
+    if (err instanceof ExemplarConflictError) {
+      logger.info({ requestId, code: "exemplar_conflict", conflicts: err.conflicts.length }, "exemplar conflict");
+      return errorResponse(c, 409, "exemplar_conflict", err.message, { conflicts: err.conflicts });
+    }
+    if (err instanceof IndexNotReadyError) return errorResponse(c, 503, "not_ready", err.message);
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       if (status === 400 && /malformed json/i.test(err.message)) {

@@ -33,6 +33,7 @@ async function openScratchPostgres(adminUrl: string): Promise<DatabaseHandle> {
     kind: handle.kind,
     ping: handle.ping,
     withAdvisoryLock: handle.withAdvisoryLock,
+    listen: handle.listen,
     async close() {
       await handle.close().catch(() => {});
       const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });

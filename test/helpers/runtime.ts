@@ -29,7 +29,7 @@ export async function startTestService(options: {
     loadShippedExemplars: options.exemplars ? () => options.exemplars! : undefined,
   });
   await runtime.start();
-  const app = createApp({ router: runtime.router, readiness: () => runtime.readiness(), logger, maxBodyBytes: config.maxBodyBytes });
+  const app = createApp({ config, router: runtime.router, curator: runtime.curator, readiness: () => runtime.readiness(), logger });
   return {
     runtime,
     app,

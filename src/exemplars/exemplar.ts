@@ -1,0 +1,48 @@
+/** An exemplar as the API shows it. */
+export interface Exemplar {
+  id: number;
+  text: string;
+  tier: string;
+  note: string | null;
+  source: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class ExemplarNotFoundError extends Error {
+  override name = "ExemplarNotFoundError";
+  constructor(readonly id: number) {
+    super(`exemplar ${id} does not exist`);
+  }
+}
+
+export class UnknownTierError extends Error {
+  override name = "UnknownTierError";
+}
+
+export interface ConflictDetail {
+  /** The text being added or moved. */
+  text: string;
+  tier: string;
+  /** The existing (or same-batch) exemplar it collides with. */
+  conflictsWith: { id: number | null; text: string; tier: string; similarity: number };
+}
+
+/** An add or move would put near-identical texts in different tiers. */
+export class ExemplarConflictError extends Error {
+  override name = "ExemplarConflictError";
+  constructor(readonly conflicts: ConflictDetail[]) {
+    const first = conflicts[0]!;
+    super(
+      `"${truncate(first.text)}" (${first.tier}) is ${first.conflictsWith.similarity.toFixed(3)} similar to ` +
+        `${first.conflictsWith.id === null ? "another item in this batch" : `exemplar ${first.conflictsWith.id}`} ` +
+        `"${truncate(first.conflictsWith.text)}" (${first.conflictsWith.tier})` +
+        (conflicts.length > 1 ? ` and ${conflicts.length - 1} more conflicts` : "") +
+        "; pass force=true to keep both",
+    );
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
