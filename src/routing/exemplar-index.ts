@@ -23,6 +23,15 @@ export class ExemplarIndex {
     return this.vectors.size;
   }
 
+  has(id: number): boolean {
+    return this.exemplars.has(id);
+  }
+
+  /** The tier this replica currently holds for an exemplar. */
+  tierOf(id: number): string | undefined {
+    return this.exemplars.get(id)?.tier;
+  }
+
   countByTier(): Record<string, number> {
     const counts: Record<string, number> = {};
     for (const e of this.exemplars.values()) counts[e.tier] = (counts[e.tier] ?? 0) + 1;

@@ -9,6 +9,34 @@ export interface DatabaseTarget {
 }
 
 /**
+ * Two independent connections pools to one fresh PostgreSQL database, as two
+ * replicas would have; null without TEST_DATABASE_URL. `drop()` removes it.
+ */
+export async function openReplicaDatabases(): Promise<{ a: DatabaseHandle; b: DatabaseHandle; url: string; drop(): Promise<void> } | null> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) return null;
+  const name = `tierline_test_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const a = await openDatabase({ url: url.toString(), maxConnections: 4 });
+  const b = await openDatabase({ url: url.toString(), maxConnections: 4 });
+  return {
+    a,
+    b,
+    url: url.toString(),
+    async drop() {
+      await Promise.all([a.close().catch(() => {}), b.close().catch(() => {})]);
+      const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+/**
  * PGlite always; PostgreSQL too when TEST_DATABASE_URL is set. Each open()
  * makes a new database so test files never share rows.
  */

@@ -20,8 +20,10 @@ export async function startTestService(options: {
   encoder?: Encoder;
   exemplars?: ExemplarInput[];
   config?: Record<string, unknown>;
+  /** Environment as the service would see it (tokens, overrides). */
+  env?: Record<string, string>;
 }): Promise<TestService> {
-  const config = parseConfig({ logLevel: "silent", ...options.config });
+  const config = parseConfig({ logLevel: "silent", ...options.config }, options.env ?? {});
   const logger = pino({ level: "silent" });
   const runtime = await Runtime.create(config, logger, {
     database: options.database,
