@@ -1,0 +1,68 @@
+import type { Writable } from "node:stream";
+import { renderProgress } from "./progress.js";
+
+interface ClientOptions {
+  baseUrl: string;
+  token: string;
+}
+
+async function failure(res: Response): Promise<Error> {
+  const text = await res.text();
+  try {
+    const { error } = JSON.parse(text) as { error: { code: string; message: string } };
+    return new Error(`${res.status} ${error.code}: ${error.message}`);
+  } catch {
+    return new Error(`${res.status}: ${text.slice(0, 200)}`);
+  }
+}
+
+/** Streams GET /exemplars/export to `out`. */
+export async function exportExemplars(options: ClientOptions & { out: Writable }): Promise<void> {
+  const res = await fetch(`${options.baseUrl}/exemplars/export`, { headers: { authorization: `Bearer ${options.token}` } });
+  if (!res.ok || !res.body) throw await failure(res);
+  for await (const chunk of res.body) options.out.write(chunk);
+}
+
+export interface ImportSummary {
+  lines: number;
+  created: number;
+  moved: number;
+  unchanged: number;
+  revision: number;
+}
+
+/**
+ * Sends the JSONL in chunks to POST /exemplars/import. Each chunk is atomic
+ * and re-importing is idempotent, so after a failure the same command can
+ * simply be run again. Shows a progress bar above a few hundred lines.
+ */
+export async function importExemplars(
+  options: ClientOptions & { content: string; force: boolean; chunkSize: number; progress?: Writable },
+): Promise<ImportSummary> {
+  const lines = options.content.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const size = Number.isInteger(options.chunkSize) && options.chunkSize > 0 ? options.chunkSize : 250;
+  const showProgress = options.progress !== undefined && lines.length > 300;
+  const total: ImportSummary = { lines: 0, created: 0, moved: 0, unchanged: 0, revision: 0 };
+  const started = performance.now();
+  for (let i = 0; i < lines.length; i += size) {
+    const chunk = lines.slice(i, i + size);
+    const res = await fetch(`${options.baseUrl}/exemplars/import${options.force ? "?force=true" : ""}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${options.token}`, "content-type": "application/x-ndjson" },
+      body: chunk.join("\n") + "\n",
+    });
+    if (!res.ok) {
+      const err = await failure(res);
+      throw new Error(`lines ${i + 1}-${i + chunk.length} failed (${total.lines} lines before them were imported): ${err.message}`);
+    }
+    const result = (await res.json()) as ImportSummary;
+    total.lines += result.lines;
+    total.created += result.created;
+    total.moved += result.moved;
+    total.unchanged += result.unchanged;
+    total.revision = result.revision;
+    if (showProgress) options.progress!.write(renderProgress(total.lines, lines.length, performance.now() - started));
+  }
+  if (showProgress) options.progress!.write("\n");
+  return total;
+}
