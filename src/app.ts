@@ -10,13 +10,19 @@ import type { Readiness } from "./runtime.js";
 import type { Config } from "./config.js";
 import type { CuratorService } from "./exemplars/curator-service.js";
 import { createExemplarRoutes } from "./http/exemplars.js";
+import { createMetricsRoutes } from "./http/metrics.js";
+import { createStatsRoutes } from "./http/stats.js";
+import type { StatsService } from "./stats/stats-service.js";
+import type { Registry } from "prom-client";
 
-export type AppEnv = { Variables: RequestIdVariables & { decision?: RouteDecision; actor?: string } };
+export type AppEnv = { Variables: RequestIdVariables & { decision?: RouteDecision; actor?: string; queryText?: string } };
 
 export interface AppDeps {
   config: Config;
   router: Router;
   curator: CuratorService;
+  stats: StatsService;
+  metricsRegistry: Registry;
   readiness: () => Promise<Readiness>;
   logger: Logger;
   version?: string;
@@ -44,6 +50,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       status: c.res.status,
       ms: Math.round((performance.now() - started) * 100) / 100,
       ...(d && { tier: d.tier, reason: d.reason, cached: d.cached }),
+      ...(config.logQueryText && { query: c.get("queryText") }),
     };
     if (c.res.status >= 500) logger.error(line, "request");
     else logger.info(line, "request");
@@ -79,6 +86,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       tiers: config.tiers.map((t) => t.name),
     }),
   );
+
+  app.route("/", createStatsRoutes(deps.stats, [...config.auth.analystTokens, ...config.auth.adminTokens]));
+  app.route("/", createMetricsRoutes(deps.metricsRegistry));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

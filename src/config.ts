@@ -85,6 +85,15 @@ export const configSchema = z
         pollIntervalMs: z.number().int().min(100).default(5000),
       })
       .default({ pollIntervalMs: 5000 }),
+    stats: z
+      .object({
+        flushIntervalMs: z.number().int().min(10).default(1000),
+        /** Distinct (minute, tier, reason, cached) counters buffered while the database is away. */
+        maxPendingKeys: z.number().int().min(1).default(50_000),
+      })
+      .default({ flushIntervalMs: 1000, maxPendingKeys: 50_000 }),
+    /** Put the query text in the request log line (off: queries may hold personal data). */
+    logQueryText: z.boolean().default(false),
     /** Bearer tokens, from the environment only (never the config file). */
     auth: z
       .object({

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const runtime = await Runtime.create(config, logger);
-  const app = createApp({ config, router: runtime.router, curator: runtime.curator, readiness: () => runtime.readiness(), logger });
+  const app = createApp({ config, router: runtime.router, curator: runtime.curator, stats: runtime.stats, metricsRegistry: runtime.metrics.registry, readiness: () => runtime.readiness(), logger });
 
   // Listen first: /healthz answers and /readyz says "starting" while the model loads.
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {

@@ -15,6 +15,10 @@ import { IndexSync } from "./exemplars/index-sync.js";
 import type { ExemplarIndex } from "./routing/exemplar-index.js";
 import { Router } from "./routing/router.js";
 import { HnswIndex } from "./vector-index/hnsw-index.js";
+import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
+import { StatsRecorder } from "./stats/stats-recorder.js";
+import { syncTierPrices, upsertStats } from "./stats/stats-repository.js";
+import { StatsService } from "./stats/stats-service.js";
 
 export interface Readiness {
   /** "ready": all checks pass; "degraded": routing works but the database does not answer; "starting": not routing yet. */
@@ -43,6 +47,11 @@ export class Runtime {
   readonly cacheWriter: CacheWriter | null;
   readonly sync: IndexSync;
   readonly curator: CuratorService;
+  readonly metrics: ServiceMetrics;
+  readonly statsRecorder: StatsRecorder;
+  readonly stats: StatsService;
+  /** The configured encoder wrapped with metrics; use this one everywhere. */
+  readonly encoder: Encoder;
   private index: ExemplarIndex | null = null;
   private modelLoaded = false;
   private starting: Promise<void> | undefined;
@@ -51,17 +60,33 @@ export class Runtime {
     readonly config: Config,
     readonly logger: Logger,
     readonly database: DatabaseHandle,
-    readonly encoder: Encoder,
+    rawEncoder: Encoder,
     private readonly loadShipped: () => ExemplarInput[],
     /** False when the caller passed the database in: whoever opens it closes it. */
     private readonly ownsDatabase: boolean,
   ) {
     const db = database.db;
+    this.metrics = new ServiceMetrics({
+      indexSize: () => this.index?.size ?? 0,
+      revision: () => this.index?.revision ?? 0,
+      statsDroppedDecisions: () => this.statsRecorder.droppedDecisions,
+      cacheDroppedUpdates: () => this.cacheWriter?.dropped ?? 0,
+    });
+    const encoder = instrumentEncoder(rawEncoder, this.metrics);
+    this.encoder = encoder;
+    this.statsRecorder = new StatsRecorder((rows) => upsertStats(db, rows), {
+      maxPendingKeys: config.stats.maxPendingKeys,
+      flushIntervalMs: config.stats.flushIntervalMs,
+      logger,
+      onFlushError: () => this.metrics.databaseErrors.inc({ operation: "stats_flush" }),
+    });
+    this.stats = new StatsService(db, this.statsRecorder, config.tiers);
     this.cacheWriter = config.cache.enabled
       ? new CacheWriter((rows) => upsertCacheRows(db, rows), {
           queueLimit: config.cache.queueLimit,
           flushIntervalMs: config.cache.flushIntervalMs,
           logger,
+          onFlushError: () => this.metrics.databaseErrors.inc({ operation: "cache_flush" }),
         })
       : null;
     this.cache = config.cache.enabled
@@ -81,6 +106,10 @@ export class Runtime {
       index: () => this.index,
       cache: this.cache,
       logger,
+      onDecision: (d) => {
+        this.statsRecorder.record(d);
+        this.metrics.observeDecision(d);
+      },
       options: {
         k: config.routing.k,
         margin: config.routing.margin,
@@ -120,6 +149,8 @@ export class Runtime {
     modelLoading.catch(() => {});
     await migrateDatabase(this.database);
     await seedIfNeeded(db, this.loadShipped, this.logger);
+    await syncTierPrices(db, this.config.tiers);
+    this.statsRecorder.start();
     await modelLoading;
     // The first forward pass compiles WASM kernels (~150 ms); pay it here, not on a user's request.
     await this.encoder.embed(["warm-up"]);
@@ -144,6 +175,7 @@ export class Runtime {
     try {
       await this.database.ping(1000);
     } catch (err) {
+      this.metrics.databaseErrors.inc({ operation: "ping" });
       database = { kind: this.database.kind, reachable: false, error: (err as Error).message };
     }
     const index = this.index;
@@ -163,6 +195,7 @@ export class Runtime {
     try {
       await this.sync.stop();
       await this.cacheWriter?.stop();
+      await this.statsRecorder.stop();
     } finally {
       if (this.ownsDatabase) await this.database.close();
     }

@@ -8,6 +8,7 @@ export interface CacheWriterOptions {
   /** Rows per INSERT statement. */
   batchSize?: number;
   logger?: Pick<Logger, "warn" | "debug">;
+  onFlushError?: () => void;
 }
 
 /**
@@ -73,6 +74,7 @@ export class CacheWriter {
       this.options.logger?.debug({ rows: rows.length }, "decision cache flushed");
     } catch (err) {
       this.failedFlushes++;
+      this.options.onFlushError?.();
       const unwritten = rows.slice(written);
       this.options.logger?.warn({ err, rows: unwritten.length }, "decision cache flush failed; will retry");
       // Older rows go back in front so that, if the queue overflows, they are the ones dropped.

@@ -1,8 +1,10 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   customType,
+  doublePrecision,
   index,
   jsonb,
   pgTable,
@@ -106,3 +108,29 @@ export const exemplarAudit = pgTable(
   },
   (t) => [index("exemplar_audit_revision_idx").on(t.revision), index("exemplar_audit_exemplar_idx").on(t.exemplarId)],
 );
+
+/**
+ * Routing decisions counted per minute, tier, reason and cache outcome.
+ * Written behind from in-memory counters; the analytics views read it.
+ */
+export const routingStats = pgTable(
+  "routing_stats",
+  {
+    bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    tier: text("tier").notNull(),
+    reason: text("reason").notNull(),
+    cached: boolean("cached").notNull(),
+    count: bigint("count", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket, t.tier, t.reason, t.cached] })],
+);
+
+/** The configured tier prices, synced at start so SQL can estimate spend. */
+export const tierPrices = pgTable("tier_prices", {
+  tier: text("tier").primaryKey(),
+  model: text("model").notNull(),
+  pricePer1MTokens: doublePrecision("price_per_1m_tokens").notNull(),
+  /** Position in the configured order, cheapest first. */
+  rank: smallint("rank").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -32,6 +32,7 @@ export function createRouteRoutes(router: Router): OpenAPIHono<AppEnv> {
     const explain = body.explain === true || params.explain === "1" || params.explain === "true";
     const decision = await router.route(text, { explain });
     c.set("decision", decision);
+    c.set("queryText", text);
     return c.json(decision, 200);
   });
   return app;

@@ -49,6 +49,8 @@ export interface RouterDeps {
   cache: DecisionCache | null;
   options: RouterOptions;
   logger?: Pick<Logger, "warn">;
+  /** Called with every decision, cached or not, fallbacks included (statistics, metrics). */
+  onDecision?: (decision: RouteDecision) => void;
 }
 
 /** Thrown for a query that is empty after normalisation; the HTTP layer maps it to 400. */
@@ -70,6 +72,12 @@ export class Router {
   }
 
   async route(query: string, routeOptions: RouteOptions = {}): Promise<RouteDecision> {
+    const decision = await this.decide(query, routeOptions);
+    this.deps.onDecision?.(decision);
+    return decision;
+  }
+
+  private async decide(query: string, routeOptions: RouteOptions): Promise<RouteDecision> {
     const started = performance.now();
     const { encoder, options } = this.deps;
     let text = normalizeQuery(query);

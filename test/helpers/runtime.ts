@@ -31,7 +31,7 @@ export async function startTestService(options: {
     loadShippedExemplars: options.exemplars ? () => options.exemplars! : undefined,
   });
   await runtime.start();
-  const app = createApp({ config, router: runtime.router, curator: runtime.curator, readiness: () => runtime.readiness(), logger });
+  const app = createApp({ config, router: runtime.router, curator: runtime.curator, stats: runtime.stats, metricsRegistry: runtime.metrics.registry, readiness: () => runtime.readiness(), logger });
   return {
     runtime,
     app,

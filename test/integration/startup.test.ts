@@ -14,7 +14,7 @@ describe.each(databaseTargets())("start-up on $name", (target) => {
     const config = parseConfig({ logLevel: "silent" });
     const logger = pino({ level: "silent" });
     const runtime = await Runtime.create(config, logger, { database, encoder: createUseLiteEncoder(), loadShippedExemplars: () => sampleExemplars });
-    const app = createApp({ config, router: runtime.router, curator: runtime.curator, readiness: () => runtime.readiness(), logger });
+    const app = createApp({ config, router: runtime.router, curator: runtime.curator, stats: runtime.stats, metricsRegistry: runtime.metrics.registry, readiness: () => runtime.readiness(), logger });
     const route = () => app.request("/route", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "What is 2+2?" }) });
 
     expect((await app.request("/healthz")).status).toBe(200);

@@ -1,0 +1,99 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Encoder } from "../embeddings/encoder.js";
+import type { RouteDecision } from "../routing/router.js";
+
+export interface MetricsSources {
+  indexSize: () => number;
+  revision: () => number;
+  statsDroppedDecisions: () => number;
+  cacheDroppedUpdates: () => number;
+}
+
+/**
+ * Prometheus metrics, one registry per service instance (tests build many).
+ * Latencies are in seconds, as Prometheus conventions expect.
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  private readonly routeLatency: Histogram<"cached" | "tier">;
+  private readonly decisions: Counter<"tier" | "reason">;
+  private readonly cacheLookups: Counter<"result">;
+  readonly embedLatency: Histogram;
+  readonly embedBatchSize: Histogram;
+  readonly databaseErrors: Counter<"operation">;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.routeLatency = new Histogram({
+      name: "tierline_route_duration_seconds",
+      help: "Time inside the service to answer POST /route",
+      labelNames: ["cached", "tier"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28],
+      registers,
+    });
+    this.decisions = new Counter({ name: "tierline_decisions_total", help: "Routing decisions by tier and reason", labelNames: ["tier", "reason"], registers });
+    this.cacheLookups = new Counter({ name: "tierline_cache_lookups_total", help: "Decision cache lookups by result (hit or miss)", labelNames: ["result"], registers });
+    this.embedLatency = new Histogram({
+      name: "tierline_embedding_duration_seconds",
+      help: "Time of one embedding call (a batch)",
+      buckets: [0.002, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56],
+      registers,
+    });
+    this.embedBatchSize = new Histogram({ name: "tierline_embedding_batch_size", help: "Texts per embedding call", buckets: [1, 2, 4, 8, 16, 32, 64], registers });
+    this.databaseErrors = new Counter({ name: "tierline_database_errors_total", help: "Failed database operations by kind", labelNames: ["operation"], registers });
+    new Gauge({ name: "tierline_index_exemplars", help: "Exemplars in the in-memory index", registers, collect() { this.set(sources.indexSize()); } });
+    new Gauge({ name: "tierline_exemplar_revision", help: "Exemplar-set revision the index reflects", registers, collect() { this.set(sources.revision()); } });
+    new Gauge({
+      name: "tierline_stats_dropped_decisions",
+      help: "Decisions whose statistics were dropped because the write-behind buffer was full",
+      registers,
+      collect() {
+        this.set(sources.statsDroppedDecisions());
+      },
+    });
+    new Gauge({
+      name: "tierline_cache_dropped_updates",
+      help: "Decision-cache updates dropped because the write-behind queue was full",
+      registers,
+      collect() {
+        this.set(sources.cacheDroppedUpdates());
+      },
+    });
+    this.cacheLookups.inc({ result: "hit" }, 0);
+    this.cacheLookups.inc({ result: "miss" }, 0);
+  }
+
+  observeDecision(d: RouteDecision): void {
+    this.routeLatency.observe({ cached: String(d.cached), tier: d.tier }, d.timings.totalMs / 1000);
+    this.decisions.inc({ tier: d.tier, reason: d.reason });
+    // Fallbacks before any lookup (warming up, model error) are neither hit nor miss.
+    if (d.cached) this.cacheLookups.inc({ result: "hit" });
+    else if (d.reason !== "warming_up" && d.reason !== "encoder_error_fallback") this.cacheLookups.inc({ result: "miss" });
+  }
+}
+
+/** Wraps an encoder to time every call and record its batch size. */
+export function instrumentEncoder(encoder: Encoder, metrics: ServiceMetrics): Encoder {
+  return {
+    get modelId() {
+      return encoder.modelId;
+    },
+    get dimensions() {
+      return encoder.dimensions;
+    },
+    get maxInputChars() {
+      return encoder.maxInputChars;
+    },
+    load: () => encoder.load(),
+    async embed(texts) {
+      const end = metrics.embedLatency.startTimer();
+      try {
+        return await encoder.embed(texts);
+      } finally {
+        end();
+        metrics.embedBatchSize.observe(texts.length);
+      }
+    },
+  };
+}

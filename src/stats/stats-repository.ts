@@ -1,0 +1,49 @@
+import { and, gte, lt, sql } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { decisionCache, routingStats, tierPrices } from "../db/schema.js";
+import type { StatsRow } from "./stats-recorder.js";
+
+export async function upsertStats(db: Database, rows: readonly StatsRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    await db
+      .insert(routingStats)
+      .values(rows.slice(i, i + 500).map((r) => ({ ...r })))
+      .onConflictDoUpdate({
+        target: [routingStats.bucket, routingStats.tier, routingStats.reason, routingStats.cached],
+        set: { count: sql`${routingStats.count} + excluded.count` },
+      });
+  }
+}
+
+/** Mirrors the configured tiers into tier_prices so the spend view can price traffic. */
+export async function syncTierPrices(db: Database, tiers: ReadonlyArray<{ name: string; model: string; pricePer1MTokens: number }>): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(tierPrices);
+    await tx.insert(tierPrices).values(tiers.map((t, rank) => ({ tier: t.name, model: t.model, pricePer1MTokens: t.pricePer1MTokens, rank })));
+  });
+}
+
+export interface StatsGroup {
+  tier: string;
+  reason: string;
+  cached: boolean;
+  count: number;
+}
+
+/** Counts in [from, to) grouped by tier, reason and cache outcome. */
+export async function statsBetween(db: Database, from: Date, to: Date): Promise<StatsGroup[]> {
+  return db
+    .select({ tier: routingStats.tier, reason: routingStats.reason, cached: routingStats.cached, count: sql<number>`sum(${routingStats.count})::float8` })
+    .from(routingStats)
+    .where(and(gte(routingStats.bucket, from), lt(routingStats.bucket, to)))
+    .groupBy(routingStats.tier, routingStats.reason, routingStats.cached);
+}
+
+/** Distinct query embeddings seen in [from, to) (their cache rows overlap the window), optionally one tier. */
+export async function distinctKeysBetween(db: Database, from: Date, to: Date, tier?: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::float8` })
+    .from(decisionCache)
+    .where(and(gte(decisionCache.lastSeen, from), lt(decisionCache.firstSeen, to), tier === undefined ? undefined : sql`${decisionCache.tier} = ${tier}`));
+  return row?.n ?? 0;
+}

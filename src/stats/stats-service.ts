@@ -1,0 +1,81 @@
+import type { Database } from "../db/client.js";
+import type { TierConfig } from "../config.js";
+import type { StatsRecorder } from "./stats-recorder.js";
+import { distinctKeysBetween, statsBetween, type StatsGroup } from "./stats-repository.js";
+
+export interface Window {
+  from: Date;
+  to: Date;
+}
+
+const rate = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+const sum = (groups: readonly StatsGroup[], pick: (g: StatsGroup) => boolean = () => true) =>
+  groups.reduce((n, g) => (pick(g) ? n + g.count : n), 0);
+
+/**
+ * Answers the analysts' questions from routing_stats and decision_cache.
+ * Pending in-memory counts are flushed first so a just-routed query shows up.
+ */
+export class StatsService {
+  constructor(
+    private readonly db: Database,
+    private readonly recorder: StatsRecorder,
+    private readonly tiers: readonly TierConfig[],
+  ) {}
+
+  async cache(window: Window, tier?: string) {
+    await this.recorder.flush();
+    const all = await statsBetween(this.db, window.from, window.to);
+    const groups = tier === undefined ? all : all.filter((g) => g.tier === tier);
+    const requests = sum(groups);
+    const hits = sum(groups, (g) => g.cached);
+    const byTier: Record<string, { requests: number; hits: number; misses: number; hitRate: number }> = {};
+    for (const t of this.tiers) {
+      if (tier !== undefined && t.name !== tier) continue;
+      const r = sum(groups, (g) => g.tier === t.name);
+      const h = sum(groups, (g) => g.tier === t.name && g.cached);
+      byTier[t.name] = { requests: r, hits: h, misses: r - h, hitRate: rate(h, r) };
+    }
+    return {
+      from: window.from.toISOString(),
+      to: window.to.toISOString(),
+      tier: tier ?? null,
+      requests,
+      hits,
+      misses: requests - hits,
+      hitRate: rate(hits, requests),
+      distinctKeys: await distinctKeysBetween(this.db, window.from, window.to, tier),
+      byTier,
+      droppedDecisions: this.recorder.droppedDecisions,
+    };
+  }
+
+  async routing(window: Window) {
+    await this.recorder.flush();
+    const groups = await statsBetween(this.db, window.from, window.to);
+    const requests = sum(groups);
+    const tierMix: Record<string, { requests: number; share: number }> = {};
+    for (const t of this.tiers) {
+      const n = sum(groups, (g) => g.tier === t.name);
+      tierMix[t.name] = { requests: n, share: rate(n, requests) };
+    }
+    const reasons: Record<string, number> = {};
+    for (const g of groups) reasons[g.reason] = (reasons[g.reason] ?? 0) + g.count;
+    const top = Math.max(...this.tiers.map((t) => t.pricePer1MTokens));
+    const routedCost = this.tiers.reduce((c, t) => c + tierMix[t.name]!.requests * t.pricePer1MTokens, 0);
+    const relativeCost = rate(routedCost, requests * top);
+    return {
+      from: window.from.toISOString(),
+      to: window.to.toISOString(),
+      requests,
+      cacheHitRate: rate(sum(groups, (g) => g.cached), requests),
+      tierMix,
+      reasons,
+      fallbackRate: rate(sum(groups, (g) => g.reason !== "knn"), requests),
+      lowMarginFallbackRate: rate(reasons.low_margin_fallback ?? 0, requests),
+      // Same tokens per request assumed: a ratio of prices, not an invoice.
+      estimatedCost: { relativeToAlwaysPremium: relativeCost, savings: requests === 0 ? 0 : 1 - relativeCost },
+      droppedDecisions: this.recorder.droppedDecisions,
+    };
+  }
+}
