@@ -80,7 +80,7 @@ export class Runtime {
       logger,
       onFlushError: () => this.metrics.databaseErrors.inc({ operation: "stats_flush" }),
     });
-    this.stats = new StatsService(db, this.statsRecorder, config.tiers);
+    this.stats = new StatsService(db, this.statsRecorder, config.tiers, async () => this.cacheWriter?.flush());
     this.cacheWriter = config.cache.enabled
       ? new CacheWriter((rows) => upsertCacheRows(db, rows), {
           queueLimit: config.cache.queueLimit,

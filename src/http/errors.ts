@@ -6,6 +6,7 @@ import type { ZodError } from "zod";
 import { IndexNotReadyError } from "../exemplars/curator-service.js";
 import { ExemplarConflictError, ExemplarNotFoundError, UnknownTierError } from "../exemplars/exemplar.js";
 import { EmptyQueryError } from "../routing/router.js";
+import { StatsUnavailableError } from "../stats/stats-service.js";
 
 /** An error the client can act on; its code is stable API. */
 export class ApiError extends Error {
@@ -66,6 +67,7 @@ export function createErrorHandler(logger: Pick<Logger, "error" | "info">) {
       return errorResponse(c, 409, "exemplar_conflict", err.message, { conflicts: err.conflicts });
     }
     if (err instanceof IndexNotReadyError) return errorResponse(c, 503, "not_ready", err.message);
+    if (err instanceof StatsUnavailableError) return errorResponse(c, 503, "database_unavailable", err.message);
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       if (status === 400 && /malformed json/i.test(err.message)) {
@@ -74,7 +76,21 @@ export function createErrorHandler(logger: Pick<Logger, "error" | "info">) {
       if (status === 413) return errorResponse(c, 413, "payload_too_large", err.message || "request body is too large");
       if (status < 500) return errorResponse(c, status, "http_error", err.message || "request rejected");
     }
+    if (isConnectionError(err)) {
+      logger.error({ err, requestId }, "database unavailable");
+      return errorResponse(c, 503, "database_unavailable", "the database does not answer; retry later (routing still works)");
+    }
     logger.error({ err, requestId }, "unhandled error");
     return errorResponse(c, 500, "internal_error", "internal error; the request id identifies it in the logs");
   };
+}
+
+const connectionCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "CONNECTION_ENDED", "CONNECTION_CLOSED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "57P01"]);
+
+/** A lost database (postgres.js error codes, or a closed PGlite), as opposed to a bug. */
+function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown };
+  if (typeof e.code === "string" && connectionCodes.has(e.code)) return true;
+  if (typeof e.message === "string" && /PGlite is closed/i.test(e.message)) return true;
+  return e.cause !== undefined && e.cause !== err && isConnectionError(e.cause);
 }

@@ -8,24 +8,43 @@ export interface Window {
   to: Date;
 }
 
+/** The statistics live in the database; without it there is nothing to answer from. */
+export class StatsUnavailableError extends Error {
+  override name = "StatsUnavailableError";
+}
+
+async function fromDatabase<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (err) {
+    throw new StatsUnavailableError(`statistics are unavailable while the database does not answer (${(err as Error).message})`);
+  }
+}
+
 const rate = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 const sum = (groups: readonly StatsGroup[], pick: (g: StatsGroup) => boolean = () => true) =>
   groups.reduce((n, g) => (pick(g) ? n + g.count : n), 0);
 
 /**
  * Answers the analysts' questions from routing_stats and decision_cache.
- * Pending in-memory counts are flushed first so a just-routed query shows up.
+ * Pending in-memory counts (and cache rows) are flushed first so a just-routed query shows up.
  */
 export class StatsService {
   constructor(
     private readonly db: Database,
     private readonly recorder: StatsRecorder,
     private readonly tiers: readonly TierConfig[],
+    /** Writes pending cache rows too, so distinct keys include just-routed queries. */
+    private readonly flushCache: () => Promise<void> = async () => {},
   ) {}
 
+  private async flushPending(): Promise<void> {
+    await Promise.all([this.recorder.flush(), this.flushCache()]);
+  }
+
   async cache(window: Window, tier?: string) {
-    await this.recorder.flush();
-    const all = await statsBetween(this.db, window.from, window.to);
+    await this.flushPending();
+    const all = await fromDatabase(() => statsBetween(this.db, window.from, window.to));
     const groups = tier === undefined ? all : all.filter((g) => g.tier === tier);
     const requests = sum(groups);
     const hits = sum(groups, (g) => g.cached);
@@ -44,15 +63,15 @@ export class StatsService {
       hits,
       misses: requests - hits,
       hitRate: rate(hits, requests),
-      distinctKeys: await distinctKeysBetween(this.db, window.from, window.to, tier),
+      distinctKeys: await fromDatabase(() => distinctKeysBetween(this.db, window.from, window.to, tier)),
       byTier,
       droppedDecisions: this.recorder.droppedDecisions,
     };
   }
 
   async routing(window: Window) {
-    await this.recorder.flush();
-    const groups = await statsBetween(this.db, window.from, window.to);
+    await this.flushPending();
+    const groups = await fromDatabase(() => statsBetween(this.db, window.from, window.to));
     const requests = sum(groups);
     const tierMix: Record<string, { requests: number; share: number }> = {};
     for (const t of this.tiers) {

@@ -1,0 +1,164 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../../src/db/client.js";
+import { createUseLiteEncoder } from "../../src/embeddings/use-lite-encoder.js";
+import { databaseTargets } from "../helpers/databases.js";
+import { sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
+
+const ANALYST = "analyst-token-0123456789";
+const ADMIN = "admin-token-0123456789ab";
+const env = { TIERLINE_ANALYST_TOKEN: ANALYST, TIERLINE_ADMIN_TOKEN: ADMIN };
+
+/** q1 three times, q2 once, q3 twice: 6 requests, 3 hits, 3 misses, 3 distinct keys. */
+const traffic = [
+  "What is the capital city of Austria?",
+  "What is the capital city of Austria?",
+  "Prove that the sum of two odd integers is even, then generalise to modular arithmetic.",
+  "Write a SQL query listing customers who ordered twice in one week",
+  "What is the capital city of Austria?",
+  "Write a SQL query listing customers who ordered twice in one week",
+];
+
+/** Parses one sample value out of the Prometheus text format. */
+function metric(text: string, name: string, labels: Record<string, string> = {}): number {
+  const total = text
+    .split("\n")
+    .filter((line) => line.startsWith(name) && !line.startsWith("#"))
+    .filter((line) => Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+    .filter((line) => line.slice(name.length).startsWith("{") || line.slice(name.length).startsWith(" "))
+    .reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
+  return total;
+}
+
+describe.each(databaseTargets())("statistics on $name", (target) => {
+  const encoder = createUseLiteEncoder();
+  let database: DatabaseHandle;
+  let service: TestService;
+  const decisions: any[] = [];
+
+  beforeAll(async () => {
+    database = await target.open();
+    service = await startTestService({ database, encoder, exemplars: sampleExemplars, env, config: { cache: { storeText: true } } });
+    for (const query of traffic) decisions.push(await (await service.route({ query })).json());
+  });
+  afterAll(async () => {
+    await service.runtime.stop();
+    await database.close();
+  });
+
+  const get = async (s: TestService, path: string, token = ANALYST) => {
+    const res = await s.app.request(path, { headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  it("GET /stats/cache counts hits, misses, distinct keys and the tier mix", async () => {
+    expect(decisions.map((d) => d.cached)).toEqual([false, true, false, false, true, true]);
+    const { status, body } = await get(service, "/stats/cache");
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ requests: 6, hits: 3, misses: 3, hitRate: 0.5, distinctKeys: 3, droppedDecisions: 0 });
+    const expectedByTier: Record<string, number> = {};
+    for (const d of decisions) expectedByTier[d.tier] = (expectedByTier[d.tier] ?? 0) + 1;
+    for (const [tier, n] of Object.entries(expectedByTier)) expect(body.byTier[tier].requests).toBe(n);
+    const austria = decisions[0].tier;
+    expect((await get(service, `/stats/cache?tier=${austria}`)).body).toMatchObject({ tier: austria, requests: expectedByTier[austria] });
+  });
+
+  it("GET /stats/routing gives the mix, reasons, fallback rate and savings, for analyst and admin tokens", async () => {
+    for (const token of [ANALYST, ADMIN]) {
+      const { status, body } = await get(service, "/stats/routing", token);
+      expect(status).toBe(200);
+      expect(body.requests).toBe(6);
+      expect(body.cacheHitRate).toBe(0.5);
+      const prices: Record<string, number> = { fast: 0.2, standard: 1, premium: 10 };
+      const cost = decisions.reduce((c, d) => c + prices[d.tier]!, 0) / (6 * 10);
+      expect(body.estimatedCost.relativeToAlwaysPremium).toBeCloseTo(cost, 10);
+      expect(body.estimatedCost.savings).toBeCloseTo(1 - cost, 10);
+      expect(Object.values(body.reasons as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(6);
+      expect(body.fallbackRate).toBeCloseTo(decisions.filter((d) => d.reason !== "knn").length / 6, 10);
+    }
+    expect((await get(service, "/stats/routing", "not-a-valid-token-at-all")).status).toBe(401);
+    expect((await get(service, "/stats/routing?from=2030-01-01T00:00:00Z&to=2029-01-01T00:00:00Z")).body.error.code).toBe("invalid_request");
+    expect((await get(service, "/stats/routing?from=yesterday")).status).toBe(400);
+  });
+
+  it("the shipped SQL views answer the same numbers", async () => {
+    const rows = async (query: ReturnType<typeof sql>) => ((await database.db.execute(query)) as any).rows ?? (await database.db.execute(query));
+    const [daily] = await rows(sql`select requests::int, hits::int, misses::int, hit_rate::float8 from v_daily_hit_rate`);
+    expect(daily).toEqual({ requests: 6, hits: 3, misses: 3, hit_rate: 0.5 });
+    const byTier = await rows(sql`select tier, requests::int from v_hit_rate_by_tier`);
+    expect(byTier.reduce((n: number, r: any) => n + r.requests, 0)).toBe(6);
+    const mix = await rows(sql`select sum(share)::float8 as total from v_tier_mix_daily`);
+    expect(mix[0].total).toBeCloseTo(1, 3);
+    const [top] = await rows(sql`select sample_text, hits::int, tier from v_top_repeated_queries limit 1`);
+    expect(top).toEqual({ sample_text: traffic[0], hits: 2, tier: decisions[0].tier });
+    const [spend] = await rows(sql`select requests::int, relative_cost::float8, savings::float8 from v_estimated_spend_daily`);
+    const prices: Record<string, number> = { fast: 0.2, standard: 1, premium: 10 };
+    const cost = decisions.reduce((c, d) => c + prices[d.tier]!, 0) / 60;
+    expect(spend.requests).toBe(6);
+    expect(spend.relative_cost).toBeCloseTo(cost, 4);
+    const [fallback] = await rows(sql`select requests::int, all_fallbacks::int from v_fallback_rate_daily`);
+    expect(fallback).toEqual({ requests: 6, all_fallbacks: decisions.filter((d) => d.reason !== "knn").length });
+  });
+
+  it("GET /metrics exposes decisions, cache hits and misses, latency, index size and revision", async () => {
+    const res = await service.app.request("/metrics");
+    expect(res.headers.get("content-type")).toMatch(/text\/plain/);
+    const text = await res.text();
+    expect(metric(text, "tierline_decisions_total")).toBe(6);
+    expect(metric(text, "tierline_cache_lookups_total", { result: "hit" })).toBe(3);
+    expect(metric(text, "tierline_cache_lookups_total", { result: "miss" })).toBe(3);
+    expect(metric(text, "tierline_route_duration_seconds_count")).toBe(6);
+    expect(metric(text, "tierline_route_duration_seconds_count", { cached: "true" })).toBe(3);
+    expect(metric(text, "tierline_index_exemplars")).toBe(sampleExemplars.length);
+    expect(metric(text, "tierline_exemplar_revision")).toBe(1);
+    expect(metric(text, "tierline_embedding_batch_size_count")).toBeGreaterThan(0);
+    expect(metric(text, "tierline_stats_dropped_decisions")).toBe(0);
+    expect(text).toContain("process_resident_memory_bytes");
+  });
+
+  it("stats survive a graceful restart", async () => {
+    const other = await target.open();
+    const first = await startTestService({ database: other, encoder, exemplars: sampleExemplars, env });
+    await first.route({ query: "How many continents are there?" });
+    await first.route({ query: "How many continents are there?" });
+    await first.runtime.stop(); // flushes counters written behind
+    const second = await startTestService({ database: other, encoder, exemplars: sampleExemplars, env });
+    await second.route({ query: "How many continents are there?" });
+    expect((await get(second, "/stats/cache")).body).toMatchObject({ requests: 3, hits: 2, misses: 1, distinctKeys: 1 });
+    await second.runtime.stop();
+    await other.close();
+  });
+
+  it("a database outage drops nothing silently: counts are kept, and overflow is counted and exported", async () => {
+    const scratch = await target.open();
+    const s = await startTestService({
+      database: scratch,
+      encoder,
+      exemplars: sampleExemplars,
+      env,
+      // Two distinct counters fit in the buffer; the third forces a drop.
+      config: { stats: { maxPendingKeys: 2, flushIntervalMs: 60_000 } },
+    });
+    await scratch.close();
+    await s.route({ query: "What is the capital city of Norway?" });
+    await s.route({ query: "What is the capital city of Norway?" });
+    const recorder = s.runtime.statsRecorder;
+    await recorder.flush();
+    expect(recorder.failedFlushes).toBeGreaterThanOrEqual(1);
+    expect(recorder.pendingKeys).toBe(2); // (tier, knn, miss) and (tier, knn, hit), kept for later
+    expect(recorder.droppedDecisions).toBe(0);
+
+    await s.route({ query: "Design a consensus protocol for a partitioned satellite network and prove its safety" });
+    const dropped = recorder.droppedDecisions;
+    expect(dropped).toBeGreaterThanOrEqual(1);
+    expect(recorder.recorded).toBe(3);
+    expect(dropped + [...(recorder as any).pending.values()].reduce((n: number, r: any) => n + r.count, 0)).toBe(3);
+    const text = await (await s.app.request("/metrics")).text();
+    expect(metric(text, "tierline_stats_dropped_decisions")).toBe(dropped);
+    expect(metric(text, "tierline_database_errors_total", { operation: "stats_flush" })).toBeGreaterThanOrEqual(1);
+    const stats = await get(s, "/stats/cache");
+    expect(stats.status).toBe(503);
+    expect(stats.body.error.code).toBe("database_unavailable");
+  });
+});
