@@ -38,8 +38,16 @@ export const configSchema = z
         /** Hub id or a label for a local transformers.js model. */
         model: z.string().default("Xenova/all-MiniLM-L6-v2"),
         modelPath: z.string().optional(),
+        /** Micro-batching of concurrent route queries into one forward pass. */
+        batching: z
+          .object({
+            enabled: z.boolean().default(true),
+            maxBatch: z.number().int().min(1).max(256).default(32),
+            maxWaitMs: z.number().min(0).max(50).default(1),
+          })
+          .default({ enabled: true, maxBatch: 32, maxWaitMs: 1 }),
       })
-      .default({ provider: "use-lite", model: "Xenova/all-MiniLM-L6-v2" }),
+      .default({ provider: "use-lite", model: "Xenova/all-MiniLM-L6-v2", batching: { enabled: true, maxBatch: 32, maxWaitMs: 1 } }),
     routing: z
       .object({
         k: z.number().int().min(1).max(100).default(7),
@@ -140,6 +148,7 @@ const envOverrides: Array<[string, string[], "string" | "number"]> = [
   ["TIERLINE_MARGIN", ["routing", "margin"], "number"],
   ["TIERLINE_MIN_SIMILARITY", ["routing", "minSimilarity"], "number"],
   ["TIERLINE_INDEX_EF", ["index", "ef"], "number"],
+  ["TIERLINE_BATCH_MAX", ["embedding", "batching", "maxBatch"], "number"],
 ];
 
 function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {

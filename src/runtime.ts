@@ -16,6 +16,7 @@ import type { ExemplarIndex } from "./routing/exemplar-index.js";
 import { Router } from "./routing/router.js";
 import { HnswIndex } from "./vector-index/hnsw-index.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
+import { BatchingEncoder } from "./embeddings/batching-encoder.js";
 import { StatsRecorder } from "./stats/stats-recorder.js";
 import { syncTierPrices, upsertStats } from "./stats/stats-repository.js";
 import { StatsService } from "./stats/stats-service.js";
@@ -72,7 +73,9 @@ export class Runtime {
       statsDroppedDecisions: () => this.statsRecorder.droppedDecisions,
       cacheDroppedUpdates: () => this.cacheWriter?.dropped ?? 0,
     });
-    const encoder = instrumentEncoder(rawEncoder, this.metrics);
+    // Metrics wrap the model itself (true batch sizes and forward-pass times); batching goes outside.
+    const measured = instrumentEncoder(rawEncoder, this.metrics);
+    const encoder = config.embedding.batching.enabled ? new BatchingEncoder(measured, config.embedding.batching) : measured;
     this.encoder = encoder;
     this.statsRecorder = new StatsRecorder((rows) => upsertStats(db, rows), {
       maxPendingKeys: config.stats.maxPendingKeys,

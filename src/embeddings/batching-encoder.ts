@@ -1,0 +1,100 @@
+import type { Encoder } from "./encoder.js";
+
+export interface BatchingOptions {
+  /** Most texts per forward pass. */
+  maxBatch: number;
+  /**
+   * Longest a text waits for company when the model is idle, ms. 0 still
+   * gathers everything queued in the same event-loop turn.
+   */
+  maxWaitMs: number;
+}
+
+interface Pending {
+  text: string;
+  resolve: (v: Float32Array) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Micro-batching: concurrent embed calls share one forward pass. While a
+ * batch runs, new texts queue and go together in the next one, so under load
+ * batches grow by themselves; when idle a text waits at most maxWaitMs.
+ * Results are per text, so a caller never sees another caller's vectors; if
+ * a batch fails, its texts are retried alone so only the bad one fails.
+ */
+export class BatchingEncoder implements Encoder {
+  private queue: Pending[] = [];
+  private running = false;
+  private scheduled = false;
+  /** Batches sent to the model and texts in them, for metrics and tests. */
+  batches = 0;
+  texts = 0;
+
+  constructor(
+    private readonly inner: Encoder,
+    private readonly options: BatchingOptions,
+  ) {}
+
+  get modelId(): string {
+    return this.inner.modelId;
+  }
+
+  get dimensions(): number {
+    return this.inner.dimensions;
+  }
+
+  get maxInputChars(): number {
+    return this.inner.maxInputChars;
+  }
+
+  load(): Promise<void> {
+    return this.inner.load();
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    // Bulk callers (index builds, imports) already batch; don't split or delay them.
+    if (texts.length >= this.options.maxBatch) return this.inner.embed(texts);
+    const results = texts.map(
+      (text) => new Promise<Float32Array>((resolve, reject) => this.queue.push({ text, resolve, reject })),
+    );
+    this.schedule();
+    return Promise.all(results);
+  }
+
+  private schedule(): void {
+    if (this.running || this.scheduled) return;
+    if (this.queue.length >= this.options.maxBatch) {
+      void this.runBatch();
+      return;
+    }
+    this.scheduled = true;
+    const fire = () => {
+      this.scheduled = false;
+      void this.runBatch();
+    };
+    // setImmediate lets requests already parsed in this turn join; a timer bounds the wait otherwise.
+    if (this.options.maxWaitMs <= 0) setImmediate(fire);
+    else setTimeout(fire, this.options.maxWaitMs);
+  }
+
+  private async runBatch(): Promise<void> {
+    if (this.running || this.queue.length === 0) return;
+    this.running = true;
+    const batch = this.queue.splice(0, this.options.maxBatch);
+    this.batches++;
+    this.texts += batch.length;
+    try {
+      const vectors = await this.inner.embed(batch.map((p) => p.text));
+      batch.forEach((p, i) => p.resolve(vectors[i]!));
+    } catch (err) {
+      if (batch.length === 1) batch[0]!.reject(err);
+      // One text the model cannot handle must not fail its neighbours: retry them one by one.
+      else for (const p of batch) await this.inner.embed([p.text]).then(([v]) => p.resolve(v!), p.reject);
+    } finally {
+      this.running = false;
+      // Whatever queued meanwhile goes next, without waiting: it has waited already.
+      if (this.queue.length > 0) void this.runBatch();
+    }
+  }
+}
