@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorHit, VectorIndex } from "./vector-index.js";
 
@@ -23,9 +24,17 @@ export class HnswIndex implements VectorIndex {
   constructor(
     readonly dimensions: number,
     private readonly options: HnswOptions,
+    /** Internal: adopt an index read from a snapshot instead of creating one. */
+    loaded?: { index: hnswlib.HierarchicalNSW; live: readonly number[] },
   ) {
     this.capacity = Math.max(16, options.initialCapacity ?? 1024);
-    this.index = new hnswlib.HierarchicalNSW("cosine", dimensions);
+    this.index = loaded?.index ?? new hnswlib.HierarchicalNSW("cosine", dimensions);
+    if (loaded) {
+      this.capacity = loaded.index.getMaxElements();
+      for (const id of loaded.live) this.live.add(id);
+      this.index.setEf(options.ef);
+      return;
+    }
     this.index.initIndex({
       maxElements: this.capacity,
       m: options.M,
@@ -43,6 +52,12 @@ export class HnswIndex implements VectorIndex {
 
   has(id: number): boolean {
     return this.live.has(id);
+  }
+
+  /** Search breadth from now on (never below k at query time). */
+  setEf(ef: number): void {
+    this.options.ef = ef;
+    this.index.setEf(ef);
   }
 
   upsert(id: number, vector: Float32Array): void {
@@ -78,9 +93,23 @@ export class HnswIndex implements VectorIndex {
     const n = Math.min(k, this.live.size);
     if (n <= 0) return [];
     // ef below k would silently return fewer than k neighbours.
-    if (this.index.getEf() < n) this.index.setEf(n);
+    if (this.options.ef < n) this.index.setEf(n);
     const { distances, neighbors } = this.index.searchKnn(Array.from(vector), n);
     return neighbors.map((id, i) => ({ id, similarity: 1 - distances[i]! }));
+  }
+
+  /** Writes the graph and its live ids (file, file + ".ids.json"). */
+  save(file: string): void {
+    this.index.writeIndexSync(file);
+    writeFileSync(`${file}.ids.json`, JSON.stringify([...this.live]));
+  }
+
+  /** Reads a snapshot written by save(); the caller checks it matches (model, revision). */
+  static load(file: string, dimensions: number, options: HnswOptions): HnswIndex {
+    const index = new hnswlib.HierarchicalNSW("cosine", dimensions);
+    index.readIndexSync(file, true);
+    const live = JSON.parse(readFileSync(`${file}.ids.json`, "utf8")) as number[];
+    return new HnswIndex(dimensions, options, { index, live });
   }
 
   private checkDimensions(vector: Float32Array): void {

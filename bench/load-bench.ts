@@ -1,0 +1,203 @@
+/**
+ * Load benchmark (a script, not a test): the service over loopback at
+ * concurrency 1, 8, 32 and 64, for cache-miss and repeated traffic and a mix
+ * with a configurable repeat ratio; the same run measures the floor (the same
+ * model embedding the same queries in-process), throughput with batching
+ * disabled, start-up (cold, warm), RSS, and the vector index at 1k/10k/100k.
+ *   npm run bench [-- --repeat-ratio 0.5 --skip-index --out bench/results/latest.json]
+ * With DATABASE_URL set the service uses that PostgreSQL, else a fresh PGlite.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { normalizeQuery } from "../src/cache/cache-key.js";
+import { loadConfig } from "../src/config.js";
+import { createEncoder } from "../src/embeddings/create-encoder.js";
+import { runIndexBench, type IndexBenchRow } from "./index-bench.js";
+import { benchQueries, startServer, type BenchServer } from "./server.js";
+import { summarize, type Summary } from "./stats.js";
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const repeatRatio = Number(arg("repeat-ratio", "0.5"));
+const outFile = arg("out", "bench/results/latest.json");
+const port = Number(arg("port", "8796"));
+const concurrencies = [1, 8, 32, 64];
+const base = benchQueries();
+let counter = 0;
+/** A query never sent before: a dev-set query with a unique ticket number, so every one is a cache miss. */
+const uniqueQuery = () => `${base[counter % base.length]} (ticket ${++counter})`;
+const repeatSet = base.slice(0, 50);
+
+interface LoadResult {
+  concurrency: number;
+  requests: number;
+  errors: number;
+  rps: number;
+  latencyMs: { p50: number; p90: number; p99: number; mean: number };
+}
+
+async function load(url: string, connections: number, body: () => string, opts: { amount?: number; duration?: number }): Promise<LoadResult> {
+  const result = await autocannon({
+    url: `${url}/route`,
+    method: "POST",
+    connections,
+    ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? 5 }),
+    headers: { "content-type": "application/json" },
+    requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }],
+  });
+  const elapsedS = (result.finish.getTime() - result.start.getTime()) / 1000;
+  return {
+    concurrency: connections,
+    requests: result.requests.total,
+    errors: result.errors + result.non2xx,
+    rps: result.requests.total / elapsedS,
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, mean: result.latency.average },
+  };
+}
+
+async function serverTimings(url: string, bodies: string[]): Promise<Summary> {
+  const totals: number[] = [];
+  for (const body of bodies) {
+    const res = await fetch(`${url}/route`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    totals.push(((await res.json()) as { timings: { totalMs: number } }).timings.totalMs);
+  }
+  return summarize(totals);
+}
+
+const missAmount = (c: number) => (c === 1 ? 120 : Math.min(800, c * 25));
+const json = (query: string) => JSON.stringify({ query });
+const dataDir = mkdtempSync(path.join(tmpdir(), "tierline-load-"));
+const env = { TIERLINE_DATA_DIR: dataDir };
+console.log(`tierline load bench on ${cpus().length}× ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"}`);
+
+// Start-up: cold (empty database, every exemplar embedded) then warm.
+let server: BenchServer = await startServer(port, env);
+const coldMs = server.readyMs;
+await server.stop();
+server = await startServer(port, env);
+const warmMs = server.readyMs;
+const idleRssMb = server.rssMb();
+const modelId = ((await (await fetch(`${server.base}/route?explain=1`, { method: "POST", headers: { "content-type": "application/json" }, body: json("warm-up") })).json()) as { model: string }).model;
+void modelId;
+
+const c1Queries = Array.from({ length: 100 }, uniqueQuery);
+const missServerC1 = await serverTimings(server.base, c1Queries.map(json));
+const miss: LoadResult[] = [];
+let peakRssMb = idleRssMb;
+for (const c of concurrencies) {
+  const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, server.rssMb())), 100);
+  miss.push(await load(server.base, c, () => json(uniqueQuery()), { amount: missAmount(c) }));
+  clearInterval(sampler);
+  console.log(`miss   c=${c}: ${miss.at(-1)!.rps.toFixed(1)} req/s, p50 ${miss.at(-1)!.latencyMs.p50} ms`);
+}
+for (const q of repeatSet) await fetch(`${server.base}/route`, { method: "POST", headers: { "content-type": "application/json" }, body: json(q) });
+const repeatServer = await serverTimings(server.base, Array.from({ length: 500 }, (_, i) => json(repeatSet[i % repeatSet.length]!)));
+const repeat: LoadResult[] = [];
+let r = 0;
+for (const c of concurrencies) {
+  const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, server.rssMb())), 100);
+  repeat.push(await load(server.base, c, () => json(repeatSet[r++ % repeatSet.length]!), { duration: 5 }));
+  clearInterval(sampler);
+  console.log(`repeat c=${c}: ${repeat.at(-1)!.rps.toFixed(0)} req/s, p50 ${repeat.at(-1)!.latencyMs.p50} ms`);
+}
+const mixed = await load(server.base, 32, () => json(Math.random() < repeatRatio ? repeatSet[r++ % repeatSet.length]! : uniqueQuery()), { duration: 8 });
+console.log(`mixed (repeat ratio ${repeatRatio}) c=32: ${mixed.rps.toFixed(1)} req/s`);
+const loadedRssMb = server.rssMb();
+await server.stop();
+
+// The same service with batching off (a batch is one text).
+server = await startServer(port, { ...env, TIERLINE_BATCH_MAX: "1" });
+const unbatched = await load(server.base, 32, () => json(uniqueQuery()), { amount: missAmount(32) });
+console.log(`miss   c=32 without batching: ${unbatched.rps.toFixed(1)} req/s`);
+await server.stop();
+
+// The floor: the configured model, in this process, on the same c=1 queries (normalised and cut as the router does).
+const encoder = createEncoder(loadConfig().embedding);
+await encoder.load();
+await encoder.embed(["warm-up"]);
+const texts = c1Queries.map((q) => normalizeQuery(q).slice(0, encoder.maxInputChars));
+const single: number[] = [];
+for (const t of texts) {
+  const s = performance.now();
+  await encoder.embed([t]);
+  single.push(performance.now() - s);
+}
+const floor = summarize(single);
+const batchStart = performance.now();
+for (let i = 0; i < texts.length; i += 32) await encoder.embed(texts.slice(i, i + 32));
+const floorBatchRps = texts.length / ((performance.now() - batchStart) / 1000);
+rmSync(dataDir, { recursive: true, force: true });
+
+const index: IndexBenchRow[] = args.includes("--skip-index") ? [] : await runIndexBench([1_000, 10_000, 100_000]);
+
+const missC1 = miss[0]!;
+const missC32 = miss.find((m) => m.concurrency === 32)!;
+const result = {
+  at: new Date().toISOString(),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  database: process.env.DATABASE_URL ? "postgres" : "pglite",
+  model: encoder.modelId,
+  startup: { coldMs: Math.round(coldMs), warmMs: Math.round(warmMs) },
+  rssMb: { idle: Math.round(idleRssMb), peakUnderLoad: Math.round(peakRssMb), afterLoad: Math.round(loadedRssMb) },
+  floor: { singleMs: floor, batch32Rps: floorBatchRps },
+  miss,
+  missServerC1,
+  repeat,
+  repeatServer,
+  mixed: { repeatRatio, ...mixed },
+  unbatchedC32: unbatched,
+  ratios: {
+    missC1P50OverFloorP50: missC1.latencyMs.p50 / floor.p50,
+    missServerC1P50OverFloorP50: missServerC1.p50 / floor.p50,
+    batchingGainC32: missC32.rps / unbatched.rps,
+  },
+  index,
+};
+
+const f = (n: number, d = 1) => n.toFixed(d);
+const table = (rows: LoadResult[]) => rows.map((x) => `| ${x.concurrency} | ${f(x.rps)} | ${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${x.errors} |`);
+const md = [
+  `Measured ${result.at} on ${result.machine.cpus}× ${result.machine.model} (${result.machine.memGiB} GiB), Node ${process.version}, ${result.database}, model \`${result.model}\`.`,
+  "",
+  "Cache-miss traffic (every query new), client-side over loopback:",
+  "",
+  "| concurrency | req/s | p50 ms | p90 ms | p99 ms | errors |",
+  "| --- | --- | --- | --- | --- | --- |",
+  ...table(miss),
+  "",
+  "Repeated traffic (50 queries cycling, all cache hits):",
+  "",
+  "| concurrency | req/s | p50 ms | p90 ms | p99 ms | errors |",
+  "| --- | --- | --- | --- | --- | --- |",
+  ...table(repeat),
+  "",
+  `| measure | value |`,
+  `| --- | --- |`,
+  `| floor: model alone, one query, p50 / p99 | ${f(floor.p50, 2)} / ${f(floor.p99, 2)} ms |`,
+  `| floor: model alone, batches of 32 | ${f(floorBatchRps)} queries/s |`,
+  `| cache miss at c=1, p50 client / server (timings.totalMs) | ${missC1.latencyMs.p50} / ${f(missServerC1.p50, 2)} ms → ${f(result.ratios.missC1P50OverFloorP50, 2)}× / ${f(result.ratios.missServerC1P50OverFloorP50, 2)}× the floor |`,
+  `| repeat, server-side p50 / p99 | ${f(repeatServer.p50, 3)} / ${f(repeatServer.p99, 3)} ms |`,
+  `| miss throughput at c=32: batching / no batching | ${f(missC32.rps)} / ${f(unbatched.rps)} req/s = ${f(result.ratios.batchingGainC32, 2)}× |`,
+  `| mixed traffic at c=32, repeat ratio ${repeatRatio} | ${f(mixed.rps)} req/s, p50 ${mixed.latencyMs.p50} ms |`,
+  `| ready after start: cold (embeds all exemplars) / warm | ${f(coldMs / 1000)} / ${f(warmMs / 1000)} s |`,
+  `| RSS: idle / peak under load | ${result.rssMb.idle} / ${result.rssMb.peakUnderLoad} MB |`,
+  ...(index.length > 0
+    ? [
+        "",
+        "Vector index (random 512-d unit vectors, k=10, 200 queries):",
+        "",
+        "| exemplars | ef | HNSW build s | HNSW p50 ms | recall@10 | brute force p50 ms | snapshot write / load ms |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        ...index.map((x) => `| ${x.size} | ${x.ef} | ${f(x.buildMs / 1000, 2)} | ${f(x.hnswP50Ms, 3)} | ${f(x.recall, 4)} | ${f(x.bruteP50Ms, 3)} | ${Math.round(x.snapshotWriteMs)} / ${Math.round(x.snapshotLoadMs)} |`),
+      ]
+    : []),
+].join("\n");
+mkdirSync(path.dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify(result, null, 2) + "\n");
+writeFileSync(outFile.replace(/\.json$/, ".md"), md + "\n");
+console.log(`\n${md}\n\nwrote ${outFile}`);

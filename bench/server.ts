@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+export interface BenchServer {
+  child: ChildProcess;
+  base: string;
+  /** ms from spawn to /readyz 200 */
+  readyMs: number;
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts the service as `npm start` does (node + tsx), with env overrides, and waits until ready. */
+export async function startServer(port: number, env: Record<string, string>): Promise<BenchServer> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/readyz`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const readyMs = performance.now() - started;
+  return {
+    child,
+    base,
+    readyMs,
+    rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024,
+    async stop() {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** Queries from the dev set, used as realistic traffic (never as exemplars). */
+export function benchQueries(limit = 10_000): string[] {
+  return readFileSync("test/data/dev.jsonl", "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => (JSON.parse(l) as { query: string }).query)
+    .slice(0, limit);
+}
