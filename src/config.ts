@@ -52,17 +52,19 @@ export const configSchema = z
       .object({
         k: z.number().int().min(1).max(100).default(7),
         /** Winner's vote share minus runner-up's; below it the query goes to the fallback tier. */
-        margin: z.number().min(0).max(1).default(0.15),
+        margin: z.number().min(0).max(1).default(0.17),
         /** Cosine similarity of the nearest exemplar below which nothing is "close". */
         minSimilarity: z.number().min(-1).max(1).default(0.3),
         fallbackTier: z.string().optional(),
       })
-      .default({ k: 7, margin: 0.15, minSimilarity: 0.3 }),
+      .default({ k: 7, margin: 0.17, minSimilarity: 0.3 }),
     index: z
       .object({
         M: z.number().int().min(4).max(128).default(16),
         efConstruction: z.number().int().min(10).max(2000).default(200),
         ef: z.number().int().min(10).max(5000).default(200),
+        /** Keep the built graph in dataDir/index so a warm start skips rebuilding it (default true). */
+        snapshot: z.boolean().optional(),
       })
       .default({ M: 16, efConstruction: 200, ef: 200 }),
     cache: z

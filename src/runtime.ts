@@ -10,7 +10,8 @@ import { createEncoder } from "./embeddings/create-encoder.js";
 import type { Encoder } from "./embeddings/encoder.js";
 import { readExemplarDir, type ExemplarInput } from "./exemplars/exemplar-files.js";
 import { CuratorService } from "./exemplars/curator-service.js";
-import { buildExemplarIndex, seedIfNeeded } from "./exemplars/exemplar-service.js";
+import { buildExemplarIndex, indexFromSnapshot, seedIfNeeded } from "./exemplars/exemplar-service.js";
+import { exemplarFingerprint, IndexSnapshots } from "./exemplars/index-snapshot.js";
 import { IndexSync } from "./exemplars/index-sync.js";
 import type { ExemplarIndex } from "./routing/exemplar-index.js";
 import { Router } from "./routing/router.js";
@@ -54,6 +55,9 @@ export class Runtime {
   /** The configured encoder wrapped with metrics; use this one everywhere. */
   readonly encoder: Encoder;
   private index: ExemplarIndex | null = null;
+  private readonly snapshots: IndexSnapshots;
+  /** Where the index came from at start: a snapshot in dataDir, or the vectors in the database. */
+  indexSource: "snapshot" | "database" | null = null;
   private modelLoaded = false;
   private starting: Promise<void> | undefined;
 
@@ -67,6 +71,7 @@ export class Runtime {
     private readonly ownsDatabase: boolean,
   ) {
     const db = database.db;
+    this.snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"));
     this.metrics = new ServiceMetrics({
       indexSize: () => this.index?.size ?? 0,
       revision: () => this.index?.revision ?? 0,
@@ -158,10 +163,17 @@ export class Runtime {
     // The first forward pass compiles WASM kernels (~150 ms); pay it here, not on a user's request.
     await this.encoder.embed(["warm-up"]);
     const { M, efConstruction, ef } = this.config.index;
-    const index = await buildExemplarIndex(db, this.encoder, {
-      createVectorIndex: (dimensions, capacity) => new HnswIndex(dimensions, { M, efConstruction, ef, initialCapacity: capacity }),
-      logger: this.logger,
-    });
+    const hnswOptions = { M, efConstruction, ef };
+    const fromSnapshot = await indexFromSnapshot(db, (revision, fingerprint) => this.snapshots.tryLoad(this.encoder.modelId, revision, fingerprint, hnswOptions));
+    this.indexSource = fromSnapshot ? "snapshot" : "database";
+    const index =
+      fromSnapshot ??
+      (await buildExemplarIndex(db, this.encoder, {
+        createVectorIndex: (dimensions, capacity) => new HnswIndex(dimensions, { ...hnswOptions, initialCapacity: capacity }),
+        logger: this.logger,
+      }));
+    if (fromSnapshot) this.logger.info({ exemplars: index.size, revision: index.revision }, "exemplar index loaded from snapshot");
+    else this.saveSnapshot(index);
     if (this.cache) {
       const recent = await loadRecentDecisions(db, this.encoder.modelId, index.revision, this.config.cache.memoryEntries);
       this.cache.warm(recent.reverse()); // oldest first, so the most recent end up most recently used
@@ -193,10 +205,21 @@ export class Runtime {
     };
   }
 
-  /** Flushes pending cache writes, then closes the database if this runtime opened it. */
+  /** Best effort: a failed snapshot only means the next start rebuilds. */
+  private saveSnapshot(index: ExemplarIndex): void {
+    if (this.config.index.snapshot === false || !(index.vectors instanceof HnswIndex)) return;
+    try {
+      this.snapshots.save(index.vectors, this.encoder.modelId, index.revision, exemplarFingerprint(index.entries()));
+    } catch (err) {
+      this.logger.warn({ err }, "could not write the index snapshot");
+    }
+  }
+
+  /** Flushes pending writes, saves the index snapshot, then closes the database if this runtime opened it. */
   async stop(): Promise<void> {
     try {
       await this.sync.stop();
+      if (this.index) this.saveSnapshot(this.index);
       await this.cacheWriter?.stop();
       await this.statsRecorder.stop();
     } finally {

@@ -45,20 +45,26 @@ export function evaluateGrid(
 
 /**
  * The cheapest setting that reaches the target quality. Ties (common: many
- * settings route identically) go to higher quality, then accuracy, then the
- * smaller k and the lower floor. Among margins that tie at that k and floor,
- * the middle one is taken: the plateau's edges are where a slightly different
- * query set would already route differently. Null when nothing reaches it.
+ * settings route a given set identically) go to higher quality, then
+ * accuracy, then the k and floor nearest the current ones, so recalibrating
+ * does not churn values the data cannot tell apart (without `current`: the
+ * smaller k and lower floor). Among margins that still tie, the middle one is
+ * taken: a plateau's edges are where a slightly different query set would
+ * already route differently. Null when nothing reaches the target.
  */
-export function selectCalibration(results: readonly GridResult[], targetQuality: number): GridResult | null {
+export function selectCalibration(results: readonly GridResult[], targetQuality: number, current?: RoutingParams): GridResult | null {
   const ok = results.filter((r) => r.metrics.quality >= targetQuality - 1e-12);
   if (ok.length === 0) return null;
+  const kDistance = (r: GridResult) => (current ? Math.abs(r.k - current.k) : r.k);
+  const floorDistance = (r: GridResult) => (current ? Math.abs(r.minSimilarity - current.minSimilarity) : r.minSimilarity);
   const best = [...ok].sort(
     (a, b) =>
       a.metrics.relativeCost - b.metrics.relativeCost ||
       b.metrics.quality - a.metrics.quality ||
       b.metrics.accuracy - a.metrics.accuracy ||
+      kDistance(a) - kDistance(b) ||
       a.k - b.k ||
+      floorDistance(a) - floorDistance(b) ||
       a.minSimilarity - b.minSimilarity ||
       a.margin - b.margin,
   )[0]!;

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { isDeepStrictEqual } from "node:util";
 import { parseConfig } from "../config.js";
 import type { RoutingParams } from "./knn-routing.js";
 
@@ -6,12 +7,27 @@ import type { RoutingParams } from "./knn-routing.js";
  * Writes calibrated routing values into a config file, keeping every other
  * field as it was. The result is validated with the service's own parser
  * before it is written, so calibration can never leave an unloadable file.
+ * When the file holds "routing" as one flat object, only that object's text
+ * is replaced, so the rest of the file keeps its exact formatting.
  */
 export function writeRoutingValues(file: string, params: RoutingParams): void {
-  const raw: Record<string, unknown> = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  const text = existsSync(file) ? readFileSync(file, "utf8") : "{}";
+  const raw = JSON.parse(text) as Record<string, unknown>;
   const updated = withRoutingValues(raw, params);
   parseConfig(updated, {}, file);
-  writeFileSync(file, formatConfigJson(updated));
+  writeFileSync(file, replaceRoutingText(text, updated) ?? formatConfigJson(updated));
+}
+
+/** The file's text with only its routing object rewritten, or null when that cannot be done safely. */
+function replaceRoutingText(text: string, updated: Record<string, unknown>): string | null {
+  const pattern = /"routing"\s*:\s*\{[^{}]*\}/g;
+  if ((text.match(pattern) ?? []).length !== 1) return null;
+  const candidate = text.replace(pattern, `"routing": ${inlineJson(updated.routing)}`);
+  try {
+    return isDeepStrictEqual(JSON.parse(candidate), updated) ? candidate : null;
+  } catch {
+    return null;
+  }
 }
 
 export function withRoutingValues(raw: Record<string, unknown>, params: RoutingParams): Record<string, unknown> {
@@ -24,20 +40,23 @@ export function withRoutingValues(raw: Record<string, unknown>, params: RoutingP
  * inline, arrays of objects one element per line.
  */
 export function formatConfigJson(config: Record<string, unknown>): string {
-  const inline = (v: unknown): string =>
-    Array.isArray(v)
-      ? `[${v.map(inline).join(", ")}]`
-      : typeof v === "object" && v !== null
-        ? `{ ${Object.entries(v)
-            .map(([k, x]) => `${JSON.stringify(k)}: ${inline(x)}`)
-            .join(", ")} }`
-        : JSON.stringify(v);
   const field = ([key, value]: [string, unknown]) => {
     const body =
       Array.isArray(value) && value.some((x) => typeof x === "object" && x !== null)
-        ? `[\n${value.map((x) => `    ${inline(x)}`).join(",\n")}\n  ]`
-        : inline(value);
+        ? `[\n${value.map((x) => `    ${inlineJson(x)}`).join(",\n")}\n  ]`
+        : inlineJson(value);
     return `  ${JSON.stringify(key)}: ${body}`;
   };
   return `{\n${Object.entries(config).map(field).join(",\n")}\n}\n`;
+}
+
+/** JSON on one line with a space after each separator: { "a": 1, "b": [1, 2] }. */
+function inlineJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(inlineJson).join(", ")}]`;
+  if (typeof v === "object" && v !== null) {
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${inlineJson(x)}`)
+      .join(", ")} }`;
+  }
+  return JSON.stringify(v);
 }

@@ -17,9 +17,9 @@ export interface CrossValidationOptions {
   index: Config["index"];
   dimensions: number;
   targetQuality: number;
-  /** Margins for the pooled quality-cost curve; none: no curve. */
+  /** Margins for the router's pooled quality-cost curve; none: no curve. */
   sweepMargins?: readonly number[];
-  /** Targets for the length baseline's pooled curve. */
+  /** Target qualities the length baseline is fitted to, per fold, for its pooled curve; none: no curve. */
   lengthTargets?: readonly number[];
 }
 
@@ -36,7 +36,10 @@ export interface CrossValidationResult {
   params: RoutingParams;
   /** The router first, then the baselines. */
   methods: CrossValidatedMethod[];
-  curves?: { router: CurvePoint[]; random: CurvePoint[]; length: CurvePoint[] };
+  /** The router over the sweep margins, and random routing at each point's tier mix. */
+  sweep?: { router: CurvePoint[]; random: CurvePoint[] };
+  /** The length baseline fitted on each training fold for each target quality. */
+  lengthCurve?: CurvePoint[];
 }
 
 /**
@@ -104,15 +107,14 @@ export function crossValidate(items: readonly LabelledQueryVectors[], options: C
   const result: CrossValidationResult = { folds: options.folds, seed: options.seed, params: options.params, methods };
   if (options.sweepMargins) {
     const router = sweepMargin(pooledNeighbors, pooledLabels, options.params, options.setup, options.tiers, options.sweepMargins);
-    result.curves = {
-      router,
-      random: randomCurve(router, pooledLabels, options.tiers),
-      length: curveFromRoutes(
-        [...lengthRoutes.entries()].map(([target, routed]) => ({ target, routed })),
-        pooledLabels,
-        options.tiers,
-      ),
-    };
+    result.sweep = { router, random: randomCurve(router, pooledLabels, options.tiers) };
+  }
+  if (options.lengthTargets) {
+    result.lengthCurve = curveFromRoutes(
+      [...lengthRoutes.entries()].map(([target, routed]) => ({ target, routed })),
+      pooledLabels,
+      options.tiers,
+    );
   }
   return result;
 }

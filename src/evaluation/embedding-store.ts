@@ -94,7 +94,7 @@ export function storeBackedEncoder(store: EmbeddingStore, encoder: Encoder): Enc
 
 /** Default location: one file per model under the data directory (git-ignored). */
 export function embeddingStoreFile(dataDir: string, modelId: string): string {
-  return path.resolve(dataDir, "eval-embeddings", `${modelId.replace(/[^A-Za-z0-9._-]+/g, "_")}.jsonl`);
+  return path.resolve(dataDir, "eval-embeddings", `${modelId.replace(/[^A-Za-z0-9@._-]+/g, "_")}.jsonl`);
 }
 
 function encodeVector(v: Float32Array): string {

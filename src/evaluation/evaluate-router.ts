@@ -27,6 +27,15 @@ export interface Curves {
   length: CurvePoint[];
 }
 
+export interface AtRouterCost {
+  cost: number;
+  router: number;
+  /** Random routing with the router's tier mix (so at the router's cost). */
+  random: number | null;
+  /** The best length-threshold fit that costs no more than the router. */
+  length: number | null;
+}
+
 export interface EvaluationReport {
   n: number;
   exemplars: number;
@@ -37,7 +46,9 @@ export interface EvaluationReport {
   reasons: Partial<Record<DecisionReason, number>>;
   baselines: Array<Omit<MethodResult, "routed">>;
   /** Best quality each method reaches at no more than the router's cost. */
-  atRouterCost: { cost: number; router: number; random: number | null; length: number | null };
+  atRouterCost: AtRouterCost;
+  /** The same under cross-validation. */
+  cvAtRouterCost?: AtRouterCost;
   sweep?: Curves;
   cv?: CrossValidationResult;
 }
@@ -113,8 +124,16 @@ export async function evaluateRouter(config: Config, encoder: Encoder, data: Eva
       dimensions: encoder.dimensions,
       targetQuality: options.targetQuality,
       sweepMargins: options.sweep ? unitGrid(0.01) : undefined,
-      lengthTargets: options.sweep ? lengthTargets : undefined,
+      lengthTargets,
     });
+    const pooled = (name: string) => report.cv!.methods.find((m) => m.name === name)!.pooled;
+    const cost = pooled("router").relativeCost;
+    report.cvAtRouterCost = {
+      cost,
+      router: pooled("router").quality,
+      random: pooled("random, router's mix").quality,
+      length: qualityAtCost(report.cv.lengthCurve!, cost),
+    };
   }
   return report;
 }

@@ -80,14 +80,21 @@ export function renderQualityCostChart(series: readonly ChartSeries[], options: 
     }
   }
 
+  // Legend in the bottom-right corner (high cost, low quality: where no useful curve goes), on a white box.
+  const charWidth = 6.6; // average glyph width of 12px sans-serif, enough to size the box
+  const legendW = 44 + Math.max(...series.map((s) => s.name.length)) * charWidth;
+  const legendH = 10 + series.length * 18;
+  const lx = pad.left + plotW - legendW - 8;
+  const ly0 = pad.top + plotH - legendH - 8;
+  parts.push(`<rect x="${f(lx)}" y="${f(ly0)}" width="${f(legendW)}" height="${legendH}" fill="white" stroke="#ccc"/>`);
   series.forEach((s, i) => {
-    const ly = pad.top + plotH - 16 - (series.length - 1 - i) * 18;
-    const lx = pad.left + plotW - 250;
+    const ly = ly0 + 14 + i * 18;
+    const mx = lx + 8;
     const mark =
       s.style === "line"
-        ? `<line x1="${lx}" y1="${ly}" x2="${lx + 22}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ` stroke-dasharray="6 4"` : ""}/>`
-        : `<circle cx="${lx + 11}" cy="${ly}" r="4" fill="${s.color}"/>`;
-    parts.push(`${mark}<text x="${lx + 30}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
+        ? `<line x1="${f(mx)}" y1="${ly}" x2="${f(mx + 22)}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ` stroke-dasharray="6 4"` : ""}/>`
+        : `<circle cx="${f(mx + 11)}" cy="${ly}" r="4" fill="${s.color}"/>`;
+    parts.push(`${mark}<text x="${f(mx + 30)}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
   });
   parts.push("</svg>");
   return parts.join("\n") + "\n";

@@ -8,10 +8,10 @@ export function sweepChart(report: EvaluationReport, options: { targetQuality?: 
   const series: ChartSeries[] = [
     { name: `router, shipped exemplars (k=${k}, floor ${minSimilarity})`, points: report.sweep.router, color: "#1f6fd1", style: "line" },
   ];
-  const cv = report.cv?.curves;
-  if (cv) series.push({ name: `router, ${report.cv!.folds}-fold CV on the labelled set`, points: cv.router, color: "#1f6fd1", style: "line", dashed: true });
+  const cv = report.cv;
+  if (cv?.sweep) series.push({ name: `router, ${cv.folds}-fold CV on the labelled set`, points: cv.sweep.router, color: "#1f6fd1", style: "line", dashed: true });
   series.push({ name: "length thresholds fitted on exemplars", points: report.sweep.length, color: "#e07b00", style: "line" });
-  if (cv) series.push({ name: `length thresholds, ${report.cv!.folds}-fold CV`, points: cv.length, color: "#e07b00", style: "line", dashed: true });
+  if (cv?.lengthCurve) series.push({ name: `length thresholds, ${cv.folds}-fold CV`, points: cv.lengthCurve, color: "#e07b00", style: "line", dashed: true });
   series.push({ name: "random at the router's tier mix", points: report.sweep.random, color: "#8a8a8a", style: "line" });
   series.push({ name: `configured router (margin ${margin})`, points: [report.router], color: "#0b3d91", style: "points" });
   series.push({ name: "always premium", points: [{ relativeCost: 1, quality: 1 }], color: "#222222", style: "points" });

@@ -48,6 +48,11 @@ export async function listExemplarsWithVectors(db: Database, modelId: string): P
   return rows.map((r) => ({ id: r.id, text: r.text, tier: r.tier, vector: r.vector ? bytesToVector(r.vector) : null }));
 }
 
+/** Ids, tiers and texts of every exemplar, without vectors (for a snapshot start). */
+export async function listExemplarMeta(db: Database): Promise<Array<{ id: number; tier: string; text: string }>> {
+  return db.select({ id: exemplars.id, tier: exemplars.tier, text: exemplars.text }).from(exemplars).orderBy(exemplars.id);
+}
+
 export async function saveVectors(db: Database, modelId: string, items: ReadonlyArray<{ id: number; vector: Float32Array }>): Promise<void> {
   for (let i = 0; i < items.length; i += 500) {
     const chunk = items.slice(i, i + 500).map((it) => ({ exemplarId: it.id, modelId, vector: vectorToBytes(it.vector) }));

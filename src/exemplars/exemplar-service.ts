@@ -5,7 +5,8 @@ import type { Encoder } from "../embeddings/encoder.js";
 import { ExemplarIndex } from "../routing/exemplar-index.js";
 import type { VectorIndex } from "../vector-index/vector-index.js";
 import type { ExemplarInput } from "./exemplar-files.js";
-import { getRevision, listExemplarsWithVectors, saveVectors, seedExemplars } from "./exemplar-repository.js";
+import { exemplarFingerprint } from "./index-snapshot.js";
+import { getRevision, listExemplarMeta, listExemplarsWithVectors, saveVectors, seedExemplars } from "./exemplar-repository.js";
 
 /** Seeds the shipped exemplars on first start; a no-op once the set has a revision. */
 export async function seedIfNeeded(db: Database, loadShipped: () => ExemplarInput[], logger?: Pick<Logger, "info">): Promise<boolean> {
@@ -53,5 +54,23 @@ export async function buildExemplarIndex(db: Database, encoder: Encoder, options
   const index = new ExemplarIndex(options.createVectorIndex(encoder.dimensions, Math.max(1024, rows.length * 2)), revision);
   for (const r of rows) index.put({ id: r.id, tier: r.tier, text: r.text }, r.vector!);
   options.logger?.info({ exemplars: rows.length, embedded: fresh.length, revision }, "exemplar index built");
+  return index;
+}
+
+/**
+ * Builds the index around vectors loaded from a snapshot, reading only ids,
+ * tiers and texts from the database. Returns null unless the snapshot holds
+ * exactly the exemplars the database holds at that revision.
+ */
+export async function indexFromSnapshot(
+  db: Database,
+  loadSnapshot: (revision: number, fingerprint: string) => VectorIndex | null,
+): Promise<ExemplarIndex | null> {
+  const revision = (await getRevision(db)) ?? 0;
+  const rows = await listExemplarMeta(db);
+  const vectors = loadSnapshot(revision, exemplarFingerprint(rows));
+  if (!vectors || rows.length !== vectors.size) return null;
+  const index = new ExemplarIndex(vectors, revision);
+  for (const r of rows) if (!index.adopt(r)) return null;
   return index;
 }

@@ -15,12 +15,24 @@ export class ExemplarIndex {
   private readonly exemplars = new Map<number, IndexedExemplar>();
 
   constructor(
-    private readonly vectors: VectorIndex,
+    readonly vectors: VectorIndex,
     public revision: number,
   ) {}
 
+  /** Attaches what the vote needs to a vector already in the index (loaded from a snapshot). */
+  adopt(exemplar: IndexedExemplar): boolean {
+    if (!this.vectors.has(exemplar.id)) return false;
+    this.exemplars.set(exemplar.id, exemplar);
+    return true;
+  }
+
   get size(): number {
     return this.vectors.size;
+  }
+
+  /** Everything indexed, for fingerprints and snapshots. */
+  entries(): IterableIterator<IndexedExemplar> {
+    return this.exemplars.values();
   }
 
   has(id: number): boolean {

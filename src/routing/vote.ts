@@ -4,18 +4,28 @@ export interface VoteOptions {
   /** Tier names, cheapest first. Ties go to the more capable tier. */
   tiers: readonly string[];
   fallbackTier: string;
-  /** Minimum winner-minus-runner-up share for the vote to stand. */
+  /** Minimum lead of the majority that chose the tier for the vote to stand. */
   margin: number;
   /** Minimum similarity of the nearest neighbour. */
   minSimilarity: number;
 }
 
 /**
- * Similarity-weighted vote of the nearest exemplars. Negative similarities
- * carry no weight: an exemplar pointing away from the query is no evidence.
- * When unsure (small margin, nothing close, nothing at all) the answer is the
- * fallback tier, because a hard query on a cheap model is a silent failure
- * while an easy query on premium only costs money.
+ * Similarity-weighted ordinal vote of the nearest exemplars. Tiers are
+ * ordered, so the question is not "which tier has most votes" but "which is
+ * the cheapest tier that most of the vote says is enough": the weighted
+ * median. A neighbour voting fast also says standard would do, so fast 40%,
+ * standard 25%, premium 35% picks standard, where a plurality vote would see
+ * a near tie between fast and premium. (Measured under cross-validation:
+ * the same quality at markedly lower cost; README "Routing quality".)
+ *
+ * The margin is the lead of that majority: the share voting for the chosen
+ * tier or a cheaper one minus the share voting for a more capable one (for
+ * the top tier, its share minus the cheaper tiers'). Below the threshold,
+ * with nothing close, or with nothing at all, the answer is the fallback
+ * tier, because a hard query on a cheap model is a silent failure while an
+ * easy query on premium only costs money. Negative similarities carry no
+ * weight: an exemplar pointing away from the query is no evidence.
  */
 export function voteOnNeighbors(neighbors: readonly Pick<Neighbor, "tier" | "similarity">[], options: VoteOptions): VoteOutcome {
   const weights = new Map<string, number>(options.tiers.map((t) => [t, 0]));
@@ -35,12 +45,22 @@ export function voteOnNeighbors(neighbors: readonly Pick<Neighbor, "tier" | "sim
     return { tier: options.fallbackTier, confidence: 0, margin: 0, reason, votedTier: null, votes };
   }
 
-  const rank = (tier: string) => options.tiers.indexOf(tier);
-  const ranked = [...weights.entries()].sort((a, b) => b[1] - a[1] || rank(b[0]) - rank(a[0]));
-  const [winner, winnerWeight] = ranked[0]!;
-  const runnerUpWeight = ranked[1]?.[1] ?? 0;
-  const confidence = winnerWeight / total;
-  const margin = (winnerWeight - runnerUpWeight) / total;
+  // The weighted median: the first tier at which the share "this tier or
+  // cheaper" passes one half. Exactly half is not a majority, so an even
+  // split goes to the more capable tier.
+  const { tiers } = options;
+  let atOrBelow = 0;
+  let voted = tiers.length - 1;
+  for (let i = 0; i < tiers.length - 1; i++) {
+    atOrBelow += votes[tiers[i]!]!;
+    if (atOrBelow > 0.5 + 1e-12) {
+      voted = i;
+      break;
+    }
+  }
+  const winner = tiers[voted]!;
+  const confidence = votes[winner]!;
+  const margin = voted < tiers.length - 1 ? 2 * atOrBelow - 1 : 2 * confidence - 1;
   const nearest = Math.max(...neighbors.map((n) => n.similarity));
 
   // A fallback that picks the tier the vote already chose changes nothing, so

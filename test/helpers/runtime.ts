@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import pino from "pino";
 import { createApp } from "../../src/app.js";
 import { parseConfig, type Config } from "../../src/config.js";
@@ -23,7 +26,9 @@ export async function startTestService(options: {
   /** Environment as the service would see it (tokens, overrides). */
   env?: Record<string, string>;
 }): Promise<TestService> {
-  const config = parseConfig({ logLevel: "silent", ...options.config }, options.env ?? {});
+  // A data directory of its own, so index snapshots never leak between tests.
+  const dataDir = mkdtempSync(path.join(tmpdir(), "tierline-test-"));
+  const config = parseConfig({ logLevel: "silent", dataDir, ...options.config }, options.env ?? {});
   const logger = pino({ level: "silent" });
   const runtime = await Runtime.create(config, logger, {
     database: options.database,

@@ -1,4 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
@@ -11,7 +14,7 @@ import { sampleExemplars } from "../helpers/runtime.js";
 describe.each(databaseTargets())("start-up on $name", (target) => {
   it("is live at once, not ready (503) and routing to premium until the model and index are up", async () => {
     const database = await target.open();
-    const config = parseConfig({ logLevel: "silent" });
+    const config = parseConfig({ logLevel: "silent", dataDir: mkdtempSync(path.join(tmpdir(), "tierline-test-")) });
     const logger = pino({ level: "silent" });
     const runtime = await Runtime.create(config, logger, { database, encoder: createUseLiteEncoder(), loadShippedExemplars: () => sampleExemplars });
     const app = createApp({ config, router: runtime.router, curator: runtime.curator, stats: runtime.stats, metricsRegistry: runtime.metrics.registry, readiness: () => runtime.readiness(), logger });
@@ -33,7 +36,7 @@ describe.each(databaseTargets())("start-up on $name", (target) => {
 
   it("fails start-up with a message naming the file and line of a bad exemplar", async () => {
     const database = await target.open();
-    const config = parseConfig({ logLevel: "silent", exemplarsDir: "test/fixtures/bad-exemplars" });
+    const config = parseConfig({ logLevel: "silent", exemplarsDir: "test/fixtures/bad-exemplars", dataDir: mkdtempSync(path.join(tmpdir(), "tierline-test-")) });
     const runtime = await Runtime.create(config, pino({ level: "silent" }), { database, encoder: createUseLiteEncoder() });
     await expect(runtime.start()).rejects.toThrow(/bad-exemplars\/a\.jsonl:2: tier "gold" is not configured/);
     await database.close();
