@@ -31,7 +31,7 @@ if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) {
 const out = opt("out") ?? path.join(config.dataDir, "report.svg");
 const database = await openDatabase({ url: config.databaseUrl, dataDir: path.resolve(config.dataDir, "pglite") });
 await migrateDatabase(database);
-const idle = new StatsRecorder(async () => {}, { maxPendingKeys: 1, flushIntervalMs: 60_000, logger: pino({ level: "silent" }) });
+const idle = new StatsRecorder(async () => {}, { maxKeys: 1, flushIntervalMs: 60_000, logger: pino({ level: "silent" }) });
 const stats = new StatsService(database.db, idle, config.tiers);
 const window = { from, to };
 const [cache, routing, days, top] = await Promise.all([stats.cache(window), stats.routing(window), dailySeries(database.db, from, to), topRepeatedQueries(database.db, 10)]);

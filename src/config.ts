@@ -51,7 +51,7 @@ export const configSchema = z
     routing: z
       .object({
         k: z.number().int().min(1).max(100).default(7),
-        /** Winner's vote share minus runner-up's; below it the query goes to the fallback tier. */
+        /** Lead of the majority behind the chosen tier (README "API"); below it the query goes to the fallback tier. */
         margin: z.number().min(0).max(1).default(0.17),
         /** Cosine similarity of the nearest exemplar below which nothing is "close". */
         minSimilarity: z.number().min(-1).max(1).default(0.3),

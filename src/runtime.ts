@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { loadRecentDecisions, upsertCacheRows } from "./cache/cache-repository.js";
 import { CacheWriter } from "./cache/cache-writer.js";
 import { DecisionCache } from "./cache/decision-cache.js";
-import { fallbackTierOf, type Config } from "./config.js";
+import type { Config } from "./config.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createEncoder } from "./embeddings/create-encoder.js";
@@ -14,7 +14,7 @@ import { buildExemplarIndex, indexFromSnapshot, seedIfNeeded } from "./exemplars
 import { exemplarFingerprint, IndexSnapshots } from "./exemplars/index-snapshot.js";
 import { IndexSync } from "./exemplars/index-sync.js";
 import type { ExemplarIndex } from "./routing/exemplar-index.js";
-import { Router } from "./routing/router.js";
+import { Router, routerOptionsFrom } from "./routing/router.js";
 import { HnswIndex } from "./vector-index/hnsw-index.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
 import { BatchingEncoder } from "./embeddings/batching-encoder.js";
@@ -75,7 +75,7 @@ export class Runtime {
     this.metrics = new ServiceMetrics({
       indexSize: () => this.index?.size ?? 0,
       revision: () => this.index?.revision ?? 0,
-      statsDroppedDecisions: () => this.statsRecorder.droppedDecisions,
+      statsDroppedDecisions: () => this.statsRecorder.dropped,
       cacheDroppedUpdates: () => this.cacheWriter?.dropped ?? 0,
     });
     // Metrics wrap the model itself (true batch sizes and forward-pass times); batching goes outside.
@@ -83,7 +83,7 @@ export class Runtime {
     const encoder = config.embedding.batching.enabled ? new BatchingEncoder(measured, config.embedding.batching) : measured;
     this.encoder = encoder;
     this.statsRecorder = new StatsRecorder((rows) => upsertStats(db, rows), {
-      maxPendingKeys: config.stats.maxPendingKeys,
+      maxKeys: config.stats.maxPendingKeys,
       flushIntervalMs: config.stats.flushIntervalMs,
       logger,
       onFlushError: () => this.metrics.databaseErrors.inc({ operation: "stats_flush" }),
@@ -91,7 +91,7 @@ export class Runtime {
     this.stats = new StatsService(db, this.statsRecorder, config.tiers, async () => this.cacheWriter?.flush());
     this.cacheWriter = config.cache.enabled
       ? new CacheWriter((rows) => upsertCacheRows(db, rows), {
-          queueLimit: config.cache.queueLimit,
+          maxKeys: config.cache.queueLimit,
           flushIntervalMs: config.cache.flushIntervalMs,
           logger,
           onFlushError: () => this.metrics.databaseErrors.inc({ operation: "cache_flush" }),
@@ -118,13 +118,7 @@ export class Runtime {
         this.statsRecorder.record(d);
         this.metrics.observeDecision(d);
       },
-      options: {
-        k: config.routing.k,
-        margin: config.routing.margin,
-        minSimilarity: config.routing.minSimilarity,
-        fallbackTier: fallbackTierOf(config),
-        tiers: config.tiers,
-      },
+      options: routerOptionsFrom(config),
     });
   }
 

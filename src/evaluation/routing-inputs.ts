@@ -4,12 +4,12 @@ import type { ExemplarInput } from "../exemplars/exemplar-files.js";
 
 /**
  * The exact strings the service embeds, so the evaluation sees the vectors
- * the service would. Exemplars are stored trimmed and deduplicated by the
- * normalised-text hash at seeding (exemplar-repository.ts) and embedded as
- * stored; queries are normalised and cut to what the model reads (router.ts).
+ * the service would. Exemplars are deduplicated by the normalised-text hash
+ * at seeding and embedded normalised (exemplar-service.ts, curator-service.ts);
+ * queries are normalised and cut to what the model reads (router.ts).
  */
 export function exemplarEmbeddingText(text: string): string {
-  return text.trim();
+  return normalizeQuery(text);
 }
 
 export function queryEmbeddingText(query: string, encoder: Pick<Encoder, "maxInputChars">): string {

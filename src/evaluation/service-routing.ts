@@ -1,7 +1,7 @@
-import { fallbackTierOf, type Config } from "../config.js";
+import type { Config } from "../config.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import type { ExemplarIndex } from "../routing/exemplar-index.js";
-import { Router, type RouteDecision } from "../routing/router.js";
+import { Router, routerOptionsFrom, type RouteDecision } from "../routing/router.js";
 
 /**
  * Routes each query through the service's own Router (normalise, truncate,
@@ -19,13 +19,7 @@ export async function routeWithServiceRouter(
     encoder,
     index: () => index,
     cache: null,
-    options: {
-      k: config.routing.k,
-      margin: config.routing.margin,
-      minSimilarity: config.routing.minSimilarity,
-      fallbackTier: fallbackTierOf(config),
-      tiers: config.tiers,
-    },
+    options: routerOptionsFrom(config),
   });
   const out: RouteDecision[] = [];
   for (const q of queries) {

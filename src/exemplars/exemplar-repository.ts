@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { textHash } from "../cache/cache-key.js";
 import type { Database } from "../db/client.js";
 import { exemplarRevision, exemplars, exemplarVectors } from "../db/schema.js";
@@ -51,16 +51,6 @@ export async function listExemplarsWithVectors(db: Database, modelId: string): P
 /** Ids, tiers and texts of every exemplar, without vectors (for a snapshot start). */
 export async function listExemplarMeta(db: Database): Promise<Array<{ id: number; tier: string; text: string }>> {
   return db.select({ id: exemplars.id, tier: exemplars.tier, text: exemplars.text }).from(exemplars).orderBy(exemplars.id);
-}
-
-export async function saveVectors(db: Database, modelId: string, items: ReadonlyArray<{ id: number; vector: Float32Array }>): Promise<void> {
-  for (let i = 0; i < items.length; i += 500) {
-    const chunk = items.slice(i, i + 500).map((it) => ({ exemplarId: it.id, modelId, vector: vectorToBytes(it.vector) }));
-    await db
-      .insert(exemplarVectors)
-      .values(chunk)
-      .onConflictDoUpdate({ target: [exemplarVectors.exemplarId, exemplarVectors.modelId], set: { vector: sql`excluded.vector` } });
-  }
 }
 
 export function vectorToBytes(v: Float32Array): Uint8Array {

@@ -6,7 +6,8 @@ import { ExemplarIndex } from "../routing/exemplar-index.js";
 import type { VectorIndex } from "../vector-index/vector-index.js";
 import type { ExemplarInput } from "./exemplar-files.js";
 import { exemplarFingerprint } from "./index-snapshot.js";
-import { getRevision, listExemplarMeta, listExemplarsWithVectors, saveVectors, seedExemplars } from "./exemplar-repository.js";
+import { saveVectorsIn } from "./curation-repository.js";
+import { getRevision, listExemplarMeta, listExemplarsWithVectors, seedExemplars } from "./exemplar-repository.js";
 
 /** Seeds the shipped exemplars on first start; a no-op once the set has a revision. */
 export async function seedIfNeeded(db: Database, loadShipped: () => ExemplarInput[], logger?: Pick<Logger, "info">): Promise<boolean> {
@@ -46,7 +47,7 @@ export async function buildExemplarIndex(db: Database, encoder: Encoder, options
   }
   if (fresh.length > 0) {
     try {
-      await saveVectors(db, encoder.modelId, fresh);
+      await saveVectorsIn(db, encoder.modelId, fresh);
     } catch (err) {
       options.logger?.warn({ err }, "could not store exemplar vectors; they will be recomputed next start");
     }

@@ -3,9 +3,9 @@
  * fallbacks are ordinary values, never exceptions, so no request is dropped.
  */
 export type DecisionReason =
-  /** The k-nearest-neighbour vote was clear enough. */
+  /** The k-nearest-neighbour vote had a clear enough majority. */
   | "knn"
-  /** The vote's margin was below the threshold: sent to the fallback (premium) tier. */
+  /** The majority's lead was below the threshold: sent to the fallback (premium) tier. */
   | "low_margin_fallback"
   /** Even the nearest exemplar was less similar than the floor. */
   | "no_close_exemplar"
@@ -34,9 +34,12 @@ export interface Neighbor {
 
 export interface VoteOutcome {
   tier: string;
-  /** Winning tier's share of the similarity-weighted vote, 0..1. */
+  /** The chosen tier's own share of the similarity-weighted vote, 0..1. */
   confidence: number;
-  /** Winner's share minus the runner-up's, 0..1. */
+  /**
+   * Lead of the majority behind the choice: share for the chosen tier or a
+   * cheaper one minus share for a more capable one (top tier: its share minus the rest).
+   */
   margin: number;
   reason: DecisionReason;
   /** The tier the vote chose before any fallback; null when nothing voted. */

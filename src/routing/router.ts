@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { embeddingCacheKey, normalizeQuery, textHash } from "../cache/cache-key.js";
 import type { CachedDecision, DecisionCache } from "../cache/decision-cache.js";
-import type { TierConfig } from "../config.js";
+import { fallbackTierOf, type Config, type TierConfig } from "../config.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import type { DecisionReason, Neighbor } from "./decision.js";
 import type { ExemplarIndex } from "./exemplar-index.js";
@@ -11,6 +11,17 @@ import { voteOnNeighbors, type VoteOptions } from "./vote.js";
 export interface RouterOptions extends Omit<VoteOptions, "tiers"> {
   k: number;
   tiers: readonly TierConfig[];
+}
+
+/** The router's settings as the config file states them. */
+export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">): RouterOptions {
+  return {
+    k: config.routing.k,
+    margin: config.routing.margin,
+    minSimilarity: config.routing.minSimilarity,
+    fallbackTier: fallbackTierOf(config),
+    tiers: config.tiers,
+  };
 }
 
 export interface RouteTimings {

@@ -65,7 +65,7 @@ export class StatsService {
       hitRate: rate(hits, requests),
       distinctKeys: await fromDatabase(() => distinctKeysBetween(this.db, window.from, window.to, tier)),
       byTier,
-      droppedDecisions: this.recorder.droppedDecisions,
+      droppedDecisions: this.recorder.dropped,
     };
   }
 
@@ -94,7 +94,7 @@ export class StatsService {
       lowMarginFallbackRate: rate(reasons.low_margin_fallback ?? 0, requests),
       // Same tokens per request assumed: a ratio of prices, not an invoice.
       estimatedCost: { relativeToAlwaysPremium: relativeCost, savings: requests === 0 ? 0 : 1 - relativeCost },
-      droppedDecisions: this.recorder.droppedDecisions,
+      droppedDecisions: this.recorder.dropped,
     };
   }
 }

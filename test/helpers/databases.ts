@@ -15,23 +15,16 @@ export interface DatabaseTarget {
 export async function openReplicaDatabases(): Promise<{ a: DatabaseHandle; b: DatabaseHandle; url: string; drop(): Promise<void> } | null> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) return null;
-  const name = `tierline_test_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const a = await openDatabase({ url: url.toString(), maxConnections: 4 });
-  const b = await openDatabase({ url: url.toString(), maxConnections: 4 });
+  const scratch = await createScratchDatabase(adminUrl);
+  const a = await openDatabase({ url: scratch.url, maxConnections: 4 });
+  const b = await openDatabase({ url: scratch.url, maxConnections: 4 });
   return {
     a,
     b,
-    url: url.toString(),
+    url: scratch.url,
     async drop() {
       await Promise.all([a.close().catch(() => {}), b.close().catch(() => {})]);
-      const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      await scratch.drop();
     },
   };
 }
@@ -47,14 +40,27 @@ export function databaseTargets(): DatabaseTarget[] {
   return targets;
 }
 
-async function openScratchPostgres(adminUrl: string): Promise<DatabaseHandle> {
+/** Creates an empty database on the server; drop() removes it, closing other sessions. */
+async function createScratchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `tierline_test_${randomBytes(6).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), maxConnections: 4 });
+  return {
+    url: url.toString(),
+    async drop() {
+      const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+async function openScratchPostgres(adminUrl: string): Promise<DatabaseHandle> {
+  const scratch = await createScratchDatabase(adminUrl);
+  const handle = await openDatabase({ url: scratch.url, maxConnections: 4 });
   return {
     ...handle,
     db: handle.db,
@@ -64,9 +70,7 @@ async function openScratchPostgres(adminUrl: string): Promise<DatabaseHandle> {
     listen: handle.listen,
     async close() {
       await handle.close().catch(() => {});
-      const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      await scratch.drop();
     },
   };
 }

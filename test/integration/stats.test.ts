@@ -146,14 +146,14 @@ describe.each(databaseTargets())("statistics on $name", (target) => {
     const recorder = s.runtime.statsRecorder;
     await recorder.flush();
     expect(recorder.failedFlushes).toBeGreaterThanOrEqual(1);
-    expect(recorder.pendingKeys).toBe(2); // (tier, knn, miss) and (tier, knn, hit), kept for later
-    expect(recorder.droppedDecisions).toBe(0);
+    expect(recorder.pendingCount).toBe(2); // (tier, knn, miss) and (tier, knn, hit), kept for later
+    expect(recorder.dropped).toBe(0);
 
     await s.route({ query: "Design a consensus protocol for a partitioned satellite network and prove its safety" });
-    const dropped = recorder.droppedDecisions;
+    const dropped = recorder.dropped;
     expect(dropped).toBeGreaterThanOrEqual(1);
     expect(recorder.recorded).toBe(3);
-    expect(dropped + [...(recorder as any).pending.values()].reduce((n: number, r: any) => n + r.count, 0)).toBe(3);
+    expect(dropped + recorder.pendingRows().reduce((n: number, r: any) => n + r.count, 0)).toBe(3);
     const text = await (await s.app.request("/metrics")).text();
     expect(metric(text, "tierline_stats_dropped_decisions")).toBe(dropped);
     expect(metric(text, "tierline_database_errors_total", { operation: "stats_flush" })).toBeGreaterThanOrEqual(1);

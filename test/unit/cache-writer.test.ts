@@ -19,7 +19,7 @@ const row = (key: string, hits: number, at: number, tier = "fast"): CacheRowUpda
 describe("CacheWriter", () => {
   it("merges updates to one key: hits add up, newest decision wins, first/last seen span both", async () => {
     const written: CacheRowUpdate[][] = [];
-    const writer = new CacheWriter(async (rows) => void written.push([...rows]), { queueLimit: 10, flushIntervalMs: 1000 });
+    const writer = new CacheWriter(async (rows) => void written.push([...rows]), { maxKeys: 10, flushIntervalMs: 1000 });
     writer.record(row("a", 0, 1000, "fast"));
     writer.record(row("a", 1, 3000, "standard"));
     writer.record(row("a", 1, 2000, "premium"));
@@ -35,7 +35,7 @@ describe("CacheWriter", () => {
   });
 
   it("bounds the queue: beyond the limit the oldest keys are dropped and counted", () => {
-    const writer = new CacheWriter(async () => {}, { queueLimit: 3, flushIntervalMs: 1000 });
+    const writer = new CacheWriter(async () => {}, { maxKeys: 3, flushIntervalMs: 1000 });
     for (let i = 0; i < 5; i++) writer.record(row(`k${i}`, 0, i));
     expect(writer.pendingCount).toBe(3);
     expect(writer.dropped).toBe(2);
@@ -49,7 +49,7 @@ describe("CacheWriter", () => {
         if (fail) throw new Error("database down");
         written.push(...rows);
       },
-      { queueLimit: 10, flushIntervalMs: 1000 },
+      { maxKeys: 10, flushIntervalMs: 1000 },
     );
     writer.record(row("a", 1, 1));
     await writer.flush();
@@ -64,7 +64,7 @@ describe("CacheWriter", () => {
 
   it("writes in batches of batchSize rows", async () => {
     const sizes: number[] = [];
-    const writer = new CacheWriter(async (rows) => void sizes.push(rows.length), { queueLimit: 100, flushIntervalMs: 1000, batchSize: 4 });
+    const writer = new CacheWriter(async (rows) => void sizes.push(rows.length), { maxKeys: 100, flushIntervalMs: 1000, batchSize: 4 });
     for (let i = 0; i < 10; i++) writer.record(row(`k${i}`, 0, i));
     await writer.flush();
     expect(sizes).toEqual([4, 4, 2]);
@@ -72,7 +72,7 @@ describe("CacheWriter", () => {
 
   it("flushes on its timer once started", async () => {
     const written: CacheRowUpdate[] = [];
-    const writer = new CacheWriter(async (rows) => void written.push(...rows), { queueLimit: 10, flushIntervalMs: 10 });
+    const writer = new CacheWriter(async (rows) => void written.push(...rows), { maxKeys: 10, flushIntervalMs: 10 });
     writer.start();
     writer.record(row("a", 0, 1));
     await new Promise((r) => setTimeout(r, 60));

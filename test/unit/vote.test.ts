@@ -73,3 +73,25 @@ describe("voteOnNeighbors", () => {
     expect(out).toMatchObject({ tier: "standard", reason: "low_margin_fallback" });
   });
 });
+
+describe("voteOnNeighbors: tiers are ordered", () => {
+  it("picks the cheapest tier most of the vote says is enough, not the plurality", () => {
+    // Plurality: fast 0.4 against premium 0.35, a near tie. Ordered: 65% say standard or cheaper suffices.
+    const out = voteOnNeighbors([n("fast", 0.8), n("premium", 0.7), n("standard", 0.5)], { ...options, margin: 0.25 });
+    expect(out.votedTier).toBe("standard");
+    expect(out.tier).toBe("standard");
+    expect(out.confidence).toBeCloseTo(0.5 / 2.0, 10);
+    expect(out.margin).toBeCloseTo((1.3 - 0.7) / 2.0, 10);
+  });
+
+  it("falls back when the majority for a cheaper tier is too thin", () => {
+    const out = voteOnNeighbors([n("fast", 0.8), n("premium", 0.7), n("standard", 0.5)], { ...options, margin: 0.35 });
+    expect(out).toMatchObject({ tier: "premium", reason: "low_margin_fallback", votedTier: "standard" });
+  });
+
+  it("measures a top-tier vote by its lead over the cheaper tiers", () => {
+    const out = voteOnNeighbors([n("premium", 0.6), n("fast", 0.3), n("standard", 0.1)], options);
+    expect(out).toMatchObject({ tier: "premium", reason: "knn" });
+    expect(out.margin).toBeCloseTo(0.2, 10);
+  });
+});

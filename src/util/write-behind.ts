@@ -1,0 +1,107 @@
+import type { Logger } from "pino";
+
+export interface WriteBehindOptions {
+  flushIntervalMs: number;
+  /** Distinct keys held in memory; beyond it the oldest are dropped (and counted). */
+  maxKeys: number;
+  logger?: Pick<Logger, "warn" | "debug">;
+  onFlushError?: () => void;
+}
+
+/**
+ * A bounded write-behind buffer: the request path only merges a row into
+ * memory, a timer writes what accumulated. Rows with the same key merge, so
+ * memory grows with distinct keys, not traffic. A failed write puts its rows
+ * back in front (older rows are dropped first on overflow) to retry on the
+ * next tick; concurrent flushes share one write; stop() drains the buffer.
+ */
+export abstract class WriteBehind<Row> {
+  private pending = new Map<string, Row>();
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  /** Units lost to overflow, as weighed by weightOf (never silent: exported as a metric). */
+  dropped = 0;
+  failedFlushes = 0;
+
+  constructor(
+    private readonly write: (rows: readonly Row[]) => Promise<void>,
+    protected readonly options: WriteBehindOptions,
+  ) {}
+
+  protected abstract keyOf(row: Row): string;
+  /** Combines an earlier pending row with a later one of the same key. */
+  protected abstract combine(earlier: Row, later: Row): Row;
+  /** How much a dropped row counts in `dropped`. */
+  protected weightOf(_row: Row): number {
+    return 1;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  pendingRows(): Row[] {
+    return [...this.pending.values()];
+  }
+
+  protected add(row: Row): void {
+    this.merge(this.pending, row);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
+    this.timer.unref(); // never keeps the process alive on its own
+  }
+
+  /** Writes everything pending now. Concurrent callers share one flush. */
+  flush(): Promise<void> {
+    this.inFlight ??= this.flushOnce().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  /** Stops the timer and writes what is left (graceful shutdown). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+    // A flush that started before stop() may have left rows queued behind it.
+    if (this.pending.size > 0) await this.flush();
+  }
+
+  private async flushOnce(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      await this.write([...batch.values()]);
+      this.options.logger?.debug({ rows: batch.size }, "write-behind flushed");
+    } catch (err) {
+      this.failedFlushes++;
+      this.options.onFlushError?.();
+      this.options.logger?.warn({ err, rows: batch.size }, "write-behind flush failed; rows kept for the next attempt");
+      const requeued = new Map<string, Row>();
+      for (const row of batch.values()) this.merge(requeued, row);
+      for (const row of this.pending.values()) this.merge(requeued, row);
+      this.pending = requeued;
+    }
+  }
+
+  private merge(target: Map<string, Row>, row: Row): void {
+    const key = this.keyOf(row);
+    const existing = target.get(key);
+    if (existing !== undefined) {
+      target.set(key, this.combine(existing, row));
+      return;
+    }
+    if (target.size >= this.options.maxKeys) {
+      const oldest = target.keys().next().value as string;
+      this.dropped += this.weightOf(target.get(oldest)!);
+      target.delete(oldest);
+      this.options.logger?.warn({ dropped: this.dropped }, "write-behind buffer full; oldest rows dropped");
+    }
+    target.set(key, row);
+  }
+}
