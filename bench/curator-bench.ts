@@ -33,7 +33,7 @@ url.pathname = `/${name}`;
 
 const config = parseConfig({ logLevel: "silent" }, { TIERLINE_ADMIN_TOKEN: TOKEN });
 const logger = pino({ level: "silent" });
-const encoder = createEncoder(config.embedding); // one model shared by both in-process replicas
+const encoder = createEncoder(config); // one model shared by both in-process replicas
 const start = async () => {
   const runtime = await Runtime.create(config, logger, { database: await openDatabase({ url: url.toString() }), encoder });
   await runtime.start();

@@ -63,6 +63,8 @@ export interface DecisionDifference {
   label: string;
   reference: string;
   candidate: string;
+  /** false when only the reason changed (e.g. premium by vote vs premium by low-margin fallback). */
+  tierChanged: boolean;
 }
 
 /** Queries whose routed tier (or fallback reason) differs between two runs over the same dev set. */
@@ -70,6 +72,6 @@ export function decisionDifferences(reference: RoutingRun, candidate: RoutingRun
   return reference.decisions.flatMap((r, i) => {
     const c = candidate.decisions[i]!;
     if (r.tier === c.tier && r.reason === c.reason) return [];
-    return [{ query: r.query, label: r.label, reference: `${r.tier} (${r.reason})`, candidate: `${c.tier} (${c.reason})` }];
+    return [{ query: r.query, label: r.label, reference: `${r.tier} (${r.reason})`, candidate: `${c.tier} (${c.reason})`, tierChanged: r.tier !== c.tier }];
   });
 }

@@ -117,7 +117,7 @@ console.log(`miss   c=32 without batching: ${unbatched.rps.toFixed(1)} req/s`);
 await server.stop();
 
 // The floor: the configured model, in this process, on the same c=1 queries (normalised and cut as the router does).
-const encoder = createEncoder(loadConfig().embedding);
+const encoder = createEncoder(loadConfig());
 await encoder.load();
 await encoder.embed(["warm-up"]);
 const texts = c1Queries.map((q) => normalizeQuery(q).slice(0, encoder.maxInputChars));

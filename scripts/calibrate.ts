@@ -34,7 +34,7 @@ if (file === undefined || !(targetQuality > 0 && targetQuality <= 1)) {
 }
 const configFile = path.resolve(values.config ?? process.env.TIERLINE_CONFIG ?? "tierline.config.json");
 const config = loadConfig({ ...process.env, TIERLINE_CONFIG: configFile });
-const encoder = createEncoder(config.embedding);
+const encoder = createEncoder(config);
 process.stderr.write(`loading ${encoder.modelId}…\n`);
 await encoder.load();
 const data = await loadEvaluationData(config, encoder, file, { progress: (label) => createProgressBar(label) });

@@ -46,7 +46,7 @@ for (const [name, v] of [["--target-quality", targetQuality], ["--cost-budget", 
 }
 
 const config = loadConfig();
-const encoder = createEncoder(config.embedding);
+const encoder = createEncoder(config);
 const progress = (label: string) => createProgressBar(label);
 process.stderr.write(`loading ${encoder.modelId}…\n`);
 await encoder.load();

@@ -126,7 +126,7 @@ export class Runtime {
     const database =
       overrides.database ??
       (await openDatabase({ url: config.databaseUrl, dataDir: path.resolve(config.dataDir, "pglite") }));
-    const encoder = overrides.encoder ?? createEncoder(config.embedding);
+    const encoder = overrides.encoder ?? createEncoder(config);
     const tierNames = config.tiers.map((t) => t.name);
     const loadShipped = overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames));
     return new Runtime(config, logger, database, encoder, loadShipped, overrides.database === undefined);

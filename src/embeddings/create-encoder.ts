@@ -1,14 +1,20 @@
+import path from "node:path";
 import type { Config } from "../config.js";
 import type { Encoder } from "./encoder.js";
 import { createTransformersEncoder } from "./transformers-encoder.js";
 import { createUseLiteEncoder } from "./use-lite-encoder.js";
+import { createUseOnnxEncoder } from "./use-onnx-encoder.js";
 
 /** Picks the embedding runtime named by config.embedding.provider. */
-export function createEncoder(config: Config["embedding"]): Encoder {
-  switch (config.provider) {
+export function createEncoder(config: Pick<Config, "embedding" | "dataDir">): Encoder {
+  const { embedding } = config;
+  switch (embedding.provider) {
+    case "use-onnx":
+      // The converted model is cached in <dataDir>/models/.
+      return createUseOnnxEncoder({ dataDir: path.resolve(config.dataDir), variant: embedding.onnxVariant, intraOpNumThreads: embedding.threads });
     case "use-lite":
       return createUseLiteEncoder();
     case "transformers":
-      return createTransformersEncoder({ model: config.model, modelPath: config.modelPath });
+      return createTransformersEncoder({ model: embedding.model, modelPath: embedding.modelPath });
   }
 }
