@@ -14,7 +14,7 @@ describe("parseConfig", () => {
       ["premium", 10],
     ]);
     expect(fallbackTierOf(c)).toBe("premium");
-    expect(c.embedding.provider).toBe("use-lite");
+    expect(c.embedding.provider).toBe("use-onnx");
     expect(c.databaseUrl).toBeUndefined();
   });
 
