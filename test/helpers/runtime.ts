@@ -8,6 +8,7 @@ import type { DatabaseHandle } from "../../src/db/client.js";
 import type { Encoder } from "../../src/embeddings/encoder.js";
 import type { ExemplarInput } from "../../src/exemplars/exemplar-files.js";
 import { Runtime } from "../../src/runtime.js";
+import { createEncoder } from "../../src/embeddings/create-encoder.js";
 
 export interface TestService {
   runtime: Runtime;
@@ -74,3 +75,12 @@ export const sampleExemplars: ExemplarInput[] = [
   { text: "Write a detailed threat model for a multi-tenant Kubernetes platform with untrusted workloads", tier: "premium" },
   { text: "Critically evaluate the statistical methodology of a randomised trial with heavy dropout", tier: "premium" },
 ];
+
+/**
+ * The default model (USE lite on onnxruntime), as `npm start` runs it. The
+ * converted model is cached in one temp directory shared by all test files
+ * (written atomically), so it is converted once per machine, not per test.
+ */
+export function defaultTestEncoder(): Encoder {
+  return createEncoder({ embedding: parseConfig({}).embedding, dataDir: path.join(tmpdir(), "tierline-test-models") });
+}

@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportExemplars, importExemplars } from "../../src/cli/exemplars-client.js";
 import { renderProgress } from "../../src/cli/progress.js";
 import { openDatabase, type DatabaseHandle } from "../../src/db/client.js";
-import { createUseLiteEncoder } from "../../src/embeddings/use-lite-encoder.js";
-import { sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
+import { sampleExemplars, startTestService, type TestService, defaultTestEncoder } from "../helpers/runtime.js";
 
 const TOKEN = "cli-token-0123456789abcdef";
 
@@ -30,7 +29,7 @@ describe("tierline exemplars export/import", () => {
 
   beforeAll(async () => {
     database = await openDatabase({ dataDir: "memory" });
-    service = await startTestService({ database, encoder: createUseLiteEncoder(), exemplars: sampleExemplars, env: { TIERLINE_ADMIN_TOKEN: TOKEN } });
+    service = await startTestService({ database, encoder: defaultTestEncoder(), exemplars: sampleExemplars, env: { TIERLINE_ADMIN_TOKEN: TOKEN } });
     server = serve({ fetch: service.app.fetch, port: 0, hostname: "127.0.0.1" });
     await new Promise((r) => server.once("listening", r));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

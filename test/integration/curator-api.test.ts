@@ -3,9 +3,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { exemplarAudit, exemplars } from "../../src/db/schema.js";
-import { createUseLiteEncoder } from "../../src/embeddings/use-lite-encoder.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
+import { sampleExemplars, startTestService, type TestService, defaultTestEncoder } from "../helpers/runtime.js";
 
 const TOKEN = "curator-token-0123456789";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -13,7 +12,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 describe.each(databaseTargets())("curator API on $name", (target) => {
   let database: DatabaseHandle;
   let service: TestService;
-  const encoder = createUseLiteEncoder();
+  const encoder = defaultTestEncoder();
 
   beforeAll(async () => {
     database = await target.open();
@@ -202,7 +201,7 @@ describe.each(databaseTargets())("curator API on $name", (target) => {
 describe("curator API without a configured token", () => {
   it("answers 401 saying how to enable it", async () => {
     const database = await databaseTargets()[0]!.open();
-    const service = await startTestService({ database, encoder: createUseLiteEncoder(), exemplars: sampleExemplars.slice(0, 3) });
+    const service = await startTestService({ database, encoder: defaultTestEncoder(), exemplars: sampleExemplars.slice(0, 3) });
     const res = await service.app.request("/exemplars", { headers: { authorization: "Bearer whatever-whatever-whatever" } });
     expect(res.status).toBe(401);
     const body = (await res.json()) as any;

@@ -5,9 +5,8 @@ import { embeddingCacheKey, normalizeQuery } from "../../src/cache/cache-key.js"
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { decisionCache, exemplars, exemplarVectors } from "../../src/db/schema.js";
 import type { Encoder } from "../../src/embeddings/encoder.js";
-import { createUseLiteEncoder } from "../../src/embeddings/use-lite-encoder.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { sampleExemplars, startTestService } from "../helpers/runtime.js";
+import { sampleExemplars, startTestService, defaultTestEncoder } from "../helpers/runtime.js";
 
 /** Counts the exemplar texts the real model is asked to embed. */
 function countingEncoder(inner: Encoder): Encoder & { texts: number } {
@@ -34,7 +33,7 @@ function countingEncoder(inner: Encoder): Encoder & { texts: number } {
 const exemplarTexts = new Set(sampleExemplars.map((e) => e.text));
 
 describe.each(databaseTargets())("decision cache and seeding on $name", (target) => {
-  const encoder = createUseLiteEncoder();
+  const encoder = defaultTestEncoder();
   let database: DatabaseHandle;
 
   beforeAll(async () => {

@@ -5,12 +5,11 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { exemplarRevision, exemplars } from "../../src/db/schema.js";
-import { createUseLiteEncoder } from "../../src/embeddings/use-lite-encoder.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { sampleExemplars, startTestService } from "../helpers/runtime.js";
+import { sampleExemplars, startTestService, defaultTestEncoder } from "../helpers/runtime.js";
 
 describe.each(databaseTargets())("index snapshot on $name", (target) => {
-  const encoder = createUseLiteEncoder();
+  const encoder = defaultTestEncoder();
   const query = { query: "What is the capital city of Peru?", explain: true };
 
   it("a warm start loads the snapshot and routes exactly as the built index did", async () => {

@@ -1,9 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUseLiteEncoder } from "../../src/embeddings/use-lite-encoder.js";
 import { openReplicaDatabases } from "../helpers/databases.js";
-import { sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
+import { sampleExemplars, startTestService, type TestService, defaultTestEncoder } from "../helpers/runtime.js";
 
 const TOKEN = "replica-token-0123456789";
 const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
@@ -24,7 +23,7 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
 describe.skipIf(replicas === null)("two replicas on one PostgreSQL", () => {
   let a: TestService;
   let b: TestService;
-  const encoder = createUseLiteEncoder();
+  const encoder = defaultTestEncoder();
   const options = { encoder, exemplars: sampleExemplars, env: { TIERLINE_ADMIN_TOKEN: TOKEN }, config: { replication: { pollIntervalMs: 60_000 } } };
 
   beforeAll(async () => {

@@ -1,9 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.js";
-import { createUseLiteEncoder } from "../../src/embeddings/use-lite-encoder.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
+import { sampleExemplars, startTestService, type TestService, defaultTestEncoder } from "../helpers/runtime.js";
 
 // The HTTP contract, through app.request(), with the real default model on each database.
 describe.each(databaseTargets())("HTTP API on $name", (target) => {
@@ -12,7 +11,7 @@ describe.each(databaseTargets())("HTTP API on $name", (target) => {
 
   beforeAll(async () => {
     database = await target.open();
-    service = await startTestService({ database, encoder: createUseLiteEncoder(), exemplars: sampleExemplars });
+    service = await startTestService({ database, encoder: defaultTestEncoder(), exemplars: sampleExemplars });
   });
   afterAll(async () => {
     await service.runtime.stop();

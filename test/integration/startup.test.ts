@@ -6,17 +6,16 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { parseConfig } from "../../src/config.js";
-import { createUseLiteEncoder } from "../../src/embeddings/use-lite-encoder.js";
 import { Runtime } from "../../src/runtime.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { sampleExemplars } from "../helpers/runtime.js";
+import { sampleExemplars, defaultTestEncoder } from "../helpers/runtime.js";
 
 describe.each(databaseTargets())("start-up on $name", (target) => {
   it("is live at once, not ready (503) and routing to premium until the model and index are up", async () => {
     const database = await target.open();
     const config = parseConfig({ logLevel: "silent", dataDir: mkdtempSync(path.join(tmpdir(), "tierline-test-")) });
     const logger = pino({ level: "silent" });
-    const runtime = await Runtime.create(config, logger, { database, encoder: createUseLiteEncoder(), loadShippedExemplars: () => sampleExemplars });
+    const runtime = await Runtime.create(config, logger, { database, encoder: defaultTestEncoder(), loadShippedExemplars: () => sampleExemplars });
     const app = createApp({ config, router: runtime.router, curator: runtime.curator, stats: runtime.stats, metricsRegistry: runtime.metrics.registry, readiness: () => runtime.readiness(), logger });
     const route = () => app.request("/route", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "What is 2+2?" }) });
 
@@ -37,7 +36,7 @@ describe.each(databaseTargets())("start-up on $name", (target) => {
   it("fails start-up with a message naming the file and line of a bad exemplar", async () => {
     const database = await target.open();
     const config = parseConfig({ logLevel: "silent", exemplarsDir: "test/fixtures/bad-exemplars", dataDir: mkdtempSync(path.join(tmpdir(), "tierline-test-")) });
-    const runtime = await Runtime.create(config, pino({ level: "silent" }), { database, encoder: createUseLiteEncoder() });
+    const runtime = await Runtime.create(config, pino({ level: "silent" }), { database, encoder: defaultTestEncoder() });
     await expect(runtime.start()).rejects.toThrow(/bad-exemplars\/a\.jsonl:2: tier "gold" is not configured/);
     await database.close();
   });

@@ -2,9 +2,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.js";
-import { createUseLiteEncoder } from "../../src/embeddings/use-lite-encoder.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
+import { sampleExemplars, startTestService, type TestService, defaultTestEncoder } from "../helpers/runtime.js";
 
 const ANALYST = "analyst-token-0123456789";
 const ADMIN = "admin-token-0123456789ab";
@@ -32,7 +31,7 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe.each(databaseTargets())("statistics on $name", (target) => {
-  const encoder = createUseLiteEncoder();
+  const encoder = defaultTestEncoder();
   let database: DatabaseHandle;
   let service: TestService;
   const decisions: any[] = [];
