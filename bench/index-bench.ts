@@ -90,7 +90,7 @@ export async function runIndexBench(sizes: readonly number[], efs: readonly numb
     hnsw.save(file);
     const snapshotWriteMs = performance.now() - s;
     s = performance.now();
-    const reloaded = HnswIndex.load(file, DIMS, options);
+    const reloaded = HnswIndex.load(file, DIMS, options, hnsw.liveIds());
     const snapshotLoadMs = performance.now() - s;
     if (reloaded.size !== size) throw new Error("snapshot lost vectors");
     rmSync(dir, { recursive: true, force: true });

@@ -83,6 +83,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       adminTokens: config.auth.adminTokens,
       maxBatch: config.curation.maxBatch,
       maxImportBytes: config.curation.maxImportBytes,
+      maxImportLines: config.curation.maxImportLines,
       tiers: config.tiers.map((t) => t.name),
     }),
   );

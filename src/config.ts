@@ -92,8 +92,10 @@ export const configSchema = z
         maxBatch: z.number().int().min(1).max(10_000).default(1000),
         /** Largest JSONL body accepted by POST /exemplars/import, bytes. */
         maxImportBytes: z.number().int().min(1024).default(32_000_000),
+        /** Most lines in one import request (one transaction); the CLI sends chunks. */
+        maxImportLines: z.number().int().min(1).default(10_000),
       })
-      .default({ conflictSimilarity: 0.97, maxBatch: 1000, maxImportBytes: 32_000_000 }),
+      .default({ conflictSimilarity: 0.97, maxBatch: 1000, maxImportBytes: 32_000_000, maxImportLines: 10_000 }),
     replication: z
       .object({
         /** Safety net behind LISTEN/NOTIFY: how often a replica compares revisions. */

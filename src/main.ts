@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
@@ -30,7 +31,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    server.close();
+    // Stop accepting, let in-flight requests finish (their decisions are still counted), then flush.
+    await closeServer(server as Server, 10_000);
     try {
       await runtime.stop();
     } catch (err) {
@@ -50,6 +52,22 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   logger.info({ ms: Math.round(performance.now() - started), exemplars: runtime.exemplarIndex?.size }, "ready");
+}
+
+/** Resolves once every connection has ended, or after timeoutMs by cutting the rest. */
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, timeoutMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections(); // keep-alive sockets with no request in flight
+  });
 }
 
 void main();

@@ -18,29 +18,35 @@ export interface CacheRowUpdate {
 }
 
 /**
- * Upserts a batch in one statement. Hits accumulate; the decision columns take
+ * Upserts a flush in one transaction (chunks of 500 rows per statement).
+ * Hits accumulate, so a flush must apply entirely or not at all: a retry
+ * after a partial write would count hits twice. The decision columns take
  * the newest values (a recomputation after an exemplar change replaces them).
  */
 export async function upsertCacheRows(db: Database, rows: readonly CacheRowUpdate[]): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .insert(decisionCache)
-    .values(rows.map((r) => ({ ...r })))
-    .onConflictDoUpdate({
-      target: decisionCache.key,
-      set: {
-        modelId: sql`excluded.model_id`,
-        revision: sql`excluded.revision`,
-        tier: sql`excluded.tier`,
-        confidence: sql`excluded.confidence`,
-        margin: sql`excluded.margin`,
-        reason: sql`excluded.reason`,
-        hits: sql`${decisionCache.hits} + excluded.hits`,
-        firstSeen: sql`least(${decisionCache.firstSeen}, excluded.first_seen)`,
-        lastSeen: sql`greatest(${decisionCache.lastSeen}, excluded.last_seen)`,
-        queryText: sql`coalesce(excluded.query_text, ${decisionCache.queryText})`,
-      },
-    });
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += 500) {
+      await tx
+        .insert(decisionCache)
+        .values(rows.slice(i, i + 500).map((r) => ({ ...r })))
+        .onConflictDoUpdate({
+          target: decisionCache.key,
+          set: {
+            modelId: sql`excluded.model_id`,
+            revision: sql`excluded.revision`,
+            tier: sql`excluded.tier`,
+            confidence: sql`excluded.confidence`,
+            margin: sql`excluded.margin`,
+            reason: sql`excluded.reason`,
+            hits: sql`${decisionCache.hits} + excluded.hits`,
+            firstSeen: sql`least(${decisionCache.firstSeen}, excluded.first_seen)`,
+            lastSeen: sql`greatest(${decisionCache.lastSeen}, excluded.last_seen)`,
+            queryText: sql`coalesce(excluded.query_text, ${decisionCache.queryText})`,
+          },
+        });
+    }
+  });
 }
 
 export interface StoredDecision {

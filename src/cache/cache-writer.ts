@@ -7,11 +7,8 @@ import type { CacheRowUpdate } from "./cache-repository.js";
  * costs one row per flush however often it repeats. `dropped` counts keys.
  */
 export class CacheWriter extends WriteBehind<CacheRowUpdate> {
-  constructor(write: (rows: readonly CacheRowUpdate[]) => Promise<void>, options: WriteBehindOptions & { batchSize?: number }) {
-    const size = options.batchSize ?? 500;
-    super(async (rows) => {
-      for (let i = 0; i < rows.length; i += size) await write(rows.slice(i, i + size));
-    }, options);
+  constructor(write: (rows: readonly CacheRowUpdate[]) => Promise<void>, options: WriteBehindOptions) {
+    super(write, options);
   }
 
   record(update: CacheRowUpdate): void {

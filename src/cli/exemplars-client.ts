@@ -17,10 +17,20 @@ async function failure(res: Response): Promise<Error> {
 }
 
 /** Streams GET /exemplars/export to `out`. */
-export async function exportExemplars(options: ClientOptions & { out: Writable }): Promise<void> {
+export async function exportExemplars(options: ClientOptions & { out: Writable }): Promise<number> {
   const res = await fetch(`${options.baseUrl}/exemplars/export`, { headers: { authorization: `Bearer ${options.token}` } });
   if (!res.ok || !res.body) throw await failure(res);
-  for await (const chunk of res.body) options.out.write(chunk);
+  const expected = Number(res.headers.get("x-exemplar-count"));
+  let lines = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    for (const byte of chunk) if (byte === 10) lines++;
+    options.out.write(chunk);
+  }
+  // The status was sent before the rows were read; a short stream is the only sign of a failure.
+  if (Number.isInteger(expected) && lines !== expected) {
+    throw new Error(`export incomplete: expected ${expected} lines, received ${lines} (the set changed meanwhile, or the server failed); run it again`);
+  }
+  return lines;
 }
 
 export interface ImportSummary {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import {
   env,
@@ -122,7 +123,11 @@ export function createTransformersEncoder(options: TransformersEncoderOptions): 
   }
 
   return {
-    modelId: `transformers:${options.model}:${dtype}`,
+    // A local directory is identified by its path too: two directories given the same label
+    // must never share stored vectors or cached decisions.
+    modelId: options.modelPath
+      ? `transformers:${options.model}:${dtype}@${createHash("sha256").update(path.resolve(options.modelPath)).digest("hex").slice(0, 12)}`
+      : `transformers:${options.model}:${dtype}`,
     get dimensions() {
       return loaded?.dimensions ?? 0;
     },

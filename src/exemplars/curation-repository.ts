@@ -77,6 +77,11 @@ export async function getExemplar(db: Executor, id: number): Promise<Exemplar | 
   return row;
 }
 
+export async function countExemplars(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(exemplars);
+  return row?.n ?? 0;
+}
+
 export interface ListFilter {
   tier?: string;
   /** Case-insensitive substring of the text. */

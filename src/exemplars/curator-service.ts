@@ -5,6 +5,7 @@ import type { ExemplarIndex } from "../routing/exemplar-index.js";
 import { findConflicts, type ConflictCandidate } from "./conflicts.js";
 import {
   bumpRevision,
+  countExemplars,
   deleteExemplarRow,
   findByTextHashes,
   getExemplar,
@@ -17,7 +18,7 @@ import {
   type AuditEntry,
   type Executor,
 } from "./curation-repository.js";
-import { ExemplarConflictError, ExemplarNotFoundError, UnknownTierError, type Exemplar } from "./exemplar.js";
+import { ExemplarConflictError, ExemplarNotFoundError, UnknownTierError, type ConflictDetail, type Exemplar } from "./exemplar.js";
 import type { ExemplarInput } from "./exemplar-files.js";
 import type { IndexChange, IndexSync } from "./index-sync.js";
 
@@ -69,10 +70,21 @@ export class CuratorService {
     return this.deps.sync.exclusive(async () => {
       const index = this.requireIndex();
       const existing = new Map((await findByTextHashes(db, items.map((i) => i.hash))).map((e) => [e.textHash, e]));
+      // Rows that changed since the read above (a concurrent delete, say) need vectors too.
+      const late = items.filter((i) => existing.get(i.hash)?.tier !== i.tier && !vectorOf.has(i.hash));
+      if (late.length > 0) {
+        const lateVectors = await this.deps.encoder.embed(late.map((i) => normalizeQuery(i.text)));
+        late.forEach((i, n) => vectorOf.set(i.hash, lateVectors[n]!));
+      }
+      // The same text under another tier is the strongest conflict there is (similarity 1).
+      const exact: ConflictDetail[] = items.flatMap((i) => {
+        const e = existing.get(i.hash);
+        return e && e.tier !== i.tier ? [{ text: i.text, tier: i.tier, conflictsWith: { id: e.id, text: e.text, tier: e.tier, similarity: 1 } }] : [];
+      });
       const candidates: ConflictCandidate[] = items
         .filter((i) => existing.get(i.hash)?.tier !== i.tier)
         .map((i) => ({ text: i.text, tier: i.tier, vector: vectorOf.get(i.hash)!, selfId: existing.get(i.hash)?.id }));
-      const conflicts = findConflicts(candidates, index, this.deps.conflictSimilarity);
+      const conflicts = [...exact, ...findConflicts(candidates, index, this.deps.conflictSimilarity)];
       if (conflicts.length > 0 && !options.force) throw new ExemplarConflictError(conflicts);
 
       const fresh = items.filter((i) => !existing.has(i.hash));
@@ -110,23 +122,37 @@ export class CuratorService {
     const { db } = this.deps.database;
     const current = await getExemplar(db, id);
     if (!current) throw new ExemplarNotFoundError(id);
-    const text = patch.text === undefined ? current.text : patch.text.trim();
-    const [vector] = (await this.deps.encoder.embed([normalizeQuery(text)])) as [Float32Array];
+    // Embed outside the lock (slow); re-checked against the row read under it.
+    let embeddedText = patch.text === undefined ? current.text : patch.text.trim();
+    let [vector] = (await this.deps.encoder.embed([normalizeQuery(embeddedText)])) as [Float32Array];
 
     return this.deps.sync.exclusive(async () => {
       const index = this.requireIndex();
       const before = await getExemplar(db, id);
       if (!before) throw new ExemplarNotFoundError(id);
-      const after = { text, tier: patch.tier ?? before.tier, note: patch.note === undefined ? before.note : patch.note };
+      // Built from the row as it is now, so a concurrent PATCH is not undone.
+      const after = { text: patch.text === undefined ? before.text : patch.text.trim(), tier: patch.tier ?? before.tier, note: patch.note === undefined ? before.note : patch.note };
+      const routingChanged = after.text !== before.text || after.tier !== before.tier;
+      if (!routingChanged) {
+        // A note is not routing state: no new revision, so no replica drops its cached decisions.
+        const row = (await db.transaction(async (tx) => {
+          const row = await updateExemplarRow(tx, id, { note: after.note });
+          await insertAudit(tx, [{ revision: index.revision, action: "update", exemplarId: id, before: snapshot(before), after: snapshot(row!), actor: options.actor }]);
+          return row;
+        }))!;
+        return { exemplar: row, revision: index.revision };
+      }
+      if (after.text !== embeddedText) {
+        embeddedText = after.text;
+        [vector] = (await this.deps.encoder.embed([normalizeQuery(embeddedText)])) as [Float32Array];
+      }
       const hash = textHash(after.text);
       if (after.text !== before.text) {
         const clash = (await findByTextHashes(db, [hash])).find((e) => e.id !== id);
         if (clash) throw new ExemplarConflictError([{ text: after.text, tier: after.tier, conflictsWith: { id: clash.id, text: clash.text, tier: clash.tier, similarity: 1 } }]);
       }
-      if (after.text !== before.text || after.tier !== before.tier) {
-        const conflicts = findConflicts([{ text: after.text, tier: after.tier, vector, selfId: id }], index, this.deps.conflictSimilarity);
-        if (conflicts.length > 0 && !options.force) throw new ExemplarConflictError(conflicts);
-      }
+      const conflicts = findConflicts([{ text: after.text, tier: after.tier, vector, selfId: id }], index, this.deps.conflictSimilarity);
+      if (conflicts.length > 0 && !options.force) throw new ExemplarConflictError(conflicts);
       const { revision, row } = await this.commit(async (tx, revision) => {
         const row = (await updateExemplarRow(tx, id, { ...after, textHash: hash }))!;
         await saveVectorsIn(tx, this.deps.encoder.modelId, [{ id, vector }]);
@@ -162,6 +188,10 @@ export class CuratorService {
     const rows = await listExemplars(this.deps.database.db, { tier: filter.tier, q: filter.q, afterId: filter.cursor, limit: filter.limit + 1 });
     const page = rows.slice(0, filter.limit);
     return { exemplars: page, nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null };
+  }
+
+  count(): Promise<number> {
+    return countExemplars(this.deps.database.db);
   }
 
   /** Every exemplar as JSONL lines (`{"text","tier","note"?}`), in id order. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { textHash } from "../cache/cache-key.js";
 import { HnswIndex, type HnswOptions } from "../vector-index/hnsw-index.js";
@@ -11,6 +11,10 @@ interface SnapshotMeta {
   fingerprint: string;
   dimensions: number;
   size: number;
+  /** Live ids, kept in the meta file (renamed last) so graph and ids can never be from different saves. */
+  ids: number[];
+  /** Name of the graph file this meta belongs to. */
+  graph: string;
 }
 
 /**
@@ -32,24 +36,30 @@ export class IndexSnapshots {
     try {
       const meta = JSON.parse(readFileSync(`${base}.meta.json`, "utf8")) as SnapshotMeta;
       if (meta.modelId !== modelId || meta.revision !== revision || meta.fingerprint !== fingerprint) return null;
-      const index = HnswIndex.load(`${base}.hnsw`, meta.dimensions, options);
+      const index = HnswIndex.load(path.join(this.dir, meta.graph), meta.dimensions, options, meta.ids);
       return index.size === meta.size ? index : null;
     } catch {
       return null; // torn or foreign files: rebuilding is always safe
     }
   }
 
-  /** Writes via temporary files and renames, so a crash never leaves a half snapshot under the real name. */
+  /**
+   * Writes the graph under a name of its own, then the meta file (temp name,
+   * rename): the rename is the commit, so a crash leaves the old snapshot or
+   * the new one, never a mix. Graphs from earlier saves are removed after.
+   */
   save(index: HnswIndex, modelId: string, revision: number, fingerprint: string): void {
     mkdirSync(this.dir, { recursive: true });
     const base = this.base(modelId);
-    const tmp = `${base}.tmp-${process.pid}`;
-    index.save(`${tmp}.hnsw`);
-    renameSync(`${tmp}.hnsw`, `${base}.hnsw`);
-    renameSync(`${tmp}.hnsw.ids.json`, `${base}.hnsw.ids.json`);
-    const meta: SnapshotMeta = { modelId, revision, fingerprint, dimensions: index.dimensions, size: index.size };
-    writeFileSync(`${tmp}.meta.json`, JSON.stringify(meta));
-    renameSync(`${tmp}.meta.json`, `${base}.meta.json`);
+    const graph = `${path.basename(base)}-r${revision}-${process.pid}-${Date.now()}.hnsw`;
+    index.save(path.join(this.dir, graph));
+    const meta: SnapshotMeta = { modelId, revision, fingerprint, dimensions: index.dimensions, size: index.size, ids: index.liveIds(), graph };
+    const tmp = `${base}.meta.json.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(meta));
+    renameSync(tmp, `${base}.meta.json`);
+    for (const f of readdirSync(this.dir)) {
+      if (f.startsWith(`${path.basename(base)}-r`) && f.endsWith(".hnsw") && f !== graph) rmSync(path.join(this.dir, f), { force: true });
+    }
   }
 }
 

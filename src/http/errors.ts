@@ -76,6 +76,10 @@ export function createErrorHandler(logger: Pick<Logger, "error" | "info">) {
       if (status === 413) return errorResponse(c, 413, "payload_too_large", err.message || "request body is too large");
       if (status < 500) return errorResponse(c, status, "http_error", err.message || "request rejected");
     }
+    if (pgCodeOf(err) === "23505") {
+      // Two writers (replicas) inserted the same exemplar at once; the loser's retry is a no-op.
+      return errorResponse(c, 409, "concurrent_write", "a concurrent write changed the same exemplar; retry the request");
+    }
     if (isConnectionError(err)) {
       logger.error({ err, requestId }, "database unavailable");
       return errorResponse(c, 503, "database_unavailable", "the database does not answer; retry later (routing still works)");
@@ -93,4 +97,11 @@ function isConnectionError(err: unknown): boolean {
   if (typeof e.code === "string" && connectionCodes.has(e.code)) return true;
   if (typeof e.message === "string" && /PGlite is closed/i.test(e.message)) return true;
   return e.cause !== undefined && e.cause !== err && isConnectionError(e.cause);
+}
+
+/** The PostgreSQL SQLSTATE of an error or its cause (postgres.js and PGlite both expose `code`). */
+function pgCodeOf(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: unknown };
+  if (typeof e.code === "string") return e.code;
+  return e.cause !== undefined && e.cause !== err ? pgCodeOf(e.cause) : undefined;
 }

@@ -45,6 +45,8 @@ export interface ExemplarRoutesOptions {
   adminTokens: readonly LabelledToken[];
   maxBatch: number;
   maxImportBytes: number;
+  /** Lines per import request: each is embedded and written in one transaction. */
+  maxImportLines: number;
   tiers: readonly string[];
 }
 
@@ -109,9 +111,19 @@ export function createExemplarRoutes(options: ExemplarRoutesOptions): OpenAPIHon
       path: "/exemplars/export",
       summary: "All exemplars as JSONL ({text, tier, note?} per line)",
       security,
-      responses: { 200: { description: "JSONL", content: { "application/x-ndjson": { schema: z.string() } } }, 401: errors[401]! },
+      responses: {
+        200: {
+          description: "JSONL; the X-Exemplar-Count header says how many lines to expect",
+          headers: { "X-Exemplar-Count": { schema: { type: "integer" } } },
+          content: { "application/x-ndjson": { schema: z.string() } },
+        },
+        401: errors[401]!,
+      },
     }),
-    (c) => {
+    async (c) => {
+      // Counted before the 200 goes out: the CLI compares it with the lines it receives, so a
+      // stream cut short (database gone mid-export) is an error, not a silently short backup.
+      c.header("x-exemplar-count", String(await curator.count()));
       c.header("content-type", "application/x-ndjson; charset=utf-8");
       c.header("content-disposition", 'attachment; filename="exemplars.jsonl"');
       return stream(c, async (s) => {
@@ -139,6 +151,9 @@ export function createExemplarRoutes(options: ExemplarRoutesOptions): OpenAPIHon
         throw err;
       }
       if (inputs.length === 0) throw new ApiError(400, "invalid_jsonl", "the body has no exemplar lines");
+      if (inputs.length > options.maxImportLines) {
+        throw new ApiError(413, "payload_too_large", `an import takes at most ${options.maxImportLines} lines (got ${inputs.length}); split the file, or use the CLI, which sends chunks`);
+      }
       const result = await curator.create(inputs, { force: isTrue(c.req.valid("query").force), actor: actor(c) });
       const count = (s: string) => result.exemplars.filter((e) => e.status === s).length;
       return c.json({ lines: inputs.length, created: count("created"), moved: count("moved"), unchanged: count("unchanged"), revision: result.revision }, 200);

@@ -44,22 +44,19 @@ export class ServiceMetrics {
     this.databaseErrors = new Counter({ name: "tierline_database_errors_total", help: "Failed database operations by kind", labelNames: ["operation"], registers });
     new Gauge({ name: "tierline_index_exemplars", help: "Exemplars in the in-memory index", registers, collect() { this.set(sources.indexSize()); } });
     new Gauge({ name: "tierline_exemplar_revision", help: "Exemplar-set revision the index reflects", registers, collect() { this.set(sources.revision()); } });
-    new Gauge({
-      name: "tierline_stats_dropped_decisions",
-      help: "Decisions whose statistics were dropped because the write-behind buffer was full",
-      registers,
-      collect() {
-        this.set(sources.statsDroppedDecisions());
-      },
-    });
-    new Gauge({
-      name: "tierline_cache_dropped_updates",
-      help: "Decision-cache updates dropped because the write-behind queue was full",
-      registers,
-      collect() {
-        this.set(sources.cacheDroppedUpdates());
-      },
-    });
+    // Counters (they only grow) whose value lives in the write-behind buffers: mirrored at scrape time.
+    const mirror = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", sources.statsDroppedDecisions);
+    mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", sources.cacheDroppedUpdates);
     this.cacheLookups.inc({ result: "hit" }, 0);
     this.cacheLookups.inc({ result: "miss" }, 0);
   }

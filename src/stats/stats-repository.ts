@@ -3,16 +3,20 @@ import type { Database } from "../db/client.js";
 import { decisionCache, routingStats, tierPrices } from "../db/schema.js";
 import type { StatsRow } from "./stats-recorder.js";
 
+/** One transaction: counts add up, so a flush must apply entirely or not at all (a retry would double-count). */
 export async function upsertStats(db: Database, rows: readonly StatsRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) {
-    await db
-      .insert(routingStats)
-      .values(rows.slice(i, i + 500).map((r) => ({ ...r })))
-      .onConflictDoUpdate({
-        target: [routingStats.bucket, routingStats.tier, routingStats.reason, routingStats.cached],
-        set: { count: sql`${routingStats.count} + excluded.count` },
-      });
-  }
+  if (rows.length === 0) return;
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += 500) {
+      await tx
+        .insert(routingStats)
+        .values(rows.slice(i, i + 500).map((r) => ({ ...r })))
+        .onConflictDoUpdate({
+          target: [routingStats.bucket, routingStats.tier, routingStats.reason, routingStats.cached],
+          set: { count: sql`${routingStats.count} + excluded.count` },
+        });
+    }
+  });
 }
 
 /** Mirrors the configured tiers into tier_prices so the spend view can price traffic. */

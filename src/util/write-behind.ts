@@ -69,6 +69,13 @@ export abstract class WriteBehind<Row> {
     await this.flush();
     // A flush that started before stop() may have left rows queued behind it.
     if (this.pending.size > 0) await this.flush();
+    if (this.pending.size > 0) {
+      // The database is still away and the process is ending: these are lost, and said so.
+      const lost = [...this.pending.values()].reduce((n, row) => n + this.weightOf(row), 0);
+      this.dropped += lost;
+      this.options.logger?.warn({ rows: this.pending.size, lost }, "write-behind rows could not be written before shutdown");
+      this.pending = new Map();
+    }
   }
 
   private async flushOnce(): Promise<void> {
@@ -98,9 +105,13 @@ export abstract class WriteBehind<Row> {
     }
     if (target.size >= this.options.maxKeys) {
       const oldest = target.keys().next().value as string;
+      const before = this.dropped;
       this.dropped += this.weightOf(target.get(oldest)!);
       target.delete(oldest);
-      this.options.logger?.warn({ dropped: this.dropped }, "write-behind buffer full; oldest rows dropped");
+      // Once, then every 1,000 more: an outage must be visible without flooding the log.
+      if (before === 0 || Math.floor(before / 1000) !== Math.floor(this.dropped / 1000)) {
+        this.options.logger?.warn({ dropped: this.dropped }, "write-behind buffer full; oldest rows dropped");
+      }
     }
     target.set(key, row);
   }

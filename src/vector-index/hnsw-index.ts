@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import type { VectorHit, VectorIndex } from "./vector-index.js";
 
@@ -98,18 +97,21 @@ export class HnswIndex implements VectorIndex {
     return neighbors.map((id, i) => ({ id, similarity: 1 - distances[i]! }));
   }
 
-  /** Writes the graph and its live ids (file, file + ".ids.json"). */
-  save(file: string): void {
-    this.index.writeIndexSync(file);
-    writeFileSync(`${file}.ids.json`, JSON.stringify([...this.live]));
+  /** The ids not deleted: store them with a snapshot (the graph file keeps deleted slots too). */
+  liveIds(): number[] {
+    return [...this.live];
   }
 
-  /** Reads a snapshot written by save(); the caller checks it matches (model, revision). */
-  static load(file: string, dimensions: number, options: HnswOptions): HnswIndex {
+  /** Writes the graph; pair it with liveIds() to load it back. */
+  save(file: string): void {
+    this.index.writeIndexSync(file);
+  }
+
+  /** Reads a graph written by save(); the caller checks it matches (model, revision, ids). */
+  static load(file: string, dimensions: number, options: HnswOptions, liveIds: readonly number[]): HnswIndex {
     const index = new hnswlib.HierarchicalNSW("cosine", dimensions);
     index.readIndexSync(file, true);
-    const live = JSON.parse(readFileSync(`${file}.ids.json`, "utf8")) as number[];
-    return new HnswIndex(dimensions, options, { index, live });
+    return new HnswIndex(dimensions, options, { index, live: liveIds });
   }
 
   private checkDimensions(vector: Float32Array): void {

@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { serve, type ServerType } from "@hono/node-server";
@@ -62,6 +63,17 @@ describe("tierline exemplars export/import", () => {
     const content = ['{"text":"Chunk one line about ferries","tier":"fast"}', '{"text":"bad tier line","tier":"gold"}'].join("\n");
     await expect(importExemplars({ baseUrl, token: TOKEN, content, force: false, chunkSize: 1 })).rejects.toThrow(/lines 2-2 failed \(1 lines before them were imported\): 400 invalid_jsonl/);
     await expect(exportExemplars({ baseUrl, token: "wrong-token-wrong-token", out: sink() })).rejects.toThrow(/401 unauthorized/);
+  });
+
+  it("fails an export whose stream ends before the announced number of lines", async () => {
+    const fake = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/x-ndjson", "x-exemplar-count": "5" });
+      res.end('{"text":"a","tier":"fast"}\n{"text":"b","tier":"fast"}\n');
+    });
+    await new Promise<void>((r) => fake.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    await expect(exportExemplars({ baseUrl: url, token: TOKEN, out: sink() })).rejects.toThrow(/export incomplete: expected 5 lines, received 2/);
+    fake.close();
   });
 
   it("renders a bounded progress bar", () => {

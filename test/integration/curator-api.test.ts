@@ -16,7 +16,13 @@ describe.each(databaseTargets())("curator API on $name", (target) => {
 
   beforeAll(async () => {
     database = await target.open();
-    service = await startTestService({ database, encoder, exemplars: sampleExemplars, env: { TIERLINE_ADMIN_TOKENS: `alice:${TOKEN}` } });
+    service = await startTestService({
+      database,
+      encoder,
+      exemplars: sampleExemplars,
+      env: { TIERLINE_ADMIN_TOKENS: `alice:${TOKEN}` },
+      config: { curation: { maxImportLines: 100 } },
+    });
   });
   afterAll(async () => {
     await service.runtime.stop();
@@ -88,7 +94,36 @@ describe.each(databaseTargets())("curator API on $name", (target) => {
     expect(await count()).toBe(1);
   });
 
+  it("treats the exact text under another tier as a conflict; force moves it", async () => {
+    const res = await call("POST", "/exemplars", { text: "Who wrote Romeo and Juliet?", tier: "standard" });
+    expect(res.status).toBe(409);
+    expect(res.body.error.details.conflicts[0].conflictsWith).toMatchObject({ tier: "fast", similarity: 1 });
+    const forced = await call("POST", "/exemplars?force=1", { text: "Who wrote Romeo and Juliet?", tier: "standard" });
+    expect(forced.status).toBe(201);
+    expect(forced.body.exemplars[0]).toMatchObject({ status: "moved", tier: "standard" });
+    await call("POST", "/exemplars?force=1", { text: "Who wrote Romeo and Juliet?", tier: "fast" });
+  });
+
+  it("keeps both of two concurrent PATCHes of one exemplar, and a note-only PATCH keeps the revision", async () => {
+    const created = await call("POST", "/exemplars", { text: "What is the airspeed of a swallow in still air?", tier: "fast" });
+    const id = created.body.exemplars[0].id;
+    const [a, b] = await Promise.all([
+      call("PATCH", `/exemplars/${id}`, { text: "What is the cruising airspeed of a barn swallow?" }),
+      call("PATCH", `/exemplars/${id}`, { tier: "standard" }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const now = await call("GET", `/exemplars/${id}`);
+    expect(now.body).toMatchObject({ text: "What is the cruising airspeed of a barn swallow?", tier: "standard" });
+    expect(service.runtime.exemplarIndex!.tierOf(id)).toBe("standard");
+
+    const revision = service.runtime.exemplarIndex!.revision;
+    const noted = await call("PATCH", `/exemplars/${id}`, { note: "checked by alice" });
+    expect(noted.body).toMatchObject({ revision, exemplar: { note: "checked by alice" } });
+    expect(service.runtime.exemplarIndex!.revision).toBe(revision);
+  });
+
   it("rejects a batch whose items conflict with each other, writing nothing", async () => {
+    const sizeBefore = service.runtime.exemplarIndex!.size;
     const revision = (await call("GET", "/exemplars?limit=1")).body; // any authorised read
     expect(revision.exemplars).toHaveLength(1);
     const res = await call("POST", "/exemplars", {
@@ -100,6 +135,7 @@ describe.each(databaseTargets())("curator API on $name", (target) => {
     expect(res.status).toBe(409);
     expect(res.body.error.details.conflicts[0].conflictsWith.id).toBeNull();
     expect((await call("GET", "/exemplars?q=melting%20point%20of%20lead")).body.exemplars).toEqual([]);
+    expect(service.runtime.exemplarIndex!.size).toBe(sizeBefore);
   });
 
   it("fails a batch with an unknown tier as a whole: nothing in the database or the index", async () => {
@@ -187,6 +223,13 @@ describe.each(databaseTargets())("curator API on $name", (target) => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.message).toMatch(/line 2/);
     expect((await call("GET", "/exemplars?q=Import%20me%20please")).body.exemplars).toEqual([]);
+  });
+
+  it("caps the lines of one import request (413) and writes none of them", async () => {
+    const body = Array.from({ length: 101 }, (_, i) => JSON.stringify({ text: `Bulk line ${i} about harbour tides`, tier: "fast" })).join("\n");
+    const res = await service.app.request("/exemplars/import", { method: "POST", headers: { ...auth, "content-type": "application/x-ndjson" }, body });
+    expect(res.status).toBe(413);
+    expect((await call("GET", "/exemplars?q=harbour%20tides")).body.exemplars).toEqual([]);
   });
 
   it("validates input with the error envelope", async () => {

@@ -112,7 +112,7 @@ describe.each(databaseTargets())("statistics on $name", (target) => {
     expect(metric(text, "tierline_index_exemplars")).toBe(sampleExemplars.length);
     expect(metric(text, "tierline_exemplar_revision")).toBe(1);
     expect(metric(text, "tierline_embedding_batch_size_count")).toBeGreaterThan(0);
-    expect(metric(text, "tierline_stats_dropped_decisions")).toBe(0);
+    expect(metric(text, "tierline_stats_dropped_decisions_total")).toBe(0);
     expect(text).toContain("process_resident_memory_bytes");
   });
 
@@ -154,7 +154,7 @@ describe.each(databaseTargets())("statistics on $name", (target) => {
     expect(recorder.recorded).toBe(3);
     expect(dropped + recorder.pendingRows().reduce((n: number, r: any) => n + r.count, 0)).toBe(3);
     const text = await (await s.app.request("/metrics")).text();
-    expect(metric(text, "tierline_stats_dropped_decisions")).toBe(dropped);
+    expect(metric(text, "tierline_stats_dropped_decisions_total")).toBe(dropped);
     expect(metric(text, "tierline_database_errors_total", { operation: "stats_flush" })).toBeGreaterThanOrEqual(1);
     const stats = await get(s, "/stats/cache");
     expect(stats.status).toBe(503);

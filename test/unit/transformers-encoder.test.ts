@@ -53,7 +53,7 @@ describe("createTransformersEncoder (tiny BERT fixture)", () => {
     const config = JSON.parse(await readFile(path.join(fixtureDir, "config.json"), "utf8")) as {
       hidden_size: number;
     };
-    expect(encoder.modelId).toBe("transformers:tiny-bert:fp32");
+    expect(encoder.modelId).toMatch(/^transformers:tiny-bert:fp32@[0-9a-f]{12}$/);
     await encoder.load();
     expect(encoder.dimensions).toBe(config.hidden_size);
     expect(encoder.maxInputChars).toBeGreaterThanOrEqual(128);
@@ -148,5 +148,14 @@ describe("createTransformersEncoder (tiny BERT fixture)", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("transformers encoder identity", () => {
+  it("gives two local directories with the same label different model ids (cache keys never mix)", () => {
+    const a = createTransformersEncoder({ model: "same-label", modelPath: "/models/a" });
+    const b = createTransformersEncoder({ model: "same-label", modelPath: "/models/b" });
+    expect(a.modelId).not.toBe(b.modelId);
+    expect(createTransformersEncoder({ model: "Xenova/all-MiniLM-L6-v2" }).modelId).toBe("transformers:Xenova/all-MiniLM-L6-v2:fp32");
   });
 });
