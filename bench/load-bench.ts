@@ -105,6 +105,10 @@ for (const c of concurrencies) {
   clearInterval(sampler);
   console.log(`repeat c=${c}: ${repeat.at(-1)!.rps.toFixed(0)} req/s, p50 ${repeat.at(-1)!.latencyMs.p50} ms`);
 }
+// The HTTP floor: the cheapest endpoint through the same stack, to read the repeat numbers against.
+const healthz = await autocannon({ url: `${server.base}/healthz`, connections: 32, duration: 5 });
+const httpFloorRps = healthz.requests.total / ((healthz.finish.getTime() - healthz.start.getTime()) / 1000);
+console.log(`GET /healthz c=32: ${httpFloorRps.toFixed(0)} req/s`);
 const mixed = await load(server.base, 32, () => json(Math.random() < repeatRatio ? repeatSet[r++ % repeatSet.length]! : uniqueQuery()), { duration: 8 });
 console.log(`mixed (repeat ratio ${repeatRatio}) c=32: ${mixed.rps.toFixed(1)} req/s`);
 const loadedRssMb = server.rssMb();
@@ -149,6 +153,7 @@ const result = {
   missServerC1,
   repeat,
   repeatServer,
+  httpFloorC32Rps: httpFloorRps,
   mixed: { repeatRatio, ...mixed },
   unbatchedC32: unbatched,
   ratios: {
@@ -183,6 +188,7 @@ const md = [
   `| cache miss at c=1, p50 client / server (timings.totalMs) | ${missC1.latencyMs.p50} / ${f(missServerC1.p50, 2)} ms → ${f(result.ratios.missC1P50OverFloorP50, 2)}× / ${f(result.ratios.missServerC1P50OverFloorP50, 2)}× the floor |`,
   `| repeat, server-side p50 / p99 | ${f(repeatServer.p50, 3)} / ${f(repeatServer.p99, 3)} ms |`,
   `| miss throughput at c=32: batching / no batching | ${f(missC32.rps)} / ${f(unbatched.rps)} req/s = ${f(result.ratios.batchingGainC32, 2)}× |`,
+  `| HTTP floor: GET /healthz at c=32 (same server, same load generator) | ${f(httpFloorRps, 0)} req/s; repeats reach ${f(repeat.find((x) => x.concurrency === 32)!.rps / httpFloorRps, 2)}× of it |`,
   `| mixed traffic at c=32, repeat ratio ${repeatRatio} | ${f(mixed.rps)} req/s, p50 ${mixed.latencyMs.p50} ms |`,
   `| ready after start: cold (embeds all exemplars) / warm | ${f(coldMs / 1000)} / ${f(warmMs / 1000)} s |`,
   `| RSS: idle / peak under load | ${result.rssMb.idle} / ${result.rssMb.peakUnderLoad} MB |`,

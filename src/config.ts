@@ -48,11 +48,11 @@ export const configSchema = z
           .object({
             enabled: z.boolean().default(true),
             maxBatch: z.number().int().min(1).max(256).default(32),
-            maxWaitMs: z.number().min(0).max(50).default(1),
+            maxWaitMs: z.number().min(0).max(50).default(0),
           })
-          .default({ enabled: true, maxBatch: 32, maxWaitMs: 1 }),
+          .default({ enabled: true, maxBatch: 32, maxWaitMs: 0 }),
       })
-      .default({ provider: "use-onnx", onnxVariant: "fp32", model: "Xenova/all-MiniLM-L6-v2", batching: { enabled: true, maxBatch: 32, maxWaitMs: 1 } }),
+      .default({ provider: "use-onnx", onnxVariant: "fp32", model: "Xenova/all-MiniLM-L6-v2", batching: { enabled: true, maxBatch: 32, maxWaitMs: 0 } }),
     routing: z
       .object({
         k: z.number().int().min(1).max(100).default(7),
@@ -67,11 +67,11 @@ export const configSchema = z
       .object({
         M: z.number().int().min(4).max(128).default(16),
         efConstruction: z.number().int().min(10).max(2000).default(200),
-        ef: z.number().int().min(10).max(5000).default(200),
+        ef: z.number().int().min(10).max(5000).default(64),
         /** Keep the built graph in dataDir/index so a warm start skips rebuilding it (default true). */
         snapshot: z.boolean().optional(),
       })
-      .default({ M: 16, efConstruction: 200, ef: 200 }),
+      .default({ M: 16, efConstruction: 200, ef: 64 }),
     cache: z
       .object({
         enabled: z.boolean().default(true),
