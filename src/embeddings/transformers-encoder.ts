@@ -1,13 +1,10 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import {
-  env,
-  mean_pooling,
-  pipeline,
-  type DataType,
-  type FeatureExtractionPipeline,
-  type Tensor,
-} from "@huggingface/transformers";
+// Types only at the top: the library costs ~170 MB of RSS on import, so it is
+// loaded on first use and a service on the default encoder never pays for it.
+import type { DataType, FeatureExtractionPipeline, Tensor } from "@huggingface/transformers";
+
+type Transformers = typeof import("@huggingface/transformers");
 import type { Encoder } from "./encoder.js";
 
 export interface TransformersEncoderOptions {
@@ -34,13 +31,14 @@ const MAX_INPUT_CHARS_CAP = 16_384;
 const FALLBACK_MAX_TOKENS = 512;
 
 interface Loaded {
+  lib: Transformers;
   extractor: FeatureExtractionPipeline;
   maxTokens: number;
   dimensions: number;
 }
 
 /** Where transformers.js should read the model from, and whether it may fetch it. */
-function resolveSource(o: TransformersEncoderOptions): { source: string; localOnly: boolean } {
+function resolveSource(o: TransformersEncoderOptions, env: Transformers["env"]): { source: string; localOnly: boolean } {
   // An absolute path is not a valid hub id, so transformers.js reads it straight
   // from disk and can never fall back to a download. A bare id resolved via
   // env.localModelPath still asks the hub for any file missing locally, even
@@ -69,23 +67,24 @@ export function createTransformersEncoder(options: TransformersEncoderOptions): 
   const maxInputChars = () =>
     Math.min((loaded?.maxTokens ?? FALLBACK_MAX_TOKENS) * CHARS_PER_TOKEN, MAX_INPUT_CHARS_CAP);
 
-  async function forward(extractor: FeatureExtractionPipeline, texts: string[], maxTokens: number) {
+  async function forward(lib: Transformers, extractor: FeatureExtractionPipeline, texts: string[], maxTokens: number) {
     // Tokenize and pool here rather than via extractor(texts): the pipeline
     // truncates only to tokenizer_config's model_max_length, which many ONNX
     // exports omit, and then long inputs overflow the position embeddings.
     const inputs = extractor.tokenizer(texts, { padding: true, truncation: true, max_length: maxTokens });
     const outputs = (await extractor.model(inputs)) as { last_hidden_state: Tensor };
-    const pooled = mean_pooling(outputs.last_hidden_state, inputs.attention_mask as Tensor).normalize(2, -1);
+    const pooled = lib.mean_pooling(outputs.last_hidden_state, inputs.attention_mask as Tensor).normalize(2, -1);
     const [rows, dims] = pooled.dims as [number, number];
     const data = pooled.data as Float32Array;
     return Array.from({ length: rows }, (_, i) => data.slice(i * dims, (i + 1) * dims));
   }
 
   async function doLoad(): Promise<Loaded> {
-    const { source, localOnly } = resolveSource(options);
+    const lib = await import("@huggingface/transformers");
+    const { source, localOnly } = resolveSource(options, lib.env);
     let extractor: FeatureExtractionPipeline;
     try {
-      extractor = await pipeline("feature-extraction", source, {
+      extractor = await lib.pipeline("feature-extraction", source, {
         dtype,
         device: "cpu",
         local_files_only: localOnly,
@@ -105,8 +104,8 @@ export function createTransformersEncoder(options: TransformersEncoderOptions): 
     );
     // A probe embedding gives the true output width (hidden_size is named
     // differently across architectures) and warms the ONNX session.
-    const [probe] = await forward(extractor, ["warm up"], maxTokens);
-    return { extractor, maxTokens, dimensions: probe!.length };
+    const [probe] = await forward(lib, extractor, ["warm up"], maxTokens);
+    return { lib, extractor, maxTokens, dimensions: probe!.length };
   }
 
   function ensureLoaded(): Promise<Loaded> {
@@ -138,12 +137,12 @@ export function createTransformersEncoder(options: TransformersEncoderOptions): 
       await ensureLoaded();
     },
     async embed(texts) {
-      const { extractor, maxTokens } = await ensureLoaded();
+      const { lib, extractor, maxTokens } = await ensureLoaded();
       const maxChars = maxInputChars();
       const vectors: Float32Array[] = [];
       for (let i = 0; i < texts.length; i += batchSize) {
         const batch = texts.slice(i, i + batchSize).map((t) => (t.length > maxChars ? t.slice(0, maxChars) : t));
-        vectors.push(...(await forward(extractor, batch, maxTokens)));
+        vectors.push(...(await forward(lib, extractor, batch, maxTokens)));
       }
       return vectors;
     },
