@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { decisionCache } from "../db/schema.js";
+import { chunks } from "../db/chunks.js";
 
 /** One key's pending change: the latest decision plus how many hits to add. */
 export interface CacheRowUpdate {
@@ -26,10 +27,10 @@ export interface CacheRowUpdate {
 export async function upsertCacheRows(db: Database, rows: readonly CacheRowUpdate[]): Promise<void> {
   if (rows.length === 0) return;
   await db.transaction(async (tx) => {
-    for (let i = 0; i < rows.length; i += 500) {
+    for (const chunk of chunks(rows)) {
       await tx
         .insert(decisionCache)
-        .values(rows.slice(i, i + 500).map((r) => ({ ...r })))
+        .values(chunk.map((r) => ({ ...r })))
         .onConflictDoUpdate({
           target: decisionCache.key,
           set: {

@@ -1,4 +1,4 @@
-import { WriteBehind, type WriteBehindOptions } from "../util/write-behind.js";
+import { WriteBehind } from "../util/write-behind.js";
 import type { CacheRowUpdate } from "./cache-repository.js";
 
 /**
@@ -7,10 +7,6 @@ import type { CacheRowUpdate } from "./cache-repository.js";
  * costs one row per flush however often it repeats. `dropped` counts keys.
  */
 export class CacheWriter extends WriteBehind<CacheRowUpdate> {
-  constructor(write: (rows: readonly CacheRowUpdate[]) => Promise<void>, options: WriteBehindOptions) {
-    super(write, options);
-  }
-
   record(update: CacheRowUpdate): void {
     this.add(update);
   }

@@ -26,3 +26,24 @@ export function normalizeInPlace(v: Float32Array): Float32Array {
   if (norm > 0) for (let i = 0; i < v.length; i++) v[i] = v[i]! / norm;
   return v;
 }
+
+/**
+ * An encoder that is `inner` in every respect but embed(): for decorators
+ * (metrics, counting in tests). Getters, because dimensions is only known
+ * once the inner model has loaded.
+ */
+export function withEmbed(inner: Encoder, embed: Encoder["embed"]): Encoder {
+  return {
+    get modelId() {
+      return inner.modelId;
+    },
+    get dimensions() {
+      return inner.dimensions;
+    },
+    get maxInputChars() {
+      return inner.maxInputChars;
+    },
+    load: () => inner.load(),
+    embed,
+  };
+}

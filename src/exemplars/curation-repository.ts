@@ -3,6 +3,7 @@ import type { Database } from "../db/client.js";
 import { exemplarAudit, exemplarRevision, exemplars, exemplarVectors } from "../db/schema.js";
 import type { Exemplar } from "./exemplar.js";
 import { bytesToVector, vectorToBytes } from "./exemplar-repository.js";
+import { chunks } from "../db/chunks.js";
 
 /** A drizzle transaction or the database itself. */
 export type Executor = Pick<Database, "select" | "selectDistinct" | "insert" | "update" | "delete" | "execute">;
@@ -48,8 +49,8 @@ export async function insertExemplarRows(
 ): Promise<Exemplar[]> {
   if (rows.length === 0) return [];
   const out: Exemplar[] = [];
-  for (let i = 0; i < rows.length; i += 500) {
-    out.push(...(await tx.insert(exemplars).values(rows.slice(i, i + 500).map((r) => ({ ...r, source: "api" }))).returning(columns)));
+  for (const chunk of chunks(rows)) {
+    out.push(...(await tx.insert(exemplars).values(chunk.map((r) => ({ ...r, source: "api" }))).returning(columns)));
   }
   return out;
 }
@@ -109,11 +110,10 @@ function escapeLike(q: string): string {
 }
 
 export async function saveVectorsIn(tx: Executor, modelId: string, items: ReadonlyArray<{ id: number; vector: Float32Array }>): Promise<void> {
-  for (let i = 0; i < items.length; i += 500) {
-    const chunk = items.slice(i, i + 500).map((it) => ({ exemplarId: it.id, modelId, vector: vectorToBytes(it.vector) }));
+  for (const chunk of chunks(items)) {
     await tx
       .insert(exemplarVectors)
-      .values(chunk)
+      .values(chunk.map((it) => ({ exemplarId: it.id, modelId, vector: vectorToBytes(it.vector) })))
       .onConflictDoUpdate({ target: [exemplarVectors.exemplarId, exemplarVectors.modelId], set: { vector: sql`excluded.vector` } });
   }
 }
@@ -128,7 +128,7 @@ export interface AuditEntry {
 }
 
 export async function insertAudit(tx: Executor, entries: readonly AuditEntry[]): Promise<void> {
-  for (let i = 0; i < entries.length; i += 500) await tx.insert(exemplarAudit).values(entries.slice(i, i + 500).map((e) => ({ ...e })));
+  for (const chunk of chunks(entries)) await tx.insert(exemplarAudit).values(chunk.map((e) => ({ ...e })));
 }
 
 /** Exemplar ids touched by revisions in (after, upTo]. */

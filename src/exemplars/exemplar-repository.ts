@@ -3,6 +3,7 @@ import { textHash } from "../cache/cache-key.js";
 import type { Database } from "../db/client.js";
 import { exemplarRevision, exemplars, exemplarVectors } from "../db/schema.js";
 import type { ExemplarInput } from "./exemplar-files.js";
+import { chunks } from "../db/chunks.js";
 
 export interface ExemplarRow {
   id: number;
@@ -31,8 +32,8 @@ export async function seedExemplars(db: Database, inputs: readonly ExemplarInput
       .returning({ revision: exemplarRevision.revision });
     if (created.length === 0) return false;
     const rows = inputs.map((e) => ({ text: e.text.trim(), textHash: textHash(e.text), tier: e.tier, note: e.note ?? null, source: "seed" }));
-    for (let i = 0; i < rows.length; i += 500) {
-      await tx.insert(exemplars).values(rows.slice(i, i + 500)).onConflictDoNothing({ target: exemplars.textHash });
+    for (const chunk of chunks(rows)) {
+      await tx.insert(exemplars).values(chunk).onConflictDoNothing({ target: exemplars.textHash });
     }
     return true;
   });

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Encoder } from "../embeddings/encoder.js";
+import { withEmbed, type Encoder } from "../embeddings/encoder.js";
 import type { RouteDecision } from "../routing/router.js";
 
 export interface MetricsSources {
@@ -72,25 +72,13 @@ export class ServiceMetrics {
 
 /** Wraps an encoder to time every call and record its batch size. */
 export function instrumentEncoder(encoder: Encoder, metrics: ServiceMetrics): Encoder {
-  return {
-    get modelId() {
-      return encoder.modelId;
-    },
-    get dimensions() {
-      return encoder.dimensions;
-    },
-    get maxInputChars() {
-      return encoder.maxInputChars;
-    },
-    load: () => encoder.load(),
-    async embed(texts) {
-      const end = metrics.embedLatency.startTimer();
-      try {
-        return await encoder.embed(texts);
-      } finally {
-        end();
-        metrics.embedBatchSize.observe(texts.length);
-      }
-    },
-  };
+  return withEmbed(encoder, async (texts) => {
+    const end = metrics.embedLatency.startTimer();
+    try {
+      return await encoder.embed(texts);
+    } finally {
+      end();
+      metrics.embedBatchSize.observe(texts.length);
+    }
+  });
 }

@@ -2,15 +2,16 @@ import { and, gte, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { decisionCache, routingStats, tierPrices } from "../db/schema.js";
 import type { StatsRow } from "./stats-recorder.js";
+import { chunks } from "../db/chunks.js";
 
 /** One transaction: counts add up, so a flush must apply entirely or not at all (a retry would double-count). */
 export async function upsertStats(db: Database, rows: readonly StatsRow[]): Promise<void> {
   if (rows.length === 0) return;
   await db.transaction(async (tx) => {
-    for (let i = 0; i < rows.length; i += 500) {
+    for (const chunk of chunks(rows)) {
       await tx
         .insert(routingStats)
-        .values(rows.slice(i, i + 500).map((r) => ({ ...r })))
+        .values(chunk.map((r) => ({ ...r })))
         .onConflictDoUpdate({
           target: [routingStats.bucket, routingStats.tier, routingStats.reason, routingStats.cached],
           set: { count: sql`${routingStats.count} + excluded.count` },

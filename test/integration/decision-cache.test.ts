@@ -4,30 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embeddingCacheKey, normalizeQuery } from "../../src/cache/cache-key.js";
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { decisionCache, exemplars, exemplarVectors } from "../../src/db/schema.js";
-import type { Encoder } from "../../src/embeddings/encoder.js";
+import { withEmbed, type Encoder } from "../../src/embeddings/encoder.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { sampleExemplars, startTestService, defaultTestEncoder } from "../helpers/runtime.js";
 
 /** Counts the exemplar texts the real model is asked to embed. */
 function countingEncoder(inner: Encoder): Encoder & { texts: number } {
-  const wrapper = {
-    get modelId() {
-      return inner.modelId;
-    },
-    get dimensions() {
-      return inner.dimensions;
-    },
-    get maxInputChars() {
-      return inner.maxInputChars;
-    },
-    texts: 0,
-    load: () => inner.load(),
-    embed: (texts: readonly string[]) => {
-      wrapper.texts += texts.filter((t) => exemplarTexts.has(t)).length;
-      return inner.embed(texts);
-    },
-  };
-  return wrapper;
+  const counter = { texts: 0 };
+  const wrapped = withEmbed(inner, (texts) => {
+    counter.texts += texts.filter((t) => exemplarTexts.has(t)).length;
+    return inner.embed(texts);
+  });
+  return Object.defineProperty(wrapped, "texts", { get: () => counter.texts }) as Encoder & { texts: number };
 }
 
 const exemplarTexts = new Set(sampleExemplars.map((e) => e.text));
