@@ -13,10 +13,10 @@ import pino from "pino";
 import postgres from "postgres";
 import { createApp } from "../src/app.js";
 import { importExemplars } from "../src/cli/exemplars-client.js";
-import { parseConfig } from "../src/config.js";
+import { parseConfig } from "../src/config/load-config.js";
 import { openDatabase } from "../src/db/client.js";
 import { createEncoder } from "../src/embeddings/create-encoder.js";
-import { Runtime } from "../src/runtime.js";
+import { buildDeps } from "../src/deps.js";
 import { summarize } from "./stats.js";
 
 const adminUrl = process.env.DATABASE_URL;
@@ -35,9 +35,9 @@ const config = parseConfig({ logLevel: "silent" }, { TIERLINE_ADMIN_TOKEN: TOKEN
 const logger = pino({ level: "silent" });
 const encoder = createEncoder(config); // one model shared by both in-process replicas
 const start = async () => {
-  const runtime = await Runtime.create(config, logger, { database: await openDatabase({ url: url.toString() }), encoder });
-  await runtime.start();
-  return { runtime, app: createApp({ config, router: runtime.router, curator: runtime.curator, stats: runtime.stats, metricsRegistry: runtime.metrics.registry, readiness: () => runtime.readiness(), logger }) };
+  const deps = await buildDeps(config, { logger, database: await openDatabase({ url: url.toString() }), encoder });
+  await deps.lifecycle.start();
+  return { deps, app: createApp(deps) };
 };
 const a = await start();
 const b = await start();
@@ -51,7 +51,7 @@ for (let i = 0; i < 20; i++) {
   });
   const id = ((await res.json()) as { exemplars: Array<{ id: number }> }).exemplars[0]!.id;
   const acked = performance.now();
-  while (!b.runtime.exemplarIndex!.has(id)) await new Promise((r) => setImmediate(r));
+  while (!b.deps.index.get()!.has(id)) await new Promise((r) => setImmediate(r));
   latencies.push(performance.now() - acked);
 }
 const visible = summarize(latencies);
@@ -67,16 +67,16 @@ const t0 = performance.now();
 const summary = await importExemplars({ baseUrl, token: TOKEN, content: lines.join("\n"), force: true, chunkSize: 250, progress: process.stderr });
 const importMs = performance.now() - t0;
 await new Promise<void>((resolve) => {
-  const check = () => (b.runtime.exemplarIndex!.revision === summary.revision ? resolve() : setTimeout(check, 10));
+  const check = () => (b.deps.index.get()!.revision === summary.revision ? resolve() : setTimeout(check, 10));
   check();
 });
 const importVisibleOnBMs = performance.now() - t0;
 
 server.close();
-await a.runtime.stop();
-await b.runtime.stop();
-await a.runtime.database.close();
-await b.runtime.database.close();
+await a.deps.lifecycle.stop();
+await b.deps.lifecycle.stop();
+await a.deps.database.close();
+await b.deps.database.close();
 await admin.unsafe(`drop database ${name} with (force)`);
 await admin.end();
 

@@ -13,8 +13,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
-import { normalizeQuery } from "../src/cache/cache-key.js";
-import { loadConfig } from "../src/config.js";
+import { normalizeQuery } from "../src/text/normalize.js";
+import { loadConfig } from "../src/config/load-config.js";
 import type { Encoder } from "../src/embeddings/encoder.js";
 import { createUseLiteEncoder } from "../src/embeddings/use-lite-encoder.js";
 import { createUseOnnxEncoder } from "../src/embeddings/use-onnx-encoder.js";

@@ -1,4 +1,4 @@
-import type { RoutingMetrics } from "../src/evaluation/metrics.js";
+import type { RoutingMetrics } from "../eval/lib/metrics.js";
 import type { DecisionDifference } from "./encoder-routing.js";
 import type { Summary } from "./stats.js";
 

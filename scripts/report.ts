@@ -8,13 +8,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pino from "pino";
-import { loadConfig } from "../src/config.js";
-import { openDatabase } from "../src/db/client.js";
+import { loadConfig } from "../src/config/load-config.js";
 import { migrateDatabase } from "../src/db/migrate.js";
 import { dailySeries, topRepeatedQueries } from "../src/stats/daily-series.js";
 import { renderDailyChart } from "../src/stats/report-chart.js";
-import { StatsRecorder } from "../src/stats/stats-recorder.js";
-import { StatsService } from "../src/stats/stats-service.js";
+import { buildDeps } from "../src/deps.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {
@@ -29,10 +27,9 @@ if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) {
   process.exit(2);
 }
 const out = opt("out") ?? path.join(config.dataDir, "report.svg");
-const database = await openDatabase({ url: config.databaseUrl, dataDir: path.resolve(config.dataDir, "pglite") });
+// The service's own composition root; only the database is used (the model is never loaded).
+const { database, stats } = await buildDeps(config, { logger: pino({ level: "silent" }) });
 await migrateDatabase(database);
-const idle = new StatsRecorder(async () => {}, { maxKeys: 1, flushIntervalMs: 60_000, logger: pino({ level: "silent" }) });
-const stats = new StatsService(database.db, idle, config.tiers);
 const window = { from, to };
 const [cache, routing, days, top] = await Promise.all([stats.cache(window), stats.routing(window), dailySeries(database.db, from, to), topRepeatedQueries(database.db, 10)]);
 await database.close();

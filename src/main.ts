@@ -1,11 +1,10 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
-import { createLogger } from "./logger.js";
-import { Runtime } from "./runtime.js";
+import { ConfigError, loadConfig } from "./config/load-config.js";
+import { buildDeps } from "./deps.js";
 
-/** loadConfig -> build runtime -> listen -> start (model, index) -> graceful shutdown. */
+/** loadConfig -> buildDeps -> listen -> start (model, index) -> graceful shutdown. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -17,13 +16,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
-  const runtime = await Runtime.create(config, logger);
-  const app = createApp({ config, router: runtime.router, curator: runtime.curator, stats: runtime.stats, metricsRegistry: runtime.metrics.registry, readiness: () => runtime.readiness(), logger });
+  const deps = await buildDeps(config);
+  const { logger, lifecycle } = deps;
+  const app = createApp(deps);
 
   // Listen first: /healthz answers and /readyz says "starting" while the model loads.
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logger.info({ port: info.port, database: runtime.database.kind, model: runtime.encoder.modelId }, "listening");
+    logger.info({ port: info.port, database: deps.database.kind, model: deps.encoder.modelId }, "listening");
   });
 
   let stopping = false;
@@ -34,7 +33,7 @@ async function main(): Promise<void> {
     // Stop accepting, let in-flight requests finish (their decisions are still counted), then flush.
     await closeServer(server as Server, 10_000);
     try {
-      await runtime.stop();
+      await lifecycle.stop();
     } catch (err) {
       logger.error({ err }, "error during shutdown");
     }
@@ -45,13 +44,13 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   try {
-    await runtime.start();
+    await lifecycle.start();
   } catch (err) {
     logger.fatal({ err }, "start-up failed");
-    await runtime.stop().catch(() => {});
+    await lifecycle.stop().catch(() => {});
     process.exit(1);
   }
-  logger.info({ ms: Math.round(performance.now() - started), exemplars: runtime.exemplarIndex?.size }, "ready");
+  logger.info({ ms: Math.round(performance.now() - started), exemplars: deps.index.get()?.size }, "ready");
 }
 
 /** Resolves once every connection has ended, or after timeoutMs by cutting the rest. */

@@ -1,14 +1,6 @@
 import { createHash } from "node:crypto";
 
 /**
- * Canonical form of a query before it is embedded: Unicode NFKC, whitespace
- * runs collapsed to one space, trimmed. Case is kept: "US" and "us" differ.
- */
-export function normalizeQuery(text: string): string {
-  return text.normalize("NFKC").replace(/\s+/gu, " ").trim();
-}
-
-/**
  * Steps of the quantisation grid. Components of a unit vector lie in [-1, 1];
  * 127 steps each way is what int8 holds, far coarser than the float noise
  * between embedding a text alone and inside a batch (~1e-7), so both give the
@@ -37,9 +29,4 @@ export function embeddingCacheKey(modelId: string, vector: Float32Array): string
     .update("\0")
     .update(new Uint8Array(q.buffer, q.byteOffset, q.byteLength))
     .digest("hex");
-}
-
-/** sha256 of the normalised text; identifies exact duplicates. */
-export function textHash(text: string): string {
-  return createHash("sha256").update(normalizeQuery(text)).digest("hex");
 }

@@ -2,16 +2,12 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { decisionCache } from "../db/schema.js";
 import { chunks } from "../db/chunks.js";
+import { isDecisionReason, type Verdict } from "../routing/decision.js";
 
-/** One key's pending change: the latest decision plus how many hits to add. */
-export interface CacheRowUpdate {
+/** One key's pending change: the latest verdict plus how many hits to add. */
+export interface CacheRowUpdate extends Verdict {
   key: string;
   modelId: string;
-  revision: number;
-  tier: string;
-  confidence: number;
-  margin: number;
-  reason: string;
   hits: number;
   firstSeen: Date;
   lastSeen: Date;
@@ -50,18 +46,13 @@ export async function upsertCacheRows(db: Database, rows: readonly CacheRowUpdat
   });
 }
 
-export interface StoredDecision {
-  key: string;
-  revision: number;
-  tier: string;
-  confidence: number;
-  margin: number;
-  reason: string;
-}
-
-/** The most recently used decisions for this model and revision, to warm the in-memory cache. */
-export async function loadRecentDecisions(db: Database, modelId: string, revision: number, limit: number): Promise<StoredDecision[]> {
-  return db
+/**
+ * The most recently used verdicts for this model and revision, to warm the
+ * in-memory cache. Rows with a reason this version does not know (written by
+ * another version) are skipped rather than replayed.
+ */
+export async function loadRecentVerdicts(db: Database, modelId: string, revision: number, limit: number): Promise<Array<Verdict & { key: string }>> {
+  const rows = await db
     .select({
       key: decisionCache.key,
       revision: decisionCache.revision,
@@ -74,4 +65,5 @@ export async function loadRecentDecisions(db: Database, modelId: string, revisio
     .where(and(eq(decisionCache.modelId, modelId), eq(decisionCache.revision, revision)))
     .orderBy(desc(decisionCache.lastSeen))
     .limit(limit);
+  return rows.flatMap(({ reason, ...row }) => (isDecisionReason(reason) ? [{ ...row, reason }] : []));
 }

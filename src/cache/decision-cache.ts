@@ -1,13 +1,8 @@
+import type { Verdict } from "../routing/decision.js";
+import type { DecisionCache } from "../routing/decision-cache.js";
+import { LruMap } from "../util/lru.js";
+import { embeddingCacheKey } from "./cache-key.js";
 import type { CacheWriter } from "./cache-writer.js";
-import { LruMap } from "./lru.js";
-
-export interface CachedDecision {
-  tier: string;
-  confidence: number;
-  margin: number;
-  reason: string;
-  revision: number;
-}
 
 export interface DecisionCacheOptions {
   modelId: string;
@@ -16,13 +11,13 @@ export interface DecisionCacheOptions {
 }
 
 /**
- * Decisions keyed by embedding hash. Reads come from process memory (warmed
+ * Verdicts keyed by embedding hash. Reads come from process memory (warmed
  * from the decision_cache table at start), so the request path never waits
  * on the database; every hit and miss is written behind by the CacheWriter.
  * An entry from another exemplar revision is never served.
  */
-export class DecisionCache {
-  private readonly memory: LruMap<string, CachedDecision>;
+export class MemoryDecisionCache implements DecisionCache {
+  private readonly memory: LruMap<string, Verdict>;
   /** Normalised-text hash -> embedding key: an exact repeat skips the model. */
   private readonly keysByText: LruMap<string, string>;
 
@@ -34,46 +29,44 @@ export class DecisionCache {
     this.keysByText = new LruMap(options.memoryEntries);
   }
 
-  /** The embedding key last computed for this exact normalised text, if remembered. */
-  keyForText(textHash: string): string | undefined {
-    return this.keysByText.get(textHash);
-  }
-
-  rememberText(textHash: string, key: string): void {
-    this.keysByText.set(textHash, key);
-  }
-
   get size(): number {
     return this.memory.size;
   }
 
-  lookup(key: string, revision: number): CachedDecision | undefined {
-    const entry = this.memory.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.revision !== revision) {
+  keyFor(vector: Float32Array): string {
+    return embeddingCacheKey(this.options.modelId, vector);
+  }
+
+  get(lookup: { textHash: string; key?: string }, revision: number): { key: string; verdict: Verdict } | undefined {
+    let key = lookup.key;
+    if (key === undefined) key = this.keysByText.get(lookup.textHash);
+    else this.keysByText.set(lookup.textHash, key);
+    if (key === undefined) return undefined;
+    const verdict = this.memory.get(key);
+    if (verdict === undefined) return undefined;
+    if (verdict.revision !== revision) {
       this.memory.delete(key);
       return undefined;
     }
-    return entry;
+    return { key, verdict };
   }
 
-  /** Records a served decision: `hit` when it came from the cache, else a fresh computation. */
-  record(key: string, decision: CachedDecision, hit: boolean, queryText: string): void {
-    if (!hit) this.memory.set(key, decision);
+  put(entry: { key: string; verdict: Verdict; hit: boolean; text: string }): void {
+    if (!entry.hit) this.memory.set(entry.key, entry.verdict);
     const now = new Date();
     this.writer?.record({
-      key,
+      key: entry.key,
       modelId: this.options.modelId,
-      ...decision,
-      hits: hit ? 1 : 0,
+      ...entry.verdict,
+      hits: entry.hit ? 1 : 0,
       firstSeen: now,
       lastSeen: now,
-      queryText: this.options.storeText ? queryText : null,
+      queryText: this.options.storeText ? entry.text : null,
     });
   }
 
-  /** Loads decisions persisted by earlier runs (or other replicas). */
-  warm(entries: Iterable<CachedDecision & { key: string }>): void {
-    for (const { key, ...decision } of entries) this.memory.set(key, decision);
+  /** Loads verdicts persisted by earlier runs (or other replicas). */
+  warm(entries: Iterable<Verdict & { key: string }>): void {
+    for (const { key, ...verdict } of entries) this.memory.set(key, verdict);
   }
 }

@@ -27,9 +27,6 @@ export class BatchingEncoder implements Encoder {
   private queue: Pending[] = [];
   private running = false;
   private scheduled = false;
-  /** Batches sent to the model and texts in them, for metrics and tests. */
-  batches = 0;
-  texts = 0;
 
   constructor(
     private readonly inner: Encoder,
@@ -82,8 +79,6 @@ export class BatchingEncoder implements Encoder {
     if (this.running || this.queue.length === 0) return;
     this.running = true;
     const batch = this.queue.splice(0, this.options.maxBatch);
-    this.batches++;
-    this.texts += batch.length;
     try {
       const vectors = await this.inner.embed(batch.map((p) => p.text));
       batch.forEach((p, i) => p.resolve(vectors[i]!));

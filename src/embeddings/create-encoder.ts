@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Config } from "../config.js";
+import type { Config } from "../config/config-schema.js";
 import type { Encoder } from "./encoder.js";
 import { createTransformersEncoder } from "./transformers-encoder.js";
 import { createUseLiteEncoder } from "./use-lite-encoder.js";

@@ -1,5 +1,5 @@
-import type { ExemplarIndex } from "../routing/exemplar-index.js";
-import { HnswIndex } from "../vector-index/hnsw-index.js";
+import type { ExemplarIndex } from "../vector-index/exemplar-index.js";
+import type { VectorIndexFactory } from "../vector-index/vector-index.js";
 import type { ConflictDetail } from "./exemplar.js";
 
 export interface ConflictCandidate {
@@ -19,11 +19,16 @@ const PROBE = 8;
  * an indexed exemplar, or to another candidate of the same batch, of a
  * different tier.
  */
-export function findConflicts(candidates: readonly ConflictCandidate[], index: ExemplarIndex, threshold: number): ConflictDetail[] {
+export function findConflicts(
+  candidates: readonly ConflictCandidate[],
+  index: ExemplarIndex,
+  threshold: number,
+  createScratchIndex: VectorIndexFactory,
+): ConflictDetail[] {
   const conflicts: ConflictDetail[] = [];
   // Within the batch: each candidate against the earlier ones, through a
-  // scratch HNSW index so a 5,000-line import is not a quadratic scan.
-  const batch = candidates.length > 1 ? new HnswIndex(candidates[0]!.vector.length, { M: 16, efConstruction: 64, ef: 64, initialCapacity: candidates.length }) : null;
+  // scratch index so a 5,000-line import is not a quadratic scan.
+  const batch = candidates.length > 1 ? createScratchIndex(candidates[0]!.vector.length, candidates.length) : null;
   candidates.forEach((c, i) => {
     const hit = index
       .search(c.vector, PROBE)

@@ -154,7 +154,3 @@ export async function exemplarsWithVectorsByIds(
     .where(inArray(exemplars.id, [...ids]));
   return rows.map((r) => ({ ...r, vector: r.vector ? bytesToVector(r.vector) : null }));
 }
-
-export async function auditFor(db: Executor, exemplarId: number) {
-  return db.select().from(exemplarAudit).where(eq(exemplarAudit.exemplarId, exemplarId)).orderBy(asc(exemplarAudit.id));
-}

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { textHash } from "../cache/cache-key.js";
+import { textHash } from "../text/normalize.js";
 import type { Database } from "../db/client.js";
 import { exemplarRevision, exemplars, exemplarVectors } from "../db/schema.js";
 import type { ExemplarInput } from "./exemplar-files.js";

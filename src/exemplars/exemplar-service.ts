@@ -1,11 +1,11 @@
 import type { Logger } from "pino";
-import { normalizeQuery } from "../cache/cache-key.js";
+import { normalizeQuery } from "../text/normalize.js";
 import type { Database } from "../db/client.js";
 import type { Encoder } from "../embeddings/encoder.js";
-import { ExemplarIndex } from "../routing/exemplar-index.js";
-import type { VectorIndex } from "../vector-index/vector-index.js";
+import { ExemplarIndex } from "../vector-index/exemplar-index.js";
+import type { VectorIndex, VectorIndexFactory } from "../vector-index/vector-index.js";
 import type { ExemplarInput } from "./exemplar-files.js";
-import { exemplarFingerprint } from "./index-snapshot.js";
+import { exemplarFingerprint } from "../vector-index/index-snapshot.js";
 import { saveVectorsIn } from "./curation-repository.js";
 import { getRevision, listExemplarMeta, listExemplarsWithVectors, seedExemplars } from "./exemplar-repository.js";
 
@@ -19,7 +19,7 @@ export async function seedIfNeeded(db: Database, loadShipped: () => ExemplarInpu
 }
 
 export interface BuildIndexOptions {
-  createVectorIndex: (dimensions: number, capacity: number) => VectorIndex;
+  createVectorIndex: VectorIndexFactory;
   /** Exemplars embedded per model call while building. */
   batchSize?: number;
   logger?: Pick<Logger, "info" | "warn">;

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
-import { normalizeQuery } from "../cache/cache-key.js";
+import { normalizeQuery } from "../text/normalize.js";
 import type { DatabaseHandle } from "../db/client.js";
 import type { Encoder } from "../embeddings/encoder.js";
-import type { ExemplarIndex } from "../routing/exemplar-index.js";
+import type { ExemplarIndex, ExemplarIndexRef } from "../vector-index/exemplar-index.js";
 import { changedExemplarIds, EXEMPLAR_CHANNEL, exemplarsWithVectorsByIds, saveVectorsIn } from "./curation-repository.js";
 import { getRevision } from "./exemplar-repository.js";
 
@@ -11,7 +11,7 @@ export type IndexChange = { op: "put"; id: number; tier: string; text: string; v
 export interface IndexSyncDeps {
   database: DatabaseHandle;
   encoder: Encoder;
-  index: () => ExemplarIndex | null;
+  index: ExemplarIndexRef;
   pollIntervalMs: number;
   logger?: Pick<Logger, "info" | "warn" | "debug">;
 }
@@ -27,8 +27,6 @@ export class IndexSync {
   private chain: Promise<unknown> = Promise.resolve();
   private unlisten: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
-  /** Catch-ups completed, for tests and metrics. */
-  catchUps = 0;
 
   constructor(private readonly deps: IndexSyncDeps) {}
 
@@ -57,7 +55,7 @@ export class IndexSync {
       EXEMPLAR_CHANNEL,
       (payload) => {
         const revision = Number(payload);
-        const index = this.deps.index();
+        const index = this.deps.index.get();
         if (index && Number.isFinite(revision) && revision <= index.revision) return; // our own or already applied
         void this.catchUp();
       },
@@ -86,7 +84,7 @@ export class IndexSync {
   }
 
   private async catchUpNow(): Promise<void> {
-    const index = this.deps.index();
+    const index = this.deps.index.get();
     if (!index) return;
     const { database, encoder } = this.deps;
     const target = (await getRevision(database.db)) ?? 0;
@@ -105,12 +103,11 @@ export class IndexSync {
     for (const id of ids) if (!present.has(id)) index.remove(id);
     const from = index.revision;
     index.revision = target;
-    this.catchUps++;
     this.deps.logger?.info({ from, to: target, changed: ids.length }, "exemplar index caught up");
   }
 
   private requireIndex(): ExemplarIndex {
-    const index = this.deps.index();
+    const index = this.deps.index.get();
     if (!index) throw new Error("the exemplar index is not built yet");
     return index;
   }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app.js";
+import type { AppEnv } from "./app-env.js";
 import { errorResponse } from "./errors.js";
 
 export interface LabelledToken {
@@ -20,7 +20,7 @@ export function requireBearer(tokens: readonly LabelledToken[], howToEnable: str
   const digests = tokens.map((t) => ({ label: t.label, digest: digest(t.token) }));
   return async (c, next) => {
     if (digests.length === 0) {
-      return errorResponse(c, 401, "auth_not_configured", `this endpoint is disabled until a token is configured: ${howToEnable}`);
+      return errorResponse(c, "auth_not_configured", `this endpoint is disabled until a token is configured: ${howToEnable}`);
     }
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(.+)$/i.exec(header);
@@ -31,7 +31,7 @@ export function requireBearer(tokens: readonly LabelledToken[], howToEnable: str
     }
     if (actor === undefined) {
       c.header("WWW-Authenticate", 'Bearer realm="tierline"');
-      return errorResponse(c, 401, "unauthorized", match ? "the bearer token is not valid" : "send Authorization: Bearer <token>");
+      return errorResponse(c, "unauthorized", match ? "the bearer token is not valid" : "send Authorization: Bearer <token>");
     }
     c.set("actor", actor);
     await next();

@@ -1,33 +1,38 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import type { ZodError } from "zod";
-import { IndexNotReadyError } from "../exemplars/curator-service.js";
+import { classifyDatabaseError } from "../db/db-errors.js";
+import { IndexNotReadyError } from "../exemplars/curation-context.js";
 import { ExemplarConflictError, ExemplarNotFoundError, UnknownTierError } from "../exemplars/exemplar.js";
-import { EmptyQueryError } from "../routing/router.js";
+import { EmptyQueryError } from "../routing/steps/normalize.js";
 import { StatsUnavailableError } from "../stats/stats-service.js";
+import { errorStatus, type ErrorCode } from "./error-codes.js";
 
-/** An error the client can act on; its code is stable API. */
+/** An error the client can act on; its code is stable API and decides the status. */
 export class ApiError extends Error {
   constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = "ApiError";
+  }
+
+  get status() {
+    return errorStatus[this.code];
   }
 }
 
 export interface ErrorEnvelope {
   /** `details` only where a client needs more than the message (e.g. the conflicting exemplars). */
-  error: { code: string; message: string; requestId: string; details?: unknown };
+  error: { code: ErrorCode; message: string; requestId: string; details?: unknown };
 }
 
-export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: unknown): Response {
+export function errorResponse(c: Context, code: ErrorCode, message: string, details?: unknown): Response {
   const body: ErrorEnvelope = { error: { code, message, requestId: requestIdOf(c), ...(details === undefined ? {} : { details }) } };
-  return c.json(body, status);
+  return c.json(body, errorStatus[code]);
 }
 
 export function requestIdOf(c: Context): string {
@@ -48,60 +53,44 @@ export function describeZodError(error: ZodError): string {
 export function validationHook(result: { success: boolean; error?: ZodError; target: string }, c: Context): Response | undefined {
   if (result.success) return undefined;
   const where = result.target === "json" ? "" : ` (${result.target})`;
-  return errorResponse(c, 400, "invalid_request", `${describeZodError(result.error!)}${where}`);
+  return errorResponse(c, "invalid_request", `${describeZodError(result.error!)}${where}`);
+}
+
+/** Domain errors (which know nothing of HTTP) and the API error each one is. */
+function apiErrorOf(err: Error): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (err instanceof EmptyQueryError) return new ApiError("empty_query", err.message);
+  if (err instanceof ExemplarNotFoundError) return new ApiError("exemplar_not_found", err.message);
+  if (err instanceof UnknownTierError) return new ApiError("unknown_tier", err.message);
+  if (err instanceof ExemplarConflictError) return new ApiError("exemplar_conflict", err.message, { conflicts: err.conflicts });
+  if (err instanceof IndexNotReadyError) return new ApiError("not_ready", err.message);
+  if (err instanceof StatsUnavailableError) return new ApiError("database_unavailable", err.message);
+  if (err instanceof HTTPException && err.status < 500) {
+    if (/malformed json/i.test(err.message)) return new ApiError("invalid_json", "request body is not valid JSON");
+    return new ApiError("invalid_request", err.message || "request rejected");
+  }
+  switch (classifyDatabaseError(err)) {
+    case "unique_violation":
+      // Two writers (replicas) inserted the same exemplar at once; the loser's retry is a no-op.
+      return new ApiError("concurrent_write", "a concurrent write changed the same exemplar; retry the request");
+    case "unavailable":
+      return new ApiError("database_unavailable", "the database does not answer; retry later (routing still works)");
+    default:
+      return null;
+  }
 }
 
 /** Maps every thrown error to the envelope; 5xx are logged at error level, 4xx at info. */
 export function createErrorHandler(logger: Pick<Logger, "error" | "info">) {
   return (err: Error, c: Context): Response => {
     const requestId = requestIdOf(c);
-    if (err instanceof ApiError) {
-      logger.info({ requestId, code: err.code }, err.message);
-      return errorResponse(c, err.status, err.code, err.message);
+    const api = apiErrorOf(err);
+    if (api === null) {
+      logger.error({ err, requestId }, "unhandled error");
+      return errorResponse(c, "internal_error", "internal error; the request id identifies it in the logs");
     }
-    if (err instanceof EmptyQueryError) return errorResponse(c, 400, "empty_query", err.message);
-    if (err instanceof ExemplarNotFoundError) return errorResponse(c, 404, "exemplar_not_found", err.message);
-    if (err instanceof UnknownTierError) return errorResponse(c, 400, "unknown_tier", err.message);
-    if (err instanceof ExemplarConflictError) {
-      logger.info({ requestId, code: "exemplar_conflict", conflicts: err.conflicts.length }, "exemplar conflict");
-      return errorResponse(c, 409, "exemplar_conflict", err.message, { conflicts: err.conflicts });
-    }
-    if (err instanceof IndexNotReadyError) return errorResponse(c, 503, "not_ready", err.message);
-    if (err instanceof StatsUnavailableError) return errorResponse(c, 503, "database_unavailable", err.message);
-    if (err instanceof HTTPException) {
-      const status = err.status as ContentfulStatusCode;
-      if (status === 400 && /malformed json/i.test(err.message)) {
-        return errorResponse(c, 400, "invalid_json", "request body is not valid JSON");
-      }
-      if (status === 413) return errorResponse(c, 413, "payload_too_large", err.message || "request body is too large");
-      if (status < 500) return errorResponse(c, status, "http_error", err.message || "request rejected");
-    }
-    if (pgCodeOf(err) === "23505") {
-      // Two writers (replicas) inserted the same exemplar at once; the loser's retry is a no-op.
-      return errorResponse(c, 409, "concurrent_write", "a concurrent write changed the same exemplar; retry the request");
-    }
-    if (isConnectionError(err)) {
-      logger.error({ err, requestId }, "database unavailable");
-      return errorResponse(c, 503, "database_unavailable", "the database does not answer; retry later (routing still works)");
-    }
-    logger.error({ err, requestId }, "unhandled error");
-    return errorResponse(c, 500, "internal_error", "internal error; the request id identifies it in the logs");
+    if (api.status >= 500) logger.error({ err, requestId, code: api.code }, api.message);
+    else logger.info({ requestId, code: api.code }, api.message);
+    return errorResponse(c, api.code, api.message, api.details);
   };
-}
-
-const connectionCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "CONNECTION_ENDED", "CONNECTION_CLOSED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "57P01"]);
-
-/** A lost database (postgres.js error codes, or a closed PGlite), as opposed to a bug. */
-function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown; cause?: unknown };
-  if (typeof e.code === "string" && connectionCodes.has(e.code)) return true;
-  if (typeof e.message === "string" && /PGlite is closed/i.test(e.message)) return true;
-  return e.cause !== undefined && e.cause !== err && isConnectionError(e.cause);
-}
-
-/** The PostgreSQL SQLSTATE of an error or its cause (postgres.js and PGlite both expose `code`). */
-function pgCodeOf(err: unknown): string | undefined {
-  const e = err as { code?: unknown; cause?: unknown };
-  if (typeof e.code === "string") return e.code;
-  return e.cause !== undefined && e.cause !== err ? pgCodeOf(e.cause) : undefined;
 }

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../app.js";
-import type { Readiness } from "../runtime.js";
+import type { AppEnv } from "./app-env.js";
+import type { Readiness } from "../lifecycle/readiness.js";
 import { validationHook } from "./errors.js";
 import { readinessSchema } from "./schemas.js";
 

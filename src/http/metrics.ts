@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { Registry } from "prom-client";
-import type { AppEnv } from "../app.js";
+import type { AppEnv } from "./app-env.js";
 
 /** GET /metrics in the Prometheus text format. */
 export function createMetricsRoutes(registry: Registry): Hono<AppEnv> {

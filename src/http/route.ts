@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../app.js";
+import type { AppEnv } from "./app-env.js";
 import type { Router } from "../routing/router.js";
 import { extractQueryText } from "../routing/extract-query.js";
 import { ApiError, validationHook } from "./errors.js";
@@ -27,10 +27,10 @@ export function createRouteRoutes(router: Router): OpenAPIHono<AppEnv> {
     const body = c.req.valid("json");
     const params = c.req.valid("query");
     const text = extractQueryText(body);
-    if (text === null) throw new ApiError(400, "no_user_message", "messages contains no message with role \"user\"");
-    if (text.trim() === "") throw new ApiError(400, "empty_query", "the query is empty or whitespace only");
+    if (text === null) throw new ApiError("no_user_message", "messages contains no message with role \"user\"");
+    if (text.trim() === "") throw new ApiError("empty_query", "the query is empty or whitespace only");
     const explain = body.explain === true || params.explain === "1" || params.explain === "true";
-    const decision = await router.route(text, { explain });
+    const decision = await router.route({ query: text, explain });
     c.set("decision", decision);
     c.set("queryText", text);
     return c.json(decision, 200);

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { decisionReasons } from "../routing/decision.js";
+import { errorCodes } from "./error-codes.js";
 
 const messagePart = z
   .object({ type: z.string(), text: z.string().optional() })
@@ -40,7 +41,7 @@ export const routeResponseSchema = z
     model: z.string(),
     confidence: z.number().openapi({ description: "The chosen tier's own share of the similarity-weighted vote" }),
     margin: z.number().openapi({ description: "Lead of the majority behind the choice: share for the chosen tier or cheaper minus share for more capable tiers; below routing.margin the query falls back" }),
-    reason: z.enum(decisionReasons as [string, ...string[]]),
+    reason: z.enum(decisionReasons),
     cached: z.boolean(),
     revision: z.number().int(),
     truncated: z.boolean(),
@@ -52,7 +53,14 @@ export const routeResponseSchema = z
   .openapi("RouteDecision");
 
 export const errorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string() }) })
+  .object({
+    error: z.object({
+      code: z.enum(errorCodes).openapi({ description: "Stable error code; each has one HTTP status" }),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.unknown().optional().openapi({ description: "Only where a client needs more than the message (e.g. the conflicting exemplars of a 409)" }),
+    }),
+  })
   .openapi("Error");
 
 export const readinessSchema = z

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../app.js";
+import type { AppEnv } from "./app-env.js";
 import type { StatsService } from "../stats/stats-service.js";
 import { requireBearer, type LabelledToken } from "./auth.js";
 import { ApiError, validationHook } from "./errors.js";
@@ -18,7 +18,7 @@ const counts = z.object({ requests: z.number(), hits: z.number(), misses: z.numb
 function windowOf(q: { from?: string; to?: string }) {
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 24 * 3600_000);
-  if (from >= to) throw new ApiError(400, "invalid_request", "from must be before to");
+  if (from >= to) throw new ApiError("invalid_request", "from must be before to");
   return { from, to };
 }
 

@@ -1,12 +1,14 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { withEmbed, type Encoder } from "../embeddings/encoder.js";
-import type { RouteDecision } from "../routing/router.js";
+import { skipsCache, type Decision } from "../routing/decision.js";
 
 export interface MetricsSources {
   indexSize: () => number;
   revision: () => number;
   statsDroppedDecisions: () => number;
   cacheDroppedUpdates: () => number;
+  /** Failed database operations so far, by kind (write-behind flushes, readiness pings). */
+  databaseErrors: () => Record<string, number>;
 }
 
 /**
@@ -20,7 +22,6 @@ export class ServiceMetrics {
   private readonly cacheLookups: Counter<"result">;
   readonly embedLatency: Histogram;
   readonly embedBatchSize: Histogram;
-  readonly databaseErrors: Counter<"operation">;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -41,7 +42,6 @@ export class ServiceMetrics {
       registers,
     });
     this.embedBatchSize = new Histogram({ name: "tierline_embedding_batch_size", help: "Texts per embedding call", buckets: [1, 2, 4, 8, 16, 32, 64], registers });
-    this.databaseErrors = new Counter({ name: "tierline_database_errors_total", help: "Failed database operations by kind", labelNames: ["operation"], registers });
     new Gauge({ name: "tierline_index_exemplars", help: "Exemplars in the in-memory index", registers, collect() { this.set(sources.indexSize()); } });
     new Gauge({ name: "tierline_exemplar_revision", help: "Exemplar-set revision the index reflects", registers, collect() { this.set(sources.revision()); } });
     // Counters (they only grow) whose value lives in the write-behind buffers: mirrored at scrape time.
@@ -57,16 +57,26 @@ export class ServiceMetrics {
       });
     mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", sources.statsDroppedDecisions);
     mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", sources.cacheDroppedUpdates);
+    new Counter({
+      name: "tierline_database_errors_total",
+      help: "Failed database operations by kind",
+      labelNames: ["operation"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [operation, n] of Object.entries(sources.databaseErrors())) this.inc({ operation }, n);
+      },
+    });
     this.cacheLookups.inc({ result: "hit" }, 0);
     this.cacheLookups.inc({ result: "miss" }, 0);
   }
 
-  observeDecision(d: RouteDecision): void {
+  observeDecision(d: Decision): void {
     this.routeLatency.observe({ cached: String(d.cached), tier: d.tier }, d.timings.totalMs / 1000);
     this.decisions.inc({ tier: d.tier, reason: d.reason });
     // Fallbacks before any lookup (warming up, model error) are neither hit nor miss.
     if (d.cached) this.cacheLookups.inc({ result: "hit" });
-    else if (d.reason !== "warming_up" && d.reason !== "encoder_error_fallback") this.cacheLookups.inc({ result: "miss" });
+    else if (!skipsCache(d.reason)) this.cacheLookups.inc({ result: "miss" });
   }
 }
 

@@ -1,40 +1,51 @@
+import type { Neighbor } from "../vector-index/exemplar-index.js";
+
 /**
  * Why a decision came out the way it did. Every path returns a Decision; the
  * fallbacks are ordinary values, never exceptions, so no request is dropped.
  */
-export type DecisionReason =
+export const decisionReasons = [
   /** The k-nearest-neighbour vote had a clear enough majority. */
-  | "knn"
-  /** The majority's lead was below the threshold: sent to the fallback (premium) tier. */
-  | "low_margin_fallback"
-  /** Even the nearest exemplar was less similar than the floor. */
-  | "no_close_exemplar"
-  /** There are no exemplars at all. */
-  | "empty_index"
-  /** The embedding model failed for this query. */
-  | "encoder_error_fallback"
-  /** The service is still loading its model or index. */
-  | "warming_up";
-
-export const decisionReasons: readonly DecisionReason[] = [
   "knn",
+  /** The majority's lead was below the threshold: sent to the fallback (premium) tier. */
   "low_margin_fallback",
+  /** Even the nearest exemplar was less similar than the floor. */
   "no_close_exemplar",
+  /** There are no exemplars at all. */
   "empty_index",
+  /** The embedding model failed for this query. */
   "encoder_error_fallback",
+  /** The service is still loading its model or index. */
   "warming_up",
-];
+] as const;
 
-export interface Neighbor {
-  id: number;
-  tier: string;
-  text: string;
-  similarity: number;
+export type DecisionReason = (typeof decisionReasons)[number];
+
+const reasonSet: ReadonlySet<string> = new Set(decisionReasons);
+
+/** Narrows a stored string (a cache row) to a reason; unknown reasons (an older version's) are rejected. */
+export function isDecisionReason(value: string): value is DecisionReason {
+  return reasonSet.has(value);
 }
 
-export interface VoteOutcome {
+/**
+ * A decision the vote did not make: the query went to the fallback tier
+ * because the router was unsure or could not look. The one definition stats,
+ * metrics and reports use.
+ */
+export function isFallback(reason: DecisionReason | string): boolean {
+  return reason !== "knn";
+}
+
+/** Fallbacks decided before any cache lookup: they are neither a cache hit nor a miss. */
+export function skipsCache(reason: DecisionReason): boolean {
+  return reason === "warming_up" || reason === "encoder_error_fallback";
+}
+
+/** What was decided: the part of a decision the cache stores and replays. */
+export interface Verdict {
   tier: string;
-  /** The chosen tier's own share of the similarity-weighted vote, 0..1. */
+  /** The chosen tier's own share of the similarity-weighted vote, 0..1 (0 for a fallback that never voted). */
   confidence: number;
   /**
    * Lead of the majority behind the choice: share for the chosen tier or a
@@ -42,8 +53,34 @@ export interface VoteOutcome {
    */
   margin: number;
   reason: DecisionReason;
+  /** The exemplar revision the decision was made at; a cached verdict of another revision is never served. */
+  revision: number;
+}
+
+/** The vote's view before any revision is attached: what the vote and its guards produce. */
+export interface VoteOutcome extends Omit<Verdict, "revision"> {
   /** The tier the vote chose before any fallback; null when nothing voted. */
   votedTier: string | null;
   /** Each tier's share of the vote (tiers with no votes are 0). */
   votes: Record<string, number>;
+}
+
+export interface DecisionTimings {
+  embedMs: number;
+  searchMs: number;
+  totalMs: number;
+}
+
+/** What POST /route answers. Every path produces one; fallbacks are values, not errors. */
+export interface Decision extends Verdict {
+  decisionId: string;
+  model: string;
+  cached: boolean;
+  /** The query was longer than the model reads and was cut. */
+  truncated: boolean;
+  timings: DecisionTimings;
+  /** Only with explain: the vote before any fallback. */
+  votedTier?: string | null;
+  votes?: Record<string, number>;
+  neighbors?: Neighbor[];
 }

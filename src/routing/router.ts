@@ -1,191 +1,97 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { embeddingCacheKey, normalizeQuery, textHash } from "../cache/cache-key.js";
-import type { CachedDecision, DecisionCache } from "../cache/decision-cache.js";
-import { fallbackTierOf, type Config, type TierConfig } from "../config.js";
+import type { TierConfig } from "../config/config-schema.js";
 import type { Encoder } from "../embeddings/encoder.js";
-import type { DecisionReason, Neighbor } from "./decision.js";
-import type { ExemplarIndex } from "./exemplar-index.js";
-import { voteOnNeighbors, type VoteOptions } from "./vote.js";
+import type { ExemplarIndexRef } from "../vector-index/exemplar-index.js";
+import type { Decision } from "./decision.js";
+import type { DecisionCache } from "./decision-cache.js";
+import type { GuardOptions } from "./guards.js";
+import { runSteps, type DecisionContext, type DecisionStep, type RouteRequest } from "./pipeline.js";
+import { cacheLookupStep, cacheRecordStep } from "./steps/cache-lookup.js";
+import { embedStep } from "./steps/embed.js";
+import { exactRepeatStep } from "./steps/exact-repeat.js";
+import { neighboursStep } from "./steps/neighbours.js";
+import { normalizeStep } from "./steps/normalize.js";
+import { policyStep, type Policy } from "./steps/policy.js";
+import { guardsStep, voteStep } from "./steps/vote.js";
+import { warmUpStep } from "./steps/warm-up.js";
 
-export interface RouterOptions extends Omit<VoteOptions, "tiers"> {
+export interface RouterOptions extends GuardOptions {
   k: number;
   tiers: readonly TierConfig[];
 }
 
-/** The router's settings as the config file states them. */
-export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">): RouterOptions {
-  return {
-    k: config.routing.k,
-    margin: config.routing.margin,
-    minSimilarity: config.routing.minSimilarity,
-    fallbackTier: fallbackTierOf(config),
-    tiers: config.tiers,
-  };
-}
-
-export interface RouteTimings {
-  embedMs: number;
-  searchMs: number;
-  totalMs: number;
-}
-
-/** What POST /route answers. Every path produces one; fallbacks are values, not errors. */
-export interface RouteDecision {
-  decisionId: string;
-  tier: string;
-  model: string;
-  confidence: number;
-  margin: number;
-  reason: DecisionReason;
-  cached: boolean;
-  revision: number;
-  /** The query was longer than the model reads and was cut. */
-  truncated: boolean;
-  timings: RouteTimings;
-  /** Only with explain: the vote before any fallback. */
-  votedTier?: string | null;
-  votes?: Record<string, number>;
-  neighbors?: Neighbor[];
-}
-
-export interface RouteOptions {
-  explain?: boolean;
-}
-
 export interface RouterDeps {
   encoder: Encoder;
-  /** The current index, or null while it is being built. */
-  index: () => ExemplarIndex | null;
+  index: ExemplarIndexRef;
+  /** null: every query is decided afresh (cache disabled, or offline evaluation). */
   cache: DecisionCache | null;
   options: RouterOptions;
+  /** Consulted before the cache and the vote; none by default. */
+  policies?: readonly Policy[];
   logger?: Pick<Logger, "warn">;
   /** Called with every decision, cached or not, fallbacks included (statistics, metrics). */
-  onDecision?: (decision: RouteDecision) => void;
-}
-
-/** Thrown for a query that is empty after normalisation; the HTTP layer maps it to 400. */
-export class EmptyQueryError extends Error {
-  override name = "EmptyQueryError";
+  onDecision?: ReadonlyArray<(decision: Decision) => void>;
 }
 
 /**
- * Ties the pieces together: normalise -> embed -> cache lookup -> kNN search
- * -> vote -> cache record. Never touches the database directly.
+ * Decides a tier for each query by running the decision steps in order:
+ * normalize -> policy -> warm-up guard -> exact repeat -> embed -> cache
+ * lookup -> neighbours -> vote -> guards, then settles (cache record) and
+ * reports the decision. A new capability is a new step, not a new branch.
  */
 export class Router {
+  private readonly decide: readonly DecisionStep[];
+  private readonly settle: readonly DecisionStep[];
   private readonly modelByTier: Map<string, string>;
-  private readonly tierNames: string[];
 
   constructor(private readonly deps: RouterDeps) {
-    this.modelByTier = new Map(deps.options.tiers.map((t) => [t.name, t.model]));
-    this.tierNames = deps.options.tiers.map((t) => t.name);
+    const { encoder, cache, options } = deps;
+    const tierNames = options.tiers.map((t) => t.name);
+    this.modelByTier = new Map(options.tiers.map((t) => [t.name, t.model]));
+    this.decide = [
+      normalizeStep(() => encoder.maxInputChars),
+      policyStep(deps.policies ?? []),
+      warmUpStep(options.fallbackTier),
+      ...(cache ? [exactRepeatStep(cache)] : []),
+      embedStep(encoder, options.fallbackTier, deps.logger),
+      ...(cache ? [cacheLookupStep(cache)] : []),
+      neighboursStep(options.k),
+      voteStep(tierNames),
+      guardsStep(options),
+    ];
+    this.settle = cache ? [cacheRecordStep(cache)] : [];
   }
 
-  async route(query: string, routeOptions: RouteOptions = {}): Promise<RouteDecision> {
-    const decision = await this.decide(query, routeOptions);
-    this.deps.onDecision?.(decision);
+  async route(request: RouteRequest): Promise<Decision> {
+    const index = this.deps.index.get();
+    const ctx: DecisionContext = {
+      request,
+      startedAt: performance.now(),
+      text: "",
+      truncated: false,
+      index,
+      revision: index?.revision ?? 0,
+      cached: false,
+      embedMs: 0,
+      searchMs: 0,
+    };
+    const { verdict } = await runSteps(ctx, this.decide, this.settle);
+    const decision: Decision = {
+      decisionId: randomUUID(),
+      ...verdict,
+      model: this.modelOf(verdict.tier),
+      cached: ctx.cached,
+      truncated: ctx.truncated,
+      timings: { embedMs: ctx.embedMs, searchMs: ctx.searchMs, totalMs: performance.now() - ctx.startedAt },
+    };
+    if (request.explain && ctx.vote) {
+      decision.votedTier = ctx.vote.votedTier;
+      decision.votes = ctx.vote.votes;
+      decision.neighbors = ctx.neighbors;
+    }
+    for (const observe of this.deps.onDecision ?? []) observe(decision);
     return decision;
-  }
-
-  private async decide(query: string, routeOptions: RouteOptions): Promise<RouteDecision> {
-    const started = performance.now();
-    const { encoder, options } = this.deps;
-    let text = normalizeQuery(query);
-    if (text === "") throw new EmptyQueryError("query is empty or whitespace only");
-    const truncated = text.length > encoder.maxInputChars;
-    if (truncated) text = text.slice(0, encoder.maxInputChars);
-
-    const index = this.deps.index();
-    const base = { truncated, cached: false, revision: index?.revision ?? 0 };
-    if (index === null) return this.fallback("warming_up", base, started, 0);
-
-    // Exact repeat: the text maps to a known embedding key whose decision is
-    // current, so the model (the only expensive step) is skipped.
-    const cache = this.deps.cache;
-    const hashOfText = cache ? textHash(text) : "";
-    if (cache && !routeOptions.explain) {
-      const knownKey = cache.keyForText(hashOfText);
-      const known = knownKey === undefined ? undefined : cache.lookup(knownKey, index.revision);
-      if (known) {
-        cache.record(knownKey!, known, true, text);
-        return this.cachedResult(known, truncated, 0, started);
-      }
-    }
-
-    let vector: Float32Array;
-    const embedStart = performance.now();
-    try {
-      [vector] = (await encoder.embed([text])) as [Float32Array];
-    } catch (err) {
-      this.deps.logger?.warn({ err }, "embedding failed; routing to the fallback tier");
-      return this.fallback("encoder_error_fallback", base, started, performance.now() - embedStart);
-    }
-    const embedMs = performance.now() - embedStart;
-
-    const revision = index.revision;
-    const key = embeddingCacheKey(encoder.modelId, vector);
-    cache?.rememberText(hashOfText, key);
-    const hit = cache?.lookup(key, revision);
-    if (hit && !routeOptions.explain) {
-      cache!.record(key, hit, true, text);
-      return this.cachedResult(hit, truncated, embedMs, started);
-    }
-
-    const searchStart = performance.now();
-    const neighbors = index.search(vector, options.k);
-    const vote = voteOnNeighbors(neighbors, { ...options, tiers: this.tierNames });
-    const searchMs = performance.now() - searchStart;
-    // With explain the neighbours are recomputed, but a cached decision still wins so the answer is stable.
-    const decided = hit ?? { tier: vote.tier, confidence: vote.confidence, margin: vote.margin, reason: vote.reason, revision };
-    if (cache && vote.reason !== "empty_index") cache.record(key, decided, hit !== undefined, text);
-
-    const result: RouteDecision = {
-      decisionId: randomUUID(),
-      ...decided,
-      reason: decided.reason as DecisionReason,
-      model: this.modelOf(decided.tier),
-      cached: hit !== undefined,
-      truncated,
-      timings: { embedMs, searchMs, totalMs: performance.now() - started },
-    };
-    if (routeOptions.explain) {
-      result.votedTier = vote.votedTier;
-      result.votes = vote.votes;
-      result.neighbors = neighbors;
-    }
-    return result;
-  }
-
-  private cachedResult(hit: CachedDecision, truncated: boolean, embedMs: number, started: number): RouteDecision {
-    return {
-      decisionId: randomUUID(),
-      ...hit,
-      reason: hit.reason as DecisionReason,
-      model: this.modelOf(hit.tier),
-      cached: true,
-      truncated,
-      timings: { embedMs, searchMs: 0, totalMs: performance.now() - started },
-    };
-  }
-
-  private fallback(
-    reason: DecisionReason,
-    base: { truncated: boolean; cached: boolean; revision: number },
-    started: number,
-    embedMs: number,
-  ): RouteDecision {
-    const tier = this.deps.options.fallbackTier;
-    return {
-      decisionId: randomUUID(),
-      tier,
-      model: this.modelOf(tier),
-      confidence: 0,
-      margin: 0,
-      reason,
-      ...base,
-      timings: { embedMs, searchMs: 0, totalMs: performance.now() - started },
-    };
   }
 
   private modelOf(tier: string): string {

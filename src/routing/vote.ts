@@ -1,13 +1,23 @@
-import type { Neighbor, VoteOutcome } from "./decision.js";
+import type { Neighbor } from "../vector-index/exemplar-index.js";
+import type { VoteOutcome } from "./decision.js";
+import { applyGuards, type GuardOptions } from "./guards.js";
 
-export interface VoteOptions {
+export interface VoteOptions extends GuardOptions {
   /** Tier names, cheapest first. Ties go to the more capable tier. */
   tiers: readonly string[];
-  fallbackTier: string;
-  /** Minimum lead of the majority that chose the tier for the vote to stand. */
+}
+
+/** The vote as counted, before any guard: what the neighbours say on their own. */
+export interface Tally {
+  /** The weighted median tier; null when nothing carried weight. */
+  votedTier: string | null;
+  confidence: number;
   margin: number;
-  /** Minimum similarity of the nearest neighbour. */
-  minSimilarity: number;
+  votes: Record<string, number>;
+  /** Similarity of the nearest neighbour (-Infinity with none). */
+  nearest: number;
+  /** How many neighbours were searched (0: the index is empty). */
+  neighbors: number;
 }
 
 /**
@@ -21,14 +31,11 @@ export interface VoteOptions {
  *
  * The margin is the lead of that majority: the share voting for the chosen
  * tier or a cheaper one minus the share voting for a more capable one (for
- * the top tier, its share minus the cheaper tiers'). Below the threshold,
- * with nothing close, or with nothing at all, the answer is the fallback
- * tier, because a hard query on a cheap model is a silent failure while an
- * easy query on premium only costs money. Negative similarities carry no
- * weight: an exemplar pointing away from the query is no evidence.
+ * the top tier, its share minus the cheaper tiers'). Negative similarities
+ * carry no weight: an exemplar pointing away from the query is no evidence.
  */
-export function voteOnNeighbors(neighbors: readonly Pick<Neighbor, "tier" | "similarity">[], options: VoteOptions): VoteOutcome {
-  const weights = new Map<string, number>(options.tiers.map((t) => [t, 0]));
+export function tallyVotes(neighbors: readonly Pick<Neighbor, "tier" | "similarity">[], tiers: readonly string[]): Tally {
+  const weights = new Map<string, number>(tiers.map((t) => [t, 0]));
   let total = 0;
   for (const n of neighbors) {
     const w = Math.max(0, n.similarity);
@@ -36,19 +43,14 @@ export function voteOnNeighbors(neighbors: readonly Pick<Neighbor, "tier" | "sim
     weights.set(n.tier, weights.get(n.tier)! + w);
     total += w;
   }
-
   const votes: Record<string, number> = {};
   for (const [tier, w] of weights) votes[tier] = total > 0 ? w / total : 0;
-
-  if (total === 0) {
-    const reason = neighbors.length === 0 ? "empty_index" : "no_close_exemplar";
-    return { tier: options.fallbackTier, confidence: 0, margin: 0, reason, votedTier: null, votes };
-  }
+  const nearest = Math.max(...neighbors.map((n) => n.similarity));
+  if (total === 0) return { votedTier: null, confidence: 0, margin: 0, votes, nearest, neighbors: neighbors.length };
 
   // The weighted median: the first tier at which the share "this tier or
   // cheaper" passes one half. Exactly half is not a majority, so an even
   // split goes to the more capable tier.
-  const { tiers } = options;
   let atOrBelow = 0;
   let voted = tiers.length - 1;
   for (let i = 0; i < tiers.length - 1; i++) {
@@ -58,20 +60,13 @@ export function voteOnNeighbors(neighbors: readonly Pick<Neighbor, "tier" | "sim
       break;
     }
   }
-  const winner = tiers[voted]!;
-  const confidence = votes[winner]!;
+  const votedTier = tiers[voted]!;
+  const confidence = votes[votedTier]!;
   const margin = voted < tiers.length - 1 ? 2 * atOrBelow - 1 : 2 * confidence - 1;
-  const nearest = Math.max(...neighbors.map((n) => n.similarity));
+  return { votedTier, confidence, margin, votes, nearest, neighbors: neighbors.length };
+}
 
-  // A fallback that picks the tier the vote already chose changes nothing, so
-  // it is reported as an ordinary vote; fallback rates then count real upgrades.
-  if (winner === options.fallbackTier) return { tier: winner, confidence, margin, reason: "knn", votedTier: winner, votes };
-  if (nearest < options.minSimilarity) {
-    return { tier: options.fallbackTier, confidence, margin, reason: "no_close_exemplar", votedTier: winner, votes };
-  }
-  // The epsilon keeps a margin that equals the threshold on paper from failing by float rounding.
-  if (margin < options.margin - 1e-9) {
-    return { tier: options.fallbackTier, confidence, margin, reason: "low_margin_fallback", votedTier: winner, votes };
-  }
-  return { tier: winner, confidence, margin, reason: "knn", votedTier: winner, votes };
+/** The vote and its guards in one call: what the router decides from these neighbours. */
+export function voteOnNeighbors(neighbors: readonly Pick<Neighbor, "tier" | "similarity">[], options: VoteOptions): VoteOutcome {
+  return applyGuards(tallyVotes(neighbors, options.tiers), options);
 }

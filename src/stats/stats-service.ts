@@ -1,5 +1,6 @@
 import type { Database } from "../db/client.js";
-import type { TierConfig } from "../config.js";
+import type { TierConfig } from "../config/config-schema.js";
+import { isFallback } from "../routing/decision.js";
 import type { StatsRecorder } from "./stats-recorder.js";
 import { distinctKeysBetween, statsBetween, type StatsGroup } from "./stats-repository.js";
 
@@ -90,7 +91,7 @@ export class StatsService {
       cacheHitRate: rate(sum(groups, (g) => g.cached), requests),
       tierMix,
       reasons,
-      fallbackRate: rate(sum(groups, (g) => g.reason !== "knn"), requests),
+      fallbackRate: rate(sum(groups, (g) => isFallback(g.reason)), requests),
       lowMarginFallbackRate: rate(reasons.low_margin_fallback ?? 0, requests),
       // Same tokens per request assumed: a ratio of prices, not an invoice.
       estimatedCost: { relativeToAlwaysPremium: relativeCost, savings: requests === 0 ? 0 : 1 - relativeCost },

@@ -5,7 +5,6 @@ export interface WriteBehindOptions {
   /** Distinct keys held in memory; beyond it the oldest are dropped (and counted). */
   maxKeys: number;
   logger?: Pick<Logger, "warn" | "debug">;
-  onFlushError?: () => void;
 }
 
 /**
@@ -21,6 +20,7 @@ export abstract class WriteBehind<Row> {
   private inFlight: Promise<void> | undefined;
   /** Units lost to overflow, as weighed by weightOf (never silent: exported as a metric). */
   dropped = 0;
+  /** Flushes that failed (the database did not take them); exported as a metric. */
   failedFlushes = 0;
 
   constructor(
@@ -87,7 +87,6 @@ export abstract class WriteBehind<Row> {
       this.options.logger?.debug({ rows: batch.size }, "write-behind flushed");
     } catch (err) {
       this.failedFlushes++;
-      this.options.onFlushError?.();
       this.options.logger?.warn({ err, rows: batch.size }, "write-behind flush failed; rows kept for the next attempt");
       const requeued = new Map<string, Row>();
       for (const row of batch.values()) this.merge(requeued, row);

@@ -1,5 +1,5 @@
 import hnswlib from "hnswlib-node";
-import type { VectorHit, VectorIndex } from "./vector-index.js";
+import type { PersistentVectorIndex, VectorHit } from "./vector-index.js";
 
 export interface HnswOptions {
   M: number;
@@ -15,7 +15,7 @@ export interface HnswOptions {
  * hnswlib-node in cosine space. hnswlib reports cosine *distance* (1 - cos);
  * this adapter converts to similarity so callers never mix the two up.
  */
-export class HnswIndex implements VectorIndex {
+export class HnswIndex implements PersistentVectorIndex {
   private readonly index: hnswlib.HierarchicalNSW;
   private readonly live = new Set<number>();
   private capacity: number;

@@ -20,3 +20,17 @@ export interface VectorIndex {
   /** Up to k hits, most similar first. */
   search(vector: Float32Array, k: number): VectorHit[];
 }
+
+/** An index that can be written to a file and read back, so a warm start skips rebuilding it. */
+export interface PersistentVectorIndex extends VectorIndex {
+  /** The ids not deleted: stored beside the graph, which keeps deleted slots too. */
+  liveIds(): number[];
+  save(file: string): void;
+}
+
+export function isPersistent(index: VectorIndex): index is PersistentVectorIndex {
+  return typeof (index as Partial<PersistentVectorIndex>).save === "function" && typeof (index as Partial<PersistentVectorIndex>).liveIds === "function";
+}
+
+/** Makes an empty index of the configured kind with room for `capacity` vectors (it grows past that). */
+export type VectorIndexFactory = (dimensions: number, capacity: number) => VectorIndex;

@@ -3,22 +3,39 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { createApp } from "../../src/app.js";
-import { parseConfig, type Config } from "../../src/config.js";
+import type { Config } from "../../src/config/config-schema.js";
+import { parseConfig } from "../../src/config/load-config.js";
 import type { DatabaseHandle } from "../../src/db/client.js";
+import { buildDeps, type Deps } from "../../src/deps.js";
+import { createEncoder } from "../../src/embeddings/create-encoder.js";
 import type { Encoder } from "../../src/embeddings/encoder.js";
 import type { ExemplarInput } from "../../src/exemplars/exemplar-files.js";
-import { Runtime } from "../../src/runtime.js";
-import { createEncoder } from "../../src/embeddings/create-encoder.js";
 
 export interface TestService {
-  runtime: Runtime;
+  deps: Deps;
   app: ReturnType<typeof createApp>;
   config: Config;
   /** POST /route with a JSON body. */
   route(body: unknown, query?: string): Promise<Response>;
 }
 
-/** A started runtime + app over the given database and encoder, built as main.ts builds them. */
+/** The config a test service runs with: silent, with a data directory of its own so index snapshots never leak between tests. */
+export function testConfig(config: Record<string, unknown> = {}, env: Record<string, string> = {}): Config {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "tierline-test-"));
+  return parseConfig({ logLevel: "silent", dataDir, ...config }, env);
+}
+
+/** Deps built by the composition root over the given database and encoder, as main.ts builds them (not started). */
+export function buildTestDeps(options: { config: Config; database: DatabaseHandle; encoder?: Encoder; exemplars?: ExemplarInput[] }): Promise<Deps> {
+  return buildDeps(options.config, {
+    logger: pino({ level: "silent" }),
+    database: options.database,
+    encoder: options.encoder,
+    loadShippedExemplars: options.exemplars ? () => options.exemplars! : undefined,
+  });
+}
+
+/** A started service + app over the given database and encoder. */
 export async function startTestService(options: {
   database: DatabaseHandle;
   encoder?: Encoder;
@@ -27,19 +44,12 @@ export async function startTestService(options: {
   /** Environment as the service would see it (tokens, overrides). */
   env?: Record<string, string>;
 }): Promise<TestService> {
-  // A data directory of its own, so index snapshots never leak between tests.
-  const dataDir = mkdtempSync(path.join(tmpdir(), "tierline-test-"));
-  const config = parseConfig({ logLevel: "silent", dataDir, ...options.config }, options.env ?? {});
-  const logger = pino({ level: "silent" });
-  const runtime = await Runtime.create(config, logger, {
-    database: options.database,
-    encoder: options.encoder,
-    loadShippedExemplars: options.exemplars ? () => options.exemplars! : undefined,
-  });
-  await runtime.start();
-  const app = createApp({ config, router: runtime.router, curator: runtime.curator, stats: runtime.stats, metricsRegistry: runtime.metrics.registry, readiness: () => runtime.readiness(), logger });
+  const config = testConfig(options.config, options.env);
+  const deps = await buildTestDeps({ config, database: options.database, encoder: options.encoder, exemplars: options.exemplars });
+  await deps.lifecycle.start();
+  const app = createApp(deps);
   return {
-    runtime,
+    deps,
     app,
     config,
     route: (body, query = "") =>
@@ -52,7 +62,6 @@ export async function startTestService(options: {
       ),
   };
 }
-
 /** A small labelled set spanning the three tiers, for integration tests with the real model. */
 export const sampleExemplars: ExemplarInput[] = [
   { text: "What is the capital of Germany?", tier: "fast" },

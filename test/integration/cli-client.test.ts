@@ -37,7 +37,7 @@ describe("tierline exemplars export/import", () => {
   });
   afterAll(async () => {
     server.close();
-    await service.runtime.stop();
+    await service.deps.lifecycle.stop();
     await database.close();
   });
 

@@ -25,7 +25,7 @@ describe.each(databaseTargets())("curator API on $name", (target) => {
     });
   });
   afterAll(async () => {
-    await service.runtime.stop();
+    await service.deps.lifecycle.stop();
     await database.close();
   });
 
@@ -114,16 +114,16 @@ describe.each(databaseTargets())("curator API on $name", (target) => {
     expect([a.status, b.status]).toEqual([200, 200]);
     const now = await call("GET", `/exemplars/${id}`);
     expect(now.body).toMatchObject({ text: "What is the cruising airspeed of a barn swallow?", tier: "standard" });
-    expect(service.runtime.exemplarIndex!.tierOf(id)).toBe("standard");
+    expect(service.deps.index.get()!.tierOf(id)).toBe("standard");
 
-    const revision = service.runtime.exemplarIndex!.revision;
+    const revision = service.deps.index.get()!.revision;
     const noted = await call("PATCH", `/exemplars/${id}`, { note: "checked by alice" });
     expect(noted.body).toMatchObject({ revision, exemplar: { note: "checked by alice" } });
-    expect(service.runtime.exemplarIndex!.revision).toBe(revision);
+    expect(service.deps.index.get()!.revision).toBe(revision);
   });
 
   it("rejects a batch whose items conflict with each other, writing nothing", async () => {
-    const sizeBefore = service.runtime.exemplarIndex!.size;
+    const sizeBefore = service.deps.index.get()!.size;
     const revision = (await call("GET", "/exemplars?limit=1")).body; // any authorised read
     expect(revision.exemplars).toHaveLength(1);
     const res = await call("POST", "/exemplars", {
@@ -135,11 +135,11 @@ describe.each(databaseTargets())("curator API on $name", (target) => {
     expect(res.status).toBe(409);
     expect(res.body.error.details.conflicts[0].conflictsWith.id).toBeNull();
     expect((await call("GET", "/exemplars?q=melting%20point%20of%20lead")).body.exemplars).toEqual([]);
-    expect(service.runtime.exemplarIndex!.size).toBe(sizeBefore);
+    expect(service.deps.index.get()!.size).toBe(sizeBefore);
   });
 
   it("fails a batch with an unknown tier as a whole: nothing in the database or the index", async () => {
-    const size = service.runtime.exemplarIndex!.size;
+    const size = service.deps.index.get()!.size;
     const res = await call("POST", "/exemplars", {
       exemplars: [
         { text: "A perfectly fine new exemplar about tides", tier: "fast" },
@@ -148,7 +148,7 @@ describe.each(databaseTargets())("curator API on $name", (target) => {
     });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("unknown_tier");
-    expect(service.runtime.exemplarIndex!.size).toBe(size);
+    expect(service.deps.index.get()!.size).toBe(size);
     expect((await call("GET", "/exemplars?q=exemplar%20about%20tides")).body.exemplars).toEqual([]);
   });
 
@@ -250,7 +250,7 @@ describe("curator API without a configured token", () => {
     const body = (await res.json()) as any;
     expect(body.error.code).toBe("auth_not_configured");
     expect(body.error.message).toMatch(/TIERLINE_ADMIN_TOKEN/);
-    await service.runtime.stop();
+    await service.deps.lifecycle.stop();
     await database.close();
   });
 });

@@ -1,7 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embeddingCacheKey, normalizeQuery } from "../../src/cache/cache-key.js";
+import { embeddingCacheKey } from "../../src/cache/cache-key.js";
+import { normalizeQuery } from "../../src/text/normalize.js";
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { decisionCache, exemplars, exemplarVectors } from "../../src/db/schema.js";
 import { withEmbed, type Encoder } from "../../src/embeddings/encoder.js";
@@ -37,15 +38,15 @@ describe.each(databaseTargets())("decision cache and seeding on $name", (target)
     expect(first.texts).toBe(sampleExemplars.length);
     const [{ count: vectors }] = (await database.db.select({ count: sql<number>`count(*)::int` }).from(exemplarVectors)) as [{ count: number }];
     expect(vectors).toBe(sampleExemplars.length);
-    await a.runtime.stop();
+    await a.deps.lifecycle.stop();
 
     // A curator's deletion must survive a restart: the shipped set is not seeded again.
     await database.db.delete(exemplars).where(eq(exemplars.text, sampleExemplars[0]!.text));
     const second = countingEncoder(encoder);
     const b = await startTestService({ database, encoder: second, exemplars: sampleExemplars });
     expect(second.texts).toBe(0); // warm start: every vector came from the database
-    expect(b.runtime.exemplarIndex!.size).toBe(sampleExemplars.length - 1);
-    await b.runtime.stop();
+    expect(b.deps.index.get()!.size).toBe(sampleExemplars.length - 1);
+    await b.deps.lifecycle.stop();
   });
 
   it("counts hits in the table, keyed by the embedding hash with model and revision", async () => {
@@ -55,7 +56,7 @@ describe.each(databaseTargets())("decision cache and seeding on $name", (target)
     const second: any = await (await service.route({ query: `  ${query}` })).json();
     const third: any = await (await service.route({ query })).json();
     expect([first.cached, second.cached, third.cached]).toEqual([false, true, true]);
-    await service.runtime.cacheWriter!.flush();
+    await service.deps.cacheWriter!.flush();
 
     const [vector] = await encoder.embed([normalizeQuery(query)]);
     const key = embeddingCacheKey(encoder.modelId, vector!);
@@ -64,7 +65,7 @@ describe.each(databaseTargets())("decision cache and seeding on $name", (target)
     expect(rows[0]).toMatchObject({ modelId: encoder.modelId, revision: 1, tier: first.tier, reason: first.reason, hits: 2, queryText: null });
     expect(rows[0]!.confidence).toBeCloseTo(first.confidence, 5);
     expect(rows[0]!.lastSeen.getTime()).toBeGreaterThanOrEqual(rows[0]!.firstSeen.getTime());
-    await service.runtime.stop();
+    await service.deps.lifecycle.stop();
   });
 
   it("gives the same key to a text embedded alone or inside a batch", async () => {
@@ -80,7 +81,7 @@ describe.each(databaseTargets())("decision cache and seeding on $name", (target)
     const a = await startTestService({ database, encoder, exemplars: sampleExemplars });
     await a.route({ query: "How many legs does a spider have?" });
     await a.route({ query: "What is the boiling point of water in Fahrenheit?" });
-    await a.runtime.stop(); // graceful stop flushes the write-behind queue
+    await a.deps.lifecycle.stop(); // graceful stop flushes the write-behind queue
 
     const [v] = await encoder.embed(["What is the boiling point of water in Fahrenheit?"]);
     await database.db
@@ -94,7 +95,7 @@ describe.each(databaseTargets())("decision cache and seeding on $name", (target)
       cached: false,
       revision: 1,
     });
-    await b.runtime.stop();
+    await b.deps.lifecycle.stop();
   });
 
   it("keeps routing when the database goes away, reports degraded, and loses no cache write silently", async () => {
@@ -109,7 +110,7 @@ describe.each(databaseTargets())("decision cache and seeding on $name", (target)
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: "degraded", checks: { database: { reachable: false, error: expect.any(String) } } });
 
-    const writer = service.runtime.cacheWriter!;
+    const writer = service.deps.cacheWriter!;
     await writer.flush();
     expect(writer.failedFlushes).toBeGreaterThanOrEqual(1);
     expect(writer.pendingCount).toBe(1); // kept for the next attempt, not dropped

@@ -14,7 +14,7 @@ describe("default model with the shipped exemplars", () => {
     service = await startTestService({ database, config: { exemplarsDir: "exemplars" } });
   }, 300_000);
   afterAll(async () => {
-    await service.runtime.stop();
+    await service.deps.lifecycle.stop();
     await database.close();
   });
 

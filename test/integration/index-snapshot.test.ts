@@ -16,17 +16,17 @@ describe.each(databaseTargets())("index snapshot on $name", (target) => {
     const database = await target.open();
     const dataDir = mkdtempSync(path.join(tmpdir(), "tierline-snap-"));
     const a = await startTestService({ database, encoder, exemplars: sampleExemplars, config: { dataDir } });
-    expect(a.runtime.indexSource).toBe("database");
+    expect(a.deps.lifecycle.indexSource).toBe("database");
     const before: any = await (await a.route(query)).json();
-    await a.runtime.stop();
+    await a.deps.lifecycle.stop();
     expect(readdirSync(path.join(dataDir, "index")).some((f) => f.endsWith(".meta.json"))).toBe(true);
 
     const b = await startTestService({ database, encoder, exemplars: sampleExemplars, config: { dataDir } });
-    expect(b.runtime.indexSource).toBe("snapshot");
+    expect(b.deps.lifecycle.indexSource).toBe("snapshot");
     const after: any = await (await b.route(query)).json();
     expect(after.neighbors).toEqual(before.neighbors);
     expect(after.tier).toBe(before.tier);
-    await b.runtime.stop();
+    await b.deps.lifecycle.stop();
     await database.close();
   });
 
@@ -34,15 +34,15 @@ describe.each(databaseTargets())("index snapshot on $name", (target) => {
     const database = await target.open();
     const dataDir = mkdtempSync(path.join(tmpdir(), "tierline-snap-"));
     const a = await startTestService({ database, encoder, exemplars: sampleExemplars, config: { dataDir } });
-    await a.runtime.stop();
+    await a.deps.lifecycle.stop();
 
     // Changed behind the service's back: a new revision.
     await database.db.delete(exemplars).where(eq(exemplars.id, 1));
     await database.db.update(exemplarRevision).set({ revision: sql`${exemplarRevision.revision} + 1` });
     const b = await startTestService({ database, encoder, exemplars: sampleExemplars, config: { dataDir } });
-    expect(b.runtime.indexSource).toBe("database");
-    expect(b.runtime.exemplarIndex!.size).toBe(sampleExemplars.length - 1);
-    await b.runtime.stop();
+    expect(b.deps.lifecycle.indexSource).toBe("database");
+    expect(b.deps.index.get()!.size).toBe(sampleExemplars.length - 1);
+    await b.deps.lifecycle.stop();
 
     await database.close();
 
@@ -50,12 +50,12 @@ describe.each(databaseTargets())("index snapshot on $name", (target) => {
     // text under id 1: only the fingerprint tells the snapshot does not belong to it.
     const other = await target.open();
     const c = await startTestService({ database: other, encoder, exemplars: sampleExemplars.map((e, i) => (i === 0 ? { ...e, text: "A different first text" } : e)), config: { dataDir } });
-    await c.runtime.stop();
+    await c.deps.lifecycle.stop();
     const fresh = await target.open();
     const d = await startTestService({ database: fresh, encoder, exemplars: sampleExemplars, config: { dataDir } });
-    expect(d.runtime.indexSource).toBe("database");
+    expect(d.deps.lifecycle.indexSource).toBe("database");
     expect((await (await d.route(query)).json() as any).neighbors.map((n: any) => n.text)).not.toContain("A different first text");
-    await d.runtime.stop();
+    await d.deps.lifecycle.stop();
     await other.close();
     await fresh.close();
     expect(existsSync(dataDir)).toBe(true);

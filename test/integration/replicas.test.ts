@@ -31,8 +31,8 @@ describe.skipIf(replicas === null)("two replicas on one PostgreSQL", () => {
     b = await startTestService({ database: replicas!.b, ...options });
   });
   afterAll(async () => {
-    await a?.runtime.stop();
-    await b?.runtime.stop();
+    await a?.deps.lifecycle.stop();
+    await b?.deps.lifecycle.stop();
     await replicas?.drop();
   });
 
@@ -44,14 +44,14 @@ describe.skipIf(replicas === null)("two replicas on one PostgreSQL", () => {
       await a.app.request("/exemplars", { method: "POST", headers, body: JSON.stringify({ text: "How should I descale my espresso machine using citric acid?", tier: "standard" }) })
     ).json();
     const id = added.exemplars[0].id;
-    await waitFor(() => b.runtime.exemplarIndex!.has(id), 1000);
+    await waitFor(() => b.deps.index.get()!.has(id), 1000);
     const onB = await explain(b, query);
     expect(onB.neighbors[0].id).toBe(id);
     expect(onB.revision).toBe(added.revision);
 
     const del = await b.app.request(`/exemplars/${id}`, { method: "DELETE", headers });
     expect(del.status).toBe(200);
-    await waitFor(() => !a.runtime.exemplarIndex!.has(id), 1000);
+    await waitFor(() => !a.deps.index.get()!.has(id), 1000);
     expect((await explain(a, query)).neighbors.map((n: any) => n.id)).not.toContain(id);
   });
 
@@ -60,9 +60,9 @@ describe.skipIf(replicas === null)("two replicas on one PostgreSQL", () => {
       await a.app.request("/exemplars", { method: "POST", headers, body: JSON.stringify({ text: "List three uses of baking soda around the house", tier: "fast" }) })
     ).json();
     const id = added.exemplars[0].id;
-    await waitFor(() => b.runtime.exemplarIndex!.has(id), 1000);
+    await waitFor(() => b.deps.index.get()!.has(id), 1000);
     await b.app.request(`/exemplars/${id}`, { method: "PATCH", headers, body: JSON.stringify({ tier: "standard" }) });
-    await waitFor(() => a.runtime.exemplarIndex!.tierOf(id) === "standard", 1000);
+    await waitFor(() => a.deps.index.get()!.tierOf(id) === "standard", 1000);
   });
 
   it("a replica whose listening connection dropped catches up after reconnecting", async () => {
@@ -74,18 +74,18 @@ describe.skipIf(replicas === null)("two replicas on one PostgreSQL", () => {
       await a.app.request("/exemplars", { method: "POST", headers, body: JSON.stringify({ text: "What is the chemical symbol for tungsten?", tier: "fast" }) })
     ).json();
     const id = added.exemplars[0].id;
-    await waitFor(() => b.runtime.exemplarIndex!.has(id), 10_000);
-    expect(b.runtime.exemplarIndex!.revision).toBe(added.revision);
+    await waitFor(() => b.deps.index.get()!.has(id), 10_000);
+    expect(b.deps.index.get()!.revision).toBe(added.revision);
   });
 
   it("a replica started late builds from the database and follows from there", async () => {
     const c = await startTestService({ database: await (await import("../../src/db/client.js")).openDatabase({ url: replicas!.url, maxConnections: 2 }), ...options });
     try {
-      expect(c.runtime.exemplarIndex!.revision).toBe(a.runtime.exemplarIndex!.revision);
-      expect(c.runtime.exemplarIndex!.size).toBe(a.runtime.exemplarIndex!.size);
+      expect(c.deps.index.get()!.revision).toBe(a.deps.index.get()!.revision);
+      expect(c.deps.index.get()!.size).toBe(a.deps.index.get()!.size);
     } finally {
-      await c.runtime.stop();
-      await c.runtime.database.close();
+      await c.deps.lifecycle.stop();
+      await c.deps.database.close();
     }
   });
 });

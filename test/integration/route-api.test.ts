@@ -14,7 +14,7 @@ describe.each(databaseTargets())("HTTP API on $name", (target) => {
     service = await startTestService({ database, encoder: defaultTestEncoder(), exemplars: sampleExemplars });
   });
   afterAll(async () => {
-    await service.runtime.stop();
+    await service.deps.lifecycle.stop();
     await database.close();
   });
 

@@ -42,7 +42,7 @@ describe.each(databaseTargets())("statistics on $name", (target) => {
     for (const query of traffic) decisions.push(await (await service.route({ query })).json());
   });
   afterAll(async () => {
-    await service.runtime.stop();
+    await service.deps.lifecycle.stop();
     await database.close();
   });
 
@@ -121,11 +121,11 @@ describe.each(databaseTargets())("statistics on $name", (target) => {
     const first = await startTestService({ database: other, encoder, exemplars: sampleExemplars, env });
     await first.route({ query: "How many continents are there?" });
     await first.route({ query: "How many continents are there?" });
-    await first.runtime.stop(); // flushes counters written behind
+    await first.deps.lifecycle.stop(); // flushes counters written behind
     const second = await startTestService({ database: other, encoder, exemplars: sampleExemplars, env });
     await second.route({ query: "How many continents are there?" });
     expect((await get(second, "/stats/cache")).body).toMatchObject({ requests: 3, hits: 2, misses: 1, distinctKeys: 1 });
-    await second.runtime.stop();
+    await second.deps.lifecycle.stop();
     await other.close();
   });
 
@@ -142,7 +142,7 @@ describe.each(databaseTargets())("statistics on $name", (target) => {
     await scratch.close();
     await s.route({ query: "What is the capital city of Norway?" });
     await s.route({ query: "What is the capital city of Norway?" });
-    const recorder = s.runtime.statsRecorder;
+    const recorder = s.deps.statsRecorder;
     await recorder.flush();
     expect(recorder.failedFlushes).toBeGreaterThanOrEqual(1);
     expect(recorder.pendingCount).toBe(2); // (tier, knn, miss) and (tier, knn, hit), kept for later

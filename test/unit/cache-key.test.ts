@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { embeddingCacheKey, normalizeQuery, quantizeEmbedding, textHash } from "../../src/cache/cache-key.js";
+import { embeddingCacheKey, quantizeEmbedding } from "../../src/cache/cache-key.js";
+import { normalizeQuery, textHash } from "../../src/text/normalize.js";
 import { normalizeInPlace } from "../../src/embeddings/encoder.js";
 
 function randomUnit(seed: number, dims = 512): Float32Array {

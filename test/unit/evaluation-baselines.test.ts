@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { evaluateBaselines } from "../../src/evaluation/baselines.js";
-import { fitForAccuracy, fitForQuality, lengthCandidates, routeByLength, wordCount } from "../../src/evaluation/length-baseline.js";
-import { apportion, routeAtRandomMix, tierMix } from "../../src/evaluation/random-baseline.js";
+import { evaluateBaselines } from "../../eval/lib/baselines.js";
+import { fitForAccuracy, fitForQuality, lengthCandidates, routeByLength, wordCount } from "../../eval/lib/length-baseline.js";
+import { apportion, routeAtRandomMix, tierMix } from "../../eval/lib/random-baseline.js";
 
 const tiers = [
   { name: "fast", pricePer1MTokens: 0.2 },

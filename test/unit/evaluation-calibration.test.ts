@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { evaluateGrid, selectCalibration, type GridResult } from "../../src/evaluation/calibration.js";
-import { costAtQuality, qualityAtCost, sweepMargin, unitGrid } from "../../src/evaluation/margin-sweep.js";
-import type { RoutingMetrics } from "../../src/evaluation/metrics.js";
+import { evaluateGrid, selectCalibration, type GridResult } from "../../eval/lib/calibration.js";
+import { costAtQuality, qualityAtCost, sweepMargin, unitGrid } from "../../eval/lib/margin-sweep.js";
+import type { RoutingMetrics } from "../../eval/lib/metrics.js";
 
 const tiers = [
   { name: "fast", pricePer1MTokens: 0.2 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderQualityCostChart } from "../../src/evaluation/quality-cost-chart.js";
+import { renderQualityCostChart } from "../../eval/lib/quality-cost-chart.js";
 
 const svg = renderQualityCostChart(
   [

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
-import { formatConfigJson, writeRoutingValues } from "../../src/evaluation/config-file.js";
+import { ConfigError, loadConfig } from "../../src/config/load-config.js";
+import { formatConfigJson, writeRoutingValues } from "../../eval/lib/config-file.js";
 
 const original = {
   port: 8787,

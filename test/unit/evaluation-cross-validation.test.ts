@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizeInPlace } from "../../src/embeddings/encoder.js";
-import { crossValidate } from "../../src/evaluation/cross-validation.js";
-import type { LabelledQueryVectors } from "../../src/evaluation/evaluation-data.js";
+import { crossValidate } from "../../eval/lib/cross-validation.js";
+import type { LabelledQueryVectors } from "../../eval/lib/evaluation-data.js";
 
 const tiers = [
   { name: "fast", model: "s", pricePer1MTokens: 0.2 },

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { EmbeddingStore, embeddingStoreFile, storeBackedEncoder } from "../../src/evaluation/embedding-store.js";
+import { EmbeddingStore, embeddingStoreFile, storeBackedEncoder } from "../../eval/lib/embedding-store.js";
 import { createFakeEncoder } from "../helpers/fake-encoder.js";
 
 const tempFile = () => path.join(mkdtempSync(path.join(tmpdir(), "tierline-store-")), "nested", "store.jsonl");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { foldSplits, stratifiedFolds } from "../../src/evaluation/stratified-folds.js";
+import { foldSplits, stratifiedFolds } from "../../eval/lib/stratified-folds.js";
 
 const labels = [...Array(23).fill("fast"), ...Array(17).fill("standard"), ...Array(12).fill("premium")] as string[];
 

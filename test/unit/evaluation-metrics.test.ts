@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeMetrics } from "../../src/evaluation/metrics.js";
+import { computeMetrics } from "../../eval/lib/metrics.js";
 
 const tiers = [
   { name: "fast", pricePer1MTokens: 0.2 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createProgressBar } from "../../src/evaluation/progress-bar.js";
+import { createProgressBar } from "../../eval/lib/progress-bar.js";
 
 function fakeStream(isTTY: boolean) {
   const chunks: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { textHash } from "../../src/cache/cache-key.js";
+import { textHash } from "../../src/text/normalize.js";
 import { ExemplarFileError, parseExemplarJsonl, readExemplarDir } from "../../src/exemplars/exemplar-files.js";
 
 const tiers = ["fast", "standard", "premium"];

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { DecisionCache } from "../../src/cache/decision-cache.js";
-import { parseConfig } from "../../src/config.js";
-import { ExemplarIndex } from "../../src/routing/exemplar-index.js";
-import { EmptyQueryError, Router } from "../../src/routing/router.js";
+import { MemoryDecisionCache } from "../../src/cache/decision-cache.js";
+import { parseConfig } from "../../src/config/load-config.js";
+import { Router } from "../../src/routing/router.js";
+import { EmptyQueryError } from "../../src/routing/steps/normalize.js";
+import { ExemplarIndex, ExemplarIndexRef } from "../../src/vector-index/exemplar-index.js";
 import { HnswIndex } from "../../src/vector-index/hnsw-index.js";
 import { axis, createFakeEncoder } from "../helpers/fake-encoder.js";
 
@@ -33,10 +34,12 @@ async function setup(opts: { withIndex?: boolean; failOn?: string } = {}) {
   ] as const;
   const [vectors] = [await encoder.embed(exemplars.map((e) => e[2]))];
   exemplars.forEach(([id, tier, text], i) => index.put({ id, tier, text }, vectors[i]!));
-  const cache = new DecisionCache({ modelId: encoder.modelId, memoryEntries: 100, storeText: false }, null);
+  const cache = new MemoryDecisionCache({ modelId: encoder.modelId, memoryEntries: 100, storeText: false }, null);
+  const ref = new ExemplarIndexRef();
+  if (opts.withIndex !== false) ref.set(index);
   const router = new Router({
     encoder,
-    index: () => (opts.withIndex === false ? null : index),
+    index: ref,
     cache,
     options: { k: 3, margin: 0.2, minSimilarity: 0.5, fallbackTier: "premium", tiers },
   });
@@ -46,7 +49,7 @@ async function setup(opts: { withIndex?: boolean; failOn?: string } = {}) {
 describe("Router", () => {
   it("routes by the neighbours' vote and names the tier's model", async () => {
     const { router } = await setup();
-    const d = await router.route("clearly fast");
+    const d = await router.route({ query: "clearly fast" });
     expect(d).toMatchObject({ tier: "fast", model: tiers[0]!.model, reason: "knn", cached: false, revision: 1, truncated: false });
     expect(d.confidence).toBeGreaterThan(0.5);
     expect(d.decisionId).toMatch(/^[0-9a-f-]{36}$/);
@@ -54,36 +57,36 @@ describe("Router", () => {
 
   it("falls back to premium on a split vote and when nothing is close", async () => {
     const { router } = await setup();
-    expect(await router.route("torn between")).toMatchObject({ tier: "premium", reason: "low_margin_fallback" });
-    expect(await router.route("from nowhere")).toMatchObject({ tier: "premium", reason: "no_close_exemplar" });
+    expect(await router.route({ query: "torn between" })).toMatchObject({ tier: "premium", reason: "low_margin_fallback" });
+    expect(await router.route({ query: "from nowhere" })).toMatchObject({ tier: "premium", reason: "no_close_exemplar" });
   });
 
   it("serves the second identical query from the cache without the model, and recomputes after a revision change", async () => {
     const { router, index, encoder } = await setup();
-    const first = await router.route("clearly fast");
+    const first = await router.route({ query: "clearly fast" });
     const calls = encoder.calls;
-    const second = await router.route("  clearly   fast ");
+    const second = await router.route({ query: "  clearly   fast " });
     expect(second).toMatchObject({ tier: first.tier, confidence: first.confidence, cached: true });
     expect(second.decisionId).not.toBe(first.decisionId);
     expect(encoder.calls).toBe(calls); // exact repeat: no forward pass
     expect(second.timings.embedMs).toBe(0);
     index.revision = 2;
-    expect(await router.route("clearly fast")).toMatchObject({ cached: false, revision: 2 });
+    expect(await router.route({ query: "clearly fast" })).toMatchObject({ cached: false, revision: 2 });
   });
 
   it("serves a different text with the same embedding from the cache after embedding it", async () => {
     const { router, encoder } = await setup();
-    await router.route("fast one?");
+    await router.route({ query: "fast one?" });
     const calls = encoder.calls;
     // The fake encoder ignores case and punctuation: same vector, different text.
-    const d = await router.route("FAST ONE");
+    const d = await router.route({ query: "FAST ONE" });
     expect(encoder.calls).toBe(calls + 1);
     expect(d.cached).toBe(true);
   });
 
   it("explains with the neighbours and vote shares", async () => {
     const { router } = await setup();
-    const d = await router.route("clearly fast", { explain: true });
+    const d = await router.route({ query: "clearly fast", explain: true });
     expect(d.neighbors).toHaveLength(3);
     expect(d.neighbors![0]).toMatchObject({ id: 1, tier: "fast", text: "fast one" });
     expect(d.neighbors![0]!.similarity).toBeGreaterThan(d.neighbors![1]!.similarity);
@@ -92,11 +95,11 @@ describe("Router", () => {
   });
 
   it("answers premium instead of failing while warming up or when the encoder throws", async () => {
-    expect(await (await setup({ withIndex: false })).router.route("clearly fast")).toMatchObject({
+    expect(await (await setup({ withIndex: false })).router.route({ query: "clearly fast" })).toMatchObject({
       tier: "premium",
       reason: "warming_up",
     });
-    expect(await (await setup({ failOn: "boom" })).router.route("boom now")).toMatchObject({
+    expect(await (await setup({ failOn: "boom" })).router.route({ query: "boom now" })).toMatchObject({
       tier: "premium",
       reason: "encoder_error_fallback",
       cached: false,
@@ -105,8 +108,8 @@ describe("Router", () => {
 
   it("truncates a query longer than the model reads, and rejects an empty one", async () => {
     const { router } = await setup();
-    const d = await router.route("word ".repeat(1000));
+    const d = await router.route({ query: "word ".repeat(1000) });
     expect(d.truncated).toBe(true);
-    await expect(router.route(" \n\t ")).rejects.toBeInstanceOf(EmptyQueryError);
+    await expect(router.route({ query: " \n\t " })).rejects.toBeInstanceOf(EmptyQueryError);
   });
 });

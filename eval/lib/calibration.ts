@@ -1,4 +1,4 @@
-import type { Neighbor } from "../routing/decision.js";
+import type { Neighbor } from "../../src/vector-index/exemplar-index.js";
 import { routeNeighbors, type RoutingParams, type TierSetup } from "./knn-routing.js";
 import { computeMetrics, type RoutingMetrics } from "./metrics.js";
 import { unitGrid } from "./margin-sweep.js";

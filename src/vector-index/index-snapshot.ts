@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { textHash } from "../cache/cache-key.js";
-import { HnswIndex, type HnswOptions } from "../vector-index/hnsw-index.js";
+import { textHash } from "../text/normalize.js";
+import type { PersistentVectorIndex } from "./vector-index.js";
+
+/** Reads a graph written by PersistentVectorIndex.save; the caller checks it matches. */
+export type LoadVectorIndex = (file: string, dimensions: number, liveIds: readonly number[]) => PersistentVectorIndex;
 
 interface SnapshotMeta {
   modelId: string;
@@ -23,20 +26,23 @@ interface SnapshotMeta {
  * the graph. Derived state: any mismatch means "rebuild from the database".
  */
 export class IndexSnapshots {
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly load: LoadVectorIndex,
+  ) {}
 
   private base(modelId: string): string {
     return path.join(this.dir, `index-${createHash("sha256").update(modelId).digest("hex").slice(0, 16)}`);
   }
 
   /** The snapshot for this model at exactly this revision, or null. */
-  tryLoad(modelId: string, revision: number, fingerprint: string, options: HnswOptions): HnswIndex | null {
+  tryLoad(modelId: string, revision: number, fingerprint: string): PersistentVectorIndex | null {
     const base = this.base(modelId);
     if (!existsSync(`${base}.meta.json`)) return null;
     try {
       const meta = JSON.parse(readFileSync(`${base}.meta.json`, "utf8")) as SnapshotMeta;
       if (meta.modelId !== modelId || meta.revision !== revision || meta.fingerprint !== fingerprint) return null;
-      const index = HnswIndex.load(path.join(this.dir, meta.graph), meta.dimensions, options, meta.ids);
+      const index = this.load(path.join(this.dir, meta.graph), meta.dimensions, meta.ids);
       return index.size === meta.size ? index : null;
     } catch {
       return null; // torn or foreign files: rebuilding is always safe
@@ -48,7 +54,7 @@ export class IndexSnapshots {
    * rename): the rename is the commit, so a crash leaves the old snapshot or
    * the new one, never a mix. Graphs from earlier saves are removed after.
    */
-  save(index: HnswIndex, modelId: string, revision: number, fingerprint: string): void {
+  save(index: PersistentVectorIndex, modelId: string, revision: number, fingerprint: string): void {
     mkdirSync(this.dir, { recursive: true });
     const base = this.base(modelId);
     const graph = `${path.basename(base)}-r${revision}-${process.pid}-${Date.now()}.hnsw`;

@@ -1,6 +1,6 @@
-import { normalizeQuery, textHash } from "../cache/cache-key.js";
-import type { Encoder } from "../embeddings/encoder.js";
-import type { ExemplarInput } from "../exemplars/exemplar-files.js";
+import { normalizeQuery, textHash } from "../../src/text/normalize.js";
+import type { Encoder } from "../../src/embeddings/encoder.js";
+import type { ExemplarInput } from "../../src/exemplars/exemplar-files.js";
 
 /**
  * The exact strings the service embeds, so the evaluation sees the vectors

@@ -1,5 +1,12 @@
-import type { VectorIndex } from "../vector-index/vector-index.js";
-import type { Neighbor } from "./decision.js";
+import type { VectorIndex } from "./vector-index.js";
+
+/** An exemplar near the query, with its tier: what the vote counts. */
+export interface Neighbor {
+  id: number;
+  tier: string;
+  text: string;
+  similarity: number;
+}
 
 export interface IndexedExemplar {
   id: number;
@@ -65,5 +72,23 @@ export class ExemplarIndex {
       const e = this.exemplars.get(hit.id);
       return e ? [{ id: hit.id, tier: e.tier, text: e.text, similarity: hit.similarity }] : [];
     });
+  }
+}
+
+/**
+ * The index the service routes with, or null while it is being built. Made
+ * empty by the composition root and filled once at start, so everything that
+ * needs the index can be built before it exists without reading a field that
+ * is assigned later.
+ */
+export class ExemplarIndexRef {
+  private index: ExemplarIndex | null = null;
+
+  get(): ExemplarIndex | null {
+    return this.index;
+  }
+
+  set(index: ExemplarIndex): void {
+    this.index = index;
   }
 }

@@ -7,15 +7,16 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { fallbackTierOf, loadConfig } from "../src/config.js";
+import { fallbackTierOf } from "../src/config/config-schema.js";
+import { loadConfig } from "../src/config/load-config.js";
 import { createEncoder } from "../src/embeddings/create-encoder.js";
-import { defaultCalibrationGrid, evaluateGrid, selectCalibration } from "../src/evaluation/calibration.js";
-import { writeRoutingValues } from "../src/evaluation/config-file.js";
-import { loadEvaluationData } from "../src/evaluation/evaluation-data.js";
-import { buildIndex, routeNeighbors, searchAll } from "../src/evaluation/knn-routing.js";
-import { computeMetrics } from "../src/evaluation/metrics.js";
-import { createProgressBar } from "../src/evaluation/progress-bar.js";
-import { formatMethodsTable } from "../src/evaluation/report-text.js";
+import { defaultCalibrationGrid, evaluateGrid, selectCalibration } from "./lib/calibration.js";
+import { writeRoutingValues } from "./lib/config-file.js";
+import { loadEvaluationData } from "./lib/evaluation-data.js";
+import { buildIndex, routeNeighbors, searchAll } from "./lib/knn-routing.js";
+import { computeMetrics } from "./lib/metrics.js";
+import { createProgressBar } from "./lib/progress-bar.js";
+import { formatMethodsTable } from "./lib/report-text.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

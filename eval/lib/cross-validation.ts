@@ -1,5 +1,5 @@
-import type { Config } from "../config.js";
-import type { Neighbor } from "../routing/decision.js";
+import type { Config } from "../../src/config/config-schema.js";
+import type { Neighbor } from "../../src/vector-index/exemplar-index.js";
 import { curveFromRoutes, evaluateBaselines, lengthRoutesByTarget, randomCurve } from "./baselines.js";
 import type { LabelledQueryVectors } from "./evaluation-data.js";
 import { buildIndex, routeNeighbors, searchAll, type RoutingParams, type TierSetup } from "./knn-routing.js";
@@ -14,7 +14,7 @@ export interface CrossValidationOptions {
   params: RoutingParams;
   setup: TierSetup;
   tiers: Config["tiers"];
-  index: Config["index"];
+  index: Pick<Config["index"], "M" | "efConstruction" | "ef">;
   dimensions: number;
   targetQuality: number;
   /** Margins for the router's pooled quality-cost curve; none: no curve. */

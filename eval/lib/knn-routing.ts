@@ -1,8 +1,8 @@
-import type { Config } from "../config.js";
-import type { Neighbor } from "../routing/decision.js";
-import { ExemplarIndex } from "../routing/exemplar-index.js";
-import { voteOnNeighbors } from "../routing/vote.js";
-import { HnswIndex } from "../vector-index/hnsw-index.js";
+import type { Config } from "../../src/config/config-schema.js";
+import type { Neighbor } from "../../src/vector-index/exemplar-index.js";
+import { ExemplarIndex } from "../../src/vector-index/exemplar-index.js";
+import { voteOnNeighbors } from "../../src/routing/vote.js";
+import { HnswIndex } from "../../src/vector-index/hnsw-index.js";
 
 /** The three values calibration tunes; the rest of the vote comes from config. */
 export interface RoutingParams {
@@ -24,7 +24,7 @@ export interface LabelledVector {
 }
 
 /** An index built as the service builds it: HNSW with config.index, wrapped by ExemplarIndex. */
-export function buildIndex(exemplars: readonly LabelledVector[], indexConfig: Config["index"], dimensions: number): ExemplarIndex {
+export function buildIndex(exemplars: readonly LabelledVector[], indexConfig: Pick<Config["index"], "M" | "efConstruction" | "ef">, dimensions: number): ExemplarIndex {
   const { M, efConstruction, ef } = indexConfig;
   const vectors = new HnswIndex(dimensions, { M, efConstruction, ef, initialCapacity: Math.max(1024, exemplars.length * 2) });
   const index = new ExemplarIndex(vectors, 1);

@@ -9,13 +9,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/load-config.js";
 import { createEncoder } from "../src/embeddings/create-encoder.js";
-import { evaluateRouter, type AtRouterCost, type EvaluationReport } from "../src/evaluation/evaluate-router.js";
-import { loadEvaluationData } from "../src/evaluation/evaluation-data.js";
-import { createProgressBar } from "../src/evaluation/progress-bar.js";
-import { formatConfusion, formatCrossValidation, formatMethodsTable } from "../src/evaluation/report-text.js";
-import { sweepChart } from "../src/evaluation/sweep-chart.js";
+import { evaluateRouter, type AtRouterCost, type EvaluationReport } from "./lib/evaluate-router.js";
+import { loadEvaluationData } from "./lib/evaluation-data.js";
+import { createProgressBar } from "./lib/progress-bar.js";
+import { formatConfusion, formatCrossValidation, formatMethodsTable } from "./lib/report-text.js";
+import { sweepChart } from "./lib/sweep-chart.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -1,6 +1,6 @@
-import { fallbackTierOf, type Config } from "../config.js";
-import type { Encoder } from "../embeddings/encoder.js";
-import type { DecisionReason } from "../routing/decision.js";
+import { fallbackTierOf, type Config } from "../../src/config/config-schema.js";
+import type { Encoder } from "../../src/embeddings/encoder.js";
+import type { DecisionReason } from "../../src/routing/decision.js";
 import { curveFromRoutes, evaluateBaselines, lengthRoutesByTarget, randomCurve, type MethodResult } from "./baselines.js";
 import { crossValidate, type CrossValidationResult } from "./cross-validation.js";
 import { storeBackedEncoder } from "./embedding-store.js";

@@ -1,0 +1,143 @@
+import { z } from "zod";
+
+/**
+ * The service's configuration, validated once at start-up. Every default is
+ * stated here, once: an object section defaults to `{}` through prefault, so
+ * its fields' own defaults fill it in.
+ */
+
+const tierSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _"),
+  model: z.string().min(1),
+  /** USD per 1M tokens; only ratios matter (cost reports, calibration). */
+  pricePer1MTokens: z.number().nonnegative(),
+});
+
+const labelledToken = z.object({ label: z.string().min(1), token: z.string().min(16, "must be at least 16 characters") });
+
+export const configSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(8787),
+    host: z.string().default("0.0.0.0"),
+    /** PGlite data directory, used when databaseUrl is unset. */
+    dataDir: z.string().default("./data"),
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
+    exemplarsDir: z.string().default("./exemplars"),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Ordered cheapest first; the last tier is the premium fallback unless fallbackTier says otherwise. */
+    tiers: z
+      .array(tierSchema)
+      .min(2)
+      .default([
+        { name: "fast", model: "llama-3.1-8b-instruct", pricePer1MTokens: 0.2 },
+        { name: "standard", model: "gpt-4o-mini", pricePer1MTokens: 1.0 },
+        { name: "premium", model: "claude-sonnet-4", pricePer1MTokens: 10.0 },
+      ]),
+    embedding: z
+      .object({
+        /** use-onnx: USE lite converted to ONNX (default); use-lite: the same model on TF.js; transformers: any transformers.js model. */
+        provider: z.enum(["use-onnx", "use-lite", "transformers"]).default("use-onnx"),
+        /** use-onnx only: "int8" is ~2x faster but not within the 0.999 equivalence tolerance (README "Decisions"). */
+        onnxVariant: z.enum(["fp32", "int8"]).default("fp32"),
+        /** onnxruntime intra-op threads; default: the cores this process may use. */
+        threads: z.number().int().min(1).max(64).optional(),
+        /** Hub id or a label for a local transformers.js model. */
+        model: z.string().default("Xenova/all-MiniLM-L6-v2"),
+        modelPath: z.string().optional(),
+        /** Micro-batching of concurrent route queries into one forward pass. */
+        batching: z
+          .object({
+            enabled: z.boolean().default(true),
+            maxBatch: z.number().int().min(1).max(256).default(32),
+            maxWaitMs: z.number().min(0).max(50).default(0),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    routing: z
+      .object({
+        k: z.number().int().min(1).max(100).default(7),
+        /** Lead of the majority behind the chosen tier (README "API"); below it the query goes to the fallback tier. */
+        margin: z.number().min(0).max(1).default(0.17),
+        /** Cosine similarity of the nearest exemplar below which nothing is "close". */
+        minSimilarity: z.number().min(-1).max(1).default(0.3),
+        fallbackTier: z.string().optional(),
+      })
+      .prefault({}),
+    index: z
+      .object({
+        M: z.number().int().min(4).max(128).default(16),
+        efConstruction: z.number().int().min(10).max(2000).default(200),
+        ef: z.number().int().min(10).max(5000).default(64),
+        /** Keep the built graph in dataDir/index so a warm start skips rebuilding it. */
+        snapshot: z.boolean().default(true),
+      })
+      .prefault({}),
+    cache: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Decisions kept in process memory; the read path never waits on the database. */
+        memoryEntries: z.number().int().min(0).default(100_000),
+        /** Pending write-behind rows; beyond it the oldest are dropped and counted. */
+        queueLimit: z.number().int().min(1).default(10_000),
+        flushIntervalMs: z.number().int().min(10).default(1000),
+        storeText: z.boolean().default(false),
+      })
+      .prefault({}),
+    /** Largest accepted request body, bytes. */
+    maxBodyBytes: z.number().int().min(1024).default(1_000_000),
+    curation: z
+      .object({
+        /** Adding or moving an exemplar this similar to one of another tier is a conflict (409). */
+        conflictSimilarity: z.number().min(0).max(1).default(0.97),
+        maxBatch: z.number().int().min(1).max(10_000).default(1000),
+        /** Largest JSONL body accepted by POST /exemplars/import, bytes. */
+        maxImportBytes: z.number().int().min(1024).default(32_000_000),
+        /** Most lines in one import request (one transaction); the CLI sends chunks. */
+        maxImportLines: z.number().int().min(1).default(10_000),
+      })
+      .prefault({}),
+    replication: z
+      .object({
+        /** Safety net behind LISTEN/NOTIFY: how often a replica compares revisions. */
+        pollIntervalMs: z.number().int().min(100).default(5000),
+      })
+      .prefault({}),
+    stats: z
+      .object({
+        flushIntervalMs: z.number().int().min(10).default(1000),
+        /** Distinct (minute, tier, reason, cached) counters buffered while the database is away. */
+        maxPendingKeys: z.number().int().min(1).default(50_000),
+      })
+      .prefault({}),
+    /** Put the query text in the request log line (off: queries may hold personal data). */
+    logQueryText: z.boolean().default(false),
+    /** Bearer tokens, from the environment only (never the config file). */
+    auth: z
+      .object({
+        adminTokens: z.array(labelledToken).default([]),
+        analystTokens: z.array(labelledToken).default([]),
+      })
+      .prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const names = cfg.tiers.map((t) => t.name);
+    if (new Set(names).size !== names.length) {
+      ctx.addIssue({ code: "custom", path: ["tiers"], message: "tier names must be unique" });
+    }
+    if (cfg.routing.fallbackTier !== undefined && !names.includes(cfg.routing.fallbackTier)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["routing", "fallbackTier"],
+        message: `must be one of the configured tiers (${names.join(", ")})`,
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type TierConfig = Config["tiers"][number];
+
+/** The tier that takes every query the router is unsure about. */
+export function fallbackTierOf(config: Pick<Config, "tiers" | "routing">): string {
+  return config.routing.fallbackTier ?? config.tiers[config.tiers.length - 1]!.name;
+}

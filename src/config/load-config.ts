@@ -1,0 +1,112 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { z } from "zod";
+import { configSchema, type Config } from "./config-schema.js";
+
+/**
+ * The only reader of process.env and of the config file. Everything else gets
+ * a parsed, validated `Config` passed down from main.ts (or from a test).
+ */
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Env variables that override config-file fields (documented in README). */
+const envOverrides: Array<[string, string[], "string" | "number"]> = [
+  ["PORT", ["port"], "number"],
+  ["HOST", ["host"], "string"],
+  ["DATABASE_URL", ["databaseUrl"], "string"],
+  ["TIERLINE_DATA_DIR", ["dataDir"], "string"],
+  ["TIERLINE_EXEMPLARS_DIR", ["exemplarsDir"], "string"],
+  ["LOG_LEVEL", ["logLevel"], "string"],
+  ["EMBEDDING_PROVIDER", ["embedding", "provider"], "string"],
+  ["EMBEDDING_MODEL", ["embedding", "model"], "string"],
+  ["EMBEDDING_MODEL_PATH", ["embedding", "modelPath"], "string"],
+  ["EMBEDDING_THREADS", ["embedding", "threads"], "number"],
+  ["TIERLINE_K", ["routing", "k"], "number"],
+  ["TIERLINE_MARGIN", ["routing", "margin"], "number"],
+  ["TIERLINE_MIN_SIMILARITY", ["routing", "minSimilarity"], "number"],
+  ["TIERLINE_INDEX_EF", ["index", "ef"], "number"],
+  ["TIERLINE_BATCH_MAX", ["embedding", "batching", "maxBatch"], "number"],
+];
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== "object" || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function formatIssues(error: z.ZodError, source: string): string {
+  const lines = error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join(".") : "(root)";
+    return `  - ${field}: ${issue.message}`;
+  });
+  return `Invalid configuration (${source}):\n${lines.join("\n")}`;
+}
+
+/**
+ * Builds the config from an optional raw object (the file's content) and env
+ * overrides. Throws ConfigError naming every invalid field.
+ */
+export function parseConfig(raw: unknown, env: Env = {}, source = "config"): Config {
+  const base: Record<string, unknown> =
+    typeof raw === "object" && raw !== null ? structuredClone(raw as Record<string, unknown>) : {};
+  for (const [name, keys, kind] of envOverrides) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    if (kind === "number") {
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new ConfigError(`Invalid configuration (env):\n  - ${name}: expected a number, got "${value}"`);
+      setPath(base, keys, n);
+    } else {
+      setPath(base, keys, value);
+    }
+  }
+  if ("auth" in base) throw new ConfigError(`Invalid configuration (${source}):\n  - auth: tokens are read from TIERLINE_ADMIN_TOKEN(S) and TIERLINE_ANALYST_TOKEN(S), not the config file`);
+  base.auth = { adminTokens: parseTokens(env, "ADMIN"), analystTokens: parseTokens(env, "ANALYST") };
+  const parsed = configSchema.safeParse(base);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, source));
+  return parsed.data;
+}
+
+/**
+ * TIERLINE_<KIND>_TOKEN is one token labelled with the kind; TIERLINE_<KIND>_TOKENS
+ * is "label:token,label:token" so the audit log can tell curators apart.
+ */
+function parseTokens(env: Env, kind: "ADMIN" | "ANALYST"): Array<{ label: string; token: string }> {
+  const tokens: Array<{ label: string; token: string }> = [];
+  const single = env[`TIERLINE_${kind}_TOKEN`];
+  if (single) tokens.push({ label: kind.toLowerCase(), token: single });
+  for (const entry of (env[`TIERLINE_${kind}_TOKENS`] ?? "").split(",")) {
+    if (entry.trim() === "") continue;
+    const at = entry.indexOf(":");
+    if (at <= 0) throw new ConfigError(`Invalid configuration (env):\n  - TIERLINE_${kind}_TOKENS: expected label:token pairs separated by commas`);
+    tokens.push({ label: entry.slice(0, at).trim(), token: entry.slice(at + 1).trim() });
+  }
+  return tokens;
+}
+
+/** Reads tierline.config.json (or TIERLINE_CONFIG) if present, then env overrides. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const explicit = env.TIERLINE_CONFIG;
+  const file = path.resolve(cwd, explicit ?? "tierline.config.json");
+  let raw: unknown = {};
+  if (existsSync(file)) {
+    try {
+      raw = JSON.parse(readFileSync(file, "utf8"));
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration (${file}): not valid JSON: ${(err as Error).message}`);
+    }
+  } else if (explicit !== undefined) {
+    throw new ConfigError(`TIERLINE_CONFIG points to ${file}, which does not exist`);
+  }
+  return parseConfig(raw, env, file);
+}
+

@@ -1,0 +1,143 @@
+import path from "node:path";
+import pino, { type Logger } from "pino";
+import { upsertCacheRows } from "./cache/cache-repository.js";
+import { CacheWriter } from "./cache/cache-writer.js";
+import { MemoryDecisionCache } from "./cache/decision-cache.js";
+import { fallbackTierOf, type Config } from "./config/config-schema.js";
+import { openDatabase, type DatabaseHandle } from "./db/client.js";
+import { BatchingEncoder } from "./embeddings/batching-encoder.js";
+import { createEncoder } from "./embeddings/create-encoder.js";
+import type { Encoder } from "./embeddings/encoder.js";
+import { CuratorService } from "./exemplars/curator-service.js";
+import { readExemplarDir, type ExemplarInput } from "./exemplars/exemplar-files.js";
+import { IndexSync } from "./exemplars/index-sync.js";
+import { DatabaseProbe } from "./lifecycle/readiness.js";
+import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
+import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
+import { Router, type RouterOptions } from "./routing/router.js";
+import { StatsRecorder } from "./stats/stats-recorder.js";
+import { upsertStats } from "./stats/stats-repository.js";
+import { StatsService } from "./stats/stats-service.js";
+import { ExemplarIndexRef } from "./vector-index/exemplar-index.js";
+import { HnswIndex } from "./vector-index/hnsw-index.js";
+import { IndexSnapshots } from "./vector-index/index-snapshot.js";
+import type { VectorIndexFactory } from "./vector-index/vector-index.js";
+
+export interface DepsOverrides {
+  logger?: Logger;
+  /** An open database owned by the caller (tests, benches); otherwise opened from the config and closed on stop. */
+  database?: DatabaseHandle;
+  /** A model other than the configured one (tests: a fake, or one shared converted model). */
+  encoder?: Encoder;
+  /** Exemplars seeded into an empty database; defaults to the files in config.exemplarsDir. */
+  loadShippedExemplars?: () => ExemplarInput[];
+}
+
+/** Everything the service is made of, built once. createApp takes it; main, tests, benches and tools all build it here. */
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  /** The configured model wrapped with metrics and batching: use this one everywhere. */
+  encoder: Encoder;
+  index: ExemplarIndexRef;
+  metrics: ServiceMetrics;
+  router: Router;
+  curator: CuratorService;
+  stats: StatsService;
+  statsRecorder: StatsRecorder;
+  cacheWriter: CacheWriter | null;
+  lifecycle: ServiceLifecycle;
+}
+
+/** The router's settings as the config states them. */
+export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">): RouterOptions {
+  const { k, margin, minSimilarity } = config.routing;
+  return { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers };
+}
+
+/** HNSW indexes with the configured graph settings. */
+export function hnswFactory(config: Pick<Config, "index">): VectorIndexFactory {
+  const { M, efConstruction, ef } = config.index;
+  return (dimensions, capacity) => new HnswIndex(dimensions, { M, efConstruction, ef, initialCapacity: capacity });
+}
+
+/**
+ * The one composition root: opens the database (unless given one), creates
+ * the model and builds every service around them, in dependency order.
+ * Nothing is started: call `lifecycle.start()` (migrate, seed, load, index).
+ */
+export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: "tierline" } });
+  const database = overrides.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: path.resolve(config.dataDir, "pglite") }));
+  const rawEncoder = overrides.encoder ?? createEncoder(config);
+  const tierNames = config.tiers.map((t) => t.name);
+  const index = new ExemplarIndexRef();
+  const { db } = database;
+
+  const statsRecorder = new StatsRecorder((rows) => upsertStats(db, rows), {
+    maxKeys: config.stats.maxPendingKeys,
+    flushIntervalMs: config.stats.flushIntervalMs,
+    logger,
+  });
+  const cacheWriter = config.cache.enabled
+    ? new CacheWriter((rows) => upsertCacheRows(db, rows), { maxKeys: config.cache.queueLimit, flushIntervalMs: config.cache.flushIntervalMs, logger })
+    : null;
+  const cache = config.cache.enabled
+    ? new MemoryDecisionCache({ modelId: rawEncoder.modelId, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
+    : null;
+  const probe = new DatabaseProbe(database);
+  const metrics = new ServiceMetrics({
+    indexSize: () => index.get()?.size ?? 0,
+    revision: () => index.get()?.revision ?? 0,
+    statsDroppedDecisions: () => statsRecorder.dropped,
+    cacheDroppedUpdates: () => cacheWriter?.dropped ?? 0,
+    databaseErrors: () => ({ stats_flush: statsRecorder.failedFlushes, cache_flush: cacheWriter?.failedFlushes ?? 0, ping: probe.failures }),
+  });
+  // Metrics wrap the model itself (true batch sizes and forward-pass times); batching goes outside.
+  const measured = instrumentEncoder(rawEncoder, metrics);
+  const encoder = config.embedding.batching.enabled ? new BatchingEncoder(measured, config.embedding.batching) : measured;
+
+  const createVectorIndex = hnswFactory(config);
+  const sync = new IndexSync({ database, encoder, index, pollIntervalMs: config.replication.pollIntervalMs, logger });
+  const curator = new CuratorService({
+    database,
+    encoder,
+    sync,
+    index,
+    // Conflicts within one batch: a small scratch graph is plenty (recall at 8 neighbours).
+    createScratchIndex: (dimensions, capacity) => new HnswIndex(dimensions, { M: 16, efConstruction: 64, ef: 64, initialCapacity: capacity }),
+    tiers: tierNames,
+    conflictSimilarity: config.curation.conflictSimilarity,
+  });
+  const router = new Router({
+    encoder,
+    index,
+    cache,
+    logger,
+    options: routerOptionsFrom(config),
+    onDecision: [(d) => statsRecorder.record(d), (d) => metrics.observeDecision(d)],
+  });
+  const stats = new StatsService(db, statsRecorder, config.tiers, async () => cacheWriter?.flush());
+  const { M, efConstruction, ef } = config.index;
+  const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), (file, dimensions, ids) =>
+    HnswIndex.load(file, dimensions, { M, efConstruction, ef }, ids),
+  );
+  const lifecycle = new ServiceLifecycle({
+    config,
+    logger,
+    database,
+    ownsDatabase: overrides.database === undefined,
+    encoder,
+    index,
+    createVectorIndex,
+    snapshots,
+    sync,
+    cache,
+    cacheWriter,
+    statsRecorder,
+    probe,
+    loadShippedExemplars: overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames)),
+  });
+  return { config, logger, database, encoder, index, metrics, router, curator, stats, statsRecorder, cacheWriter, lifecycle };
+}

@@ -1,0 +1,14 @@
+import type { RequestIdVariables } from "hono/request-id";
+import type { Decision } from "../routing/decision.js";
+
+/** The hono environment every route shares: what middleware and handlers put on the context. */
+export type AppEnv = {
+  Variables: RequestIdVariables & {
+    /** The decision of a /route request, for the request log line. */
+    decision?: Decision;
+    /** The label of the bearer token that authorised the request (audit log). */
+    actor?: string;
+    /** The routed text, logged only with logQueryText. */
+    queryText?: string;
+  };
+};

@@ -1,0 +1,29 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * Every error code the API answers with, and its one HTTP status. The codes
+ * are stable API: clients branch on them, the OpenAPI document lists them.
+ */
+export const errorStatus = {
+  invalid_request: 400,
+  invalid_json: 400,
+  invalid_jsonl: 400,
+  empty_query: 400,
+  no_user_message: 400,
+  unknown_tier: 400,
+  unauthorized: 401,
+  auth_not_configured: 401,
+  not_found: 404,
+  exemplar_not_found: 404,
+  exemplar_conflict: 409,
+  concurrent_write: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal_error: 500,
+  not_ready: 503,
+  database_unavailable: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export const errorCodes = Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]];

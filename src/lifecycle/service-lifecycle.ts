@@ -1,0 +1,113 @@
+import type { Logger } from "pino";
+import { loadRecentVerdicts } from "../cache/cache-repository.js";
+import type { CacheWriter } from "../cache/cache-writer.js";
+import type { MemoryDecisionCache } from "../cache/decision-cache.js";
+import type { Config } from "../config/config-schema.js";
+import type { DatabaseHandle } from "../db/client.js";
+import { migrateDatabase } from "../db/migrate.js";
+import type { Encoder } from "../embeddings/encoder.js";
+import type { ExemplarInput } from "../exemplars/exemplar-files.js";
+import { buildExemplarIndex, indexFromSnapshot, seedIfNeeded } from "../exemplars/exemplar-service.js";
+import type { IndexSync } from "../exemplars/index-sync.js";
+import type { StatsRecorder } from "../stats/stats-recorder.js";
+import { syncTierPrices } from "../stats/stats-repository.js";
+import type { ExemplarIndex, ExemplarIndexRef } from "../vector-index/exemplar-index.js";
+import { exemplarFingerprint, type IndexSnapshots } from "../vector-index/index-snapshot.js";
+import { isPersistent, type VectorIndexFactory } from "../vector-index/vector-index.js";
+import { readinessOf, type DatabaseProbe, type Readiness } from "./readiness.js";
+
+export interface LifecycleDeps {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  /** False when the caller passed the database in: whoever opens it closes it. */
+  ownsDatabase: boolean;
+  encoder: Encoder;
+  index: ExemplarIndexRef;
+  createVectorIndex: VectorIndexFactory;
+  snapshots: IndexSnapshots;
+  sync: IndexSync;
+  cache: MemoryDecisionCache | null;
+  cacheWriter: CacheWriter | null;
+  statsRecorder: StatsRecorder;
+  probe: DatabaseProbe;
+  loadShippedExemplars: () => ExemplarInput[];
+}
+
+/**
+ * Start-up and shutdown, in order: migrate, seed, load the model, build the
+ * index (from a snapshot when it matches), warm the cache, start the writers
+ * and the replica sync; on stop, flush everything and save the snapshot.
+ */
+export class ServiceLifecycle {
+  /** Where the index came from at start: a snapshot in dataDir, or the vectors in the database. */
+  indexSource: "snapshot" | "database" | null = null;
+  private modelLoaded = false;
+  private starting: Promise<void> | undefined;
+
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  /** Idempotent. */
+  start(): Promise<void> {
+    this.starting ??= this.startOnce();
+    return this.starting;
+  }
+
+  readiness(): Promise<Readiness> {
+    return readinessOf(this.modelLoaded, this.deps.index, this.deps.probe);
+  }
+
+  private async startOnce(): Promise<void> {
+    const { database, encoder, config, logger } = this.deps;
+    const { db } = database;
+    const modelLoading = encoder.load().then(() => {
+      this.modelLoaded = true;
+    });
+    // Swallow here to avoid an unhandled rejection; the await below rethrows.
+    modelLoading.catch(() => {});
+    await migrateDatabase(database);
+    await seedIfNeeded(db, this.deps.loadShippedExemplars, logger);
+    await syncTierPrices(db, config.tiers);
+    this.deps.statsRecorder.start();
+    await modelLoading;
+    // The first forward pass compiles kernels; pay it here, not on a user's request.
+    await encoder.embed(["warm-up"]);
+    const fromSnapshot = await indexFromSnapshot(db, (revision, fingerprint) => this.deps.snapshots.tryLoad(encoder.modelId, revision, fingerprint));
+    this.indexSource = fromSnapshot ? "snapshot" : "database";
+    const index = fromSnapshot ?? (await buildExemplarIndex(db, encoder, { createVectorIndex: this.deps.createVectorIndex, logger }));
+    if (fromSnapshot) logger.info({ exemplars: index.size, revision: index.revision }, "exemplar index loaded from snapshot");
+    else this.saveSnapshot(index);
+    if (this.deps.cache) {
+      const recent = await loadRecentVerdicts(db, encoder.modelId, index.revision, config.cache.memoryEntries);
+      this.deps.cache.warm(recent.reverse()); // oldest first, so the most recent end up most recently used
+    }
+    this.deps.index.set(index);
+    this.deps.cacheWriter?.start();
+    // Changes committed by other replicas while the index was being built are picked up here.
+    await this.deps.sync.start();
+    await this.deps.sync.catchUp();
+  }
+
+  /** Best effort: a failed snapshot only means the next start rebuilds. */
+  private saveSnapshot(index: ExemplarIndex): void {
+    if (!this.deps.config.index.snapshot || !isPersistent(index.vectors)) return;
+    try {
+      this.deps.snapshots.save(index.vectors, this.deps.encoder.modelId, index.revision, exemplarFingerprint(index.entries()));
+    } catch (err) {
+      this.deps.logger.warn({ err }, "could not write the index snapshot");
+    }
+  }
+
+  /** Flushes pending writes, saves the index snapshot, then closes the database if this service opened it. */
+  async stop(): Promise<void> {
+    try {
+      await this.deps.sync.stop();
+      const index = this.deps.index.get();
+      if (index) this.saveSnapshot(index);
+      await this.deps.cacheWriter?.stop();
+      await this.deps.statsRecorder.stop();
+    } finally {
+      if (this.deps.ownsDatabase) await this.deps.database.close();
+    }
+  }
+}

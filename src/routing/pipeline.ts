@@ -1,0 +1,71 @@
+import type { ExemplarIndex, Neighbor } from "../vector-index/exemplar-index.js";
+import type { DecisionReason, Verdict, VoteOutcome } from "./decision.js";
+import type { Tally } from "./vote.js";
+
+/** What a caller asks the router. */
+export interface RouteRequest {
+  /** The text to route on, as received (normalised by the first step). */
+  query: string;
+  /** Also compute and return the neighbours and vote shares, even for a cached decision. */
+  explain?: boolean;
+}
+
+/**
+ * The state one decision carries through the steps. Each step reads what
+ * earlier ones wrote and adds its own part; a step that decides sets
+ * `verdict`, after which the remaining deciding steps are skipped.
+ */
+export interface DecisionContext {
+  readonly request: RouteRequest;
+  readonly startedAt: number;
+  /** Normalised and cut to what the model reads. */
+  text: string;
+  truncated: boolean;
+  /** The index this decision uses, captured once so every step sees the same revision. */
+  index: ExemplarIndex | null;
+  revision: number;
+  /** sha256 of the normalised text, once a cache step needed it. */
+  textHash?: string;
+  /** Decision-cache key (a hash of the embedding), once known. */
+  key?: string;
+  vector?: Float32Array;
+  neighbors?: Neighbor[];
+  tally?: Tally;
+  vote?: VoteOutcome;
+  /** A cached verdict held back while explain recomputes the neighbours; it still wins, so the answer is stable. */
+  heldHit?: Verdict;
+  /** Set once decided. */
+  verdict?: Verdict;
+  cached: boolean;
+  embedMs: number;
+  searchMs: number;
+}
+
+export interface DecisionStep {
+  readonly name: string;
+  run(ctx: DecisionContext): void | Promise<void>;
+}
+
+/** Decides for the fallback tier: the router could not (or should not) trust a vote. */
+export function settleOnFallback(ctx: DecisionContext, tier: string, reason: DecisionReason): void {
+  ctx.verdict = { tier, confidence: 0, margin: 0, reason, revision: ctx.revision };
+}
+
+/**
+ * Runs the deciding steps in order until one sets a verdict, then every
+ * settling step (they see the verdict: cache writes, later limits and
+ * session policy). Returns the context with its verdict.
+ */
+export async function runSteps(
+  ctx: DecisionContext,
+  decide: readonly DecisionStep[],
+  settle: readonly DecisionStep[],
+): Promise<DecisionContext & { verdict: Verdict }> {
+  for (const step of decide) {
+    if (ctx.verdict !== undefined) break;
+    await step.run(ctx);
+  }
+  if (ctx.verdict === undefined) throw new Error("no step decided; the last deciding step must always set a verdict");
+  for (const step of settle) await step.run(ctx);
+  return ctx as DecisionContext & { verdict: Verdict };
+}
