@@ -65,6 +65,19 @@ export interface VoteOutcome extends Omit<Verdict, "revision"> {
   votes: Record<string, number>;
 }
 
+/** The vote as counted, before any guard: what the neighbours say on their own. */
+export interface Tally {
+  /** The weighted median tier; null when nothing carried weight. */
+  votedTier: string | null;
+  confidence: number;
+  margin: number;
+  votes: Record<string, number>;
+  /** Similarity of the nearest neighbour (-Infinity with none). */
+  nearest: number;
+  /** How many neighbours were searched (0: the index is empty). */
+  neighbors: number;
+}
+
 export interface DecisionTimings {
   embedMs: number;
   searchMs: number;

@@ -1,5 +1,4 @@
-import type { DecisionReason, VoteOutcome } from "./decision.js";
-import type { Tally } from "./vote.js";
+import type { DecisionReason, Tally, VoteOutcome } from "./decision.js";
 
 export interface GuardOptions {
   fallbackTier: string;

@@ -1,6 +1,5 @@
 import type { ExemplarIndex, Neighbor } from "../vector-index/exemplar-index.js";
-import type { DecisionReason, Verdict, VoteOutcome } from "./decision.js";
-import type { Tally } from "./vote.js";
+import type { DecisionReason, Tally, Verdict, VoteOutcome } from "./decision.js";
 
 /** What a caller asks the router. */
 export interface RouteRequest {

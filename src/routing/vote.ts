@@ -1,23 +1,10 @@
 import type { Neighbor } from "../vector-index/exemplar-index.js";
-import type { VoteOutcome } from "./decision.js";
+import type { Tally, VoteOutcome } from "./decision.js";
 import { applyGuards, type GuardOptions } from "./guards.js";
 
 export interface VoteOptions extends GuardOptions {
   /** Tier names, cheapest first. Ties go to the more capable tier. */
   tiers: readonly string[];
-}
-
-/** The vote as counted, before any guard: what the neighbours say on their own. */
-export interface Tally {
-  /** The weighted median tier; null when nothing carried weight. */
-  votedTier: string | null;
-  confidence: number;
-  margin: number;
-  votes: Record<string, number>;
-  /** Similarity of the nearest neighbour (-Infinity with none). */
-  nearest: number;
-  /** How many neighbours were searched (0: the index is empty). */
-  neighbors: number;
 }
 
 /**
