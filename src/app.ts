@@ -12,7 +12,7 @@ import { createRouteRoutes } from "./http/route.js";
 import { createStatsRoutes } from "./http/stats.js";
 
 /** What the HTTP app needs from the composition root. */
-export type AppDeps = Pick<Deps, "config" | "logger" | "router" | "curator" | "stats" | "metrics" | "lifecycle">;
+export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "router" | "curator" | "stats" | "metrics" | "lifecycle">;
 
 /** Builds the HTTP app from its dependencies. No I/O here: tests call app.request(). */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -21,7 +21,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.use(requestId());
   app.use(requestLog(logger, config.logQueryText));
-  app.use(bodyLimits({ maxJsonBytes: config.maxBodyBytes, jsonl: { paths: new Set(["/exemplars/import"]), maxBytes: config.curation.maxImportBytes } }));
+  app.use(
+    bodyLimits(
+      [
+        { paths: ["/exemplars/import"], kind: "jsonl", maxBytes: config.curation.maxImportBytes, label: "import body" },
+        { paths: ["/route", "/route/"], kind: "json", maxBytes: config.http.maxRouteBodyBytes, label: "route body" },
+      ],
+      { paths: [], kind: "json", maxBytes: config.maxBodyBytes, label: "request body" },
+    ),
+  );
 
   app.route("/", createHealthRoutes(() => deps.lifecycle.readiness()));
   app.route("/", createRouteRoutes(deps.router));
@@ -33,9 +41,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       maxBatch: config.curation.maxBatch,
       maxImportLines: config.curation.maxImportLines,
       tiers: config.tiers.map((t) => t.name),
+      idempotency: { db: deps.database.db, guard: deps.guard },
     }),
   );
-  app.route("/", createStatsRoutes(deps.stats, [...config.auth.analystTokens, ...config.auth.adminTokens]));
+  app.route("/", createStatsRoutes(deps.stats, [...config.auth.analystTokens, ...config.auth.adminTokens], config.tiers.map((t) => t.name)));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

@@ -5,9 +5,14 @@ import { requireBearer, type LabelledToken } from "./auth.js";
 import { ApiError, validationHook } from "./errors.js";
 import { errorSchema } from "./schemas.js";
 
+/** An ISO 8601 instant with an offset, or a date alone (midnight UTC), between 1970 and 9999. */
+const instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s))
+  .refine((d) => d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, "must be between 1970 and 9999");
 const windowQuery = z.object({
-  from: z.string().datetime({ offset: true }).optional().openapi({ description: "ISO 8601; default 24 hours before `to`" }),
-  to: z.string().datetime({ offset: true }).optional().openapi({ description: "ISO 8601, exclusive; default now" }),
+  from: instant.optional().openapi({ description: "ISO 8601 date-time or date (UTC midnight); default 24 hours before `to`", type: "string" }),
+  to: instant.optional().openapi({ description: "ISO 8601 date-time or date, exclusive; default now", type: "string" }),
 });
 const errors = {
   400: { description: "Invalid window", content: { "application/json": { schema: errorSchema } } },
@@ -15,14 +20,18 @@ const errors = {
 };
 const counts = z.object({ requests: z.number(), hits: z.number(), misses: z.number(), hitRate: z.number() });
 
-function windowOf(q: { from?: string; to?: string }) {
-  const to = q.to ? new Date(q.to) : new Date();
-  const from = q.from ? new Date(q.from) : new Date(to.getTime() - 24 * 3600_000);
+function windowOf(q: { from?: Date; to?: Date }) {
+  const to = q.to ?? new Date();
+  const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
   if (from >= to) throw new ApiError("invalid_request", "from must be before to");
   return { from, to };
 }
 
-export function createStatsRoutes(stats: StatsService, tokens: readonly LabelledToken[]): OpenAPIHono<AppEnv> {
+export function createStatsRoutes(stats: StatsService, tokens: readonly LabelledToken[], tiers: readonly string[]): OpenAPIHono<AppEnv> {
+  const tierFilter = z
+    .string()
+    .refine((t) => tiers.includes(t), `must be one of the configured tiers (${tiers.join(", ")})`)
+    .optional();
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("/stats/*", requireBearer(tokens, "set TIERLINE_ANALYST_TOKEN (or use the admin token) and restart"));
   const security = [{ bearer: [] }];
@@ -33,7 +42,7 @@ export function createStatsRoutes(stats: StatsService, tokens: readonly Labelled
       path: "/stats/cache",
       summary: "Decision-cache hit rate, hits, misses and distinct keys over a window",
       security,
-      request: { query: windowQuery.extend({ tier: z.string().optional() }) },
+      request: { query: windowQuery.extend({ tier: tierFilter }) },
       responses: {
         200: {
           description: "Cache statistics",
