@@ -151,10 +151,10 @@ export function render({ api, container, params, session }) {
     h("h1", { id: "exemplars-title" }, "Exemplars"),
     addForm,
     noticeBox,
+    transferSection({ api, onImported: () => void load(false) }),
     searchForm,
     h("table", { class: "card exemplars" }, caption, h("thead", {}, header), tbody),
     moreButton,
-    transferSection({ api, onImported: () => void load(false) }),
   );
   void load(false);
   if (addText.value) addText.focus();
