@@ -10,7 +10,7 @@ import { serviceCommand } from "./service.js";
 /**
  * Once per suite run: the seeded golden cluster and data dir every scenario
  * copies; afterwards, the summary of every scenario's figures
- * (results/reliability-scale-<scale>.{json,md}) and a table on stdout.
+ * (results/latest-scale-<scale>.{json,md}; gitignored, copy a run worth keeping to results/recorded/) and a table on stdout.
  */
 export default async function setup(project: TestProject) {
   const runId = `${new Date().toISOString()}-${process.pid}`;
@@ -43,7 +43,7 @@ function summarize(runId: string): void {
   const tag = `scale-${scale}`;
   ensureDir(resultsDir);
   const doc = { runId, at: new Date().toISOString(), scale, seed, serviceCommand: serviceCommand.join(" "), node: process.version, headlines, scenarios };
-  writeFileSync(path.join(resultsDir, `reliability-${tag}.json`), `${JSON.stringify(doc, null, 2)}\n`);
+  writeFileSync(path.join(resultsDir, `latest-${tag}.json`), `${JSON.stringify(doc, null, 2)}\n`);
   const md = [
     `Measured ${doc.at}, scale ${scale}, seed ${seed}, \`${doc.serviceCommand}\`, Node ${process.version}.`,
     "",
@@ -52,6 +52,6 @@ function summarize(runId: string): void {
     ...headlines.map((h) => `| ${h.scenario} | ${h.criterion} | ${h.measured} | ${h.pass ? "pass" : "**FAIL**"} |`),
     "",
   ].join("\n");
-  writeFileSync(path.join(resultsDir, `reliability-${tag}.md`), md);
-  printTable(`reliability summary (scale ${scale}; results/reliability-${tag}.json)`, headlines.map((h) => ({ scenario: h.scenario, criterion: h.criterion, measured: h.measured, result: h.pass ? "pass" : "FAIL" })));
+  writeFileSync(path.join(resultsDir, `latest-${tag}.md`), md);
+  printTable(`reliability summary (scale ${scale}; results/latest-${tag}.json)`, headlines.map((h) => ({ scenario: h.scenario, criterion: h.criterion, measured: h.measured, result: h.pass ? "pass" : "FAIL" })));
 }
