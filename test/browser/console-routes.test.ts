@@ -66,6 +66,12 @@ describe("console routes", () => {
     mkdirSync(path.join(root, "dist/console"), { recursive: true });
     expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "src/console/console-routes.ts")).href)).toBe(src + path.sep);
     expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/console/console-routes.js")).href)).toBe(src + path.sep);
+    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/src/console/console-routes.js")).href)).toBe(src + path.sep);
+    // A build that copies the assets beside the compiled module is preferred.
+    const copied = path.join(root, "dist/console/assets");
+    mkdirSync(copied, { recursive: true });
+    writeFileSync(path.join(copied, "index.html"), "<!doctype html>");
+    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/console/console-routes.js")).href)).toBe(copied + path.sep);
     const empty = mkdtempSync(path.join(tmpdir(), "tierline-console-"));
     expect(() => resolveConsoleAssetsDir(pathToFileURL(path.join(empty, "dist/console/console-routes.js")).href)).toThrow(/console assets not found/);
   });
