@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -74,5 +74,6 @@ describe("console routes", () => {
     expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/console/console-routes.js")).href)).toBe(copied + path.sep);
     const empty = mkdtempSync(path.join(tmpdir(), "tierline-console-"));
     expect(() => resolveConsoleAssetsDir(pathToFileURL(path.join(empty, "dist/console/console-routes.js")).href)).toThrow(/console assets not found/);
+    for (const dir of [root, empty]) rmSync(dir, { recursive: true, force: true });
   });
 });
