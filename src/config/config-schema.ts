@@ -96,6 +96,8 @@ export const configSchema = z
         requestTimeoutMs: z.number().int().min(100).default(15_000),
         /** A client that has not sent its headers by then is disconnected (slow-header attacks). */
         headersTimeoutMs: z.number().int().min(100).default(10_000),
+        /** A client must have sent its whole request (headers and body) by then. */
+        bodyTimeoutMs: z.number().int().min(100).default(120_000),
         /** Idle keep-alive connections are closed after this. */
         keepAliveTimeoutMs: z.number().int().min(100).default(5_000),
         /** Origins allowed to call the API from a browser (CORS); empty: no CORS headers. */

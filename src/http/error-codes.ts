@@ -13,6 +13,7 @@ export const errorStatus = {
   unknown_tier: 400,
   unauthorized: 401,
   auth_not_configured: 401,
+  forbidden: 403,
   not_found: 404,
   exemplar_not_found: 404,
   exemplar_conflict: 409,

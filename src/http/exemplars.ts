@@ -6,14 +6,14 @@ import type { CuratorService } from "../exemplars/curator-service.js";
 import type { Exemplar } from "../exemplars/exemplar.js";
 import { ExemplarFileError, parseExemplarJsonl } from "../exemplars/exemplar-files.js";
 import type { AppEnv } from "./app-env.js";
-import { requireBearer, type LabelledToken } from "./auth.js";
+import type { RequireRole } from "./auth.js";
 import { ApiError, validationHook } from "./errors.js";
 import { exemplarRoutes } from "./exemplars.routes.js";
 import { idempotentWrite, type IdempotencyDeps } from "./idempotency.js";
 
 export interface ExemplarRoutesOptions {
   curator: CuratorService;
-  adminTokens: readonly LabelledToken[];
+  requireRole: RequireRole;
   maxBatch: number;
   /** Lines per import request: each is embedded and written in one transaction. */
   maxImportLines: number;
@@ -30,7 +30,7 @@ export function createExemplarRoutes(options: ExemplarRoutesOptions): OpenAPIHon
   const { curator } = options;
   const routes = exemplarRoutes(options.maxBatch);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const guard = requireBearer(options.adminTokens, "set TIERLINE_ADMIN_TOKEN (or TIERLINE_ADMIN_TOKENS=label:token,…) and restart");
+  const guard = options.requireRole("admin");
   app.use("/exemplars", guard);
   app.use("/exemplars/*", guard);
   const actor = (c: { get(key: "actor"): string | undefined }) => c.get("actor") ?? "unknown";

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env.js";
 import type { StatsService } from "../stats/stats-service.js";
-import { requireBearer, type LabelledToken } from "./auth.js";
+import type { RequireRole } from "./auth.js";
 import { ApiError, validationHook } from "./errors.js";
 import { errorSchema } from "./schemas.js";
 
@@ -27,13 +27,13 @@ function windowOf(q: { from?: Date; to?: Date }) {
   return { from, to };
 }
 
-export function createStatsRoutes(stats: StatsService, tokens: readonly LabelledToken[], tiers: readonly string[]): OpenAPIHono<AppEnv> {
+export function createStatsRoutes(stats: StatsService, requireRole: RequireRole, tiers: readonly string[]): OpenAPIHono<AppEnv> {
   const tierFilter = z
     .string()
     .refine((t) => tiers.includes(t), `must be one of the configured tiers (${tiers.join(", ")})`)
     .optional();
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use("/stats/*", requireBearer(tokens, "set TIERLINE_ANALYST_TOKEN (or use the admin token) and restart"));
+  app.use("/stats/*", requireRole("analyst"));
   const security = [{ bearer: [] }];
 
   app.openapi(

@@ -15,9 +15,12 @@ import { purgeReceipts } from "../idempotency/receipts.js";
 import type { ExemplarIndex, ExemplarIndexRef } from "../vector-index/exemplar-index.js";
 import { exemplarFingerprint, type IndexSnapshots } from "../vector-index/index-snapshot.js";
 import { isPersistent, type VectorIndexFactory } from "../vector-index/vector-index.js";
+import { settlesWithin } from "../util/timeout.js";
 import { readinessOf, type DatabaseProbe, type Readiness } from "./readiness.js";
 
 const HOUSEKEEPING_MS = 10 * 60_000;
+/** Longest shutdown waits for each of: pending curator writes, each write-behind flush, closing the database. */
+const STOP_WAIT_MS = 3_000;
 const RECEIPT_TTL_MS = 24 * 3600_000;
 
 export interface LifecycleDeps {
@@ -116,17 +119,21 @@ export class ServiceLifecycle {
     }
   }
 
-  /** Flushes pending writes, saves the index snapshot, then closes the database if this service opened it. */
+  /**
+   * Flushes pending writes, saves the index snapshot, then closes the
+   * database if this service opened it. Every wait on the database is
+   * bounded, so a database that does not answer cannot hold shutdown.
+   */
   async stop(): Promise<void> {
     clearInterval(this.housekeeping);
     try {
-      await this.deps.sync.stop();
+      if (!(await settlesWithin(this.deps.sync.stop(), STOP_WAIT_MS))) this.deps.logger.warn("a curator write was still waiting on the database at shutdown");
       const index = this.deps.index.get();
       if (index) this.saveSnapshot(index);
-      await this.deps.cacheWriter?.stop();
-      await this.deps.statsRecorder.stop();
+      await this.deps.cacheWriter?.stop(STOP_WAIT_MS);
+      await this.deps.statsRecorder.stop(STOP_WAIT_MS);
     } finally {
-      if (this.deps.ownsDatabase) await this.deps.database.close();
+      if (this.deps.ownsDatabase) await settlesWithin(this.deps.database.close(), STOP_WAIT_MS);
     }
   }
 }
