@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
+import { createConsoleRoutes } from "./console/console-routes.js";
 import type { Deps } from "./deps.js";
 import type { AppEnv } from "./http/app-env.js";
 import { createAuth } from "./http/auth.js";
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
   app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
+  app.route("/", createConsoleRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

@@ -100,5 +100,55 @@ export function createStatsRoutes(stats: StatsService, requireRole: RequireRole,
     }),
     async (c) => c.json(await stats.routing(windowOf(c.req.valid("query"))), 200),
   );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/stats/series",
+      summary: "Tier mix, cache hits, fallback reasons and estimated savings per hour or day, for charts",
+      security,
+      request: {
+        query: windowQuery.extend({ bucket: z.enum(["hour", "day"]).default("hour").openapi({ description: "Point width; default hour" }) }),
+      },
+      responses: {
+        200: {
+          description: "One point per bucket that saw traffic, in time order (buckets are UTC)",
+          content: {
+            "application/json": {
+              schema: z.object({
+                from: z.string(),
+                to: z.string(),
+                bucket: z.enum(["hour", "day"]),
+                tiers: z.array(z.string()),
+                points: z.array(
+                  z.object({
+                    start: z.string(),
+                    requests: z.number(),
+                    hits: z.number(),
+                    hitRate: z.number(),
+                    tiers: z.record(z.string(), z.number()),
+                    reasons: z.record(z.string(), z.number()),
+                    fallbackRate: z.number(),
+                    relativeCost: z.number(),
+                    savings: z.number(),
+                  }),
+                ),
+              }),
+            },
+          },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const window = windowOf(q);
+      // Hourly points over years would be a huge answer: cap the number of points.
+      if (q.bucket === "hour" && window.to.getTime() - window.from.getTime() > 93 * 86_400_000) {
+        throw new ApiError("invalid_request", "bucket=hour covers at most 93 days; use bucket=day for longer windows");
+      }
+      return c.json(await stats.series(window, q.bucket), 200);
+    },
+  );
   return app;
 }

@@ -3,7 +3,8 @@ import type { TierConfig } from "../config/config-schema.js";
 import type { DatabaseGuard } from "../db/database-guard.js";
 import { isFallback } from "../routing/decision.js";
 import type { StatsRecorder } from "./stats-recorder.js";
-import { distinctKeysBetween, statsBetween, type StatsGroup } from "./stats-repository.js";
+import { seriesFrom } from "./series.js";
+import { distinctKeysBetween, statsBetween, statsByBucket, type StatsGroup } from "./stats-repository.js";
 
 export interface Window {
   from: Date;
@@ -90,5 +91,11 @@ export class StatsService {
       estimatedCost: { relativeToAlwaysPremium: relativeCost, savings: requests === 0 ? 0 : 1 - relativeCost },
       droppedDecisions: this.recorder.dropped,
     };
+  }
+
+  /** Hourly or daily points over the window, for charts (console, reports). */
+  async series(window: Window, bucket: "hour" | "day") {
+    const groups = await this.read((db) => statsByBucket(db, window.from, window.to, bucket));
+    return { from: window.from.toISOString(), to: window.to.toISOString(), bucket, tiers: this.tiers.map((t) => t.name), points: seriesFrom(groups, this.tiers) };
   }
 }

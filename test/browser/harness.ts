@@ -20,7 +20,7 @@ export const outputDir = fileURLToPath(new URL("./output/", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /** How the service is started; `node dist/main.js` once the build exists. */
-export const serviceCommand = process.env.TIERLINE_BROWSER_CMD ?? "npx tsx src/main.ts";
+export const serviceCommand = process.env.TIERLINE_BROWSER_CMD ?? "node dist/main.js";
 
 /** A few exemplars per tier: enough for a k=7 vote, small enough to embed in a second. */
 const seedExemplars: Record<string, string[]> = {
