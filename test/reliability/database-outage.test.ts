@@ -28,7 +28,7 @@ for (const kind of ["stop", "freeze"] as const) {
         const headlines: Headline[] = [
           { scenario: `db ${kind}: writes`, criterion: `503 within ${WRITE_DEADLINE_MS / 1000} s`, measured: `${o.writes.withinDeadline}/${o.writes.n} in time, max ${fmtMs(o.writes.latencyMs.max)}; ${Object.entries(o.writes.outcomes).map(([k, v]) => `${v}× ${k}`).join(", ")}`, pass: o.writes.n > 0 && o.writes.withinDeadline === o.writes.n && o.writes.wrongCode.length === 0 },
           { scenario: `db ${kind}: routes`, criterion: "every /route answered 200", measured: `${f.routesWholeRun.requests} routes, ${f.routesWholeRun.errors} errors; outage p50 ${fmtMs(o.routes.latencyMs.p50)} (baseline ${fmtMs(f.baseline.routes.latencyMs.p50)})`, pass: f.routesWholeRun.errors === 0 },
-          { scenario: `db ${kind}: data`, criterion: "database = what the client was told", measured: `told ${f.oracleAfterGrace.expected}, database ${f.oracleAfterGrace.actual}: ${f.oracleAfterGrace.lost.length} lost, ${f.oracleAfterGrace.appeared.length} appeared, ${f.oracleAfterGrace.changed.length} changed; ${f.writes.unknownBeforeResolve} unknown → ${f.writes.unresolved} unresolved`, pass: isExact(f) },
+          { scenario: `db ${kind}: data`, criterion: "database = what the client was told", measured: `told ${f.oracleAfterGrace.expected}, database ${f.oracleAfterGrace.actual}: ${f.oracleAfterGrace.missing.length} missing, ${f.oracleAfterGrace.appeared.length} appeared, ${f.oracleAfterGrace.changed.length} changed; ${f.writes.unknownBeforeResolve} unknown → ${f.writes.unresolved} unresolved`, pass: isExact(f) },
           { scenario: `db ${kind}: reads`, criterion: `lists/stats answer within ${WRITE_DEADLINE_MS / 1000} s`, measured: `${o.reads.withinDeadline}/${o.reads.n}, max ${fmtMs(o.reads.latencyMs.max)}`, pass: o.reads.withinDeadline === o.reads.n },
           { scenario: `db ${kind}: /readyz, logs`, criterion: "no database error text; no exemplar text in error logs", measured: `readyz ${JSON.stringify(o.readyz.statuses)}, ${o.readyz.leaks.length} with error text; ${f.logLeaks.lines} log lines with exemplar text/filters`, pass: o.readyz.leaks.length === 0 && f.logLeaks.lines === 0 },
         ];
@@ -53,8 +53,8 @@ for (const kind of ["stop", "freeze"] as const) {
     });
 
     it("after recovery the database holds exactly what the client was told, and nothing appears later", () => {
-      expect(f.oracleAfterResolve).toMatchObject({ lost: [], appeared: [], changed: [] });
-      expect(f.oracleAfterGrace).toMatchObject({ lost: [], appeared: [], changed: [] });
+      expect(f.oracleAfterResolve).toMatchObject({ missing: [], appeared: [], changed: [] });
+      expect(f.oracleAfterGrace).toMatchObject({ missing: [], appeared: [], changed: [] });
     });
 
     it("writes commit again after recovery, and the routing index matches the database", () => {
@@ -80,6 +80,6 @@ for (const kind of ["stop", "freeze"] as const) {
 }
 
 function isExact(f: OutageFigures): boolean {
-  const clean = (o: OutageFigures["oracleAfterGrace"]) => o.lost.length === 0 && o.appeared.length === 0 && o.changed.length === 0;
+  const clean = (o: OutageFigures["oracleAfterGrace"]) => o.missing.length === 0 && o.appeared.length === 0 && o.changed.length === 0;
   return clean(f.oracleAfterResolve) && clean(f.oracleAfterGrace) && f.writes.unresolved === 0;
 }

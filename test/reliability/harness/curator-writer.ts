@@ -97,7 +97,8 @@ export class CuratorWriter {
 
   private async create(worker: number): Promise<WriteOp> {
     const n = ++this.counter;
-    const text = `${this.tag}-w${worker}-${n} ${this.rng.pick(devQueries()).slice(0, 200)}`;
+    // Whitespace collapsed and trimmed, so the service's text normalisation stores it unchanged.
+    const text = `${this.tag}-w${worker}-${n} ${this.rng.pick(devQueries()).replace(/\s+/g, " ").slice(0, 200).trim()}`;
     const op: WriteOp = { key: randomUUID(), kind: "create", worker, text, tier: this.rng.pick(TIERS), attempts: [], state: "unknown" };
     this.ops.push(op);
     await this.attempt(op);
@@ -188,23 +189,37 @@ export class CuratorWriter {
 export interface OracleReport {
   expected: number;
   actual: number;
-  /** Acknowledged, yet not in the database. */
-  lost: string[];
-  /** In the database, yet the client was never told it committed (or was told it failed). */
+  /** The client was told it exists (created, not deleted), yet the database does not have it. */
+  missing: string[];
+  /** In the database, yet the client was never told it was created (or was told it was deleted or failed). */
   appeared: string[];
-  /** Present on both sides but with another note or tier than the client was last told. */
+  /** On both sides, but with another note or tier than the client was last told. */
   changed: string[];
 }
 
-/** Compares the database (the truth) with what the client was told. */
+/** The unique marker that starts every text this writer creates: `<tag>-w<worker>-<n>`. */
+const markerOf = (text: string) => text.split(" ", 1)[0]!;
+
+/** Compares the database (the truth) with what the client was told; each discrepancy lists the writes on that exemplar. */
 export async function compareWithDatabase(sql: postgres.Sql, writer: CuratorWriter): Promise<OracleReport> {
   const rows = await sql<Array<{ id: number; text: string; tier: string; note: string | null }>>`select id, text, tier, note from exemplars where text like ${`${writer.tag}-%`}`;
-  const expected = writer.expected();
-  const actual = new Map(rows.map((r) => [r.text, r]));
-  const lost = [...expected.keys()].filter((t) => !actual.has(t));
-  const appeared = [...actual.keys()].filter((t) => !expected.has(t));
-  const changed = [...expected.entries()].filter(([t, e]) => actual.has(t) && (actual.get(t)!.note !== e.note || actual.get(t)!.tier !== e.tier)).map(([t, e]) => `${t.slice(0, 60)}: told note=${JSON.stringify(e.note)} tier=${e.tier}, database note=${JSON.stringify(actual.get(t)!.note)} tier=${actual.get(t)!.tier}`);
-  return { expected: expected.size, actual: actual.size, lost: lost.map((t) => t.slice(0, 80)), appeared: appeared.map((t) => t.slice(0, 80)), changed };
+  const expected = new Map([...writer.expected().entries()].map(([text, e]) => [markerOf(text), { ...e, text }]));
+  const actual = new Map(rows.map((r) => [markerOf(r.text), r]));
+  const history = (marker: string) =>
+    writer.ops
+      .filter((o) => markerOf(o.text) === marker)
+      .map((o) => `${o.kind}${o.note ? ` note=${JSON.stringify(o.note)}` : ""} [${o.attempts.map(describeAttempt).join(" → ")}] ⇒ ${o.state}${o.rowStatus ? ` (${o.rowStatus})` : ""}`)
+      .join("; ");
+  const missing = [...expected.keys()].filter((m) => !actual.has(m));
+  const appeared = [...actual.keys()].filter((m) => !expected.has(m));
+  const changed = [...expected.entries()].filter(([m, e]) => actual.has(m) && (actual.get(m)!.note !== e.note || actual.get(m)!.tier !== e.tier));
+  return {
+    expected: expected.size,
+    actual: actual.size,
+    missing: missing.map((m) => `${m}: ${history(m)}`),
+    appeared: appeared.map((m) => `${m}: ${history(m) || "never written by this client"}`),
+    changed: changed.map(([m, e]) => `${m}: told note=${JSON.stringify(e.note)} tier=${e.tier}, database note=${JSON.stringify(actual.get(m)!.note)} tier=${actual.get(m)!.tier}; ${history(m)}`),
+  };
 }
 
 export const describeAttempt = (a: Attempt) => `${a.status ?? a.error}${a.code ? ` ${a.code}` : ""} in ${Math.round(a.ms)} ms`;
