@@ -26,7 +26,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const { logger, config } = deps;
   const tierNames = config.tiers.map((t) => t.name);
   const requireRole = createAuth({
-    tokens: { admin: config.auth.adminTokens, analyst: config.auth.analystTokens },
+    tokens: { admin: config.auth.adminTokens, analyst: config.auth.analystTokens, feedback: config.auth.feedbackTokens, route: config.auth.routeTokens },
     authFailuresPerMinute: config.rateLimit.authFailuresPerMinute,
     writesPerMinute: config.rateLimit.writesPerMinute,
     trustProxy: config.http.trustProxy,
@@ -49,7 +49,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
 
   app.route("/", createHealthRoutes(() => deps.lifecycle.readiness()));
-  app.route("/", createRouteRoutes(deps.router));
+  app.route("/", createRouteRoutes(deps.router, requireRole));
   app.route(
     "/",
     createExemplarRoutes({

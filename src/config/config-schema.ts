@@ -169,6 +169,10 @@ export const configSchema = z
       .object({
         adminTokens: z.array(labelledToken).default([]),
         analystTokens: z.array(labelledToken).default([]),
+        /** Calling services that send feedback on decisions. */
+        feedbackTokens: z.array(labelledToken).default([]),
+        /** Calling services of /route (and the gateway); when none is configured those endpoints are open and the caller is "anonymous". */
+        routeTokens: z.array(labelledToken).default([]),
       })
       .prefault({}),
   })

@@ -24,6 +24,8 @@ export const routeRequestSchema = z
     query: textField(1_000_000).optional().openapi({ example: "What is the capital of France?" }),
     messages: z.array(chatMessage).min(1).optional().openapi({ description: "OpenAI-style chat; routed on the last user message" }),
     explain: z.boolean().optional().openapi({ description: "Also return the neighbours and vote shares" }),
+    sessionId: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional().openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
+    tags: z.array(textField(64).pipe(z.string().min(1))).max(16).optional().openapi({ description: "Free labels for reports (feature, team, experiment)" }),
   })
   .refine((b) => b.query !== undefined || b.messages !== undefined, {
     message: "give either query (a string) or messages (an OpenAI-style array)",

@@ -7,6 +7,12 @@ export interface RouteRequest {
   query: string;
   /** Also compute and return the neighbours and vote shares, even for a cached decision. */
   explain?: boolean;
+  /** Who asked: the label of the token that authorised the call ("anonymous" when routing is open). */
+  caller?: string;
+  /** Groups the requests of one conversation or user session. */
+  sessionId?: string;
+  /** Free labels from the caller (feature, team, experiment) for reports. */
+  tags?: readonly string[];
 }
 
 /**

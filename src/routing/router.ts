@@ -30,8 +30,8 @@ export interface RouterDeps {
   /** Consulted before the cache and the vote; none by default. */
   policies?: readonly Policy[];
   logger?: Pick<Logger, "warn">;
-  /** Called with every decision, cached or not, fallbacks included (statistics, metrics). */
-  onDecision?: ReadonlyArray<(decision: Decision) => void>;
+  /** Called with every decision, cached or not, fallbacks included (statistics, metrics, the decision log). */
+  onDecision?: ReadonlyArray<(decision: Decision, request: RouteRequest) => void>;
 }
 
 /**
@@ -90,7 +90,7 @@ export class Router {
       decision.votes = ctx.vote.votes;
       decision.neighbors = ctx.neighbors;
     }
-    for (const observe of this.deps.onDecision ?? []) observe(decision);
+    for (const observe of this.deps.onDecision ?? []) observe(decision, request);
     return decision;
   }
 
