@@ -7,6 +7,8 @@ import { createAuth } from "./http/auth.js";
 import { bodyLimits } from "./http/body-limits.js";
 import { createErrorHandler, errorResponse, validationHook } from "./http/errors.js";
 import { createExemplarRoutes } from "./http/exemplars.js";
+import { createFeedbackRoutes } from "./http/feedback.js";
+import { createReviewRoutes } from "./http/review.js";
 import { createHealthRoutes } from "./http/health.js";
 import { createMetricsRoutes } from "./http/metrics.js";
 import { requestLog } from "./http/request-log.js";
@@ -15,10 +17,10 @@ import { createStatsRoutes } from "./http/stats.js";
 import { closeWhileDraining, crossOrigin, requestDeadline, securityHeaders } from "./http/transport.js";
 
 /** What the HTTP app needs from the composition root. */
-export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "router" | "curator" | "stats" | "metrics" | "lifecycle">;
+export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "router" | "curator" | "stats" | "metrics" | "lifecycle" | "feedback" | "review" | "insights">;
 
 /** Paths with bounds of their own (lock wait, database guard) and long legitimate runs. */
-const LONG_RUNNING = ["/exemplars/import", "/exemplars/export"];
+const LONG_RUNNING = ["/exemplars/import", "/exemplars/export", "/feedback/import", "/stats/feedback/labels", "/review/gaps"];
 
 /** Builds the HTTP app from its dependencies. No I/O here: tests call app.request(). */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -42,6 +44,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     bodyLimits(
       [
         { paths: ["/exemplars/import"], kind: "jsonl", maxBytes: config.curation.maxImportBytes, label: "import body" },
+        { paths: ["/feedback/import"], kind: "jsonl", maxBytes: config.feedback.maxImportBytes, label: "feedback import body" },
         { paths: ["/route", "/route/"], kind: "json", maxBytes: config.http.maxRouteBodyBytes, label: "route body" },
       ],
       { paths: [], kind: "json", maxBytes: config.maxBodyBytes, label: "request body" },
@@ -61,7 +64,18 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       idempotency: { db: deps.database.db, guard: deps.guard },
     }),
   );
-  app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames));
+  app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames, deps.insights));
+  app.route("/", createFeedbackRoutes({ feedback: deps.feedback, requireRole, tiers: tierNames, maxImportLines: config.feedback.maxImportLines }));
+  app.route(
+    "/",
+    createReviewRoutes({
+      review: deps.review,
+      insights: deps.insights,
+      requireRole,
+      gapThreshold: Math.min(1, config.routing.minSimilarity + 0.1),
+      idempotency: { db: deps.database.db, guard: deps.guard },
+    }),
+  );
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createConsoleRoutes());
 

@@ -3,9 +3,12 @@ import type { Logger } from "pino";
 import { upsertCacheRows } from "./cache/cache-repository.js";
 import { CacheWriter } from "./cache/cache-writer.js";
 import { MemoryDecisionCache } from "./cache/decision-cache.js";
-import { fallbackTierOf, type Config } from "./config/config-schema.js";
+import { fallbackTierOf, shadowTierOf, type Config } from "./config/config-schema.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { DatabaseGuard } from "./db/database-guard.js";
+import { DecisionLog } from "./decision-log/decision-log.js";
+import { DecisionLogStore } from "./decision-log/decision-log-repository.js";
+import { DecisionLogWriter } from "./decision-log/decision-log-writer.js";
 import { BatchingEncoder } from "./embeddings/batching-encoder.js";
 import { createEncoder } from "./embeddings/create-encoder.js";
 import { PriorityEncoder } from "./embeddings/priority-encoder.js";
@@ -13,10 +16,15 @@ import type { Encoder } from "./embeddings/encoder.js";
 import { CuratorService } from "./exemplars/curator-service.js";
 import { readExemplarDir, type ExemplarInput } from "./exemplars/exemplar-files.js";
 import { IndexSync } from "./exemplars/index-sync.js";
+import { FeedbackService } from "./feedback/feedback-service.js";
+import { InsightsService } from "./feedback/insights-service.js";
+import { ReviewService } from "./feedback/review-service.js";
 import { DatabaseProbe } from "./lifecycle/readiness.js";
 import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { createLogger } from "./observability/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
+import type { Decision, DecisionFacts } from "./routing/decision.js";
+import type { RouteRequest } from "./routing/pipeline.js";
 import { Router, type RouterOptions } from "./routing/router.js";
 import { StatsRecorder } from "./stats/stats-recorder.js";
 import { upsertStats } from "./stats/stats-repository.js";
@@ -52,6 +60,12 @@ export interface Deps {
   stats: StatsService;
   statsRecorder: StatsRecorder;
   cacheWriter: CacheWriter | null;
+  /** Every decision, written behind (null with decisions.enabled false). */
+  decisionLogWriter: DecisionLogWriter | null;
+  decisionLog: DecisionLog;
+  feedback: FeedbackService;
+  review: ReviewService;
+  insights: InsightsService;
   lifecycle: ServiceLifecycle;
 }
 
@@ -94,13 +108,24 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const cache = config.cache.enabled
     ? new MemoryDecisionCache({ modelId: rawEncoder.modelId, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
     : null;
+  const logStore = new DecisionLogStore(db);
+  const { decisions } = config;
+  const decisionLogWriter = decisions.enabled
+    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, storeText: decisions.storeText })
+    : null;
   const probe = new DatabaseProbe(database, logger);
   const metrics = new ServiceMetrics({
     indexSize: () => index.get()?.size ?? 0,
     revision: () => index.get()?.revision ?? 0,
     statsDroppedDecisions: () => statsRecorder.dropped,
     cacheDroppedUpdates: () => cacheWriter?.dropped ?? 0,
-    databaseErrors: () => ({ stats_flush: statsRecorder.failedFlushes, cache_flush: cacheWriter?.failedFlushes ?? 0, ping: probe.failures }),
+    decisionLogDropped: () => decisionLogWriter?.dropped ?? 0,
+    databaseErrors: () => ({
+      stats_flush: statsRecorder.failedFlushes,
+      cache_flush: cacheWriter?.failedFlushes ?? 0,
+      decision_log_flush: decisionLogWriter?.failedFlushes ?? 0,
+      ping: probe.failures,
+    }),
   });
   // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
   const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), config.embedding.bulkSlice);
@@ -126,9 +151,27 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     index,
     cache,
     logger,
-    options: routerOptionsFrom(config),
-    onDecision: [(d) => statsRecorder.record(d), (d) => metrics.observeDecision(d)],
+    // Shadow mode is the service's, not the routing's: evaluations built from routerOptionsFrom never see it.
+    options: { ...routerOptionsFrom(config), shadow: { enabled: config.shadow.enabled, tier: shadowTierOf(config) } },
+    onDecision: [
+      (d) => statsRecorder.record(d),
+      (d, _request, facts) => metrics.observeDecision(d, facts),
+      ...(decisionLogWriter ? [(d: Decision, request: RouteRequest, facts: DecisionFacts) => decisionLogWriter.record(d, request, facts)] : []),
+    ],
   });
+  const decisionLog = new DecisionLog({
+    db,
+    guard,
+    writer: decisionLogWriter,
+    store: logStore,
+    retentionDays: decisions.retentionDays,
+    partitionsAhead: decisions.partitionsAhead,
+    flushIntervalMs: decisions.flushIntervalMs,
+    logger,
+  });
+  const feedback = new FeedbackService({ db, guard, log: decisionLog, tiers: tierNames, maxInputChars: () => encoder.maxInputChars, onFeedback: (f) => metrics.observeFeedback(f) });
+  const review = new ReviewService({ db, guard, curator, encoder, index });
+  const insights = new InsightsService({ db, guard, log: decisionLog, tiers: config.tiers, shadowTier: shadowTierOf(config), encoder, index });
   const stats = new StatsService(db, guard, statsRecorder, config.tiers, async () => cacheWriter?.flush());
   const { M, efConstruction, ef } = config.index;
   const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), (file, dimensions, ids) =>
@@ -147,8 +190,10 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     cache,
     cacheWriter,
     statsRecorder,
+    decisionLog,
+    decisionLogWriter,
     probe,
     loadShippedExemplars: overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames)),
   });
-  return { config, logger, database, encoder, index, guard, metrics, router, curator, stats, statsRecorder, cacheWriter, lifecycle };
+  return { config, logger, database, encoder, index, guard, metrics, router, curator, stats, statsRecorder, cacheWriter, decisionLogWriter, decisionLog, feedback, review, insights, lifecycle };
 }

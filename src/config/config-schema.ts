@@ -162,6 +162,38 @@ export const configSchema = z
         maxPendingKeys: z.number().int().min(1).default(50_000),
       })
       .prefault({}),
+    /** The decision log (README "Closing the loop"): every decision, written behind, day-partitioned. */
+    decisions: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Store the query text with each logged decision (off: queries may hold personal data; feedback can still bring its own text). */
+        storeText: z.boolean().default(false),
+        /** Days of decisions kept; older day partitions are dropped (with their feedback and review items). */
+        retentionDays: z.number().int().min(1).max(3650).default(30),
+        /** Day partitions created ahead of time. */
+        partitionsAhead: z.number().int().min(1).max(30).default(2),
+        /** Decisions held in memory while the database is away; beyond it the oldest are dropped and counted. */
+        queueLimit: z.number().int().min(1).default(50_000),
+        flushIntervalMs: z.number().int().min(10).default(1000),
+      })
+      .prefault({}),
+    /** Shadow mode (label collection): answer one fixed tier while logging the tier routing would have chosen. */
+    shadow: z
+      .object({
+        /** On for every request; a request can still say `"shadow": false` (or `true` when this is off). */
+        enabled: z.boolean().default(false),
+        /** The tier answered in shadow mode; default the fallback tier (premium). */
+        tier: z.string().optional(),
+      })
+      .prefault({}),
+    feedback: z
+      .object({
+        /** Most lines in one POST /feedback/import request (one transaction). */
+        maxImportLines: z.number().int().min(1).default(10_000),
+        /** Largest feedback import body, bytes. */
+        maxImportBytes: z.number().int().min(1024).default(16_000_000),
+      })
+      .prefault({}),
     /** Put the query text in the request log line (off: queries may hold personal data). */
     logQueryText: z.boolean().default(false),
     /** Bearer tokens, from the environment only (never the config file). */
@@ -181,6 +213,9 @@ export const configSchema = z
     if (new Set(names).size !== names.length) {
       ctx.addIssue({ code: "custom", path: ["tiers"], message: "tier names must be unique" });
     }
+    if (cfg.shadow.tier !== undefined && !names.includes(cfg.shadow.tier)) {
+      ctx.addIssue({ code: "custom", path: ["shadow", "tier"], message: `must be one of the configured tiers (${names.join(", ")})` });
+    }
     if (cfg.routing.fallbackTier !== undefined && !names.includes(cfg.routing.fallbackTier)) {
       ctx.addIssue({
         code: "custom",
@@ -196,4 +231,9 @@ export type TierConfig = Config["tiers"][number];
 /** The tier that takes every query the router is unsure about. */
 export function fallbackTierOf(config: Pick<Config, "tiers" | "routing">): string {
   return config.routing.fallbackTier ?? config.tiers[config.tiers.length - 1]!.name;
+}
+
+/** The tier shadow mode answers with. */
+export function shadowTierOf(config: Pick<Config, "tiers" | "routing" | "shadow">): string {
+  return config.shadow.tier ?? fallbackTierOf(config);
 }

@@ -11,7 +11,7 @@ import * as schema from "./schema.js";
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /** A drizzle transaction or the database itself: what repository functions take. */
-export type Executor = Pick<Database, "select" | "selectDistinct" | "insert" | "update" | "delete" | "execute">;
+export type Executor = Pick<Database, "select" | "selectDistinct" | "selectDistinctOn" | "insert" | "update" | "delete" | "execute">;
 
 export interface DatabaseHandle {
   readonly db: Database;

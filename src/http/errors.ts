@@ -6,6 +6,7 @@ import { DatabaseUnavailableError } from "../db/database-guard.js";
 import { classifyDatabaseError } from "../db/db-errors.js";
 import { IndexNotReadyError } from "../exemplars/curation-context.js";
 import { ExemplarConflictError, ExemplarNotFoundError, UnknownTierError } from "../exemplars/exemplar.js";
+import { DecisionNotFoundError, FeedbackConflictError, InvalidFeedbackError, ReviewItemClosedError, ReviewItemNotFoundError } from "../feedback/errors.js";
 import { EmptyQueryError } from "../routing/steps/normalize.js";
 import { errorStatus, type ErrorCode } from "./error-codes.js";
 
@@ -64,6 +65,11 @@ function apiErrorOf(err: Error): ApiError | null {
   if (err instanceof UnknownTierError) return new ApiError("unknown_tier", err.message);
   if (err instanceof ExemplarConflictError) return new ApiError("exemplar_conflict", err.message, { conflicts: err.conflicts });
   if (err instanceof IndexNotReadyError) return new ApiError("not_ready", err.message);
+  if (err instanceof DecisionNotFoundError) return new ApiError("decision_not_found", err.message);
+  if (err instanceof FeedbackConflictError) return new ApiError("feedback_conflict", err.message, { existing: err.existing });
+  if (err instanceof InvalidFeedbackError) return new ApiError("invalid_request", err.message);
+  if (err instanceof ReviewItemNotFoundError) return new ApiError("review_item_not_found", err.message);
+  if (err instanceof ReviewItemClosedError) return new ApiError("review_item_closed", err.message, { status: err.status });
   if (err instanceof DatabaseUnavailableError) return new ApiError(err.outcome === "unknown" ? "outcome_unknown" : "database_unavailable", err.message);
   if (err instanceof HTTPException && err.status < 500) {
     if (/malformed json/i.test(err.message)) return new ApiError("invalid_json", "request body is not valid JSON");

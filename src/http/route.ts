@@ -38,7 +38,7 @@ export function createRouteRoutes(router: Router, requireRole: RequireRole): Ope
     const explain = body.explain === true || params.explain === "1" || params.explain === "true";
     const header = c.req.header("x-session-id");
     if (header !== undefined && !SESSION_HEADER.test(header)) throw new ApiError("invalid_request", "X-Session-Id: 1 to 200 printable ASCII characters without spaces");
-    const decision = await router.route({ query: text, explain, caller: c.get("actor"), sessionId: body.sessionId ?? header, tags: body.tags });
+    const decision = await router.route({ query: text, explain, caller: c.get("actor"), sessionId: body.sessionId ?? header, tags: body.tags, shadow: body.shadow });
     c.set("decision", decision);
     c.set("queryText", text);
     return c.json(decision, 200);

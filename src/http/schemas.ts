@@ -26,6 +26,7 @@ export const routeRequestSchema = z
     explain: z.boolean().optional().openapi({ description: "Also return the neighbours and vote shares" }),
     sessionId: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional().openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
     tags: z.array(textField(64).pipe(z.string().min(1))).max(16).optional().openapi({ description: "Free labels for reports (feature, team, experiment)" }),
+    shadow: z.boolean().optional().openapi({ description: "Shadow mode for this request: answer the shadow tier (premium), log the routed tier (shadowOf); default: shadow.enabled" }),
   })
   .refine((b) => b.query !== undefined || b.messages !== undefined, {
     message: "give either query (a string) or messages (an OpenAI-style array)",
@@ -52,6 +53,7 @@ export const routeResponseSchema = z
     revision: z.number().int(),
     truncated: z.boolean(),
     timings: z.object({ embedMs: z.number(), searchMs: z.number(), totalMs: z.number() }),
+    shadowOf: z.string().optional().openapi({ description: "Shadow mode only: the tier routing chose (the answer is the shadow tier, reason shadow)" }),
     votedTier: z.string().nullable().optional(),
     votes: z.record(z.string(), z.number()).optional(),
     neighbors: z.array(neighborSchema).optional(),

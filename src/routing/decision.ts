@@ -17,6 +17,8 @@ export const decisionReasons = [
   "encoder_error_fallback",
   /** The service is still loading its model or index. */
   "warming_up",
+  /** Shadow mode: the fixed shadow tier was answered; `shadowOf` is the tier routing chose. Not a fallback. */
+  "shadow",
 ] as const;
 
 export type DecisionReason = (typeof decisionReasons)[number];
@@ -34,7 +36,7 @@ export function isDecisionReason(value: string): value is DecisionReason {
  * metrics and reports use.
  */
 export function isFallback(reason: DecisionReason | string): boolean {
-  return reason !== "knn";
+  return reason !== "knn" && reason !== "shadow";
 }
 
 /** Fallbacks decided before any cache lookup: they are neither a cache hit nor a miss. */
@@ -92,8 +94,27 @@ export interface Decision extends Verdict {
   /** The query was longer than the model reads and was cut. */
   truncated: boolean;
   timings: DecisionTimings;
+  /** Shadow mode only: the tier routing chose; the answer is the shadow tier (reason "shadow"). */
+  shadowOf?: string;
   /** Only with explain: the vote before any fallback. */
   votedTier?: string | null;
   votes?: Record<string, number>;
   neighbors?: Neighbor[];
+}
+
+/**
+ * What observers (the decision log, metrics) learn about a decision beyond
+ * the answer; none of it is in the API response.
+ */
+export interface DecisionFacts {
+  /** The normalised text as routed. Whoever stores it honours its own privacy setting. */
+  text: string;
+  /** sha256 of the normalised text, when a step computed it. */
+  textHash?: string;
+  /** The decision-cache key of the query's embedding, when known. */
+  key?: string;
+  /** Similarity of the nearest exemplar, for decisions whose neighbours were searched (not cache replays). */
+  nearest?: number;
+  /** Shadow mode: the verdict routing chose; the answer is the shadow tier. */
+  wouldBe?: Verdict;
 }

@@ -13,6 +13,8 @@ export interface RouteRequest {
   sessionId?: string;
   /** Free labels from the caller (feature, team, experiment) for reports. */
   tags?: readonly string[];
+  /** Shadow mode for this request (answer the shadow tier, log the routed one); unset: the configured default. */
+  shadow?: boolean;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface DecisionContext {
   heldHit?: Verdict;
   /** Set once decided. */
   verdict?: Verdict;
+  /** Shadow mode: the verdict routing chose, kept while the answer is the shadow tier. */
+  wouldBe?: Verdict;
   cached: boolean;
   embedMs: number;
   searchMs: number;

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { TierConfig } from "../config/config-schema.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import type { ExemplarIndexRef } from "../vector-index/exemplar-index.js";
-import type { Decision } from "./decision.js";
+import type { Decision, DecisionFacts } from "./decision.js";
 import type { DecisionCache } from "./decision-cache.js";
 import type { GuardOptions } from "./guards.js";
 import { runSteps, type DecisionContext, type DecisionStep, type RouteRequest } from "./pipeline.js";
@@ -13,12 +13,15 @@ import { exactRepeatStep } from "./steps/exact-repeat.js";
 import { neighboursStep } from "./steps/neighbours.js";
 import { normalizeStep } from "./steps/normalize.js";
 import { policyStep, type Policy } from "./steps/policy.js";
+import { shadowStep, type ShadowOptions } from "./steps/shadow.js";
 import { guardsStep, voteStep } from "./steps/vote.js";
 import { warmUpStep } from "./steps/warm-up.js";
 
 export interface RouterOptions extends GuardOptions {
   k: number;
   tiers: readonly TierConfig[];
+  /** Shadow mode; off when absent. */
+  shadow?: ShadowOptions;
 }
 
 export interface RouterDeps {
@@ -31,7 +34,7 @@ export interface RouterDeps {
   policies?: readonly Policy[];
   logger?: Pick<Logger, "warn">;
   /** Called with every decision, cached or not, fallbacks included (statistics, metrics, the decision log). */
-  onDecision?: ReadonlyArray<(decision: Decision, request: RouteRequest) => void>;
+  onDecision?: ReadonlyArray<(decision: Decision, request: RouteRequest, facts: DecisionFacts) => void>;
 }
 
 /**
@@ -60,7 +63,8 @@ export class Router {
       voteStep(tierNames),
       guardsStep(options),
     ];
-    this.settle = cache ? [cacheRecordStep(cache)] : [];
+    // Shadow mode settles last: the cache keeps the routed verdict, never the shadow answer.
+    this.settle = [...(cache ? [cacheRecordStep(cache)] : []), shadowStep(options.shadow ?? { enabled: false, tier: options.fallbackTier })];
   }
 
   async route(request: RouteRequest): Promise<Decision> {
@@ -85,12 +89,21 @@ export class Router {
       truncated: ctx.truncated,
       timings: { embedMs: ctx.embedMs, searchMs: ctx.searchMs, totalMs: performance.now() - ctx.startedAt },
     };
+    if (ctx.wouldBe) decision.shadowOf = ctx.wouldBe.tier;
     if (request.explain && ctx.vote) {
       decision.votedTier = ctx.vote.votedTier;
       decision.votes = ctx.vote.votes;
       decision.neighbors = ctx.neighbors;
     }
-    for (const observe of this.deps.onDecision ?? []) observe(decision, request);
+    const nearest = ctx.tally?.nearest;
+    const facts: DecisionFacts = {
+      text: ctx.text,
+      textHash: ctx.textHash,
+      key: ctx.key,
+      nearest: nearest !== undefined && Number.isFinite(nearest) ? nearest : undefined,
+      wouldBe: ctx.wouldBe,
+    };
+    for (const observe of this.deps.onDecision ?? []) observe(decision, request, facts);
     return decision;
   }
 
