@@ -1,20 +1,6 @@
 import type { Writable } from "node:stream";
+import { failure, type ClientOptions } from "./api.js";
 import { renderProgress } from "./progress.js";
-
-interface ClientOptions {
-  baseUrl: string;
-  token: string;
-}
-
-async function failure(res: Response): Promise<Error> {
-  const text = await res.text();
-  try {
-    const { error } = JSON.parse(text) as { error: { code: string; message: string } };
-    return new Error(`${res.status} ${error.code}: ${error.message}`);
-  } catch {
-    return new Error(`${res.status}: ${text.slice(0, 200)}`);
-  }
-}
 
 /** Streams GET /exemplars/export to `out`. */
 export async function exportExemplars(options: ClientOptions & { out: Writable }): Promise<number> {
