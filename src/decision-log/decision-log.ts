@@ -18,12 +18,15 @@ export interface DecisionLogOptions {
   logger: Pick<Logger, "info" | "warn">;
 }
 
+/** Longest wait for a row another replica may still hold (its flush interval, 1 s by default, plus slack). */
+const MAX_WAIT_MS = 2_500;
+
 /**
  * Reading the decision log, and keeping its partitions. A decision is
  * written behind, so feedback can arrive before its row: lookups read this
  * replica's buffer first, then the database, and for ids still missing wait
- * one flush interval and read again (a row another replica has not flushed
- * yet), so an unknown id answers 404 only after that.
+ * one flush interval (at most 2.5 s) and read again (a row another replica
+ * has not flushed yet), so an unknown id answers 404 only after that.
  */
 export class DecisionLog {
   constructor(private readonly options: DecisionLogOptions) {}
@@ -52,7 +55,7 @@ export class DecisionLog {
     }
     await this.readInto(found, ids);
     if (found.size < new Set(ids).size) {
-      await new Promise((resolve) => setTimeout(resolve, this.options.flushIntervalMs + 250));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.flushIntervalMs + 250, MAX_WAIT_MS)));
       await this.readInto(found, ids);
     }
     return found;
