@@ -65,7 +65,7 @@ export function render({ api, container, session }) {
   function groupView(group) {
     const e = group.exemplar;
     const heading = e
-      ? h("caption", {}, "Nearest exemplar ", h("span", { class: "num" }, `#${e.id}`), " ", tierBadge(e.tier, tiers, "dot"), " ", h("q", {}, e.text), h("span", { class: "muted" }, ` (similarity up to ${fmt.num(e.similarity)})`))
+      ? h("caption", {}, "Nearest exemplar ", h("span", { class: "num" }, `#${e.id}`), " ", tierBadge(e.tier, tiers), " ", h("q", {}, e.text), h("span", { class: "muted" }, ` (similarity up to ${fmt.num(e.similarity)})`))
       : h("caption", {}, "Without text (decisions.storeText is off and the feedback sent no query)");
     const body = h("tbody", {}, group.items.map(itemRow));
     return h(
@@ -83,7 +83,7 @@ export function render({ api, container, session }) {
 
   function itemRow(item) {
     const tr = h("tr", { "data-review-id": item.id });
-    const answered = [tierBadge(item.tier, tiers, "dot"), ` ${item.reason}`, item.shadowOf ? h("span", { class: "muted" }, ` (routing: ${item.shadowOf})`) : null];
+    const answered = [tierBadge(item.tier, tiers), h("span", { class: "muted" }, ` ${item.reason}`), item.shadowOf ? h("span", { class: "muted" }, ` (routing chose ${item.shadowOf})`) : null];
     const actions = h("td", { class: "actions" });
     if (item.status === "open") fillActions(actions, item, tr);
     else actions.append(h("span", { class: "muted" }, item.status === "promoted" ? `promoted as #${item.exemplarId} by ${item.resolvedBy}` : `dismissed by ${item.resolvedBy}`));
@@ -92,7 +92,7 @@ export function render({ api, container, session }) {
       h("td", { class: "text-cell" }, item.text ?? h("span", { class: "muted" }, "(no text)")),
       h("td", { class: "nowrap" }, answered),
       h("td", { class: "nowrap" }, verdictText[item.verdict] ?? item.verdict, item.feedbackCount > 1 ? h("span", { class: "badge" }, `${item.feedbackCount} reports`) : null),
-      h("td", { class: "nowrap" }, tierBadge(item.suggestedTier, tiers, "dot")),
+      h("td", { class: "nowrap" }, tierBadge(item.suggestedTier, tiers)),
       h("td", { class: "muted nowrap" }, h("time", { datetime: item.decisionAt }, fmt.time(item.decisionAt))),
       actions,
     );
