@@ -3,6 +3,7 @@ import { defineConfig } from "drizzle-kit";
 // Migrations are generated once per schema change and committed; never `push`.
 export default defineConfig({
   dialect: "postgresql",
-  schema: "./src/db/schema.ts",
+  // feedback-schema.ts: the feedback loop's tables (the partitioned decision log is a custom migration).
+  schema: ["./src/db/schema.ts", "./src/db/feedback-schema.ts"],
   out: "./migrations",
 });

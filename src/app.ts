@@ -13,11 +13,12 @@ import { createHealthRoutes } from "./http/health.js";
 import { createMetricsRoutes } from "./http/metrics.js";
 import { requestLog } from "./http/request-log.js";
 import { createRouteRoutes } from "./http/route.js";
+import { createRulesRoutes } from "./http/rules.js";
 import { createStatsRoutes } from "./http/stats.js";
 import { closeWhileDraining, crossOrigin, requestDeadline, securityHeaders } from "./http/transport.js";
 
 /** What the HTTP app needs from the composition root. */
-export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "router" | "curator" | "stats" | "metrics" | "lifecycle" | "feedback" | "review" | "insights">;
+export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "encoder" | "router" | "rules" | "curator" | "stats" | "metrics" | "lifecycle" | "feedback" | "review" | "insights">;
 
 /** Paths with bounds of their own (lock wait, database guard) and long legitimate runs. */
 const LONG_RUNNING = ["/exemplars/import", "/exemplars/export", "/feedback/import", "/stats/feedback/labels", "/review/gaps"];
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       idempotency: { db: deps.database.db, guard: deps.guard },
     }),
   );
+  app.route("/", createRulesRoutes({ rules: deps.rules, requireRole, tiers: tierNames, maxInputChars: () => deps.encoder.maxInputChars, idempotency: { db: deps.database.db, guard: deps.guard } }));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createConsoleRoutes());
 

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { upsertCacheRows } from "./cache/cache-repository.js";
 import { CacheWriter } from "./cache/cache-writer.js";
 import { MemoryDecisionCache } from "./cache/decision-cache.js";
-import { fallbackTierOf, shadowTierOf, type Config } from "./config/config-schema.js";
+import { shadowTierOf, type Config } from "./config/config-schema.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { DatabaseGuard } from "./db/database-guard.js";
 import { DecisionLog } from "./decision-log/decision-log.js";
@@ -23,9 +23,13 @@ import { DatabaseProbe } from "./lifecycle/readiness.js";
 import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { createLogger } from "./observability/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
+import { buildRouting } from "./routers.js";
 import type { Decision, DecisionFacts } from "./routing/decision.js";
 import type { RouteRequest } from "./routing/pipeline.js";
-import { Router, type RouterOptions } from "./routing/router.js";
+import type { RoutingService } from "./routing/routing-service.js";
+import { TierLadder } from "./routing/tier-ladder.js";
+import { RulesStore } from "./rules-store/rules-store.js";
+import { SessionStore } from "./sessions/session-store.js";
 import { StatsRecorder } from "./stats/stats-recorder.js";
 import { upsertStats } from "./stats/stats-repository.js";
 import { StatsService } from "./stats/stats-service.js";
@@ -55,7 +59,10 @@ export interface Deps {
   /** Bounds the database waits of requests; fails fast while the database is away. */
   guard: DatabaseGuard;
   metrics: ServiceMetrics;
-  router: Router;
+  /** Every profile's router behind one door (route, routeMany). */
+  router: RoutingService;
+  rules: RulesStore;
+  sessions: SessionStore;
   curator: CuratorService;
   stats: StatsService;
   statsRecorder: StatsRecorder;
@@ -67,12 +74,6 @@ export interface Deps {
   review: ReviewService;
   insights: InsightsService;
   lifecycle: ServiceLifecycle;
-}
-
-/** The router's settings as the config states them. */
-export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">): RouterOptions {
-  const { k, margin, minSimilarity } = config.routing;
-  return { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers };
 }
 
 /** HNSW indexes with the configured graph settings. */
@@ -146,13 +147,16 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     tiers: tierNames,
     conflictSimilarity: config.curation.conflictSimilarity,
   });
-  const router = new Router({
+  const rules = new RulesStore({ database, guard, tiers: tierNames, initial: config.rules, pollIntervalMs: config.replication.pollIntervalMs, logger });
+  const sessions = new SessionStore(db, new TierLadder(config.tiers), { memoryEntries: config.cache.memoryEntries, readTimeoutMs: config.sessions.readTimeoutMs, refreshMs: config.sessions.refreshMs, logger });
+  const router = buildRouting({
+    config,
     encoder,
     index,
     cache,
+    rules,
+    sessions,
     logger,
-    // Shadow mode is the service's, not the routing's: evaluations built from routerOptionsFrom never see it.
-    options: { ...routerOptionsFrom(config), shadow: { enabled: config.shadow.enabled, tier: shadowTierOf(config) } },
     onDecision: [
       (d) => statsRecorder.record(d),
       (d, _request, facts) => metrics.observeDecision(d, facts),
@@ -172,7 +176,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const feedback = new FeedbackService({ db, guard, log: decisionLog, tiers: tierNames, maxInputChars: () => encoder.maxInputChars, onFeedback: (f) => metrics.observeFeedback(f) });
   const review = new ReviewService({ db, guard, curator, encoder, index });
   const insights = new InsightsService({ db, guard, log: decisionLog, tiers: config.tiers, shadowTier: shadowTierOf(config), encoder, index });
-  const stats = new StatsService(db, guard, statsRecorder, config.tiers, async () => cacheWriter?.flush());
+  const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush());
   const { M, efConstruction, ef } = config.index;
   const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), (file, dimensions, ids) =>
     HnswIndex.load(file, dimensions, { M, efConstruction, ef }, ids),
@@ -193,7 +197,9 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     decisionLog,
     decisionLogWriter,
     probe,
+    rules,
+    sessions,
     loadShippedExemplars: overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames)),
   });
-  return { config, logger, database, encoder, index, guard, metrics, router, curator, stats, statsRecorder, cacheWriter, decisionLogWriter, decisionLog, feedback, review, insights, lifecycle };
+  return { config, logger, database, encoder, index, guard, metrics, router, rules, sessions, curator, stats, statsRecorder, cacheWriter, decisionLogWriter, decisionLog, feedback, review, insights, lifecycle };
 }

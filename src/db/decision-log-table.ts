@@ -27,6 +27,10 @@ export const decisionLog = pgTable(
     textHash: text("text_hash"),
     /** Similarity of the nearest exemplar; null for cache replays and fallbacks before the search. */
     nearestSimilarity: real("nearest_similarity"),
+    /** The routing profile that answered. */
+    profile: text("profile").notNull(),
+    /** What moved the answer away from the router's verdict (rule, session, minTier, maxTier, allowedTiers, budget). */
+    constrainedBy: text("constrained_by"),
     /** The label of the route token (or "anonymous"). */
     caller: text("caller").notNull(),
     sessionId: text("session_id"),

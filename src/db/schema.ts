@@ -14,7 +14,6 @@ import {
   text,
   timestamp,
   uniqueIndex,
-  uuid,
 } from "drizzle-orm/pg-core";
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
@@ -118,12 +117,18 @@ export const routingStats = pgTable(
   "routing_stats",
   {
     bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    /** The routing profile ("default" for the top-level configuration). */
+    profile: text("profile").notNull().default("default"),
     tier: text("tier").notNull(),
     reason: text("reason").notNull(),
     cached: boolean("cached").notNull(),
     count: bigint("count", { mode: "number" }).notNull(),
+    /** Estimated input tokens of these requests, and their estimated cost at the chosen tier and at the most capable one. */
+    inputTokens: bigint("input_tokens", { mode: "number" }).notNull().default(0),
+    cost: doublePrecision("cost").notNull().default(0),
+    costIfMostCapable: doublePrecision("cost_if_most_capable").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.bucket, t.tier, t.reason, t.cached] })],
+  (t) => [primaryKey({ columns: [t.bucket, t.profile, t.tier, t.reason, t.cached] })],
 );
 
 /** The configured tier prices, synced at start so SQL can estimate spend. */
@@ -158,78 +163,44 @@ export const idempotencyKeys = pgTable(
 );
 
 /**
- * Outcomes reported on logged decisions (POST /decisions/{id}/feedback, or a
- * JSONL import): one per decision and source, so a repeat is idempotent. The
- * decision's tier, reason and tags are copied in, so rates per tier and
- * reason need no join with the (partitioned, expiring) decision log.
+ * Session consistency: the highest tier a session used, until it expires.
+ * The key is a hash of caller, profile and session id.
  */
-export const decisionFeedback = pgTable(
-  "decision_feedback",
+export const routingSessions = pgTable(
+  "routing_sessions",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    decisionId: uuid("decision_id").notNull(),
-    /** The decision's time: its partition in decision_log, and what retention goes by. */
-    decisionAt: timestamp("decision_at", { withTimezone: true }).notNull(),
-    /** Who judged: the body's source, else the token label. */
-    source: text("source").notNull(),
-    /** The label of the token that sent it. */
-    actor: text("actor").notNull(),
-    /** too_weak, ok or overkill, about the tier that answered. */
-    verdict: text("verdict").notNull(),
-    correctTier: text("correct_tier"),
-    /** An evaluator's grade, 0..1. */
-    score: doublePrecision("score"),
-    note: text("note"),
-    /** Text sent with the feedback (the log keeps text only with decisions.storeText). */
-    queryText: text("query_text"),
+    key: text("key").primaryKey(),
     tier: text("tier").notNull(),
-    reason: text("reason").notNull(),
-    shadowOf: text("shadow_of"),
-    tags: text("tags").array(),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The tier's position, cheapest 0, so the higher of two is a comparison in SQL. */
+    rank: smallint("rank").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("decision_feedback_decision_source_uq").on(t.decisionId, t.source), index("decision_feedback_created_idx").on(t.createdAt), index("decision_feedback_decision_at_idx").on(t.decisionAt)],
+  (t) => [index("routing_sessions_expires_idx").on(t.expiresAt)],
 );
 
 /**
- * The curators' review queue: one item per decision whose feedback disagrees
- * with it (too_weak or overkill), open until promoted to an exemplar or dismissed.
+ * The service-wide routing rules once replaced through the API (one row;
+ * until then the config file's rules apply). Every replica reloads on change.
  */
-export const reviewItems = pgTable(
-  "review_items",
+export const routingRules = pgTable(
+  "routing_rules",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    decisionId: uuid("decision_id").notNull(),
-    decisionAt: timestamp("decision_at", { withTimezone: true }).notNull(),
-    tier: text("tier").notNull(),
-    reason: text("reason").notNull(),
-    shadowOf: text("shadow_of"),
-    /** The first disagreeing verdict and the tier it points to (correctTier, or one step up or down). */
-    verdict: text("verdict").notNull(),
-    suggestedTier: text("suggested_tier").notNull(),
-    /** Text sent with the feedback; otherwise read from the log when listed. */
-    queryText: text("query_text"),
-    feedbackCount: smallint("feedback_count").notNull().default(1),
-    /** open, promoted or dismissed. */
-    status: text("status").notNull().default("open"),
-    resolvedBy: text("resolved_by"),
-    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
-    exemplarId: bigint("exemplar_id", { mode: "number" }),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    id: smallint("id").primaryKey().default(1),
+    revision: bigint("revision", { mode: "number" }).notNull(),
+    rules: jsonb("rules").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("review_items_decision_uq").on(t.decisionId), index("review_items_status_idx").on(t.status, t.id)],
+  (t) => [check("routing_rules_single_row", sql`${t.id} = 1`)],
 );
 
-/** Every change to the review queue: opened (by feedback), promoted, dismissed; who, when, what. */
-export const reviewAudit = pgTable(
-  "review_audit",
-  {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    reviewId: bigint("review_id", { mode: "number" }).notNull(),
-    action: text("action").notNull(),
-    actor: text("actor").notNull(),
-    detail: jsonb("detail"),
-    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [index("review_audit_review_idx").on(t.reviewId)],
-);
+/** Every replacement of the rules: before and after, by which token label. */
+export const routingRulesAudit = pgTable("routing_rules_audit", {
+  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  revision: bigint("revision", { mode: "number" }).notNull(),
+  before: jsonb("before"),
+  after: jsonb("after").notNull(),
+  actor: text("actor").notNull(),
+  at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+});

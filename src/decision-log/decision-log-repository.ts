@@ -63,6 +63,8 @@ const columns = {
   embeddingKey: decisionLog.embeddingKey,
   textHash: decisionLog.textHash,
   nearestSimilarity: decisionLog.nearestSimilarity,
+  profile: decisionLog.profile,
+  constrainedBy: decisionLog.constrainedBy,
   caller: decisionLog.caller,
   sessionId: decisionLog.sessionId,
   tags: decisionLog.tags,

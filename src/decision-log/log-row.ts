@@ -17,6 +17,8 @@ export interface LogRow {
   embeddingKey: string | null;
   textHash: string;
   nearestSimilarity: number | null;
+  profile: string;
+  constrainedBy: string | null;
   caller: string;
   sessionId: string | null;
   tags: string[] | null;
@@ -42,6 +44,8 @@ export function logRowOf(decision: Decision, request: RouteRequest, facts: Decis
     embeddingKey: facts.key ?? null,
     textHash: facts.textHash ?? textHash(facts.text),
     nearestSimilarity: facts.nearest ?? null,
+    profile: decision.profile,
+    constrainedBy: decision.constrainedBy ?? null,
     caller: request.caller ?? "anonymous",
     sessionId: request.sessionId ?? null,
     tags: request.tags && request.tags.length > 0 ? [...request.tags] : null,

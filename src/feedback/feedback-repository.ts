@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
-import { decisionFeedback, reviewItems } from "../db/schema.js";
+import { decisionFeedback, reviewItems } from "../db/feedback-schema.js";
 import { chunks } from "../db/chunks.js";
 
 export interface FeedbackRow {

@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import { chunks } from "../db/chunks.js";
 import type { Database } from "../db/client.js";
 import type { DatabaseGuard } from "../db/database-guard.js";
-import { reviewItems } from "../db/schema.js";
+import { reviewItems } from "../db/feedback-schema.js";
 import type { DecisionLog } from "../decision-log/decision-log.js";
 import { routedTierOf, type LogRow } from "../decision-log/log-row.js";
 import { UnknownTierError } from "../exemplars/exemplar.js";

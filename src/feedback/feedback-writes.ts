@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { chunks } from "../db/chunks.js";
 import type { Database, Executor } from "../db/client.js";
 import type { Deadline } from "../db/database-guard.js";
-import { reviewAudit, reviewItems } from "../db/schema.js";
+import { reviewAudit, reviewItems } from "../db/feedback-schema.js";
 import { feedbackOfDecisions, insertFeedbackRows, type FeedbackRow, type StoredFeedback } from "./feedback-repository.js";
 
 /** A report ready to write: its place in the request, the row, and the tier to suggest when it disagrees with routing. */

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
-import { reviewAudit, reviewItems } from "../db/schema.js";
+import { reviewAudit, reviewItems } from "../db/feedback-schema.js";
 
 export type ReviewStatus = "open" | "promoted" | "dismissed";
 

@@ -17,6 +17,8 @@ export const decisionReasons = [
   "encoder_error_fallback",
   /** The service is still loading its model or index. */
   "warming_up",
+  /** A configured rule decided, before the vote (the fast path for obvious cases). */
+  "rule",
   /** Shadow mode: the fixed shadow tier was answered; `shadowOf` is the tier routing chose. Not a fallback. */
   "shadow",
 ] as const;
@@ -36,7 +38,7 @@ export function isDecisionReason(value: string): value is DecisionReason {
  * metrics and reports use.
  */
 export function isFallback(reason: DecisionReason | string): boolean {
-  return reason !== "knn" && reason !== "shadow";
+  return reason !== "knn" && reason !== "rule" && reason !== "shadow";
 }
 
 /** Fallbacks decided before any cache lookup: they are neither a cache hit nor a miss. */
@@ -80,26 +82,47 @@ export interface Tally {
   neighbors: number;
 }
 
+/** A rule whose conditions held for a request, and what it does. */
+export interface MatchedRule {
+  name: string;
+  action: { tier: string } | { minTier: string } | { maxTier: string };
+}
+
 export interface DecisionTimings {
   embedMs: number;
   searchMs: number;
   totalMs: number;
 }
 
-/** What POST /route answers. Every path produces one; fallbacks are values, not errors. */
+/**
+ * What POST /route answers. Every path produces one; fallbacks are values,
+ * not errors. `tier` is the answer after every bound (rules, session,
+ * limits); `reason`, `confidence` and `margin` describe the router's own
+ * verdict, and `constrainedBy` says what moved the answer away from it.
+ */
 export interface Decision extends Verdict {
   decisionId: string;
   model: string;
+  profile: string;
   cached: boolean;
   /** The query was longer than the model reads and was cut. */
   truncated: boolean;
+  /** The rule that decided (reason "rule") or bounded the answer. */
+  rule?: string;
+  /** The bound that moved the answer last: "rule", "session", "minTier", "maxTier", "allowedTiers" or "budget". */
+  constrainedBy?: string;
+  /** Estimated input tokens of the request (about four characters a token). */
+  estimatedInputTokens: number;
+  /** Estimated cost of those tokens at the chosen tier and at the most capable tier, in the prices' currency. */
+  estimatedCost: { chosen: number; mostCapable: number };
   timings: DecisionTimings;
-  /** Shadow mode only: the tier routing chose; the answer is the shadow tier (reason "shadow"). */
+  /** Shadow mode only: the tier routing chose (after rules and the session floor); the answer is the shadow tier, reason "shadow". */
   shadowOf?: string;
-  /** Only with explain: the vote before any fallback. */
+  /** Only with explain: the vote before any fallback, and the rules that matched. */
   votedTier?: string | null;
   votes?: Record<string, number>;
   neighbors?: Neighbor[];
+  rules?: MatchedRule[];
 }
 
 /**

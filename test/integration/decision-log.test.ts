@@ -5,7 +5,7 @@ import type { DatabaseHandle } from "../../src/db/client.js";
 import { decisionLog } from "../../src/db/decision-log-table.js";
 import { addDays, dayOf, listPartitions, partitionName } from "../../src/db/partitions.js";
 import { DecisionLogStore } from "../../src/decision-log/decision-log-repository.js";
-import { decisionFeedback, reviewItems } from "../../src/db/schema.js";
+import { decisionFeedback, reviewItems } from "../../src/db/feedback-schema.js";
 import { textHash } from "../../src/text/normalize.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { call, metric } from "../helpers/http.js";
@@ -81,7 +81,7 @@ describe.each(databaseTargets())("decision log on $name", (target) => {
     const old = addDays(new Date(), -40);
     const id = "00000000-0000-4000-8000-000000000040";
     await new DecisionLogStore(database.db).write([
-      { decisionId: id, at: old, tier: "fast", reason: "knn", confidence: 1, margin: 1, revision: 1, cached: false, shadowOf: null, shadowReason: null, embeddingKey: null, textHash: textHash("old"), nearestSimilarity: 0.9, caller: "anonymous", sessionId: null, tags: null, queryText: null },
+      { decisionId: id, at: old, tier: "fast", reason: "knn", confidence: 1, margin: 1, revision: 1, cached: false, shadowOf: null, shadowReason: null, embeddingKey: null, textHash: textHash("old"), nearestSimilarity: 0.9, profile: "default", constrainedBy: null, caller: "anonymous", sessionId: null, tags: null, queryText: null },
     ]);
     expect((await listPartitions(database.db)).map((p) => p.name)).toContain(partitionName(dayOf(old)));
     const fb = await call(service.app, "POST", `/decisions/${id}/feedback`, { token: FEEDBACK, json: { verdict: "too_weak", query: "old" } });

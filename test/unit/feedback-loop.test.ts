@@ -97,7 +97,21 @@ describe("shadow mode in the router", () => {
 });
 
 describe("decision log writer", () => {
-  const decision = (id: string): Decision => ({ decisionId: id, tier: "fast", model: "m", confidence: 1, margin: 1, reason: "knn", revision: 1, cached: false, truncated: false, timings: { embedMs: 0, searchMs: 0, totalMs: 0 } });
+  const decision = (id: string): Decision => ({
+    decisionId: id,
+    tier: "fast",
+    model: "m",
+    profile: "default",
+    confidence: 1,
+    margin: 1,
+    reason: "knn",
+    revision: 1,
+    cached: false,
+    truncated: false,
+    estimatedInputTokens: 1,
+    estimatedCost: { chosen: 0, mostCapable: 0 },
+    timings: { embedMs: 0, searchMs: 0, totalMs: 0 },
+  });
 
   it("counts every decision lost to a full buffer or an unwritable shutdown, exactly", async () => {
     const writer = new DecisionLogWriter(async () => Promise.reject(new Error("database away")), { maxKeys: 3, flushIntervalMs: 60_000, storeText: false });

@@ -1,6 +1,6 @@
 import { and, gte, lt, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { decisionFeedback } from "../../db/schema.js";
+import { decisionFeedback } from "../../db/feedback-schema.js";
 
 /** Feedback counts of one group (a tier, a reason, a day, or everything). */
 export interface MisrouteCounts {

@@ -1,6 +1,6 @@
 import { and, gte, lt } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { decisionFeedback } from "../../db/schema.js";
+import { decisionFeedback } from "../../db/feedback-schema.js";
 import { combineRanges, neededRange, type FeedbackVerdict, type NeededRange } from "../verdicts.js";
 
 /** One decision with feedback: what answered, what routing chose, and what every report together says it needed. */

@@ -3,12 +3,13 @@ import type { DecisionStep } from "../pipeline.js";
 import { tallyVotes } from "../vote.js";
 
 /** The ordinal, similarity-weighted vote of the neighbours (routing/vote.ts). */
-export function voteStep(tiers: readonly string[]): DecisionStep {
+export function voteStep(tiers: readonly string[], mapTier?: (tier: string) => string): DecisionStep {
   return {
     name: "vote",
     run(ctx) {
       const started = performance.now();
-      ctx.tally = tallyVotes(ctx.neighbors!, tiers);
+      const neighbors = mapTier ? ctx.neighbors!.map((n) => ({ ...n, tier: mapTier(n.tier) })) : ctx.neighbors!;
+      ctx.tally = tallyVotes(neighbors, tiers);
       ctx.searchMs += performance.now() - started;
     },
   };

@@ -1,0 +1,73 @@
+import type { Logger } from "pino";
+import { namespacedCache } from "./cache/namespaced-cache.js";
+import { fallbackTierOf, shadowTierOf, type Config } from "./config/config-schema.js";
+import type { Encoder } from "./embeddings/encoder.js";
+import { compileRules } from "./policy/rules.js";
+import type { Decision, DecisionFacts } from "./routing/decision.js";
+import type { DecisionCache } from "./routing/decision-cache.js";
+import type { RouteRequest } from "./routing/pipeline.js";
+import { Router, type RouterOptions } from "./routing/router.js";
+import { RoutingService } from "./routing/routing-service.js";
+import { TierLadder } from "./routing/tier-ladder.js";
+import type { RulesStore } from "./rules-store/rules-store.js";
+import type { SessionStore } from "./sessions/session-store.js";
+import type { ExemplarIndexRef } from "./vector-index/exemplar-index.js";
+
+/** The router's settings as the config states them (the default profile). */
+export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">): RouterOptions {
+  const { k, margin, minSimilarity } = config.routing;
+  return { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers };
+}
+
+export interface RoutersDeps {
+  config: Config;
+  encoder: Encoder;
+  index: ExemplarIndexRef;
+  cache: DecisionCache | null;
+  rules: RulesStore;
+  sessions: SessionStore;
+  logger: Logger;
+  onDecision: ReadonlyArray<(decision: Decision, request: RouteRequest, facts: DecisionFacts) => void>;
+}
+
+/**
+ * One router per profile: "default" from the top-level config, and one for
+ * each entry of `profiles` (its tiers, vote settings, rules and session
+ * policy over the shared model, index and cache). Profile rules run before
+ * the service-wide ones.
+ */
+export function buildRouting(deps: RoutersDeps): RoutingService {
+  const { config } = deps;
+  const ladder = new TierLadder(config.tiers);
+  const tierNames = ladder.names;
+  const routers = new Map<string, Router>();
+  const sessionsFor = (policy: string, ttlSeconds: number) => (policy === "no-downgrade" ? deps.sessions.withTtl(ttlSeconds) : undefined);
+  const common = { encoder: deps.encoder, index: deps.index, ladder, logger: deps.logger, onDecision: deps.onDecision };
+  // Shadow mode is the service's, not the routing's: evaluations built from routerOptionsFrom never see it.
+  // A profile without the shadow tier answers the next tier up it offers.
+  const shadow = (tiers: Config["tiers"]) => ({ enabled: config.shadow.enabled, tier: ladder.atOrAbove(shadowTierOf(config), tiers) });
+
+  routers.set(
+    "default",
+    new Router({ ...common, profile: "default", cache: deps.cache, options: { ...routerOptionsFrom(config), shadow: shadow(config.tiers) }, rules: () => deps.rules.current(), sessions: sessionsFor(config.session.policy, config.session.ttlSeconds) }),
+  );
+  const profileOfCaller = new Map<string, string>();
+  for (const [name, profile] of Object.entries(config.profiles)) {
+    const tiers = profile.tiers ? config.tiers.filter((t) => profile.tiers!.includes(t.name)) : config.tiers;
+    const own = compileRules(profile.rules, tierNames);
+    const session = { ...config.session, ...profile.session };
+    routers.set(
+      name,
+      new Router({
+        ...common,
+        profile: name,
+        cache: deps.cache ? namespacedCache(deps.cache, name) : null,
+        options: { ...config.routing, ...profile.routing, fallbackTier: tiers[tiers.length - 1]!.name, tiers, shadow: shadow(tiers) },
+        rules: () => [...own, ...deps.rules.current()],
+        sessions: sessionsFor(session.policy, session.ttlSeconds),
+      }),
+    );
+    for (const label of profile.tokens) profileOfCaller.set(label, name);
+  }
+  return new RoutingService(routers, profileOfCaller, deps.encoder);
+}
