@@ -5,13 +5,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// First: the app's modules extend zod for OpenAPI before any schema is built (src/http/rules.ts needs it).
+import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
 import { calibrateFromFeedback } from "../../src/cli/calibrate-client.js";
 import { report } from "../../src/cli/report-client.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { call, metric } from "../helpers/http.js";
-import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
 
 const ANALYST = "analyst-token-0123456789";
 const FEEDBACK = "feedback-token-0123456789";
@@ -79,7 +80,10 @@ describe.each(databaseTargets())("shadow mode and calibration from feedback on $
     const d = (await call(s.app, "POST", "/route", { json: { query: "What is the capital city of Ghana?", shadow: true } })).body;
     expect(d).toMatchObject({ tier: "premium", reason: "shadow", shadowOf: "fast" });
     await s.deps.decisionLog.flush();
-    expect((await s.deps.decisionLog.find([d.decisionId])).get(d.decisionId)).toMatchObject({ tier: "premium", reason: "shadow", shadowOf: "fast", shadowReason: "knn" });
+    expect((await s.deps.decisionLog.find([d.decisionId])).get(d.decisionId)).toMatchObject({ tier: "premium", reason: "shadow", shadowOf: "fast", shadowReason: "knn", profile: "default" });
+    // The caller's own limits still bound the shadow answer.
+    const bounded = (await call(s.app, "POST", "/route", { json: { query: "What is the capital city of Ghana?", shadow: true, maxTier: "standard" } })).body;
+    expect(bounded).toMatchObject({ tier: "standard", reason: "shadow", shadowOf: "fast", constrainedBy: "maxTier" });
     await s.deps.lifecycle.stop();
     await other.close();
   });
