@@ -3,6 +3,7 @@ import { chunks } from "../db/chunks.js";
 import type { Database, Executor } from "../db/client.js";
 import { decisionLog } from "../db/decision-log-table.js";
 import { dayOf, ensurePartitions } from "../db/partitions.js";
+import { yieldToEventLoop } from "../util/yield.js";
 import type { LogRow } from "./log-row.js";
 
 /**
@@ -42,11 +43,28 @@ export class DecisionLogStore {
   }
 }
 
-/** One transaction; a retried flush whose first attempt did commit inserts nothing twice. */
-export async function insertLogRows(db: Database, rows: readonly LogRow[]): Promise<void> {
-  await db.transaction(async (tx) => {
-    for (const chunk of chunks(rows)) await tx.insert(decisionLog).values(chunk.map((r) => ({ ...r }))).onConflictDoNothing();
-  });
+/** Rows per statement: a statement of PGlite (in this process) blocks the event loop for its length (~4 ms per 100 rows). */
+const LOG_CHUNK = 200;
+
+/**
+ * Inserts a flush in statements of LOG_CHUNK rows, yielding to the event
+ * loop between them, each row set passed as one JSON parameter
+ * (json_to_recordset: about 4× cheaper than a row of bound parameters per
+ * decision). No transaction is needed: a decision id is written once
+ * (ON CONFLICT DO NOTHING), so a retried flush that partly succeeded adds nothing twice.
+ */
+export async function insertLogRows(db: Pick<Executor, "execute">, rows: readonly LogRow[]): Promise<void> {
+  for (const [i, chunk] of chunks(rows, LOG_CHUNK).entries()) {
+    if (i > 0) await yieldToEventLoop();
+    const json = JSON.stringify(chunk.map((r) => ({ ...r, at: r.at.toISOString() })));
+    await db.execute(sql`
+      insert into decision_log (decision_id, at, tier, reason, confidence, margin, revision, cached, shadow_of, shadow_reason, embedding_key, text_hash,
+        nearest_similarity, profile, constrained_by, caller, session_id, tags, query_text)
+      select * from json_to_recordset(${json}::json) as r("decisionId" uuid, at timestamptz, tier text, reason text, confidence real, margin real, revision bigint,
+        cached boolean, "shadowOf" text, "shadowReason" text, "embeddingKey" text, "textHash" text, "nearestSimilarity" real, profile text, "constrainedBy" text,
+        caller text, "sessionId" text, tags text[], "queryText" text)
+      on conflict do nothing`);
+  }
 }
 
 const columns = {
