@@ -1,123 +1,155 @@
 /**
  * Decision-log bench (a script, not a test): does writing every decision
- * behind move /route latency? One run, the same service build and data,
- * alternating log on / log off over several rounds (so drift on a shared
- * machine hits both alike): cache-miss traffic (every query new) and
- * repeated traffic at concurrency 32. With the log on it also checks that
- * every request was logged and none dropped.
- *   npm run bench:log [-- --rounds 3 --port 8797]
- * With DATABASE_URL set the service uses that PostgreSQL, else a fresh PGlite.
+ * behind move /route latency at concurrency 32? One process, one run, two
+ * services built by buildDeps over the same model and exemplars, one with
+ * the log on and one with it off, driven in short alternating blocks (so a
+ * shared machine's noise hits both alike). Each log-on block ends by writing
+ * its pending rows, and that time is charged to it. The embedded PGlite is
+ * the harder case: its inserts run on the service's own event loop.
+ *   npm run bench:log [-- --blocks 6 --seconds 3]
+ * With DATABASE_URL (an empty scratch database) both services use that
+ * PostgreSQL, else each its own in-memory PGlite.
+ * Writes bench/results/decision-log[-postgres].{json,md}.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
-import autocannon from "autocannon";
-import { benchQueries, startServer } from "./server.js";
+import pino from "pino";
+import { createApp } from "../src/app.js";
+import { loadConfig } from "../src/config/load-config.js";
+import { openDatabase } from "../src/db/client.js";
+import { buildDeps } from "../src/deps.js";
+import { createEncoder } from "../src/embeddings/create-encoder.js";
+import { benchQueries } from "./server.js";
+import { summarize } from "./stats.js";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
 };
-const rounds = Number(arg("rounds", "3"));
-const port = Number(arg("port", "8797"));
-const outFile = arg("out", "bench/results/decision-log.json");
-const CONNECTIONS = 32;
-const MISSES = 800;
-const ANALYST = "bench-analyst-token-0123456789";
+const blocks = Number(arg("blocks", "10"));
+const seconds = Number(arg("seconds", "3"));
+const url = process.env.DATABASE_URL;
+const outFile = arg("out", url ? "bench/results/decision-log-postgres.json" : "bench/results/decision-log.json");
+const CONCURRENCY = 32;
 
+const shipped = loadConfig();
+const dataDir = mkdtempSync(path.join(tmpdir(), "tierline-log-bench-"));
+const encoder = createEncoder({ embedding: shipped.embedding, dataDir: path.join(tmpdir(), "tierline-bench-models") });
+
+async function service(enabled: boolean) {
+  // The same data directory: the second service loads the index snapshot the first one saved.
+  const config = { ...shipped, logLevel: "silent" as const, dataDir, decisions: { ...shipped.decisions, enabled } };
+  const database = await openDatabase(url ? { url } : { dataDir: "memory" });
+  const deps = await buildDeps(config, { database, encoder, logger: pino({ level: "silent" }) });
+  await deps.lifecycle.start();
+  const app = createApp(deps);
+  const route = async (query: string) => {
+    const res = await app.request("/route", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+    if (res.status !== 200) throw new Error(`status ${res.status}`);
+    await res.arrayBuffer();
+  };
+  return { deps, route, stop: async () => (await deps.lifecycle.stop(), await database.close()) };
+}
+
+const on = await service(true);
+const off = await service(false);
 const base = benchQueries();
 let counter = 0;
-const uniqueQuery = () => `${base[counter % base.length]} (ticket ${++counter})`;
-const repeatSet = base.slice(0, 50);
-const json = (query: string) => JSON.stringify({ query });
+const unique = () => `${base[counter % base.length]} (ticket ${++counter})`;
+const repeats = base.slice(0, 50);
+for (const q of repeats) await Promise.all([on.route(q), off.route(q)]);
 
-interface Load {
-  requests: number;
-  errors: number;
-  rps: number;
-  p50: number;
-  p90: number;
-  p99: number;
+type Svc = typeof on;
+/** CONCURRENCY loops for `seconds`; a log-on block then writes its pending rows, counted in its time. */
+async function block(svc: Svc, next: () => string): Promise<{ latencies: number[]; elapsedMs: number }> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        await svc.route(next());
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  await svc.deps.decisionLog.flush();
+  return { latencies, elapsedMs: performance.now() - started };
 }
 
-async function load(url: string, body: () => string, opts: { amount?: number; duration?: number }): Promise<Load> {
-  const r = await autocannon({
-    url: `${url}/route`,
-    method: "POST",
-    connections: CONNECTIONS,
-    ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? 5 }),
-    headers: { "content-type": "application/json" },
-    requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }],
-  });
-  const s = (r.finish.getTime() - r.start.getTime()) / 1000;
-  return { requests: r.requests.total, errors: r.errors + r.non2xx, rps: r.requests.total / s, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99 };
-}
-
-const dir = mkdtempSync(path.join(tmpdir(), "tierline-log-bench-"));
-const shipped = JSON.parse(readFileSync("tierline.config.json", "utf8")) as Record<string, unknown>;
-const configFor = (enabled: boolean) => {
-  const file = path.join(dir, `config-${enabled ? "on" : "off"}.json`);
-  writeFileSync(file, JSON.stringify({ ...shipped, decisions: { enabled } }));
-  return file;
-};
-const env = (enabled: boolean) => ({ TIERLINE_DATA_DIR: path.join(dir, "data"), TIERLINE_CONFIG: configFor(enabled), TIERLINE_ANALYST_TOKEN: ANALYST });
-console.log(`tierline decision-log bench on ${cpus().length}× ${cpus()[0]?.model}, ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"}, c=${CONNECTIONS}, ${rounds} rounds each`);
-
-// A cold start first (embeds the exemplars once); every round after is a warm start.
-await (await startServer(port, env(true))).stop();
-
-const results: Array<{ log: "on" | "off"; round: number; miss: Load; repeat: Load; logged?: number; answered?: number; dropped?: number }> = [];
-/** Requests answered by the log-on services so far (the warm-up repeats included). */
-let answeredOn = 0;
-for (let round = 1; round <= rounds; round++) {
-  for (const enabled of round % 2 === 1 ? [true, false] : [false, true]) {
-    const server = await startServer(port, env(enabled));
-    for (const q of repeatSet) await fetch(`${server.base}/route`, { method: "POST", headers: { "content-type": "application/json" }, body: json(q) });
-    const miss = await load(server.base, () => json(uniqueQuery()), { amount: MISSES });
-    let r = 0;
-    const repeat = await load(server.base, () => json(repeatSet[r++ % repeatSet.length]!), { duration: 5 });
-    const row: (typeof results)[number] = { log: enabled ? "on" : "off", round, miss, repeat };
-    if (enabled) {
-      answeredOn += repeatSet.length + miss.requests + repeat.requests;
-      row.answered = answeredOn;
-      const metrics = await (await fetch(`${server.base}/metrics`)).text();
-      row.dropped = Number(/^tierline_decision_log_dropped_total (\d+)/m.exec(metrics)?.[1] ?? Number.NaN);
-      const drift = (await (await fetch(`${server.base}/stats/drift?from=2000-01-01`, { headers: { authorization: `Bearer ${ANALYST}` } })).json()) as { days: Array<{ decisions: number }> };
-      row.logged = drift.days.reduce((n, d) => n + d.decisions, 0);
+const traffic = { miss: unique, repeat: () => repeats[counter++ % repeats.length]! };
+const rows: Array<{ traffic: string; log: string; block: number; rps: number; p50: number; p99: number }> = [];
+const all: Record<string, number[]> = {};
+const totals: Record<string, { requests: number; ms: number }> = {};
+for (const [name, next] of Object.entries(traffic)) {
+  for (let b = 1; b <= blocks; b++) {
+    for (const [log, svc] of (b % 2 === 1 ? [["on", on], ["off", off]] : [["off", off], ["on", on]]) as Array<[string, Svc]>) {
+      const r = await block(svc, next);
+      const key = `${name} ${log}`;
+      (all[key] ??= []).push(...r.latencies);
+      totals[key] = { requests: (totals[key]?.requests ?? 0) + r.latencies.length, ms: (totals[key]?.ms ?? 0) + r.elapsedMs };
+      const s = summarize(r.latencies);
+      rows.push({ traffic: name, log, block: b, rps: (r.latencies.length / r.elapsedMs) * 1000, p50: s.p50, p99: s.p99 });
+      console.log(`${name} block ${b} log ${log}: ${rows.at(-1)!.rps.toFixed(1)} req/s, p50 ${s.p50.toFixed(1)} p99 ${s.p99.toFixed(1)} ms`);
     }
-    await server.stop();
-    results.push(row);
-    console.log(`round ${round} log ${row.log}: miss ${miss.rps.toFixed(1)} req/s p50 ${miss.p50} p99 ${miss.p99} ms; repeat ${repeat.rps.toFixed(0)} req/s p50 ${repeat.p50} p99 ${repeat.p99} ms${enabled ? `; logged ${row.logged} of ${row.answered} answered so far, dropped ${row.dropped}` : ""}`);
   }
 }
-rmSync(dir, { recursive: true, force: true });
+const writer = on.deps.decisionLogWriter!;
+const logged = { recorded: writer.recorded, dropped: writer.dropped, pending: writer.pendingCount, failedFlushes: writer.failedFlushes };
+await on.stop();
+await off.stop();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-const of = (log: "on" | "off", pick: (x: (typeof results)[number]) => number) => median(results.filter((x) => x.log === log).map(pick));
-const measures: Array<[string, (x: (typeof results)[number]) => number]> = [
-  ["miss req/s", (x) => x.miss.rps],
-  ["miss p50 ms", (x) => x.miss.p50],
-  ["miss p99 ms", (x) => x.miss.p99],
-  ["repeat req/s", (x) => x.repeat.rps],
-  ["repeat p50 ms", (x) => x.repeat.p50],
-  ["repeat p99 ms", (x) => x.repeat.p99],
-];
-const summary = Object.fromEntries(measures.map(([name, pick]) => [name, { on: of("on", pick), off: of("off", pick), ratio: of("on", pick) / of("off", pick) }]));
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, q1: sorted[Math.floor((sorted.length - 1) / 4)]!, q3: sorted[Math.ceil(((sorted.length - 1) * 3) / 4)]! };
+};
+/** Each block's on / off ratio against its neighbour in time: robust to drift in a shared machine's load. */
+const paired = Object.fromEntries(
+  Object.keys(traffic).map((name) => {
+    const pairs = Array.from({ length: blocks }, (_, i) => {
+      const a = rows.find((r) => r.traffic === name && r.block === i + 1 && r.log === "on")!;
+      const b = rows.find((r) => r.traffic === name && r.block === i + 1 && r.log === "off")!;
+      return { rps: a.rps / b.rps, p50: a.p50 / b.p50, p99: a.p99 / b.p99 };
+    });
+    return [name, { rps: median(pairs.map((p) => p.rps)), p50: median(pairs.map((p) => p.p50)), p99: median(pairs.map((p) => p.p99)) }];
+  }),
+);
+const summary = Object.fromEntries(
+  Object.keys(traffic).map((name) => {
+    const of = (log: string) => {
+      const s = summarize(all[`${name} ${log}`]!);
+      const t = totals[`${name} ${log}`]!;
+      return { requests: t.requests, rps: (t.requests / t.ms) * 1000, p50: s.p50, p90: s.p90, p99: s.p99 };
+    };
+    const a = of("on");
+    const b = of("off");
+    return [name, { on: a, off: b, ratio: { rps: a.rps / b.rps, p50: a.p50 / b.p50, p99: a.p99 / b.p99 } }];
+  }),
+);
 const at = new Date().toISOString();
 const f = (n: number, d = 1) => n.toFixed(d);
 const md = [
-  `Measured ${at} on ${cpus().length}× ${cpus()[0]?.model} (${Math.round(totalmem() / 2 ** 30)} GiB), Node ${process.version}, ${process.env.DATABASE_URL ? "postgres" : "pglite"}; /route at concurrency ${CONNECTIONS}, ${MISSES} cache misses then 5 s of repeats per round, log on and off alternating over ${rounds} rounds (medians).`,
+  `Measured ${at} on ${cpus().length}× ${cpus()[0]?.model} (${Math.round(totalmem() / 2 ** 30)} GiB), Node ${process.version}, ${url ? "PostgreSQL" : "PGlite"}, model \`${encoder.modelId}\`, ${shipped.tiers.length} tiers; /route in process at concurrency ${CONCURRENCY}, log on and off alternating in ${blocks} blocks of ${seconds} s each per traffic (a log-on block includes writing its rows).`,
   "",
-  "| measure | log on | log off | on / off |",
-  "| --- | --- | --- | --- |",
-  ...measures.map(([name]) => `| ${name} | ${f(summary[name]!.on)} | ${f(summary[name]!.off)} | ${f(summary[name]!.ratio, 3)} |`),
+  "| traffic | log | requests | req/s | p50 ms | p90 ms | p99 ms |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
+  ...Object.entries(summary).flatMap(([name, s]) => [
+    `| ${name} | on | ${s.on.requests} | ${f(s.on.rps)} | ${f(s.on.p50, 2)} | ${f(s.on.p90, 2)} | ${f(s.on.p99, 2)} |`,
+    `| ${name} | off | ${s.off.requests} | ${f(s.off.rps)} | ${f(s.off.p50, 2)} | ${f(s.off.p90, 2)} | ${f(s.off.p99, 2)} |`,
+    `| ${name} | on / off, pooled | | ${f(s.ratio.rps, 3)} | ${f(s.ratio.p50, 3)} | | ${f(s.ratio.p99, 3)} |`,
+    `| ${name} | on / off, median of ${blocks} paired blocks (quartiles) | | ${f(paired[name]!.rps.median, 3)} (${f(paired[name]!.rps.q1, 2)}–${f(paired[name]!.rps.q3, 2)}) | ${f(paired[name]!.p50.median, 3)} (${f(paired[name]!.p50.q1, 2)}–${f(paired[name]!.p50.q3, 2)}) | | ${f(paired[name]!.p99.median, 3)} (${f(paired[name]!.p99.q1, 2)}–${f(paired[name]!.p99.q3, 2)}) |`,
+  ]),
   "",
-  "| round | log | miss req/s | miss p50 / p90 / p99 ms | repeat req/s | repeat p50 / p90 / p99 ms | logged / answered (cumulative) | dropped |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- |",
-  ...results.map((x) => `| ${x.round} | ${x.log} | ${f(x.miss.rps)} | ${x.miss.p50} / ${x.miss.p90} / ${x.miss.p99} | ${f(x.repeat.rps, 0)} | ${x.repeat.p50} / ${x.repeat.p90} / ${x.repeat.p99} | ${x.logged === undefined ? "-" : `${x.logged} / ${x.answered}`} | ${x.dropped ?? "-"} |`),
+  `Decisions logged: ${logged.recorded} recorded, ${logged.dropped} dropped, ${logged.pending} pending at the end, ${logged.failedFlushes} failed flushes.`,
+  "",
+  "| traffic | block | log | req/s | p50 ms | p99 ms |",
+  "| --- | --- | --- | --- | --- | --- |",
+  ...rows.map((r) => `| ${r.traffic} | ${r.block} | ${r.log} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} |`),
 ].join("\n");
 mkdirSync(path.dirname(outFile), { recursive: true });
-writeFileSync(outFile, JSON.stringify({ at, connections: CONNECTIONS, rounds, database: process.env.DATABASE_URL ? "postgres" : "pglite", summary, results }, null, 2) + "\n");
+writeFileSync(outFile, JSON.stringify({ at, database: url ? "postgres" : "pglite", concurrency: CONCURRENCY, blocks, seconds, model: encoder.modelId, summary, paired, logged, rows }, null, 2) + "\n");
 writeFileSync(outFile.replace(/\.json$/, ".md"), md + "\n");
 console.log(`\n${md}\n\nwrote ${outFile}`);

@@ -65,14 +65,21 @@ export class DecisionLog {
   async findByTextHash(hashes: readonly string[]): Promise<Map<string, LogRow>> {
     if (this.options.writer === null || hashes.length === 0) return new Map();
     return this.options.guard.run("not_applied", async () => {
-      await this.options.writer!.flush();
+      await this.flush();
       return latestByTextHash(this.options.db, hashes, this.retainedSince());
     });
   }
 
-  /** Writes this replica's pending rows now (reports read the table). */
-  flush(): Promise<void> {
-    return this.options.writer?.flush() ?? Promise.resolve();
+  /**
+   * Writes this replica's pending rows now (reports read the table). A flush
+   * already under way carries only the rows it started with, so the rows
+   * queued behind it get a second one.
+   */
+  async flush(): Promise<void> {
+    const writer = this.options.writer;
+    if (writer === null) return;
+    await writer.flush();
+    if (writer.pendingCount > 0) await writer.flush();
   }
 
   /**

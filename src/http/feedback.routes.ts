@@ -49,6 +49,7 @@ export const feedbackRoutes = {
     method: "post",
     path: "/decisions/{id}/feedback",
     summary: "Report the outcome of a decision (idempotent per decision and source)",
+    tags: ["feedback"],
     security,
     request: {
       params: z.object({ id: z.string().uuid("must be a decision id (UUID)").openapi({ param: { name: "id", in: "path" } }) }),
@@ -68,6 +69,7 @@ export const feedbackRoutes = {
     method: "post",
     path: "/feedback/import",
     summary: "Import reports as JSONL: {decisionId or query, verdict, correctTier?, score?, note?, source?} per line",
+    tags: ["feedback"],
     security,
     request: { body: { required: true, content: { "application/x-ndjson": { schema: z.string() } } } },
     responses: {

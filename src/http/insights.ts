@@ -43,6 +43,7 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
       method: "get",
       path: "/stats/feedback",
       summary: "Misroute rates from feedback (too weak, overkill) per tier that answered, per reason and per day",
+      tags: ["feedback"],
       security,
       request: { query: month },
       responses: json(misroutes.extend({ ...span, byTier: z.record(z.string(), misroutes), byReason: z.record(z.string(), misroutes), days: z.array(misroutes.extend({ day: z.string() })) }), "Misroute rates over decisions made in the window (default 30 days)"),
@@ -55,6 +56,7 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
       method: "get",
       path: "/stats/shadow",
       summary: "Shadow mode: what routing would have saved and what it would have cost in quality, per tier and tag, with 95% intervals",
+      tags: ["feedback"],
       security,
       request: { query: month },
       responses: json(
@@ -75,6 +77,7 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
       method: "get",
       path: "/stats/drift",
       summary: "Drift, day by day: nearest-exemplar similarity and fallback / out-of-distribution rates",
+      tags: ["feedback"],
       security,
       request: { query: month },
       responses: json(
@@ -105,6 +108,7 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
       method: "get",
       path: "/stats/feedback/labels",
       summary: "Decisions with feedback as labelled neighbourhoods (tier needed; nearest exemplars' tiers and similarities, no text), for calibrate --from-feedback",
+      tags: ["feedback"],
       security,
       request: {
         query: month.extend({

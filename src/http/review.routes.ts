@@ -47,6 +47,7 @@ export const reviewRoutes = {
     method: "get",
     path: "/review",
     summary: "Queries whose feedback disagrees with routing, grouped by their nearest exemplar",
+    tags: ["review"],
     security,
     request: {
       query: z.object({
@@ -67,6 +68,7 @@ export const reviewRoutes = {
     method: "get",
     path: "/review/gaps",
     summary: "Coverage gaps: clusters of logged queries far from every exemplar, largest first, for curators to label",
+    tags: ["review"],
     security,
     request: {
       query: windowQuery(30 * 24).extend({
@@ -95,6 +97,7 @@ export const reviewRoutes = {
     method: "get",
     path: "/review/{id}",
     summary: "One review item with every report on its decision and its audit trail",
+    tags: ["review"],
     security,
     request: { params: idParams },
     responses: {
@@ -109,6 +112,7 @@ export const reviewRoutes = {
     method: "post",
     path: "/review/{id}/promote",
     summary: "Add the item's query as an exemplar (conflict rules as for POST /exemplars) and close it",
+    tags: ["review"],
     security,
     request: {
       params: idParams,
@@ -137,6 +141,7 @@ export const reviewRoutes = {
     method: "post",
     path: "/review/{id}/dismiss",
     summary: "Close the item without changing any exemplar",
+    tags: ["review"],
     security,
     request: { params: idParams, body: { required: false, content: { "application/json": { schema: z.object({ note: textField(MAX_EXEMPLAR_NOTE).optional() }).strict() } } } },
     responses: { 200: json(z.object({ item: reviewItemSchema }), "Dismissed"), ...errors },
