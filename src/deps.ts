@@ -109,7 +109,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const cache = config.cache.enabled
     ? new MemoryDecisionCache({ modelId: rawEncoder.modelId, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
     : null;
-  const logStore = new DecisionLogStore(db);
+  const logStore = new DecisionLogStore(database);
   const { decisions } = config;
   const decisionLogWriter = decisions.enabled
     ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, storeText: decisions.storeText })

@@ -1,31 +1,75 @@
 import { and, desc, gte, inArray, sql } from "drizzle-orm";
 import { chunks } from "../db/chunks.js";
-import type { Database, Executor } from "../db/client.js";
+import type { Database, DatabaseHandle, Executor } from "../db/client.js";
+import { toCsv } from "../db/csv.js";
+import { classifyDatabaseError } from "../db/db-errors.js";
 import { decisionLog } from "../db/decision-log-table.js";
 import { dayOf, ensurePartitions } from "../db/partitions.js";
 import { yieldToEventLoop } from "../util/yield.js";
 import type { LogRow } from "./log-row.js";
 
+const LOG_COLUMNS = [
+  ["decisionId", "decision_id"],
+  ["at", "at"],
+  ["tier", "tier"],
+  ["reason", "reason"],
+  ["confidence", "confidence"],
+  ["margin", "margin"],
+  ["revision", "revision"],
+  ["cached", "cached"],
+  ["shadowOf", "shadow_of"],
+  ["shadowReason", "shadow_reason"],
+  ["embeddingKey", "embedding_key"],
+  ["textHash", "text_hash"],
+  ["nearestSimilarity", "nearest_similarity"],
+  ["profile", "profile"],
+  ["constrainedBy", "constrained_by"],
+  ["caller", "caller"],
+  ["sessionId", "session_id"],
+  ["tags", "tags"],
+  ["queryText", "query_text"],
+] as const satisfies ReadonlyArray<readonly [keyof LogRow, string]>;
+
 /**
- * Writes flushes of the decision log, creating a day's partition on demand
+ * Writes flushes of the decision log in statements of LOG_CHUNK rows with
+ * the event loop free between them, creating a day's partition on demand
  * (housekeeping creates them ahead; this covers a first start, a clock jump,
- * or housekeeping that could not run). Days known to exist are remembered;
- * a failed write forgets them, so the retry checks again.
+ * or housekeeping that could not run). On PGlite, which works in this
+ * process, rows go in with COPY; a COPY is all or nothing and cannot skip
+ * rows already there, so a chunk that meets one (a flush retried after its
+ * commit went unconfirmed) is written again with INSERT … ON CONFLICT DO
+ * NOTHING, which PostgreSQL always uses. Days known to exist are
+ * remembered; a failed write forgets them, so the retry checks again.
  */
 export class DecisionLogStore {
   private readonly knownDays = new Set<number>();
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly database: Pick<DatabaseHandle, "db" | "copyRows">) {}
+
+  private async writeChunk(chunk: readonly LogRow[]): Promise<void> {
+    const { db } = this.database;
+    if (this.database.copyRows === undefined) return insertLogRows(db, chunk);
+    try {
+      await this.database.copyRows("decision_log", LOG_COLUMNS.map(([, c]) => c), toCsv(chunk, LOG_COLUMNS.map(([k]) => k)));
+    } catch (err) {
+      if (classifyDatabaseError(err) !== "unique_violation") throw err;
+      await insertLogRows(db, chunk);
+    }
+  }
 
   async write(rows: readonly LogRow[]): Promise<void> {
     if (rows.length === 0) return;
+    const { db } = this.database;
     const missing = [...new Set(rows.map((r) => dayOf(r.at).getTime()))].filter((d) => !this.knownDays.has(d));
     try {
       if (missing.length > 0) {
-        await ensurePartitions(this.db, missing.map((d) => new Date(d)));
+        await ensurePartitions(db, missing.map((d) => new Date(d)));
         for (const d of missing) this.knownDays.add(d);
       }
-      await insertLogRows(this.db, rows);
+      for (const [i, chunk] of chunks(rows, LOG_CHUNK).entries()) {
+        if (i > 0) await yieldToEventLoop();
+        await this.writeChunk(chunk);
+      }
     } catch (err) {
       this.knownDays.clear();
       throw err;
@@ -43,15 +87,14 @@ export class DecisionLogStore {
   }
 }
 
-/** Rows per statement: a statement of PGlite (in this process) blocks the event loop for its length (~4 ms per 100 rows). */
-const LOG_CHUNK = 200;
+/** Rows per statement: a statement of PGlite (in this process) holds the event loop for its length. */
+const LOG_CHUNK = 250;
 
 /**
- * Inserts a flush in statements of LOG_CHUNK rows, yielding to the event
- * loop between them, each row set passed as one JSON parameter
- * (json_to_recordset: about 4× cheaper than a row of bound parameters per
- * decision). No transaction is needed: a decision id is written once
- * (ON CONFLICT DO NOTHING), so a retried flush that partly succeeded adds nothing twice.
+ * Inserts rows skipping those already there (ON CONFLICT DO NOTHING), in
+ * statements of LOG_CHUNK rows yielding between them, each row set passed
+ * as one JSON parameter (json_to_recordset: about 4× cheaper than bound
+ * parameters per row). No transaction is needed: a decision id is written once.
  */
 export async function insertLogRows(db: Pick<Executor, "execute">, rows: readonly LogRow[]): Promise<void> {
   for (const [i, chunk] of chunks(rows, LOG_CHUNK).entries()) {

@@ -80,7 +80,7 @@ describe.each(databaseTargets())("decision log on $name", (target) => {
     // A decision 40 days old (retention is 30): its day is created on demand, and it takes feedback.
     const old = addDays(new Date(), -40);
     const id = "00000000-0000-4000-8000-000000000040";
-    await new DecisionLogStore(database.db).write([
+    await new DecisionLogStore(database).write([
       { decisionId: id, at: old, tier: "fast", reason: "knn", confidence: 1, margin: 1, revision: 1, cached: false, shadowOf: null, shadowReason: null, embeddingKey: null, textHash: textHash("old"), nearestSimilarity: 0.9, profile: "default", constrainedBy: null, caller: "anonymous", sessionId: null, tags: null, queryText: null },
     ]);
     expect((await listPartitions(database.db)).map((p) => p.name)).toContain(partitionName(dayOf(old)));
@@ -103,6 +103,38 @@ describe.each(databaseTargets())("decision log on $name", (target) => {
     const later = addDays(today, 7);
     const ahead = await service.deps.decisionLog.maintain(later);
     expect(ahead.created).toEqual(expect.arrayContaining([partitionName(addDays(later, 1)), partitionName(addDays(later, 2))]));
+  });
+
+  it("writes with COPY; odd text survives it, and a retried flush writes nothing twice", async () => {
+    const store = new DecisionLogStore(database);
+    const at = new Date();
+    const rows = ["a", "b"].map((n) => ({
+      decisionId: `00000000-0000-4000-8000-00000000000${n === "a" ? 1 : 2}`,
+      at,
+      tier: "standard",
+      reason: "knn",
+      confidence: 0.5,
+      margin: 0.25,
+      revision: 1,
+      cached: false,
+      shadowOf: null,
+      shadowReason: null,
+      embeddingKey: null,
+      textHash: textHash(n),
+      nearestSimilarity: 0.123456,
+      profile: "default",
+      constrainedBy: null,
+      caller: "anonymous",
+      sessionId: n === "a" ? "" : null,
+      tags: n === "a" ? ['with "quotes"', "comma, and \\ backslash", "{braces}"] : null,
+      queryText: n === "a" ? 'Line one, "quoted"\nline two; DROP TABLE x; -- \\N' : null,
+    }));
+    await store.write(rows);
+    await store.write(rows); // the same flush again: every row is there already
+    const back = await database.db.select().from(decisionLog).where(eq(decisionLog.textHash, textHash("a")));
+    expect(back).toHaveLength(1);
+    expect(back[0]).toMatchObject({ tags: rows[0]!.tags, queryText: rows[0]!.queryText, sessionId: "", nearestSimilarity: expect.closeTo(0.123456, 5) });
+    expect((await database.db.select().from(decisionLog).where(eq(decisionLog.textHash, textHash("b"))))[0]).toMatchObject({ tags: null, queryText: null, sessionId: null });
   });
 
   it("while the database is away the buffer is bounded and every lost decision is counted, in /metrics too", async () => {

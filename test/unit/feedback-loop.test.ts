@@ -211,3 +211,11 @@ describe("feedback JSONL", () => {
     expect(() => parseFeedbackJsonl('{"query":"x","verdict":"ok","extra":1}', tiers)).toThrow(/line 1/);
   });
 });
+
+describe("CSV for COPY", () => {
+  it("quotes every value, leaves NULL unquoted, writes arrays as PostgreSQL literals", async () => {
+    const { toCsv } = await import("../../src/db/csv.js");
+    const rows = [{ a: 'say "hi", then\nleave', b: null, c: ["x", 'y"z', "w\\v"], d: new Date("2026-01-02T03:04:05.000Z"), e: "", f: 0.5, g: true }];
+    expect(toCsv(rows, ["a", "b", "c", "d", "e", "f", "g"])).toBe('"say ""hi"", then\nleave",,"{""x"",""y\\""z"",""w\\\\v""}","2026-01-02T03:04:05.000Z","","0.5","true"\n');
+  });
+});
