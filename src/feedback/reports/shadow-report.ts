@@ -87,7 +87,9 @@ export function shadowReport(
   const total = counts.reduce((s, c) => s + c.n, 0);
   const shadowed = outcomes.filter((o) => o.shadow);
   const live = outcomes.filter((o) => !o.shadow);
-  const tags = [...new Set([...counts.flatMap((c) => c.tags ?? []), ...outcomes.flatMap((o) => o.tags)])].sort();
+  const tagsOf = (xs: ReadonlyArray<{ tags: readonly string[] | null }>) => [...new Set(xs.flatMap((x) => x.tags ?? []))].sort();
+  const tags = tagsOf([...counts, ...shadowed]);
+  const liveTags = tagsOf(live);
   const byTier = Object.fromEntries(
     names.map((t) => [t, summarise(counts.filter((c) => c.wouldBe === t), total, shadowed.filter((o) => o.routed === t), tiers, shadowTier)]),
   );
@@ -100,7 +102,7 @@ export function shadowReport(
     live: {
       quality: qualityOf(live, names),
       byTier: Object.fromEntries(names.map((t) => [t, qualityOf(live.filter((o) => o.routed === t), names)])),
-      byTag: Object.fromEntries(tags.map((tag) => [tag, qualityOf(live.filter((o) => o.tags.includes(tag)), names)])),
+      byTag: Object.fromEntries(liveTags.map((tag) => [tag, qualityOf(live.filter((o) => o.tags.includes(tag)), names)])),
     },
   };
 }
