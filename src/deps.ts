@@ -15,6 +15,8 @@ import { DatabaseProbe } from "./lifecycle/readiness.js";
 import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
 import { Router, type RouterOptions } from "./routing/router.js";
+import type { SecondStageModel } from "./routing/second-stage/model.js";
+import { loadSecondStageModel } from "./routing/second-stage/model-file.js";
 import { StatsRecorder } from "./stats/stats-recorder.js";
 import { upsertStats } from "./stats/stats-repository.js";
 import { StatsService } from "./stats/stats-service.js";
@@ -50,10 +52,19 @@ export interface Deps {
   lifecycle: ServiceLifecycle;
 }
 
-/** The router's settings as the config states them. */
-export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">): RouterOptions {
-  const { k, margin, minSimilarity } = config.routing;
-  return { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers };
+/** The router's settings as the config states them; the second-stage model is passed in when that strategy is configured. */
+export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">, secondStageModel?: SecondStageModel): RouterOptions {
+  const { k, margin, minSimilarity, ood, secondStage } = config.routing;
+  const options: RouterOptions = { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers, ood };
+  if (secondStageModel) options.secondStage = { model: secondStageModel, threshold: secondStage.threshold ?? secondStageModel.threshold };
+  return options;
+}
+
+/** The configured strategy's model: none for "knn"; for "second-stage" the model file, checked against the tiers and the encoder (throws). */
+export function secondStageModelFor(config: Pick<Config, "routing" | "tiers">, embeddingModel: string): SecondStageModel | undefined {
+  if (config.routing.strategy !== "second-stage") return undefined;
+  const file = path.resolve(config.routing.secondStage.modelFile);
+  return loadSecondStageModel(file, { tiers: config.tiers.map((t) => t.name), embeddingModel });
 }
 
 /** HNSW indexes with the configured graph settings. */
@@ -115,7 +126,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     index,
     cache,
     logger,
-    options: routerOptionsFrom(config),
+    options: routerOptionsFrom(config, secondStageModelFor(config, rawEncoder.modelId)),
     onDecision: [(d) => statsRecorder.record(d), (d) => metrics.observeDecision(d)],
   });
   const stats = new StatsService(db, statsRecorder, config.tiers, async () => cacheWriter?.flush());

@@ -59,9 +59,28 @@ export const configSchema = z
         k: z.number().int().min(1).max(100).default(7),
         /** Lead of the majority behind the chosen tier (README "API"); below it the query goes to the fallback tier. */
         margin: z.number().min(0).max(1).default(0.17),
-        /** Cosine similarity of the nearest exemplar below which nothing is "close". */
+        /** Cosine similarity of the nearest exemplar below which nothing is "close" (strategy "knn"). */
         minSimilarity: z.number().min(-1).max(1).default(0.3),
         fallbackTier: z.string().optional(),
+        /** "knn": the vote and its margin decide; "second-stage": a small model over the vote, the neighbourhood and the text (README "Routing quality"). */
+        strategy: z.enum(["knn", "second-stage"]).default("knn"),
+        secondStage: z
+          .object({
+            /** The model JSON written by `npm run train-router`. */
+            modelFile: z.string().default("./models/second-stage.json"),
+            /** Route to the cheapest tier whose risk is at most this; default: the model file's calibrated threshold. */
+            threshold: z.number().min(0).max(1).optional(),
+          })
+          .prefault({}),
+        /** Out-of-distribution guard: thresholds are low percentiles over the calibration rows (`npm run calibrate`). */
+        ood: z
+          .object({
+            enabled: z.boolean().default(true),
+            minNearest: z.number().min(-1).max(1).default(0.3),
+            minMeanSimilarity: z.number().min(-1).max(1).default(0.2),
+            k: z.number().int().min(1).max(100).default(7),
+          })
+          .prefault({}),
       })
       .prefault({}),
     index: z

@@ -80,6 +80,7 @@ export function createStatsRoutes(stats: StatsService, tokens: readonly Labelled
                 reasons: z.record(z.string(), z.number()),
                 fallbackRate: z.number(),
                 lowMarginFallbackRate: z.number(),
+                outOfDistributionRate: z.number().openapi({ description: "Share of decisions with reason out_of_distribution: a drift signal" }),
                 estimatedCost: z.object({ relativeToAlwaysPremium: z.number(), savings: z.number() }),
                 droppedDecisions: z.number(),
               }),

@@ -6,19 +6,27 @@ import type { ExemplarIndexRef } from "../vector-index/exemplar-index.js";
 import type { Decision } from "./decision.js";
 import type { DecisionCache } from "./decision-cache.js";
 import type { GuardOptions } from "./guards.js";
+import type { OodOptions } from "./ood.js";
 import { runSteps, type DecisionContext, type DecisionStep, type RouteRequest } from "./pipeline.js";
 import { cacheLookupStep, cacheRecordStep } from "./steps/cache-lookup.js";
 import { embedStep } from "./steps/embed.js";
 import { exactRepeatStep } from "./steps/exact-repeat.js";
+import type { SecondStageModel } from "./second-stage/model.js";
 import { neighboursStep } from "./steps/neighbours.js";
 import { normalizeStep } from "./steps/normalize.js";
+import { oodStep } from "./steps/ood.js";
 import { policyStep, type Policy } from "./steps/policy.js";
+import { secondStageStep } from "./steps/second-stage.js";
 import { guardsStep, voteStep } from "./steps/vote.js";
 import { warmUpStep } from "./steps/warm-up.js";
 
 export interface RouterOptions extends GuardOptions {
   k: number;
   tiers: readonly TierConfig[];
+  /** Off: the vote (or the second stage) decides even for queries unlike the calibration data. */
+  ood?: OodOptions;
+  /** Set: the "second-stage" strategy decides instead of the vote's guards. */
+  secondStage?: { model: SecondStageModel; threshold: number };
 }
 
 export interface RouterDeps {
@@ -37,8 +45,9 @@ export interface RouterDeps {
 /**
  * Decides a tier for each query by running the decision steps in order:
  * normalize -> policy -> warm-up guard -> exact repeat -> embed -> cache
- * lookup -> neighbours -> vote -> guards, then settles (cache record) and
- * reports the decision. A new capability is a new step, not a new branch.
+ * lookup -> neighbours -> vote -> OOD guard -> guards (strategy "knn") or
+ * second stage, then settles (cache record) and reports the decision. A new
+ * capability is a new step, not a new branch.
  */
 export class Router {
   private readonly decide: readonly DecisionStep[];
@@ -49,6 +58,9 @@ export class Router {
     const { encoder, cache, options } = deps;
     const tierNames = options.tiers.map((t) => t.name);
     this.modelByTier = new Map(options.tiers.map((t) => [t.name, t.model]));
+    const { ood, secondStage } = options;
+    // The second stage reads the neighbourhood at several k; the vote and the explain output use the first k.
+    const searchK = Math.max(options.k, ...(secondStage?.model.ks ?? []), ood?.enabled ? ood.k : 1);
     this.decide = [
       normalizeStep(() => encoder.maxInputChars),
       policyStep(deps.policies ?? []),
@@ -56,9 +68,10 @@ export class Router {
       ...(cache ? [exactRepeatStep(cache)] : []),
       embedStep(encoder, options.fallbackTier, deps.logger),
       ...(cache ? [cacheLookupStep(cache)] : []),
-      neighboursStep(options.k),
-      voteStep(tierNames),
-      guardsStep(options),
+      neighboursStep(searchK),
+      voteStep(tierNames, options.k),
+      ...(ood?.enabled ? [oodStep(ood, options.fallbackTier)] : []),
+      secondStage ? secondStageStep(secondStage.model, secondStage.threshold, options) : guardsStep(options),
     ];
     this.settle = cache ? [cacheRecordStep(cache)] : [];
   }
@@ -88,7 +101,7 @@ export class Router {
     if (request.explain && ctx.vote) {
       decision.votedTier = ctx.vote.votedTier;
       decision.votes = ctx.vote.votes;
-      decision.neighbors = ctx.neighbors;
+      decision.neighbors = ctx.neighbors?.slice(0, this.deps.options.k);
     }
     for (const observe of this.deps.onDecision ?? []) observe(decision);
     return decision;

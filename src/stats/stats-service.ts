@@ -93,6 +93,8 @@ export class StatsService {
       reasons,
       fallbackRate: rate(sum(groups, (g) => isFallback(g.reason)), requests),
       lowMarginFallbackRate: rate(reasons.low_margin_fallback ?? 0, requests),
+      // A drift signal: the share of queries unlike anything the router was calibrated on.
+      outOfDistributionRate: rate(reasons.out_of_distribution ?? 0, requests),
       // Same tokens per request assumed: a ratio of prices, not an invoice.
       estimatedCost: { relativeToAlwaysPremium: relativeCost, savings: requests === 0 ? 0 : 1 - relativeCost },
       droppedDecisions: this.recorder.dropped,
