@@ -11,11 +11,34 @@ import type { RoutingParams } from "./knn-routing.js";
  * is replaced, so the rest of the file keeps its exact formatting.
  */
 export function writeRoutingValues(file: string, params: RoutingParams): void {
+  writeRoutingPatch(file, { k: params.k, margin: params.margin, minSimilarity: params.minSimilarity });
+}
+
+/**
+ * Merges a patch into the file's "routing" object (nested objects such as
+ * "ood" are merged one level deep; an undefined value removes the field) and
+ * writes it, validated first with the service's own parser.
+ */
+export function writeRoutingPatch(file: string, patch: Record<string, unknown>): void {
   const text = existsSync(file) ? readFileSync(file, "utf8") : "{}";
   const raw = JSON.parse(text) as Record<string, unknown>;
-  const updated = withRoutingValues(raw, params);
+  const updated = withRoutingPatch(raw, patch);
   parseConfig(updated, {}, file);
   writeFileSync(file, replaceRoutingText(text, updated) ?? formatConfigJson(updated));
+}
+
+export function withRoutingPatch(raw: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const routing: Record<string, unknown> = isObject(raw.routing) ? { ...raw.routing } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) delete routing[key];
+    else if (isObject(value)) {
+      const merged: Record<string, unknown> = { ...(isObject(routing[key]) ? routing[key] : {}), ...value };
+      for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
+      routing[key] = merged;
+    } else routing[key] = value;
+  }
+  return { ...raw, routing };
 }
 
 /** The file's text with only its routing object rewritten, or null when that cannot be done safely. */
@@ -31,8 +54,7 @@ function replaceRoutingText(text: string, updated: Record<string, unknown>): str
 }
 
 export function withRoutingValues(raw: Record<string, unknown>, params: RoutingParams): Record<string, unknown> {
-  const routing = typeof raw.routing === "object" && raw.routing !== null ? (raw.routing as Record<string, unknown>) : {};
-  return { ...raw, routing: { ...routing, k: params.k, margin: params.margin, minSimilarity: params.minSimilarity } };
+  return withRoutingPatch(raw, { k: params.k, margin: params.margin, minSimilarity: params.minSimilarity });
 }
 
 /**
