@@ -10,10 +10,10 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts the service as `npm start` does (node + tsx), with env overrides, and waits until ready. */
+/** Starts the service as `npm start` does (node on the build in dist/), with env overrides, and waits until ready. */
 export async function startServer(port: number, env: Record<string, string>): Promise<BenchServer> {
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["dist/main.js"], {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });

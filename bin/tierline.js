@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, the same runtime `npm start` uses.
-import { register } from "tsx/esm/api";
+// The CLI as built at install time (npm run build, run by `npm install`); from a
+// checkout that was never built, the TypeScript source through tsx.
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/cli/main.ts");
+const built = new URL("../dist/cli/main.js", import.meta.url);
+if (existsSync(built)) {
+  await import(built.href);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../src/cli/main.ts");
+}

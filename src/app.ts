@@ -1,7 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
+import { createConsoleRoutes } from "./console/console-routes.js";
 import type { Deps } from "./deps.js";
 import type { AppEnv } from "./http/app-env.js";
+import { createAuth } from "./http/auth.js";
 import { bodyLimits } from "./http/body-limits.js";
 import { createErrorHandler, errorResponse, validationHook } from "./http/errors.js";
 import { createExemplarRoutes } from "./http/exemplars.js";
@@ -10,18 +12,41 @@ import { createMetricsRoutes } from "./http/metrics.js";
 import { requestLog } from "./http/request-log.js";
 import { createRouteRoutes } from "./http/route.js";
 import { createStatsRoutes } from "./http/stats.js";
+import { closeWhileDraining, crossOrigin, requestDeadline, securityHeaders } from "./http/transport.js";
 
 /** What the HTTP app needs from the composition root. */
-export type AppDeps = Pick<Deps, "config" | "logger" | "router" | "curator" | "stats" | "metrics" | "lifecycle">;
+export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "router" | "curator" | "stats" | "metrics" | "lifecycle">;
+
+/** Paths with bounds of their own (lock wait, database guard) and long legitimate runs. */
+const LONG_RUNNING = ["/exemplars/import", "/exemplars/export"];
 
 /** Builds the HTTP app from its dependencies. No I/O here: tests call app.request(). */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const { logger, config } = deps;
+  const tierNames = config.tiers.map((t) => t.name);
+  const requireRole = createAuth({
+    tokens: { admin: config.auth.adminTokens, analyst: config.auth.analystTokens },
+    authFailuresPerMinute: config.rateLimit.authFailuresPerMinute,
+    writesPerMinute: config.rateLimit.writesPerMinute,
+    trustProxy: config.http.trustProxy,
+  });
 
   app.use(requestId());
   app.use(requestLog(logger, config.logQueryText));
-  app.use(bodyLimits({ maxJsonBytes: config.maxBodyBytes, jsonl: { paths: new Set(["/exemplars/import"]), maxBytes: config.curation.maxImportBytes } }));
+  app.use(securityHeaders());
+  app.use(closeWhileDraining(() => deps.lifecycle.draining));
+  app.use(crossOrigin(config.http.corsOrigins));
+  app.use(requestDeadline(config.http.requestTimeoutMs, LONG_RUNNING));
+  app.use(
+    bodyLimits(
+      [
+        { paths: ["/exemplars/import"], kind: "jsonl", maxBytes: config.curation.maxImportBytes, label: "import body" },
+        { paths: ["/route", "/route/"], kind: "json", maxBytes: config.http.maxRouteBodyBytes, label: "route body" },
+      ],
+      { paths: [], kind: "json", maxBytes: config.maxBodyBytes, label: "request body" },
+    ),
+  );
 
   app.route("/", createHealthRoutes(() => deps.lifecycle.readiness()));
   app.route("/", createRouteRoutes(deps.router));
@@ -29,14 +54,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     "/",
     createExemplarRoutes({
       curator: deps.curator,
-      adminTokens: config.auth.adminTokens,
+      requireRole,
       maxBatch: config.curation.maxBatch,
       maxImportLines: config.curation.maxImportLines,
-      tiers: config.tiers.map((t) => t.name),
+      tiers: tierNames,
+      idempotency: { db: deps.database.db, guard: deps.guard },
     }),
   );
-  app.route("/", createStatsRoutes(deps.stats, [...config.auth.analystTokens, ...config.auth.adminTokens]));
+  app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
+  app.route("/", createConsoleRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

@@ -1,18 +1,21 @@
 import path from "node:path";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { upsertCacheRows } from "./cache/cache-repository.js";
 import { CacheWriter } from "./cache/cache-writer.js";
 import { MemoryDecisionCache } from "./cache/decision-cache.js";
 import { fallbackTierOf, type Config } from "./config/config-schema.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
+import { DatabaseGuard } from "./db/database-guard.js";
 import { BatchingEncoder } from "./embeddings/batching-encoder.js";
 import { createEncoder } from "./embeddings/create-encoder.js";
+import { PriorityEncoder } from "./embeddings/priority-encoder.js";
 import type { Encoder } from "./embeddings/encoder.js";
 import { CuratorService } from "./exemplars/curator-service.js";
 import { readExemplarDir, type ExemplarInput } from "./exemplars/exemplar-files.js";
 import { IndexSync } from "./exemplars/index-sync.js";
 import { DatabaseProbe } from "./lifecycle/readiness.js";
 import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
+import { createLogger } from "./observability/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
 import { Router, type RouterOptions } from "./routing/router.js";
 import type { SecondStageModel } from "./routing/second-stage/model.js";
@@ -43,6 +46,8 @@ export interface Deps {
   /** The configured model wrapped with metrics and batching: use this one everywhere. */
   encoder: Encoder;
   index: ExemplarIndexRef;
+  /** Bounds the database waits of requests; fails fast while the database is away. */
+  guard: DatabaseGuard;
   metrics: ServiceMetrics;
   router: Router;
   curator: CuratorService;
@@ -79,8 +84,11 @@ export function hnswFactory(config: Pick<Config, "index">): VectorIndexFactory {
  * Nothing is started: call `lifecycle.start()` (migrate, seed, load, index).
  */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
-  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: "tierline" } });
-  const database = overrides.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: path.resolve(config.dataDir, "pglite") }));
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const { maxConnections, statementTimeoutMs, idleInTransactionTimeoutMs, connectTimeoutSeconds } = config.database;
+  const database =
+    overrides.database ??
+    (await openDatabase({ url: config.databaseUrl, dataDir: path.resolve(config.dataDir, "pglite"), maxConnections, statementTimeoutMs, idleInTransactionTimeoutMs, connectTimeoutSeconds }));
   const rawEncoder = overrides.encoder ?? createEncoder(config);
   const tierNames = config.tiers.map((t) => t.name);
   const index = new ExemplarIndexRef();
@@ -97,7 +105,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const cache = config.cache.enabled
     ? new MemoryDecisionCache({ modelId: rawEncoder.modelId, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
     : null;
-  const probe = new DatabaseProbe(database);
+  const probe = new DatabaseProbe(database, logger);
   const metrics = new ServiceMetrics({
     indexSize: () => index.get()?.size ?? 0,
     revision: () => index.get()?.revision ?? 0,
@@ -105,14 +113,17 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     cacheDroppedUpdates: () => cacheWriter?.dropped ?? 0,
     databaseErrors: () => ({ stats_flush: statsRecorder.failedFlushes, cache_flush: cacheWriter?.failedFlushes ?? 0, ping: probe.failures }),
   });
-  // Metrics wrap the model itself (true batch sizes and forward-pass times); batching goes outside.
-  const measured = instrumentEncoder(rawEncoder, metrics);
-  const encoder = config.embedding.batching.enabled ? new BatchingEncoder(measured, config.embedding.batching) : measured;
+  // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
+  const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), config.embedding.bulkSlice);
+  const encoder = config.embedding.batching.enabled ? new BatchingEncoder(lane, config.embedding.batching) : lane;
 
   const createVectorIndex = hnswFactory(config);
   const sync = new IndexSync({ database, encoder, index, pollIntervalMs: config.replication.pollIntervalMs, logger });
+  const guard = new DatabaseGuard({ timeoutMs: config.database.operationTimeoutMs, cooldownMs: config.database.cooldownMs });
   const curator = new CuratorService({
     database,
+    guard,
+    lockWaitMs: config.curation.lockWaitMs,
     encoder,
     sync,
     index,
@@ -129,7 +140,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     options: routerOptionsFrom(config, secondStageModelFor(config, rawEncoder.modelId)),
     onDecision: [(d) => statsRecorder.record(d), (d) => metrics.observeDecision(d)],
   });
-  const stats = new StatsService(db, statsRecorder, config.tiers, async () => cacheWriter?.flush());
+  const stats = new StatsService(db, guard, statsRecorder, config.tiers, async () => cacheWriter?.flush());
   const { M, efConstruction, ef } = config.index;
   const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), (file, dimensions, ids) =>
     HnswIndex.load(file, dimensions, { M, efConstruction, ef }, ids),
@@ -150,5 +161,5 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     probe,
     loadShippedExemplars: overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames)),
   });
-  return { config, logger, database, encoder, index, metrics, router, curator, stats, statsRecorder, cacheWriter, lifecycle };
+  return { config, logger, database, encoder, index, guard, metrics, router, curator, stats, statsRecorder, cacheWriter, lifecycle };
 }

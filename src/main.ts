@@ -21,22 +21,40 @@ async function main(): Promise<void> {
   const app = createApp(deps);
 
   // Listen first: /healthz answers and /readyz says "starting" while the model loads.
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logger.info({ port: info.port, database: deps.database.kind, model: deps.encoder.modelId }, "listening");
-  });
+  const { http } = config;
+  const server = serve(
+    {
+      fetch: app.fetch,
+      port: config.port,
+      hostname: config.host,
+      serverOptions: {
+        headersTimeout: http.headersTimeoutMs,
+        requestTimeout: http.bodyTimeoutMs,
+        keepAliveTimeout: http.keepAliveTimeoutMs,
+        // How often Node looks for connections past those timeouts (its default, 30 s, lets slow clients linger).
+        connectionsCheckingInterval: 1_000,
+      },
+    },
+    (info) => logger.info({ port: info.port, database: deps.database.kind, model: deps.encoder.modelId }, "listening"),
+  ) as Server;
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down");
-    // Stop accepting, let in-flight requests finish (their decisions are still counted), then flush.
-    await closeServer(server as Server, 10_000);
+    // Drain: readiness says 503 at once and every response closes its connection, so load
+    // balancers and keep-alive clients move away while requests are still being answered.
+    lifecycle.draining = true;
+    logger.info({ signal, drainMs: config.shutdown.drainMs }, "draining");
+    await new Promise((r) => setTimeout(r, config.shutdown.drainMs));
+    // Then stop accepting, let in-flight requests finish (their decisions are still counted), and flush.
+    await closeServer(server, config.shutdown.timeoutMs);
     try {
       await lifecycle.stop();
     } catch (err) {
       logger.error({ err }, "error during shutdown");
     }
+    logger.info("stopped");
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));

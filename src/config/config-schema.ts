@@ -52,6 +52,8 @@ export const configSchema = z
             maxWaitMs: z.number().min(0).max(50).default(0),
           })
           .prefault({}),
+        /** Texts per forward pass of bulk work (imports, catch-ups): a routed query waits at most one such pass. */
+        bulkSlice: z.number().int().min(1).max(256).default(4),
       })
       .prefault({}),
     routing: z
@@ -103,8 +105,56 @@ export const configSchema = z
         storeText: z.boolean().default(false),
       })
       .prefault({}),
-    /** Largest accepted request body, bytes. */
+    /** Largest accepted JSON request body, bytes (curator and other JSON routes). */
     maxBodyBytes: z.number().int().min(1024).default(1_000_000),
+    http: z
+      .object({
+        /** Largest POST /route body, bytes: the model reads 2,048 characters, so a big body is only cost. */
+        maxRouteBodyBytes: z.number().int().min(1024).default(512 * 1024),
+        /** Every request is answered within this (503 deadline_exceeded), whatever it waits on. */
+        requestTimeoutMs: z.number().int().min(100).default(15_000),
+        /** A client that has not sent its headers by then is disconnected (slow-header attacks). */
+        headersTimeoutMs: z.number().int().min(100).default(10_000),
+        /** A client must have sent its whole request (headers and body) by then. */
+        bodyTimeoutMs: z.number().int().min(100).default(120_000),
+        /** Idle keep-alive connections are closed after this. */
+        keepAliveTimeoutMs: z.number().int().min(100).default(5_000),
+        /** Origins allowed to call the API from a browser (CORS); empty: no CORS headers. */
+        corsOrigins: z.array(z.string().min(1)).default([]),
+        /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
+        trustProxy: z.boolean().default(false),
+      })
+      .prefault({}),
+    database: z
+      .object({
+        /** A database operation of a request gives up after this (503); the write is rolled back if it has not committed. */
+        operationTimeoutMs: z.number().int().min(100).default(2_000),
+        /** Server-side statement_timeout for every connection (PostgreSQL). */
+        statementTimeoutMs: z.number().int().min(100).default(5_000),
+        /** Server-side idle_in_transaction_session_timeout (PostgreSQL): a client that stalls mid-transaction releases its locks. */
+        idleInTransactionTimeoutMs: z.number().int().min(100).default(10_000),
+        connectTimeoutSeconds: z.number().int().min(1).default(2),
+        /** After a timeout or a lost connection, database-backed requests answer 503 at once for this long instead of queueing. */
+        cooldownMs: z.number().int().min(0).default(1_000),
+        maxConnections: z.number().int().min(1).max(200).default(10),
+      })
+      .prefault({}),
+    shutdown: z
+      .object({
+        /** After SIGTERM: readiness says draining and responses carry Connection: close for this long, so load balancers move away. */
+        drainMs: z.number().int().min(0).default(5_000),
+        /** After the drain, in-flight requests get this long before connections are cut; keep drain + this under the orchestrator's grace period (30 s in Kubernetes). */
+        timeoutMs: z.number().int().min(0).default(15_000),
+      })
+      .prefault({}),
+    rateLimit: z
+      .object({
+        /** Curator writes per token per minute (429 with Retry-After beyond it). */
+        writesPerMinute: z.number().int().min(1).default(600),
+        /** Failed authentications per client address per minute before that address gets 429s. */
+        authFailuresPerMinute: z.number().int().min(1).default(30),
+      })
+      .prefault({}),
     curation: z
       .object({
         /** Adding or moving an exemplar this similar to one of another tier is a conflict (409). */
@@ -114,6 +164,8 @@ export const configSchema = z
         maxImportBytes: z.number().int().min(1024).default(32_000_000),
         /** Most lines in one import request (one transaction); the CLI sends chunks. */
         maxImportLines: z.number().int().min(1).default(10_000),
+        /** Writes are serialised; one waits this long for the one before it before answering 503 (nothing written). */
+        lockWaitMs: z.number().int().min(100).default(10_000),
       })
       .prefault({}),
     replication: z

@@ -48,14 +48,17 @@ export interface ConsoleRoutesOptions {
 }
 
 /**
- * Where the assets are: beside this module when it runs from src/ (tsx), or,
- * when it runs compiled from dist/console/ (tsc copies no assets), the source
- * tree's copy at ../../src/console/assets.
+ * Where the assets are: beside this module when it runs from src/ (tsx) or
+ * when a build copied them next to the compiled file; otherwise, for a
+ * compiled dist/console/ (or dist/src/console/) without a copy, the source
+ * tree's src/console/assets found by walking up.
  */
 export function resolveConsoleAssetsDir(moduleUrl: string = import.meta.url): string {
-  const candidates = [new URL("./assets/", moduleUrl), new URL("../../src/console/assets/", moduleUrl)].map((u) => fileURLToPath(u));
-  const found = candidates.find((dir) => existsSync(path.join(dir, "index.html")));
-  if (!found) throw new Error(`console assets not found (looked in ${candidates.join(" and ")})`);
+  const candidates = [new URL("./assets/", moduleUrl)];
+  for (let up = "../"; up.length <= 4 * 3; up += "../") candidates.push(new URL(`${up}src/console/assets/`, moduleUrl));
+  const dirs = candidates.map((u) => fileURLToPath(u));
+  const found = dirs.find((dir) => existsSync(path.join(dir, "index.html")));
+  if (!found) throw new Error(`console assets not found (looked in ${dirs.join(", ")})`);
   return found;
 }
 

@@ -10,6 +10,9 @@ import * as schema from "./schema.js";
 /** Either driver behind one drizzle type: repositories never know which. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** A drizzle transaction or the database itself: what repository functions take. */
+export type Executor = Pick<Database, "select" | "selectDistinct" | "insert" | "update" | "delete" | "execute">;
+
 export interface DatabaseHandle {
   readonly db: Database;
   readonly kind: "pglite" | "postgres";
@@ -36,19 +39,27 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Pool size for PostgreSQL. */
   maxConnections?: number;
+  /** PostgreSQL only: server-side bounds on every session, so a stalled client or statement cannot hold locks for long. */
+  statementTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
+  connectTimeoutSeconds?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (options.url) return openPostgres(options.url, options.maxConnections ?? 10);
+  if (options.url) return openPostgres(options.url, options);
   return openPglite(options.dataDir ?? "memory");
 }
 
-function openPostgres(url: string, max: number): DatabaseHandle {
+function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
   const client = postgres(url, {
-    max,
+    max: options.maxConnections ?? 10,
     // Fail fast when the server is down: /route answers without the cache, /readyz says degraded.
-    connect_timeout: 5,
+    connect_timeout: options.connectTimeoutSeconds ?? 2,
     idle_timeout: 60,
+    connection: {
+      statement_timeout: options.statementTimeoutMs ?? 5_000,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
+    },
     onnotice: () => {},
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Database;

@@ -134,3 +134,24 @@ export const tierPrices = pgTable("tier_prices", {
   rank: smallint("rank").notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Receipts of curator writes sent with an Idempotency-Key: written in the
+ * same transaction as the write, so a retry after an unknown outcome finds
+ * either the receipt (and gets the original answer) or nothing (the write
+ * never happened). Kept for a day.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    /** The token label: keys are per caller. */
+    actor: text("actor").notNull(),
+    key: text("key").notNull(),
+    /** sha256 of the request (method, path, query, body): the same key with another request is refused. */
+    fingerprint: text("fingerprint").notNull(),
+    status: smallint("status").notNull(),
+    body: jsonb("body").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.actor, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
+);

@@ -1,4 +1,4 @@
-import type { Encoder } from "./encoder.js";
+import type { EmbedOptions, Encoder } from "./encoder.js";
 
 export interface BatchingOptions {
   /** Most texts per forward pass. */
@@ -49,9 +49,9 @@ export class BatchingEncoder implements Encoder {
     return this.inner.load();
   }
 
-  async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    // Bulk callers (index builds, imports) already batch; don't split or delay them.
-    if (texts.length >= this.options.maxBatch) return this.inner.embed(texts);
+  async embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {
+    // Bulk callers (index builds, imports) batch themselves and yield below; don't split or delay them.
+    if (options?.priority === "bulk" || texts.length >= this.options.maxBatch) return this.inner.embed(texts, options);
     const results = texts.map(
       (text) => new Promise<Float32Array>((resolve, reject) => this.queue.push({ text, resolve, reject })),
     );

@@ -15,7 +15,15 @@ export interface Encoder {
   /** Idempotent; resolves when the model can embed. */
   load(): Promise<void>;
   /** One L2-normalised vector per text, in input order. Calls load() itself. */
-  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
+}
+
+export interface EmbedOptions {
+  /**
+   * "interactive" (default): a request is waiting, e.g. a query to route.
+   * "bulk": curation and index builds, which yield the model to interactive work.
+   */
+  priority?: "interactive" | "bulk";
 }
 
 /** Scales a vector to unit length in place; a zero vector stays zero. */

@@ -49,7 +49,7 @@ export function createUseLiteEncoder(options: UseLiteOptions = {}): Encoder {
       const m = await load();
       const out: Float32Array[] = [];
       for (let i = 0; i < texts.length; i += batchSize) {
-        const vectors = await m.embed(texts.slice(i, i + batchSize));
+        const vectors = await m.embed(texts.slice(i, i + batchSize).map((t) => (t.length > 2048 ? t.slice(0, 2048) : t)));
         for (const v of vectors) out.push(normalizeInPlace(Float32Array.from(v)));
       }
       return out;

@@ -24,6 +24,7 @@ export interface UseOnnxEncoderOptions {
 
 // The graph keeps only the first 128 token positions (its ClipToMaxLength
 // step); cutting the ids here first gives the same result with a smaller feed.
+const MAX_INPUT_CHARS = 2048;
 const MAX_TOKENS = 128;
 const DIMENSIONS = 512;
 
@@ -123,13 +124,14 @@ export function createUseOnnxEncoder(options: UseOnnxEncoderOptions): Encoder {
     modelId: useOnnxModelId(variant),
     dimensions: DIMENSIONS,
     // Same bound as the TF.js adapter; the model reads at most 128 tokens anyway.
-    maxInputChars: 2048,
+    maxInputChars: MAX_INPUT_CHARS,
     async load() {
       await ensureLoaded();
     },
     async embed(texts) {
       const l = await ensureLoaded();
-      const idLists = texts.map((t) => l.tokenizer.encode(t).slice(0, MAX_TOKENS));
+      // Cut before tokenizing: the tokenizer's work and memory grow with the text, the model reads 128 tokens.
+      const idLists = texts.map((t) => l.tokenizer.encode(t.length > MAX_INPUT_CHARS ? t.slice(0, MAX_INPUT_CHARS) : t).slice(0, MAX_TOKENS));
       const out: Float32Array[] = new Array(texts.length);
       // Similar lengths share a batch so little compute goes to padding.
       const order = idLists.map((_, i) => i).filter((i) => idLists[i]!.length > 0);

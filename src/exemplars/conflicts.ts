@@ -1,5 +1,6 @@
 import type { ExemplarIndex } from "../vector-index/exemplar-index.js";
 import type { VectorIndexFactory } from "../vector-index/vector-index.js";
+import { YIELD_EVERY, yieldToEventLoop } from "../util/yield.js";
 import type { ConflictDetail } from "./exemplar.js";
 
 export interface ConflictCandidate {
@@ -19,17 +20,18 @@ const PROBE = 8;
  * an indexed exemplar, or to another candidate of the same batch, of a
  * different tier.
  */
-export function findConflicts(
+export async function findConflicts(
   candidates: readonly ConflictCandidate[],
   index: ExemplarIndex,
   threshold: number,
   createScratchIndex: VectorIndexFactory,
-): ConflictDetail[] {
+): Promise<ConflictDetail[]> {
   const conflicts: ConflictDetail[] = [];
   // Within the batch: each candidate against the earlier ones, through a
   // scratch index so a 5,000-line import is not a quadratic scan.
   const batch = candidates.length > 1 ? createScratchIndex(candidates[0]!.vector.length, candidates.length) : null;
-  candidates.forEach((c, i) => {
+  for (const [i, c] of candidates.entries()) {
+    if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
     const hit = index
       .search(c.vector, PROBE)
       .find((n) => n.similarity >= threshold && n.tier !== c.tier && n.id !== c.selfId);
@@ -43,6 +45,6 @@ export function findConflicts(
       }
     }
     batch?.upsert(i, c.vector);
-  });
+  }
   return conflicts;
 }

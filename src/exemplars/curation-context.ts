@@ -1,14 +1,17 @@
-import type { DatabaseHandle } from "../db/client.js";
+import { DatabaseUnavailableError, type DatabaseGuard } from "../db/database-guard.js";
+import type { Database, DatabaseHandle, Executor } from "../db/client.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import type { ExemplarIndex, ExemplarIndexRef } from "../vector-index/exemplar-index.js";
 import type { VectorIndexFactory } from "../vector-index/vector-index.js";
-import { bumpRevision, notifyRevision, type Executor } from "./curation-repository.js";
+import { bumpRevision, notifyRevision } from "./curation-repository.js";
 import { UnknownTierError, type Exemplar } from "./exemplar.js";
 import type { IndexSync } from "./index-sync.js";
 
 /** What every curator write needs; built once by the composition root. */
 export interface CuratorDeps {
   database: DatabaseHandle;
+  /** Bounds every database wait; fails fast while the database is away. */
+  guard: DatabaseGuard;
   encoder: Encoder;
   sync: IndexSync;
   index: ExemplarIndexRef;
@@ -16,13 +19,17 @@ export interface CuratorDeps {
   createScratchIndex: VectorIndexFactory;
   tiers: readonly string[];
   conflictSimilarity: number;
+  /** How long a write waits for the one before it (writes to the exemplar set are serialised). */
+  lockWaitMs: number;
 }
 
-export interface WriteOptions {
+export interface WriteOptions<R = unknown> {
   /** Keep near-duplicates across tiers instead of answering a conflict. */
   force?: boolean;
   /** Token label recorded in the audit log. */
   actor: string;
+  /** Written in the write's own transaction with its result (idempotency receipts): it commits exactly when the write does. */
+  receipt?: (tx: Executor, result: R) => Promise<void>;
 }
 
 export class IndexNotReadyError extends Error {
@@ -45,12 +52,82 @@ export function requireIndex(deps: Pick<CuratorDeps, "index">): ExemplarIndex {
   return index;
 }
 
-/** One transaction that bumps the revision, runs fn, and notifies the replicas on commit. */
-export async function commitRevision<T>(deps: Pick<CuratorDeps, "database">, fn: (tx: Executor, revision: number) => Promise<T>): Promise<{ revision: number; row: T }> {
-  return deps.database.db.transaction(async (tx) => {
-    const revision = await bumpRevision(tx);
-    const row = await fn(tx, revision);
-    await notifyRevision(tx, revision);
-    return { revision, row };
+/** A read that a write depends on: bounded, and its failure means nothing was written. */
+export function read<T>(deps: Pick<CuratorDeps, "guard" | "database">, op: (db: Database) => Promise<T>): Promise<T> {
+  return deps.guard.run("not_applied", () => op(deps.database.db));
+}
+
+/**
+ * Runs fn once every earlier write of this process has finished. Gives up
+ * (nothing written) after lockWaitMs, or at once when the database goes
+ * away, so writes queued behind a stuck one answer quickly instead of
+ * piling up; fn never runs after its caller was told it would not.
+ */
+export function withWriteLock<T>(deps: Pick<CuratorDeps, "sync" | "guard" | "lockWaitMs">, fn: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let started = false;
+    let abandoned = false;
+    const giveUp = (why: string) => {
+      if (started || abandoned) return;
+      abandoned = true;
+      stopWaiting();
+      reject(new DatabaseUnavailableError("not_applied", why));
+    };
+    const timer = setTimeout(() => giveUp(`another write held the exemplar set for ${deps.lockWaitMs} ms; nothing was written, retry`), deps.lockWaitMs);
+    const offTrip = deps.guard.onTrip(() => giveUp("the database is unavailable; nothing was written, retry shortly"));
+    const stopWaiting = () => {
+      clearTimeout(timer);
+      offTrip();
+    };
+    void deps.sync.exclusive(async () => {
+      if (abandoned) return;
+      started = true;
+      stopWaiting();
+      try {
+        resolve(await fn());
+      } catch (err) {
+        reject(err);
+      }
+    });
   });
+}
+
+/**
+ * One transaction, bounded by the guard: bumps the revision, runs fn, writes
+ * the receipt, and notifies the replicas on commit. It refuses to commit once
+ * its deadline has passed, so a write the client was told is "unknown" (or
+ * that waited for a connection while the database was away) rolls back
+ * rather than appearing later.
+ */
+export async function commitRevision<R>(
+  deps: Pick<CuratorDeps, "database" | "guard">,
+  options: Pick<WriteOptions<R>, "receipt">,
+  fn: (tx: Executor, revision: number) => Promise<R>,
+): Promise<{ revision: number; result: R }> {
+  return deps.guard.run("unknown", (deadline) =>
+    deps.database.db.transaction(async (tx) => {
+      deadline.check();
+      const revision = await bumpRevision(tx);
+      const result = await fn(tx, revision);
+      await options.receipt?.(tx, result);
+      await notifyRevision(tx, revision);
+      deadline.check();
+      return { revision, result };
+    }),
+  );
+}
+
+/** A write that changed nothing still leaves its receipt, so a retry gets the same answer. */
+export async function recordNoChange<R>(deps: Pick<CuratorDeps, "database" | "guard">, options: Pick<WriteOptions<R>, "receipt">, result: R): Promise<R> {
+  const receipt = options.receipt;
+  if (receipt) {
+    await deps.guard.run("unknown", (deadline) =>
+      deps.database.db.transaction(async (tx) => {
+        deadline.check();
+        await receipt(tx, result);
+        deadline.check();
+      }),
+    );
+  }
+  return result;
 }

@@ -1,12 +1,11 @@
 import { and, asc, eq, gt, ilike, inArray, lte, sql } from "drizzle-orm";
-import type { Database } from "../db/client.js";
+import type { Executor } from "../db/client.js";
 import { exemplarAudit, exemplarRevision, exemplars, exemplarVectors } from "../db/schema.js";
 import type { Exemplar } from "./exemplar.js";
 import { bytesToVector, vectorToBytes } from "./exemplar-repository.js";
 import { chunks } from "../db/chunks.js";
 
-/** A drizzle transaction or the database itself. */
-export type Executor = Pick<Database, "select" | "selectDistinct" | "insert" | "update" | "delete" | "execute">;
+export type { Executor };
 
 export const EXEMPLAR_CHANNEL = "tierline_exemplars";
 

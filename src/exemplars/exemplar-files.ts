@@ -1,12 +1,25 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { hasNul, MAX_EXEMPLAR_NOTE, MAX_EXEMPLAR_TEXT, NUL_MESSAGE } from "./exemplar.js";
 
 export const exemplarInputSchema = z.object({
-  text: z.string().trim().min(1, "text must not be blank"),
-  tier: z.string().min(1),
-  note: z.string().max(1000).optional(),
+  text: z
+    .string()
+    .max(MAX_EXEMPLAR_TEXT)
+    .refine((t) => !hasNul(t), NUL_MESSAGE)
+    .transform((t) => t.trim())
+    .refine((t) => t !== "", "text must not be blank"),
+  tier: z.string().min(1).max(64).refine((t) => !hasNul(t), NUL_MESSAGE),
+  note: z.string().max(MAX_EXEMPLAR_NOTE).refine((t) => !hasNul(t), NUL_MESSAGE).optional(),
 });
+
+/**
+ * Longest JSONL line read: room for the longest text written entirely in
+ * \uXXXX escapes, plus the other fields. A longer line is refused before
+ * JSON.parse, so one line can never cost more than this to read.
+ */
+const MAX_LINE_CHARS = MAX_EXEMPLAR_TEXT * 6 + 8 * 1024;
 
 export type ExemplarInput = z.infer<typeof exemplarInputSchema>;
 
@@ -21,6 +34,7 @@ export function parseExemplarJsonl(content: string, source: string, tiers: reado
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
     const where = `${source}:${i + 1}`;
+    if (line.length > MAX_LINE_CHARS) throw new ExemplarFileError(`${where}: line is ${line.length} characters; the longest accepted is ${MAX_LINE_CHARS} (text at most ${MAX_EXEMPLAR_TEXT})`);
     let json: unknown;
     try {
       json = JSON.parse(line);

@@ -39,7 +39,7 @@ export async function buildExemplarIndex(db: Database, encoder: Encoder, options
   const fresh: Array<{ id: number; vector: Float32Array }> = [];
   for (let i = 0; i < missing.length; i += batchSize) {
     const batch = missing.slice(i, i + batchSize);
-    const vectors = await encoder.embed(batch.map((r) => normalizeQuery(r.text)));
+    const vectors = await encoder.embed(batch.map((r) => normalizeQuery(r.text)), { priority: "bulk" });
     batch.forEach((r, j) => {
       r.vector = vectors[j]!;
       fresh.push({ id: r.id, vector: vectors[j]! });

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { normalizeQuery } from "../text/normalize.js";
+import { YIELD_EVERY, yieldToEventLoop } from "../util/yield.js";
 import type { DatabaseHandle } from "../db/client.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import type { ExemplarIndex, ExemplarIndexRef } from "../vector-index/exemplar-index.js";
@@ -40,7 +41,8 @@ export class IndexSync {
   /** Applies a change this process has just committed at `revision`. Call inside exclusive(). */
   async applyCommitted(revision: number, changes: readonly IndexChange[]): Promise<void> {
     const index = this.requireIndex();
-    for (const c of changes) {
+    for (const [i, c] of changes.entries()) {
+      if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
       if (c.op === "put") index.put({ id: c.id, tier: c.tier, text: c.text }, c.vector);
       else index.remove(c.id);
     }
@@ -94,12 +96,15 @@ export class IndexSync {
     // Rows written by a replica running another model have no vector for ours yet.
     const missing = rows.filter((r) => r.vector === null);
     if (missing.length > 0) {
-      const vectors = await encoder.embed(missing.map((r) => normalizeQuery(r.text)));
+      const vectors = await encoder.embed(missing.map((r) => normalizeQuery(r.text)), { priority: "bulk" });
       missing.forEach((r, i) => (r.vector = vectors[i]!));
       await saveVectorsIn(database.db, encoder.modelId, missing.map((r) => ({ id: r.id, vector: r.vector! }))).catch(() => {});
     }
     const present = new Set(rows.map((r) => r.id));
-    for (const r of rows) index.put({ id: r.id, tier: r.tier, text: r.text }, r.vector!);
+    for (const [i, r] of rows.entries()) {
+      if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
+      index.put({ id: r.id, tier: r.tier, text: r.text }, r.vector!);
+    }
     for (const id of ids) if (!present.has(id)) index.remove(id);
     const from = index.revision;
     index.revision = target;

@@ -13,15 +13,20 @@ export const errorStatus = {
   unknown_tier: 400,
   unauthorized: 401,
   auth_not_configured: 401,
+  forbidden: 403,
   not_found: 404,
   exemplar_not_found: 404,
   exemplar_conflict: 409,
   concurrent_write: 409,
+  idempotency_key_reused: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   internal_error: 500,
   not_ready: 503,
   database_unavailable: 503,
+  outcome_unknown: 503,
+  deadline_exceeded: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -2,11 +2,11 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import type { ZodError } from "zod";
+import { DatabaseUnavailableError } from "../db/database-guard.js";
 import { classifyDatabaseError } from "../db/db-errors.js";
 import { IndexNotReadyError } from "../exemplars/curation-context.js";
 import { ExemplarConflictError, ExemplarNotFoundError, UnknownTierError } from "../exemplars/exemplar.js";
 import { EmptyQueryError } from "../routing/steps/normalize.js";
-import { StatsUnavailableError } from "../stats/stats-service.js";
 import { errorStatus, type ErrorCode } from "./error-codes.js";
 
 /** An error the client can act on; its code is stable API and decides the status. */
@@ -64,7 +64,7 @@ function apiErrorOf(err: Error): ApiError | null {
   if (err instanceof UnknownTierError) return new ApiError("unknown_tier", err.message);
   if (err instanceof ExemplarConflictError) return new ApiError("exemplar_conflict", err.message, { conflicts: err.conflicts });
   if (err instanceof IndexNotReadyError) return new ApiError("not_ready", err.message);
-  if (err instanceof StatsUnavailableError) return new ApiError("database_unavailable", err.message);
+  if (err instanceof DatabaseUnavailableError) return new ApiError(err.outcome === "unknown" ? "outcome_unknown" : "database_unavailable", err.message);
   if (err instanceof HTTPException && err.status < 500) {
     if (/malformed json/i.test(err.message)) return new ApiError("invalid_json", "request body is not valid JSON");
     return new ApiError("invalid_request", err.message || "request rejected");
@@ -81,7 +81,7 @@ function apiErrorOf(err: Error): ApiError | null {
 }
 
 /** Maps every thrown error to the envelope; 5xx are logged at error level, 4xx at info. */
-export function createErrorHandler(logger: Pick<Logger, "error" | "info">) {
+export function createErrorHandler(logger: Pick<Logger, "error" | "warn" | "info">) {
   return (err: Error, c: Context): Response => {
     const requestId = requestIdOf(c);
     const api = apiErrorOf(err);
@@ -89,8 +89,11 @@ export function createErrorHandler(logger: Pick<Logger, "error" | "info">) {
       logger.error({ err, requestId }, "unhandled error");
       return errorResponse(c, "internal_error", "internal error; the request id identifies it in the logs");
     }
-    if (api.status >= 500) logger.error({ err, requestId, code: api.code }, api.message);
+    if (api.status >= 500 && api.status !== 503) logger.error({ err, requestId, code: api.code }, api.message);
+    else if (api.status === 503) logger.warn({ err, requestId, code: api.code }, api.message);
     else logger.info({ requestId, code: api.code }, api.message);
+    // A 503 is a passing condition (database away, still starting): say when to come back.
+    if (api.status === 503) c.header("retry-after", "1");
     return errorResponse(c, api.code, api.message, api.details);
   };
 }

@@ -1,13 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorSchema } from "./schemas.js";
+import { MAX_EXEMPLAR_NOTE, MAX_EXEMPLAR_TEXT } from "../exemplars/exemplar.js";
+import { errorSchema, textField } from "./schemas.js";
 
 /** Request and response schemas and the OpenAPI route definitions of the curator API. */
 
 const exemplarInput = z
   .object({
-    text: z.string().max(20_000).refine((t) => t.trim() !== "", "text must not be blank"),
-    tier: z.string().min(1),
-    note: z.string().max(1000).optional(),
+    text: textField(MAX_EXEMPLAR_TEXT).refine((t) => t.trim() !== "", "text must not be blank"),
+    tier: textField(64).pipe(z.string().min(1)),
+    note: textField(MAX_EXEMPLAR_NOTE).optional(),
   })
   .openapi("ExemplarInput");
 
@@ -55,8 +56,8 @@ export function exemplarRoutes(maxBatch: number) {
       security,
       request: {
         query: z.object({
-          tier: z.string().optional(),
-          q: z.string().max(200).optional().openapi({ description: "Case-insensitive substring of the text" }),
+          tier: textField(64).optional(),
+          q: textField(200).optional().openapi({ description: "Case-insensitive substring of the text" }),
           limit: z.coerce.number().int().min(1).max(500).default(50),
           cursor: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
         }),
@@ -99,7 +100,7 @@ export function exemplarRoutes(maxBatch: number) {
           content: {
             "application/json": {
               schema: z
-                .object({ text: exemplarInput.shape.text.optional(), tier: z.string().min(1).optional(), note: z.string().max(1000).nullable().optional() })
+                .object({ text: exemplarInput.shape.text.optional(), tier: exemplarInput.shape.tier.optional(), note: textField(MAX_EXEMPLAR_NOTE).nullable().optional() })
                 .refine((p) => p.text !== undefined || p.tier !== undefined || p.note !== undefined, "give text, tier or note"),
             },
           },

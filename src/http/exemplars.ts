@@ -1,21 +1,25 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { stream } from "hono/streaming";
-import type { CreateStatus } from "../exemplars/create-exemplars.js";
+import type { CreateResult, CreateStatus } from "../exemplars/create-exemplars.js";
+import type { ChangeResult } from "../exemplars/update-exemplar.js";
 import type { CuratorService } from "../exemplars/curator-service.js";
 import type { Exemplar } from "../exemplars/exemplar.js";
 import { ExemplarFileError, parseExemplarJsonl } from "../exemplars/exemplar-files.js";
 import type { AppEnv } from "./app-env.js";
-import { requireBearer, type LabelledToken } from "./auth.js";
+import type { RequireRole } from "./auth.js";
 import { ApiError, validationHook } from "./errors.js";
 import { exemplarRoutes } from "./exemplars.routes.js";
+import { idempotentWrite, type IdempotencyDeps } from "./idempotency.js";
 
 export interface ExemplarRoutesOptions {
   curator: CuratorService;
-  adminTokens: readonly LabelledToken[];
+  requireRole: RequireRole;
   maxBatch: number;
   /** Lines per import request: each is embedded and written in one transaction. */
   maxImportLines: number;
   tiers: readonly string[];
+  /** Where Idempotency-Key receipts live. */
+  idempotency: IdempotencyDeps;
 }
 
 const isTrue = (v: string | undefined) => v === "true" || v === "1";
@@ -26,7 +30,7 @@ export function createExemplarRoutes(options: ExemplarRoutesOptions): OpenAPIHon
   const { curator } = options;
   const routes = exemplarRoutes(options.maxBatch);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const guard = requireBearer(options.adminTokens, "set TIERLINE_ADMIN_TOKEN (or TIERLINE_ADMIN_TOKENS=label:token,…) and restart");
+  const guard = options.requireRole("admin");
   app.use("/exemplars", guard);
   app.use("/exemplars/*", guard);
   const actor = (c: { get(key: "actor"): string | undefined }) => c.get("actor") ?? "unknown";
@@ -34,9 +38,14 @@ export function createExemplarRoutes(options: ExemplarRoutesOptions): OpenAPIHon
   app.openapi(routes.create, async (c) => {
     const body = c.req.valid("json");
     const inputs = "exemplars" in body ? body.exemplars : [body];
-    const result = await curator.create(inputs, { force: isTrue(c.req.valid("query").force), actor: actor(c) });
-    const changed = result.exemplars.some((e) => e.status !== "unchanged");
-    return c.json(serializeWrite(result), changed ? 201 : 200);
+    const force = isTrue(c.req.valid("query").force);
+    return idempotentWrite<CreateResult>(
+      c,
+      options.idempotency,
+      body,
+      (receipt) => curator.create(inputs, { force, actor: actor(c), receipt }),
+      (result) => ({ status: result.exemplars.some((e) => e.status !== "unchanged") ? 201 : 200, body: serializeWrite(result) }),
+    ) as never;
   });
 
   app.openapi(routes.list, async (c) => {
@@ -59,9 +68,10 @@ export function createExemplarRoutes(options: ExemplarRoutesOptions): OpenAPIHon
   });
 
   app.openapi(routes.import, async (c) => {
+    const text = await c.req.text();
     let inputs;
     try {
-      inputs = parseExemplarJsonl(await c.req.text(), "body", options.tiers);
+      inputs = parseExemplarJsonl(text, "body", options.tiers);
     } catch (err) {
       if (err instanceof ExemplarFileError) throw new ApiError("invalid_jsonl", err.message.replace(/^body:/, "line "));
       throw err;
@@ -70,21 +80,34 @@ export function createExemplarRoutes(options: ExemplarRoutesOptions): OpenAPIHon
     if (inputs.length > options.maxImportLines) {
       throw new ApiError("payload_too_large", `an import takes at most ${options.maxImportLines} lines (got ${inputs.length}); split the file, or use the CLI, which sends chunks`);
     }
-    const result = await curator.create(inputs, { force: isTrue(c.req.valid("query").force), actor: actor(c) });
-    const count = (s: CreateStatus) => result.exemplars.filter((e) => e.status === s).length;
-    return c.json({ lines: inputs.length, created: count("created"), moved: count("moved"), unchanged: count("unchanged"), revision: result.revision }, 200);
+    const force = isTrue(c.req.valid("query").force);
+    const lines = inputs.length;
+    return idempotentWrite<CreateResult>(
+      c,
+      options.idempotency,
+      text,
+      (receipt) => curator.create(inputs, { force, actor: actor(c), receipt }),
+      (result) => {
+        const count = (s: CreateStatus) => result.exemplars.filter((e) => e.status === s).length;
+        return { status: 200, body: { lines, created: count("created"), moved: count("moved"), unchanged: count("unchanged"), revision: result.revision } };
+      },
+    ) as never;
   });
 
   app.openapi(routes.get, async (c) => c.json(serialize(await curator.get(Number(c.req.valid("param").id))), 200));
 
+  const changed = (result: ChangeResult) => ({ status: 200, body: { exemplar: serialize(result.exemplar), revision: result.revision } });
+
   app.openapi(routes.update, async (c) => {
-    const result = await curator.update(Number(c.req.valid("param").id), c.req.valid("json"), { force: isTrue(c.req.valid("query").force), actor: actor(c) });
-    return c.json({ exemplar: serialize(result.exemplar), revision: result.revision }, 200);
+    const id = Number(c.req.valid("param").id);
+    const patch = c.req.valid("json");
+    const force = isTrue(c.req.valid("query").force);
+    return idempotentWrite(c, options.idempotency, patch, (receipt) => curator.update(id, patch, { force, actor: actor(c), receipt }), changed) as never;
   });
 
   app.openapi(routes.remove, async (c) => {
-    const result = await curator.remove(Number(c.req.valid("param").id), { actor: actor(c) });
-    return c.json({ exemplar: serialize(result.exemplar), revision: result.revision }, 200);
+    const id = Number(c.req.valid("param").id);
+    return idempotentWrite(c, options.idempotency, null, (receipt) => curator.remove(id, { actor: actor(c), receipt }), changed) as never;
   });
 
   return app;
@@ -94,6 +117,6 @@ function serialize(e: Exemplar) {
   return { id: e.id, text: e.text, tier: e.tier, note: e.note, source: e.source, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString() };
 }
 
-function serializeWrite(result: { exemplars: Array<Exemplar & { status: CreateStatus }>; revision: number }) {
+function serializeWrite(result: CreateResult) {
   return { exemplars: result.exemplars.map((e) => ({ ...serialize(e), status: e.status })), revision: result.revision };
 }

@@ -15,10 +15,10 @@ const readyz = createRoute({
   method: "get",
   path: "/readyz",
   summary: "Readiness: model loaded, index built, database reachable",
-  description: "200 with status ready, or degraded when routing works but the database does not answer (decisions are then not cached); 503 while starting.",
+  description: "200 with status ready, or degraded when routing works but the database does not answer (decisions are then not cached); 503 while starting and while draining at shutdown.",
   responses: {
     200: { description: "Routing", content: { "application/json": { schema: readinessSchema } } },
-    503: { description: "Not routing yet", content: { "application/json": { schema: readinessSchema } } },
+    503: { description: "Not routing yet, or shutting down", content: { "application/json": { schema: readinessSchema } } },
   },
 });
 
@@ -27,7 +27,7 @@ export function createHealthRoutes(readiness: () => Promise<Readiness>): OpenAPI
   app.openapi(healthz, (c) => c.json({ status: "ok" as const }, 200));
   app.openapi(readyz, async (c) => {
     const report = await readiness();
-    return report.status === "starting" ? c.json(report, 503) : c.json(report, 200);
+    return report.status === "starting" || report.status === "draining" ? c.json(report, 503) : c.json(report, 200);
   });
   return app;
 }

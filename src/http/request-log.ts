@@ -17,7 +17,8 @@ export function requestLog(logger: Pick<Logger, "info" | "error">, logQueryText:
       ...(d && { tier: d.tier, reason: d.reason, cached: d.cached }),
       ...(logQueryText && { query: c.get("queryText") }),
     };
-    if (c.res.status >= 500) logger.error(line, "request");
+    // A 503 from /readyz (starting, draining) is the probe working, not a fault.
+    if (c.res.status >= 500 && c.req.path !== "/readyz") logger.error(line, "request");
     else logger.info(line, "request");
   };
 }

@@ -1,23 +1,27 @@
 import { z } from "@hono/zod-openapi";
 import { decisionReasons } from "../routing/decision.js";
+import { hasNul, NUL_MESSAGE } from "../exemplars/exemplar.js";
 import { errorCodes } from "./error-codes.js";
 
+/** A string field whose text may reach the database: bounded, and never holding NUL (PostgreSQL refuses it). */
+export const textField = (max: number) => z.string().max(max).refine((s) => !hasNul(s), NUL_MESSAGE);
+
 const messagePart = z
-  .object({ type: z.string(), text: z.string().optional() })
+  .object({ type: z.string().max(64), text: textField(1_000_000).optional() })
   .passthrough()
   .openapi("MessagePart");
 
 const chatMessage = z
   .object({
-    role: z.string().min(1),
-    content: z.union([z.string(), z.array(messagePart), z.null()]).optional(),
+    role: z.string().min(1).max(64),
+    content: z.union([textField(1_000_000), z.array(messagePart), z.null()]).optional(),
   })
   .passthrough()
   .openapi("ChatMessage");
 
 export const routeRequestSchema = z
   .object({
-    query: z.string().optional().openapi({ example: "What is the capital of France?" }),
+    query: textField(1_000_000).optional().openapi({ example: "What is the capital of France?" }),
     messages: z.array(chatMessage).min(1).optional().openapi({ description: "OpenAI-style chat; routed on the last user message" }),
     explain: z.boolean().optional().openapi({ description: "Also return the neighbours and vote shares" }),
   })
@@ -65,7 +69,7 @@ export const errorSchema = z
 
 export const readinessSchema = z
   .object({
-    status: z.enum(["ready", "degraded", "starting"]),
+    status: z.enum(["ready", "degraded", "starting", "draining"]),
     checks: z.object({
       model: z.boolean(),
       index: z.object({
@@ -74,7 +78,7 @@ export const readinessSchema = z
         revision: z.number().nullable(),
         byTier: z.record(z.string(), z.number()),
       }),
-      database: z.object({ kind: z.enum(["pglite", "postgres"]), reachable: z.boolean(), error: z.string().optional() }),
+      database: z.object({ kind: z.enum(["pglite", "postgres"]), reachable: z.boolean() }),
     }),
   })
   .openapi("Readiness");

@@ -1,13 +1,18 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env.js";
 import type { StatsService } from "../stats/stats-service.js";
-import { requireBearer, type LabelledToken } from "./auth.js";
+import type { RequireRole } from "./auth.js";
 import { ApiError, validationHook } from "./errors.js";
 import { errorSchema } from "./schemas.js";
 
+/** An ISO 8601 instant with an offset, or a date alone (midnight UTC), between 1970 and 9999. */
+const instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s))
+  .refine((d) => d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, "must be between 1970 and 9999");
 const windowQuery = z.object({
-  from: z.string().datetime({ offset: true }).optional().openapi({ description: "ISO 8601; default 24 hours before `to`" }),
-  to: z.string().datetime({ offset: true }).optional().openapi({ description: "ISO 8601, exclusive; default now" }),
+  from: instant.optional().openapi({ description: "ISO 8601 date-time or date (UTC midnight); default 24 hours before `to`", type: "string" }),
+  to: instant.optional().openapi({ description: "ISO 8601 date-time or date, exclusive; default now", type: "string" }),
 });
 const errors = {
   400: { description: "Invalid window", content: { "application/json": { schema: errorSchema } } },
@@ -15,16 +20,20 @@ const errors = {
 };
 const counts = z.object({ requests: z.number(), hits: z.number(), misses: z.number(), hitRate: z.number() });
 
-function windowOf(q: { from?: string; to?: string }) {
-  const to = q.to ? new Date(q.to) : new Date();
-  const from = q.from ? new Date(q.from) : new Date(to.getTime() - 24 * 3600_000);
+function windowOf(q: { from?: Date; to?: Date }) {
+  const to = q.to ?? new Date();
+  const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
   if (from >= to) throw new ApiError("invalid_request", "from must be before to");
   return { from, to };
 }
 
-export function createStatsRoutes(stats: StatsService, tokens: readonly LabelledToken[]): OpenAPIHono<AppEnv> {
+export function createStatsRoutes(stats: StatsService, requireRole: RequireRole, tiers: readonly string[]): OpenAPIHono<AppEnv> {
+  const tierFilter = z
+    .string()
+    .refine((t) => tiers.includes(t), `must be one of the configured tiers (${tiers.join(", ")})`)
+    .optional();
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use("/stats/*", requireBearer(tokens, "set TIERLINE_ANALYST_TOKEN (or use the admin token) and restart"));
+  app.use("/stats/*", requireRole("analyst"));
   const security = [{ bearer: [] }];
 
   app.openapi(
@@ -33,7 +42,7 @@ export function createStatsRoutes(stats: StatsService, tokens: readonly Labelled
       path: "/stats/cache",
       summary: "Decision-cache hit rate, hits, misses and distinct keys over a window",
       security,
-      request: { query: windowQuery.extend({ tier: z.string().optional() }) },
+      request: { query: windowQuery.extend({ tier: tierFilter }) },
       responses: {
         200: {
           description: "Cache statistics",
@@ -91,6 +100,56 @@ export function createStatsRoutes(stats: StatsService, tokens: readonly Labelled
       },
     }),
     async (c) => c.json(await stats.routing(windowOf(c.req.valid("query"))), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/stats/series",
+      summary: "Tier mix, cache hits, fallback reasons and estimated savings per hour or day, for charts",
+      security,
+      request: {
+        query: windowQuery.extend({ bucket: z.enum(["hour", "day"]).default("hour").openapi({ description: "Point width; default hour" }) }),
+      },
+      responses: {
+        200: {
+          description: "One point per bucket that saw traffic, in time order (buckets are UTC)",
+          content: {
+            "application/json": {
+              schema: z.object({
+                from: z.string(),
+                to: z.string(),
+                bucket: z.enum(["hour", "day"]),
+                tiers: z.array(z.string()),
+                points: z.array(
+                  z.object({
+                    start: z.string(),
+                    requests: z.number(),
+                    hits: z.number(),
+                    hitRate: z.number(),
+                    tiers: z.record(z.string(), z.number()),
+                    reasons: z.record(z.string(), z.number()),
+                    fallbackRate: z.number(),
+                    relativeCost: z.number(),
+                    savings: z.number(),
+                  }),
+                ),
+              }),
+            },
+          },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const window = windowOf(q);
+      // Hourly points over years would be a huge answer: cap the number of points.
+      if (q.bucket === "hour" && window.to.getTime() - window.from.getTime() > 93 * 86_400_000) {
+        throw new ApiError("invalid_request", "bucket=hour covers at most 93 days; use bucket=day for longer windows");
+      }
+      return c.json(await stats.series(window, q.bucket), 200);
+    },
   );
   return app;
 }

@@ -11,10 +11,17 @@ import { buildExemplarIndex, indexFromSnapshot, seedIfNeeded } from "../exemplar
 import type { IndexSync } from "../exemplars/index-sync.js";
 import type { StatsRecorder } from "../stats/stats-recorder.js";
 import { syncTierPrices } from "../stats/stats-repository.js";
+import { purgeReceipts } from "../idempotency/receipts.js";
 import type { ExemplarIndex, ExemplarIndexRef } from "../vector-index/exemplar-index.js";
 import { exemplarFingerprint, type IndexSnapshots } from "../vector-index/index-snapshot.js";
 import { isPersistent, type VectorIndexFactory } from "../vector-index/vector-index.js";
+import { settlesWithin } from "../util/timeout.js";
 import { readinessOf, type DatabaseProbe, type Readiness } from "./readiness.js";
+
+const HOUSEKEEPING_MS = 10 * 60_000;
+/** Longest shutdown waits for each of: pending curator writes, each write-behind flush, closing the database. */
+const STOP_WAIT_MS = 3_000;
+const RECEIPT_TTL_MS = 24 * 3600_000;
 
 export interface LifecycleDeps {
   config: Config;
@@ -43,7 +50,10 @@ export class ServiceLifecycle {
   /** Where the index came from at start: a snapshot in dataDir, or the vectors in the database. */
   indexSource: "snapshot" | "database" | null = null;
   private modelLoaded = false;
+  /** Set at shutdown: readiness turns 503 so load balancers move traffic away while requests drain. */
+  draining = false;
   private starting: Promise<void> | undefined;
+  private housekeeping: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: LifecycleDeps) {}
 
@@ -54,7 +64,7 @@ export class ServiceLifecycle {
   }
 
   readiness(): Promise<Readiness> {
-    return readinessOf(this.modelLoaded, this.deps.index, this.deps.probe);
+    return readinessOf(this.modelLoaded, this.deps.index, this.deps.probe, this.draining);
   }
 
   private async startOnce(): Promise<void> {
@@ -86,6 +96,17 @@ export class ServiceLifecycle {
     // Changes committed by other replicas while the index was being built are picked up here.
     await this.deps.sync.start();
     await this.deps.sync.catchUp();
+    this.housekeeping = setInterval(() => void this.forgetOldReceipts(), HOUSEKEEPING_MS);
+    this.housekeeping.unref();
+  }
+
+  /** Idempotency receipts older than a day are dropped (a client retries within minutes, not days). Best effort. */
+  private async forgetOldReceipts(): Promise<void> {
+    try {
+      await purgeReceipts(this.deps.database.db, new Date(Date.now() - RECEIPT_TTL_MS));
+    } catch (err) {
+      this.deps.logger.warn({ err }, "could not purge old idempotency receipts; will retry");
+    }
   }
 
   /** Best effort: a failed snapshot only means the next start rebuilds. */
@@ -98,16 +119,21 @@ export class ServiceLifecycle {
     }
   }
 
-  /** Flushes pending writes, saves the index snapshot, then closes the database if this service opened it. */
+  /**
+   * Flushes pending writes, saves the index snapshot, then closes the
+   * database if this service opened it. Every wait on the database is
+   * bounded, so a database that does not answer cannot hold shutdown.
+   */
   async stop(): Promise<void> {
+    clearInterval(this.housekeeping);
     try {
-      await this.deps.sync.stop();
+      if (!(await settlesWithin(this.deps.sync.stop(), STOP_WAIT_MS))) this.deps.logger.warn("a curator write was still waiting on the database at shutdown");
       const index = this.deps.index.get();
       if (index) this.saveSnapshot(index);
-      await this.deps.cacheWriter?.stop();
-      await this.deps.statsRecorder.stop();
+      await this.deps.cacheWriter?.stop(STOP_WAIT_MS);
+      await this.deps.statsRecorder.stop(STOP_WAIT_MS);
     } finally {
-      if (this.deps.ownsDatabase) await this.deps.database.close();
+      if (this.deps.ownsDatabase) await settlesWithin(this.deps.database.close(), STOP_WAIT_MS);
     }
   }
 }

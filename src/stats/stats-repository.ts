@@ -52,3 +52,20 @@ export async function distinctKeysBetween(db: Database, from: Date, to: Date, ti
     .where(and(gte(decisionCache.lastSeen, from), lt(decisionCache.firstSeen, to), tier === undefined ? undefined : sql`${decisionCache.tier} = ${tier}`));
   return row?.n ?? 0;
 }
+
+export interface BucketGroup extends StatsGroup {
+  /** Start of the hour or day (UTC), ISO 8601. */
+  start: string;
+}
+
+/** Counts in [from, to) per hour or day (UTC), tier, reason and cache outcome. */
+export async function statsByBucket(db: Database, from: Date, to: Date, unit: "hour" | "day"): Promise<BucketGroup[]> {
+  // The unit is inlined (one of two literals, never user text) so the select and group-by expressions are one and the same.
+  const start = sql<string>`to_char(date_trunc(${sql.raw(unit === "day" ? "'day'" : "'hour'")}, ${routingStats.bucket} at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+  return db
+    .select({ start, tier: routingStats.tier, reason: routingStats.reason, cached: routingStats.cached, count: sql<number>`sum(${routingStats.count})::float8` })
+    .from(routingStats)
+    .where(and(gte(routingStats.bucket, from), lt(routingStats.bucket, to)))
+    .groupBy(start, routingStats.tier, routingStats.reason, routingStats.cached)
+    .orderBy(start);
+}

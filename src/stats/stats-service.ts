@@ -1,26 +1,16 @@
 import type { Database } from "../db/client.js";
 import type { TierConfig } from "../config/config-schema.js";
+import type { DatabaseGuard } from "../db/database-guard.js";
 import { isFallback } from "../routing/decision.js";
 import type { StatsRecorder } from "./stats-recorder.js";
-import { distinctKeysBetween, statsBetween, type StatsGroup } from "./stats-repository.js";
+import { seriesFrom } from "./series.js";
+import { distinctKeysBetween, statsBetween, statsByBucket, type StatsGroup } from "./stats-repository.js";
 
 export interface Window {
   from: Date;
   to: Date;
 }
 
-/** The statistics live in the database; without it there is nothing to answer from. */
-export class StatsUnavailableError extends Error {
-  override name = "StatsUnavailableError";
-}
-
-async function fromDatabase<T>(query: () => Promise<T>): Promise<T> {
-  try {
-    return await query();
-  } catch (err) {
-    throw new StatsUnavailableError(`statistics are unavailable while the database does not answer (${(err as Error).message})`);
-  }
-}
 
 const rate = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 const sum = (groups: readonly StatsGroup[], pick: (g: StatsGroup) => boolean = () => true) =>
@@ -33,19 +23,24 @@ const sum = (groups: readonly StatsGroup[], pick: (g: StatsGroup) => boolean = (
 export class StatsService {
   constructor(
     private readonly db: Database,
+    /** The statistics live in the database: a lost or slow one is a bounded 503 (DatabaseUnavailableError), anything else a fault. */
+    private readonly guard: DatabaseGuard,
     private readonly recorder: StatsRecorder,
     private readonly tiers: readonly TierConfig[],
     /** Writes pending cache rows too, so distinct keys include just-routed queries. */
     private readonly flushCache: () => Promise<void> = async () => {},
   ) {}
 
-  private async flushPending(): Promise<void> {
-    await Promise.all([this.recorder.flush(), this.flushCache()]);
+  /** Pending counts are flushed first (inside the same bound) so a just-routed query shows up. */
+  private read<T>(query: (db: Database) => Promise<T>): Promise<T> {
+    return this.guard.run("not_applied", async () => {
+      await Promise.all([this.recorder.flush(), this.flushCache()]);
+      return query(this.db);
+    });
   }
 
   async cache(window: Window, tier?: string) {
-    await this.flushPending();
-    const all = await fromDatabase(() => statsBetween(this.db, window.from, window.to));
+    const [all, distinctKeys] = await this.read((db) => Promise.all([statsBetween(db, window.from, window.to), distinctKeysBetween(db, window.from, window.to, tier)]));
     const groups = tier === undefined ? all : all.filter((g) => g.tier === tier);
     const requests = sum(groups);
     const hits = sum(groups, (g) => g.cached);
@@ -64,15 +59,14 @@ export class StatsService {
       hits,
       misses: requests - hits,
       hitRate: rate(hits, requests),
-      distinctKeys: await fromDatabase(() => distinctKeysBetween(this.db, window.from, window.to, tier)),
+      distinctKeys,
       byTier,
       droppedDecisions: this.recorder.dropped,
     };
   }
 
   async routing(window: Window) {
-    await this.flushPending();
-    const groups = await fromDatabase(() => statsBetween(this.db, window.from, window.to));
+    const groups = await this.read((db) => statsBetween(db, window.from, window.to));
     const requests = sum(groups);
     const tierMix: Record<string, { requests: number; share: number }> = {};
     for (const t of this.tiers) {
@@ -99,5 +93,11 @@ export class StatsService {
       estimatedCost: { relativeToAlwaysPremium: relativeCost, savings: requests === 0 ? 0 : 1 - relativeCost },
       droppedDecisions: this.recorder.dropped,
     };
+  }
+
+  /** Hourly or daily points over the window, for charts (console, reports). */
+  async series(window: Window, bucket: "hour" | "day") {
+    const groups = await this.read((db) => statsByBucket(db, window.from, window.to, bucket));
+    return { from: window.from.toISOString(), to: window.to.toISOString(), bucket, tiers: this.tiers.map((t) => t.name), points: seriesFrom(groups, this.tiers) };
   }
 }

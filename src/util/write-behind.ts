@@ -18,6 +18,8 @@ export abstract class WriteBehind<Row> {
   private pending = new Map<string, Row>();
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
+  /** Rows handed to a write that has not settled yet. */
+  private inFlightRows: Row[] = [];
   /** Units lost to overflow, as weighed by weightOf (never silent: exported as a metric). */
   dropped = 0;
   /** Flushes that failed (the database did not take them); exported as a metric. */
@@ -62,19 +64,33 @@ export abstract class WriteBehind<Row> {
     return this.inFlight;
   }
 
-  /** Stops the timer and writes what is left (graceful shutdown). */
-  async stop(): Promise<void> {
+  /**
+   * Stops the timer and writes what is left (graceful shutdown), waiting at
+   * most `timeoutMs`: a database that does not answer must not hold the
+   * process. Whatever could not be written is counted in `dropped` and logged.
+   */
+  async stop(timeoutMs = 5_000): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush();
-    // A flush that started before stop() may have left rows queued behind it.
-    if (this.pending.size > 0) await this.flush();
-    if (this.pending.size > 0) {
-      // The database is still away and the process is ending: these are lost, and said so.
-      const lost = [...this.pending.values()].reduce((n, row) => n + this.weightOf(row), 0);
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    });
+    const drained = (async () => {
+      await this.flush();
+      // A flush that started before stop() may have left rows queued behind it.
+      if (this.pending.size > 0) await this.flush();
+      return false;
+    })();
+    const timedOut = await Promise.race([drained, gaveUp]);
+    clearTimeout(timer);
+    const lost = [...this.pending.values(), ...(timedOut ? this.inFlightRows : [])].reduce((n, row) => n + this.weightOf(row), 0);
+    if (lost > 0) {
+      // The database is away and the process is ending: these are lost, and said so.
       this.dropped += lost;
-      this.options.logger?.warn({ rows: this.pending.size, lost }, "write-behind rows could not be written before shutdown");
+      this.options.logger?.warn({ rows: this.pending.size + (timedOut ? this.inFlightRows.length : 0), lost, timedOut }, "write-behind rows could not be written before shutdown");
       this.pending = new Map();
+      this.inFlightRows = [];
     }
   }
 
@@ -82,8 +98,9 @@ export abstract class WriteBehind<Row> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    this.inFlightRows = [...batch.values()];
     try {
-      await this.write([...batch.values()]);
+      await this.write(this.inFlightRows);
       this.options.logger?.debug({ rows: batch.size }, "write-behind flushed");
     } catch (err) {
       this.failedFlushes++;
@@ -92,6 +109,8 @@ export abstract class WriteBehind<Row> {
       for (const row of batch.values()) this.merge(requeued, row);
       for (const row of this.pending.values()) this.merge(requeued, row);
       this.pending = requeued;
+    } finally {
+      this.inFlightRows = [];
     }
   }
 

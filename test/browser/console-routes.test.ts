@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -66,7 +66,14 @@ describe("console routes", () => {
     mkdirSync(path.join(root, "dist/console"), { recursive: true });
     expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "src/console/console-routes.ts")).href)).toBe(src + path.sep);
     expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/console/console-routes.js")).href)).toBe(src + path.sep);
+    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/src/console/console-routes.js")).href)).toBe(src + path.sep);
+    // A build that copies the assets beside the compiled module is preferred.
+    const copied = path.join(root, "dist/console/assets");
+    mkdirSync(copied, { recursive: true });
+    writeFileSync(path.join(copied, "index.html"), "<!doctype html>");
+    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/console/console-routes.js")).href)).toBe(copied + path.sep);
     const empty = mkdtempSync(path.join(tmpdir(), "tierline-console-"));
     expect(() => resolveConsoleAssetsDir(pathToFileURL(path.join(empty, "dist/console/console-routes.js")).href)).toThrow(/console assets not found/);
+    for (const dir of [root, empty]) rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -20,7 +20,7 @@ export const outputDir = fileURLToPath(new URL("./output/", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /** How the service is started; `node dist/main.js` once the build exists. */
-export const serviceCommand = process.env.TIERLINE_BROWSER_CMD ?? "npx tsx src/main.ts";
+export const serviceCommand = process.env.TIERLINE_BROWSER_CMD ?? "node dist/main.js";
 
 /** A few exemplars per tier: enough for a k=7 vote, small enough to embed in a second. */
 const seedExemplars: Record<string, string[]> = {
@@ -155,6 +155,8 @@ export interface TestBrowser {
   offsite: string[];
   /** Console errors, uncaught exceptions and CSP violations, per page. */
   problems: string[];
+  /** Every URL the pages requested. */
+  requested: string[];
   newPage(): Promise<Page>;
   close(): Promise<void>;
 }
@@ -174,6 +176,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
   });
   const offsite: string[] = [];
   const problems: string[] = [];
+  const requested: string[] = [];
+  context.on("request", (request) => void requested.push(request.url()));
   await context.route("**/*", async (route) => {
     const { hostname } = new URL(route.request().url());
     if (hostname === "127.0.0.1" || hostname === "localhost") return route.continue();
@@ -193,6 +197,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
     context,
     offsite,
     problems,
+    requested,
     newPage: () => context.newPage(),
     close: async () => {
       await context.close();
@@ -205,6 +210,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(outputDir, { recursive: true });
   const file = path.join(outputDir, `${name}.png`);
+  // From the top, so the sticky header is not stitched into the middle of a full-page shot.
+  if (options.fullPage ?? true) await page.evaluate("window.scrollTo(0, 0)");
   await page.screenshot({ path: file, fullPage: options.fullPage ?? true });
   return file;
 }

@@ -108,7 +108,9 @@ describe.each(databaseTargets())("decision cache and seeding on $name", (target)
     expect(((await res.json()) as any).tier).toBe("fast");
     const ready = await service.app.request("/readyz");
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: "degraded", checks: { database: { reachable: false, error: expect.any(String) } } });
+    const report = (await ready.json()) as any;
+    expect(report).toMatchObject({ status: "degraded", checks: { database: { reachable: false } } });
+    expect(report.checks.database).not.toHaveProperty("error"); // the driver's error text stays in the log
 
     const writer = service.deps.cacheWriter!;
     await writer.flush();

@@ -63,6 +63,27 @@ describe.each(databaseTargets())("statistics on $name", (target) => {
     expect((await get(service, `/stats/cache?tier=${austria}`)).body).toMatchObject({ tier: austria, requests: expectedByTier[austria] });
   });
 
+  it("GET /stats/series gives per-bucket points that add up to the window's totals", async () => {
+    const { status, body } = await get(service, "/stats/series?bucket=hour");
+    expect(status).toBe(200);
+    expect(body.tiers).toEqual(["fast", "standard", "premium"]);
+    const points = body.points as any[];
+    expect(points.length).toBeGreaterThanOrEqual(1); // one hour, or two across an hour boundary
+    const total = (f: (p: any) => number) => points.reduce((n, p) => n + f(p), 0);
+    expect(total((p) => p.requests)).toBe(6);
+    expect(total((p) => p.hits)).toBe(3);
+    for (const p of points) {
+      expect(p.start).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/);
+      expect(Object.values(p.tiers as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(p.requests);
+      expect(p.hitRate).toBeCloseTo(p.hits / p.requests, 10);
+      expect(p.savings).toBeCloseTo(1 - p.relativeCost, 10);
+    }
+    const days = await get(service, "/stats/series?bucket=day&from=2020-01-01");
+    expect(days.status).toBe(200);
+    expect((days.body.points as any[]).every((p) => p.start.endsWith("T00:00:00Z"))).toBe(true);
+    expect((await get(service, "/stats/series?bucket=hour&from=2020-01-01")).status).toBe(400); // too many hourly points
+  });
+
   it("GET /stats/routing gives the mix, reasons, fallback rate and savings, for analyst and admin tokens", async () => {
     for (const token of [ANALYST, ADMIN]) {
       const { status, body } = await get(service, "/stats/routing", token);

@@ -64,17 +64,20 @@ async function probe(token) {
   const probeApi = createApi(() => token);
   const to = new Date();
   const from = new Date(to.getTime() - 60_000);
-  const routing = await probeApi.get("/stats/routing", { from: from.toISOString(), to: to.toISOString() }).catch(async (err) => {
-    if (err instanceof ApiError && err.isAuth) throw err;
-    return null; // statistics unavailable (database down): the token may still be fine for exemplars
-  });
-  let role = "analyst";
+  // The bearer guard runs before any handler: an answer other than 401/403 means the token passed.
+  const passed = (err) => err instanceof ApiError && err.status >= 500;
+  let routing = null;
+  try {
+    routing = await probeApi.get("/stats/routing", { from: from.toISOString(), to: to.toISOString() });
+  } catch (err) {
+    if (!passed(err)) throw err; // 401: neither an analyst nor an admin token
+  }
+  let role = "curator";
   try {
     await probeApi.get("/exemplars", { limit: 1 });
-    role = "curator";
   } catch (err) {
-    if (!(err instanceof ApiError && err.isAuth)) throw err;
-    if (!routing) throw err; // neither API accepts it
+    if (err instanceof ApiError && err.isAuth) role = "analyst";
+    else if (!passed(err)) throw err;
   }
   const tiers = routing?.tierMix ? Object.keys(routing.tierMix) : await tiersFromReadiness();
   return { role, tiers: tiers.length > 0 ? tiers : defaultTiers };

@@ -97,3 +97,10 @@ export function inline(text) {
   }
   return nodes;
 }
+
+/** Markdown for inline places: a single paragraph comes back as its inline nodes. */
+export function inlineMarkdown(text) {
+  if (!text) return null;
+  const md = markdown(text);
+  return md.childElementCount === 1 && md.firstElementChild.tagName === "P" ? [...md.firstElementChild.childNodes] : md;
+}

@@ -5,11 +5,11 @@ import { tierBadge } from "./tiers.js";
 
 const reasonText = {
   knn: "the neighbours' vote stands",
-  low_margin_fallback: "the vote was too close to call, so the query fell back to the premium tier",
-  no_close_exemplar: "no exemplar is similar enough, so the query fell back to the premium tier",
-  empty_index: "there are no exemplars yet, so the query fell back to the premium tier",
-  encoder_error_fallback: "the embedding model failed, so the query fell back to the premium tier",
-  warming_up: "the service is still starting, so the query went to the premium tier",
+  low_margin_fallback: "the vote was too close to call, so the query fell back to the fallback (most capable) tier",
+  no_close_exemplar: "no exemplar is similar enough, so the query went to the fallback tier",
+  empty_index: "there are no exemplars yet, so the query went to the fallback tier",
+  encoder_error_fallback: "the embedding model failed, so the query went to the fallback tier",
+  warming_up: "the service is still starting, so the query went to the fallback tier",
 };
 
 export function render({ api, container, params, session }) {

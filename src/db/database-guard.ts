@@ -1,0 +1,116 @@
+import { classifyDatabaseError } from "./db-errors.js";
+
+/**
+ * What the caller can know about a write that did not complete: it never
+ * reached the database ("not_applied": safe to retry), or it may have
+ * committed ("unknown": retry with the same Idempotency-Key).
+ */
+export type WriteOutcome = "not_applied" | "unknown";
+
+/** The database did not answer in time, or is known to be away. */
+export class DatabaseUnavailableError extends Error {
+  override name = "DatabaseUnavailableError";
+  constructor(
+    readonly outcome: WriteOutcome,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A point in time after which work not yet sent to the database is abandoned. */
+export class Deadline {
+  private constructor(readonly at: number) {}
+
+  static after(ms: number): Deadline {
+    return new Deadline(Date.now() + ms);
+  }
+
+  get remainingMs(): number {
+    return Math.max(0, this.at - Date.now());
+  }
+
+  /**
+   * Throws once passed. Called inside a transaction before it commits, so a
+   * write whose client was already told "unknown" (or that waited in a queue
+   * while the database was away) rolls back instead of committing later.
+   */
+  check(): void {
+    if (Date.now() >= this.at) throw new DatabaseUnavailableError("not_applied", "the database did not answer in time; nothing was written");
+  }
+}
+
+export interface GuardOptions {
+  /** How long one database operation of a request may take. */
+  timeoutMs: number;
+  /** After a timeout or a lost connection, requests fail at once for this long instead of queueing. */
+  cooldownMs: number;
+}
+
+/**
+ * Bounds every database operation a request waits on, and fails fast while
+ * the database is known to be away, so one stuck statement never holds up
+ * the requests behind it. Routing never goes through here: it does not wait
+ * on the database at all.
+ */
+export class DatabaseGuard {
+  private downUntil = 0;
+  private readonly tripListeners = new Set<() => void>();
+
+  constructor(private readonly options: GuardOptions) {}
+
+  get available(): boolean {
+    return Date.now() >= this.downUntil;
+  }
+
+  /**
+   * Runs one operation within the timeout. `outcome` is what a failure means
+   * for the caller: "not_applied" for reads and for work before a commit,
+   * "unknown" for a commit.
+   */
+  async run<T>(outcome: WriteOutcome, op: (deadline: Deadline) => Promise<T>): Promise<T> {
+    if (!this.available) throw new DatabaseUnavailableError("not_applied", "the database is unavailable; nothing was written, retry shortly");
+    const deadline = Deadline.after(this.options.timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const work = op(deadline);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new DatabaseUnavailableError(outcome, this.describe(outcome)));
+      }, this.options.timeoutMs);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } catch (err) {
+      if (timedOut) this.trip();
+      else if (classifyDatabaseError(err) === "unavailable") {
+        this.trip();
+        throw new DatabaseUnavailableError(outcome, this.describe(outcome), { cause: err });
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      // The abandoned operation still settles later; its failure is expected and must not crash the process.
+      work.catch(() => {});
+    }
+  }
+
+  /** Marks the database as away for the cooldown and wakes everything waiting to use it. */
+  trip(): void {
+    this.downUntil = Date.now() + this.options.cooldownMs;
+    for (const listener of this.tripListeners) listener();
+  }
+
+  onTrip(listener: () => void): () => void {
+    this.tripListeners.add(listener);
+    return () => this.tripListeners.delete(listener);
+  }
+
+  private describe(outcome: WriteOutcome): string {
+    return outcome === "unknown"
+      ? `the database did not confirm the write within ${this.options.timeoutMs} ms; it may or may not be applied: retry with the same Idempotency-Key`
+      : `the database did not answer within ${this.options.timeoutMs} ms; nothing was written, retry shortly`;
+  }
+}

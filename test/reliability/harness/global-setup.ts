@@ -1,0 +1,57 @@
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { printTable, type Headline } from "./figures.js";
+import { prepareGolden } from "./golden.js";
+import { ensureDir, resultsDir, scenarioResultsDir } from "./paths.js";
+import { scale, seed } from "./scale.js";
+import { serviceCommand } from "./service.js";
+
+/**
+ * Once per suite run: the seeded golden cluster and data dir every scenario
+ * copies; afterwards, the summary of every scenario's figures
+ * (results/latest-scale-<scale>.{json,md}; gitignored, copy a run worth keeping to results/recorded/) and a table on stdout.
+ */
+export default async function setup(project: TestProject) {
+  const runId = `${new Date().toISOString()}-${process.pid}`;
+  process.env.RELIABILITY_RUN_ID = runId;
+  rmSync(scenarioResultsDir, { recursive: true, force: true });
+  const started = performance.now();
+  const prepared = await prepareGolden();
+  console.log(`reliability: golden cluster and data dir seeded in ${Math.round(performance.now() - started)} ms (service: ${serviceCommand.join(" ")}, scale ${scale}, seed ${seed})`);
+  project.provide("golden", prepared.golden);
+
+  return async () => {
+    await prepared.dispose();
+    summarize(runId);
+  };
+}
+
+function summarize(runId: string): void {
+  let files: string[] = [];
+  try {
+    files = readdirSync(scenarioResultsDir).filter((f) => f.endsWith(".json"));
+  } catch {
+    return;
+  }
+  const scenarios = files
+    .map((f) => JSON.parse(readFileSync(path.join(scenarioResultsDir, f), "utf8")) as { scenario: string; runId: string; headlines: Headline[]; figures: unknown })
+    .filter((s) => s.runId === runId)
+    .sort((a, b) => a.scenario.localeCompare(b.scenario));
+  if (scenarios.length === 0) return;
+  const headlines = scenarios.flatMap((s) => s.headlines);
+  const tag = `scale-${scale}`;
+  ensureDir(resultsDir);
+  const doc = { runId, at: new Date().toISOString(), scale, seed, serviceCommand: serviceCommand.join(" "), node: process.version, headlines, scenarios };
+  writeFileSync(path.join(resultsDir, `latest-${tag}.json`), `${JSON.stringify(doc, null, 2)}\n`);
+  const md = [
+    `Measured ${doc.at}, scale ${scale}, seed ${seed}, \`${doc.serviceCommand}\`, Node ${process.version}.`,
+    "",
+    "| scenario | criterion | measured | result |",
+    "| --- | --- | --- | --- |",
+    ...headlines.map((h) => `| ${h.scenario} | ${h.criterion} | ${h.measured} | ${h.pass ? "pass" : "**FAIL**"} |`),
+    "",
+  ].join("\n");
+  writeFileSync(path.join(resultsDir, `latest-${tag}.md`), md);
+  printTable(`reliability summary (scale ${scale}; results/latest-${tag}.json)`, headlines.map((h) => ({ scenario: h.scenario, criterion: h.criterion, measured: h.measured, result: h.pass ? "pass" : "FAIL" })));
+}

@@ -1,0 +1,100 @@
+/**
+ * A bounded soak: 64 concurrent keep-alive clients for 60 s (10 s at CI
+ * scale) on a realistic mix: routes (new and repeated queries), health and
+ * readiness, curator lists and writes, analyst stats. Criterion: 0 errors
+ * (every request answered 2xx), and the process alive at the end; RSS is
+ * reported.
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fmtMs, recordFigures } from "./harness/figures.js";
+import type { HttpRequest } from "./harness/http.js";
+import { bearer, jsonHeaders } from "./harness/http.js";
+import { startLoad, summarizeLoad, type LoadSample, type LoadSummary } from "./harness/load.js";
+import { TrafficMix } from "./harness/queries.js";
+import { Rng } from "./harness/random.js";
+import { scaledMs, seed } from "./harness/scale.js";
+import { startScenario, type Scenario } from "./harness/scenario.js";
+import { ADMIN_TOKEN, ANALYST_TOKEN, TIERS, sleep } from "./harness/service.js";
+
+const DURATION_MS = scaledMs(60_000, 10_000);
+const CONCURRENCY = 64;
+
+interface Figures {
+  durationMs: number;
+  concurrency: number;
+  all: LoadSummary;
+  byKind: Record<string, LoadSummary>;
+  errorSamples: string[];
+  rssMb: { start: number | null; peak: number | null; end: number | null };
+  alive: boolean;
+}
+
+describe(`soak: ${CONCURRENCY} clients for ${DURATION_MS / 1000} s`, () => {
+  let s: Scenario;
+  let f: Figures;
+
+  beforeAll(async () => {
+    s = await startScenario("soak");
+    const tag = `RELIABsoak${randomBytes(3).toString("hex")}`;
+    const mix = new TrafficMix(0.5, tag);
+    const rng = new Rng(seed).fork("soak");
+    let writes = 0;
+    const kinds: Array<readonly [number, () => { kind: string; req: HttpRequest }]> = [
+      [60, () => ({ kind: "POST /route", req: { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: mix.next(() => rng.next()) }) } })],
+      [10, () => ({ kind: "GET /healthz", req: { method: "GET", path: "/healthz" } })],
+      [5, () => ({ kind: "GET /readyz", req: { method: "GET", path: "/readyz" } })],
+      [10, () => ({ kind: "GET /exemplars", req: { method: "GET", path: `/exemplars?limit=20&tier=${rng.pick(TIERS)}`, headers: bearer(ADMIN_TOKEN) } })],
+      [5, () => ({ kind: "GET /stats/cache", req: { method: "GET", path: "/stats/cache", headers: bearer(ANALYST_TOKEN) } })],
+      [5, () => ({ kind: "GET /stats/routing", req: { method: "GET", path: "/stats/routing", headers: bearer(ANALYST_TOKEN) } })],
+      [5, () => ({ kind: "POST /exemplars", req: { method: "POST", path: "/exemplars?force=true", headers: { ...jsonHeaders, ...bearer(ADMIN_TOKEN) }, body: JSON.stringify({ text: `${tag} soak exemplar ${++writes}: ${mix.next(() => 1)}`, tier: rng.pick(TIERS) }) } })],
+    ];
+    let stop = false;
+    const rss = { start: s.service.rssMb(), peak: s.service.rssMb(), end: null as number | null };
+    const load = startLoad(s.service.base, {
+      concurrency: CONCURRENCY,
+      next: () => {
+        if (stop) return null;
+        const make = rng.weighted(kinds);
+        const next = make();
+        return { kind: next.kind, req: { ...next.req, timeoutMs: 30_000 } };
+      },
+    });
+    const end = performance.now() + DURATION_MS;
+    while (performance.now() < end) {
+      await sleep(500);
+      rss.peak = Math.max(rss.peak ?? 0, s.service.rssMb() ?? 0);
+    }
+    stop = true;
+    const samples = await load.stop();
+    rss.end = s.service.rssMb();
+    const byKind: Record<string, LoadSummary> = {};
+    for (const k of new Set(samples.map((x) => x.kind))) byKind[k] = summarizeLoad(samples.filter((x) => x.kind === k));
+    const errors = samples.filter((x) => x.status === null || x.status >= 300);
+    const describe = (x: LoadSample) => `${x.kind}: ${x.status ?? `${x.error} ${x.errorMessage ?? ""}`}${x.code ? ` ${x.code}` : ""} in ${Math.round(x.ms)} ms`;
+    f = { durationMs: DURATION_MS, concurrency: CONCURRENCY, all: summarizeLoad(samples), byKind, errorSamples: errors.slice(0, 10).map(describe), rssMb: rss, alive: s.service.alive() };
+  });
+
+  afterAll(async () => {
+    if (f) {
+      recordFigures("soak", f as unknown as Record<string, unknown>, [
+        {
+          scenario: `soak ${f.durationMs / 1000} s at c=${f.concurrency}`,
+          criterion: "0 errors, process alive",
+          measured: `${f.all.requests} requests (${f.all.rps} req/s), ${f.all.errors} errors, p50 ${fmtMs(f.all.latencyMs.p50)}, p99 ${fmtMs(f.all.latencyMs.p99)}; RSS ${f.rssMb.start} → peak ${f.rssMb.peak} MB`,
+          pass: f.all.errors === 0 && f.alive,
+        },
+      ]);
+    }
+    await s?.dispose();
+  });
+
+  it("every request is answered 2xx", () => {
+    expect(f.all.requests).toBeGreaterThan(0);
+    expect(f.errorSamples, JSON.stringify(f.all.byStatus)).toEqual([]);
+  });
+
+  it("the process is alive at the end", () => {
+    expect(f.alive, s.service.describeExit()).toBe(true);
+  });
+});
