@@ -9,7 +9,7 @@
  *                        [--criterion uniform-mix|quality|any-mix] [--data test/data/real | own.jsonl]
  *                        [--write] [--config tierline.config.json] [--model-out models/second-stage.json] [--json]
  * `npm run train-router` is the same with --strategy second-stage: it trains the second stage
- * on the calibration rows (cross-fitted, so the threshold is chosen on risks no model saw the label of).
+ * on the calibration rows (cross-fitted, so its operating point is chosen on risks no model saw the label of).
  */
 import path from "node:path";
 import { parseArgs } from "node:util";

@@ -18,7 +18,7 @@ import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { createLogger } from "./observability/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
 import { Router, type RouterOptions } from "./routing/router.js";
-import type { SecondStageModel } from "./routing/second-stage/model.js";
+import { relativePrices, type SecondStageModel } from "./routing/second-stage/model.js";
 import { loadSecondStageModel } from "./routing/second-stage/model-file.js";
 import { StatsRecorder } from "./stats/stats-recorder.js";
 import { upsertStats } from "./stats/stats-repository.js";
@@ -61,7 +61,10 @@ export interface Deps {
 export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">, secondStageModel?: SecondStageModel): RouterOptions {
   const { k, margin, minSimilarity, ood, secondStage } = config.routing;
   const options: RouterOptions = { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers, ood };
-  if (secondStageModel) options.secondStage = { model: secondStageModel, threshold: secondStage.threshold ?? secondStageModel.threshold };
+  if (secondStageModel) {
+    const downgradeCost = secondStage.downgradeCost ?? secondStageModel.downgradeCost;
+    options.secondStage = { model: secondStageModel, downgradeCost, relativePrices: relativePrices(config.tiers) };
+  }
   return options;
 }
 

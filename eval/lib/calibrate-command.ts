@@ -94,7 +94,7 @@ async function evaluateCurrent(req: CalibrateRequest, live: Awaited<ReturnType<t
 export function describeCurrent(config: Config): string {
   const r = config.routing;
   const ood = r.ood.enabled ? `ood nearest<${r.ood.minNearest} mean${r.ood.k}<${r.ood.minMeanSimilarity}` : "ood off";
-  if (r.strategy === "second-stage") return `second-stage ${r.secondStage.modelFile}${r.secondStage.threshold === undefined ? "" : ` threshold ${r.secondStage.threshold}`}, ${ood}`;
+  if (r.strategy === "second-stage") return `second-stage ${r.secondStage.modelFile}${r.secondStage.downgradeCost === undefined ? "" : ` downgradeCost ${r.secondStage.downgradeCost}`}, ${ood}`;
   return `knn k=${r.k} margin=${r.margin} floor=${r.minSimilarity}, ${ood}`;
 }
 
@@ -111,8 +111,8 @@ function writeResult(req: CalibrateRequest, fit: KnnFit | SecondStageFit): strin
   const modelPath = path.resolve(req.modelFile);
   mkdirSync(path.dirname(modelPath), { recursive: true });
   writeFileSync(modelPath, JSON.stringify(fit.model, null, 2) + "\n");
-  // The model file carries its threshold; a threshold override in the config would silently undo the calibration.
-  writeRoutingPatch(req.configFile, { strategy: "second-stage", secondStage: { modelFile: req.modelFile, threshold: undefined }, ood: oodPatch(fit.ood) });
+  // The model file carries its downgrade cost; an override in the config would silently undo the calibration.
+  writeRoutingPatch(req.configFile, { strategy: "second-stage", secondStage: { modelFile: req.modelFile, downgradeCost: undefined }, ood: oodPatch(fit.ood) });
   return [modelPath, req.configFile];
 }
 
@@ -127,7 +127,8 @@ function provenance(req: CalibrateRequest, fit: SecondStageFit, rows: number, by
     recipe: { l2: req.fit.recipe.l2, folds: req.fit.folds, seed: req.fit.seed },
     target: req.fit.target,
     ood: fit.ood,
-    // The chosen threshold on out-of-fold risks of the calibration rows.
+    // The chosen downgrade cost on out-of-fold risks of the calibration rows, with the prices it was chosen for.
+    prices: Object.fromEntries(req.fit.tiers.map((t) => [t.name, t.pricePer1MTokens])),
     calibration: chosen
       ? { quality: r4(chosen.metrics.quality), lowerBound: r4(chosen.lower), relativeCost: r4(chosen.metrics.relativeCost), downgrades: fit.downgrades.map((d) => ({ ...d, rate: r4(d.rate), upper: r4(d.upper) })) }
       : null,

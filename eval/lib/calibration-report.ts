@@ -33,7 +33,7 @@ export function formatCalibration(r: CalibrateResult, o: { configFile: string; f
     return out.join("\n");
   }
   const p = chosen.params as unknown as Record<string, number>;
-  const setting = r.fit.strategy === "knn" ? `k=${p.k} margin=${p.margin} floor=${p.minSimilarity}` : `threshold ${p.threshold} (out-of-fold risks)`;
+  const setting = r.fit.strategy === "knn" ? `k=${p.k} margin=${p.margin} floor=${p.minSimilarity}` : `downgradeCost ${p.downgradeCost} (on out-of-fold risks)`;
   out.push(line(`chosen (${r.strategy} ${setting})`, chosen, tiers));
   for (const d of r.fit.downgrades) out.push(`  ${d.tier}-labelled rows sent cheaper: ${d.downgraded}/${d.n} = ${pct(d.rate)} (upper bound ${pct(d.upper)})`);
   if (r.fit.ood) {

@@ -32,12 +32,12 @@ export function leaveOneSourceOut(rows: readonly SourceRow[], exemplarRows: read
     if (strategies.includes("knn")) {
       const fit = fitKnn(fitRows, options);
       out.fits.knn = fit;
-      out.routed.knn = routeWithFit(test, fit, options.setup);
+      out.routed.knn = routeWithFit(test, fit, options.setup, options.tiers);
     }
     if (strategies.includes("second-stage")) {
       const fit = fitSecondStageStrategy(fitRows, exemplarRows, options);
       out.fits["second-stage"] = fit;
-      out.routed["second-stage"] = routeWithFit(test, fit, options.setup);
+      out.routed["second-stage"] = routeWithFit(test, fit, options.setup, options.tiers);
     }
     return out;
   });

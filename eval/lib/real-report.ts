@@ -43,7 +43,7 @@ export function reportSplit(inputs: RealInputs, options: FitOptions, routerStrat
   const rep = inputs.rows.filter((r) => r.split === "report");
   const labels = rep.map((r) => r.tier);
   const fits = { knn: fitKnn(cal, options), "second-stage": fitSecondStageStrategy(cal, inputs.exemplarRows, options) };
-  const routed = { knn: routeWithFit(rep, fits.knn, options.setup), "second-stage": routeWithFit(rep, fits["second-stage"], options.setup) };
+  const routed = { knn: routeWithFit(rep, fits.knn, options.setup, options.tiers), "second-stage": routeWithFit(rep, fits["second-stage"], options.setup, options.tiers) };
   const names = options.setup.tiers;
   const candidates = lengthCandidates(cal.map((r) => ({ text: r.query, tier: r.tier })), options.tiers);
   const lengthFit = fitForQuality(candidates, options.target.targetQuality);

@@ -31,9 +31,9 @@ export function examplesOf(rows: readonly Neighbourhood[], recipe: Pick<Recipe, 
 
 /**
  * Fits one logistic regression per tier boundary on standardised features.
- * The threshold is a placeholder until an operating point is chosen.
+ * downgradeCost is a placeholder until an operating point is chosen.
  */
-export function fitSecondStage(examples: readonly TrainingExample[], recipe: Recipe, embeddingModel: string, threshold = 0): SecondStageModel {
+export function fitSecondStage(examples: readonly TrainingExample[], recipe: Recipe, embeddingModel: string, downgradeCost = 1000): SecondStageModel {
   if (examples.length === 0) throw new Error("no training rows");
   const total = examples.reduce((s, e) => s + e.weight, 0);
   const features = recipe.features.map((name) => {
@@ -50,14 +50,14 @@ export function fitSecondStage(examples: readonly TrainingExample[], recipe: Rec
     const fit = fitLogistic(x, y, { l2: recipe.l2, sampleWeights });
     return { above, bias: round(fit.bias), weights: Object.fromEntries(features.map((f, j) => [f.name, round(fit.weights[j]!)])) };
   });
-  return { format: modelFormat, tiers: recipe.tiers, ks: recipe.ks, features, boundaries, threshold, embeddingModel, training: {} };
+  return { format: modelFormat, tiers: recipe.tiers, ks: recipe.ks, features, boundaries, downgradeCost, embeddingModel, training: {} };
 }
 
 /**
  * Out-of-fold risks for every row of `rows`: in each of `folds` stratified
  * folds, a model fitted on the other folds (plus every row of `always`, e.g.
  * the exemplars, which are never scored) scores the held-out rows. The
- * threshold is then chosen on risks no model saw its own label for.
+ * operating point is then chosen on risks no model saw its own label for.
  */
 export function crossFitRisks(rows: readonly TrainingExample[], always: readonly TrainingExample[], recipe: Recipe, folds = 5, seed = 1): number[][] {
   const risks = new Array<number[]>(rows.length);

@@ -51,19 +51,25 @@ export function knnRouter(rows: readonly Neighbourhood[], setup: TierSetup, ood:
   };
 }
 
-export interface ThresholdParams {
-  threshold: number;
+export interface CostParams {
+  /** What one query sent too cheap costs, in top-tier calls (routing/second-stage/model.ts). */
+  downgradeCost: number;
 }
 
-/** The second stage's one path: thresholds from 0 (everything to the top tier) upwards. */
-export function thresholdPath(step = 0.0025, max = 0.6): ThresholdParams[] {
-  const n = Math.round(max / step);
-  return Array.from({ length: n + 1 }, (_, i) => ({ threshold: Math.round(i * step * 1e6) / 1e6 }));
+/**
+ * The second stage's one path: downgrade costs from `from` (nearly everything
+ * to the top tier) down to `to`, each `ratio` times the one before, rounded
+ * to 4 significant digits.
+ */
+export function downgradeCostPath(from = 1000, to = 0.5, ratio = Math.exp(-0.05)): CostParams[] {
+  const out: CostParams[] = [];
+  for (let c = from; c >= to; c *= ratio) out.push({ downgradeCost: Number(c.toPrecision(4)) });
+  return out;
 }
 
-/** Routes rows from their tier risks at any threshold. */
-export function secondStageRouter(risks: readonly (readonly number[])[], setup: TierSetup, ood: readonly boolean[]): (p: ThresholdParams) => string[] {
-  return (p) => risks.map((r, i) => (ood[i] ? setup.fallbackTier : setup.tiers[chooseTier(r, p.threshold)]!));
+/** Routes rows from their tier risks at any downgrade cost, with the tiers' prices relative to the top one. */
+export function secondStageRouter(risks: readonly (readonly number[])[], setup: TierSetup, ood: readonly boolean[], prices: readonly number[]): (p: CostParams) => string[] {
+  return (p) => risks.map((r, i) => (ood[i] ? setup.fallbackTier : setup.tiers[chooseTier(r, prices, p.downgradeCost)]!));
 }
 
 /** OOD thresholds at a low percentile of the fitting rows' nearest and mean-top-k similarities. */

@@ -1,10 +1,10 @@
 import type { OodOptions } from "../../src/routing/ood.js";
-import { tierRisks, type SecondStageModel } from "../../src/routing/second-stage/model.js";
+import { relativePrices, tierRisks, type SecondStageModel } from "../../src/routing/second-stage/model.js";
 import type { RoutingParams, TierSetup } from "./knn-routing.js";
 import type { Neighbourhood } from "./neighbourhoods.js";
 import { downgradeRates, selectRiskControlled, type Downgrade, type Evaluated, type RiskTarget, type Selection } from "./risk-control.js";
 import { crossFitRisks, examplesOf, fitSecondStage, type Recipe } from "./second-stage-training.js";
-import { fitOod, knnPaths, knnRouter, oodFlags, secondStageRouter, thresholdPath, type KnnGrid, type ThresholdParams } from "./strategies.js";
+import { downgradeCostPath, fitOod, knnPaths, knnRouter, oodFlags, secondStageRouter, type CostParams, type KnnGrid } from "./strategies.js";
 
 type Tier = { name: string; pricePer1MTokens: number };
 
@@ -36,9 +36,9 @@ export interface KnnFit extends StrategyFit<RoutingParams> {
   strategy: "knn";
 }
 
-export interface SecondStageFit extends StrategyFit<ThresholdParams> {
+export interface SecondStageFit extends StrategyFit<CostParams> {
   strategy: "second-stage";
-  /** Fitted on every fitting row, carrying the chosen threshold (0, everything to the top tier, when no threshold passed). */
+  /** Fitted on every fitting row, carrying the chosen downgrade cost (the path's first, nearly everything to the top tier, when none passed). */
   model: SecondStageModel;
 }
 
@@ -63,8 +63,8 @@ export function fitKnn(rows: readonly Neighbourhood[], options: FitOptions): Knn
 /**
  * The second stage: OOD thresholds; out-of-fold risks of the fitting rows
  * (stratified folds; exemplars, when weighted, join every training fold but
- * are never scored); the cheapest threshold whose quality bound reaches the
- * target on those risks; then the model refitted on every row, carrying it.
+ * are never scored); the cheapest downgrade cost whose quality bound reaches
+ * the target on those risks; then the model refitted on every row, carrying it.
  */
 export function fitSecondStageStrategy(rows: readonly Neighbourhood[], exemplarRows: readonly Neighbourhood[], options: FitOptions): SecondStageFit {
   const ood = oodFor(rows, options);
@@ -72,17 +72,19 @@ export function fitSecondStageStrategy(rows: readonly Neighbourhood[], exemplarR
   const examples = examplesOf(rows, options.recipe);
   const extra = options.exemplarWeight > 0 ? examplesOf(exemplarRows, options.recipe, options.exemplarWeight) : [];
   const risks = crossFitRisks(examples, extra, options.recipe, options.folds, options.seed);
-  const route = secondStageRouter(risks, options.setup, oodFlags(rows, ood));
-  const selection = selectRiskControlled([thresholdPath()], route, labels, options.tiers, options.target);
-  const model = fitSecondStage([...examples, ...extra], options.recipe, options.embeddingModel, selection.chosen?.params.threshold ?? 0);
+  const route = secondStageRouter(risks, options.setup, oodFlags(rows, ood), relativePrices(options.tiers));
+  const path = downgradeCostPath();
+  const selection = selectRiskControlled([path], route, labels, options.tiers, options.target);
+  const model = fitSecondStage([...examples, ...extra], options.recipe, options.embeddingModel, (selection.chosen?.params ?? path[0]!).downgradeCost);
   return { strategy: "second-stage", ood, selection, downgrades: downgradesOf(selection.chosen, route, labels, options), model };
 }
 
 /** Routes rows as the fitted strategy would (the fallback tier for every row when no point passed). */
-export function routeWithFit(rows: readonly Neighbourhood[], fit: KnnFit | SecondStageFit, setup: TierSetup): string[] {
+export function routeWithFit(rows: readonly Neighbourhood[], fit: KnnFit | SecondStageFit, setup: TierSetup, tiers: readonly Tier[]): string[] {
   const flags = oodFlags(rows, fit.ood);
   const chosen = fit.selection.chosen;
   if (fit.strategy === "knn") return chosen ? knnRouter(rows, setup, flags)(chosen.params as RoutingParams) : rows.map(() => setup.fallbackTier);
   const risks = rows.map((r) => tierRisks(fit.model, examplesOf([r], fit.model)[0]!.features));
-  return secondStageRouter(risks, setup, flags)({ threshold: fit.model.threshold });
+  if (!chosen) return rows.map(() => setup.fallbackTier);
+  return secondStageRouter(risks, setup, flags, relativePrices(tiers))({ downgradeCost: fit.model.downgradeCost });
 }

@@ -70,8 +70,8 @@ export const configSchema = z
           .object({
             /** The model JSON written by `npm run train-router`. */
             modelFile: z.string().default("./models/second-stage.json"),
-            /** Route to the cheapest tier whose risk is at most this; default: the model file's calibrated threshold. */
-            threshold: z.number().min(0).max(1).optional(),
+            /** What a query sent to too cheap a tier costs, in top-tier calls; default: the model file's calibrated value. */
+            downgradeCost: z.number().positive().optional(),
           })
           .prefault({}),
         /** Out-of-distribution guard: thresholds are low percentiles over the calibration rows (`npm run calibrate`). */

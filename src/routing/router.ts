@@ -11,12 +11,11 @@ import { runSteps, type DecisionContext, type DecisionStep, type RouteRequest } 
 import { cacheLookupStep, cacheRecordStep } from "./steps/cache-lookup.js";
 import { embedStep } from "./steps/embed.js";
 import { exactRepeatStep } from "./steps/exact-repeat.js";
-import type { SecondStageModel } from "./second-stage/model.js";
 import { neighboursStep } from "./steps/neighbours.js";
 import { normalizeStep } from "./steps/normalize.js";
 import { oodStep } from "./steps/ood.js";
 import { policyStep, type Policy } from "./steps/policy.js";
-import { secondStageStep } from "./steps/second-stage.js";
+import { secondStageStep, type SecondStageOptions } from "./steps/second-stage.js";
 import { guardsStep, voteStep } from "./steps/vote.js";
 import { warmUpStep } from "./steps/warm-up.js";
 
@@ -26,7 +25,7 @@ export interface RouterOptions extends GuardOptions {
   /** Off: the vote (or the second stage) decides even for queries unlike the calibration data. */
   ood?: OodOptions;
   /** Set: the "second-stage" strategy decides instead of the vote's guards. */
-  secondStage?: { model: SecondStageModel; threshold: number };
+  secondStage?: SecondStageOptions;
 }
 
 export interface RouterDeps {
@@ -71,7 +70,7 @@ export class Router {
       neighboursStep(searchK),
       voteStep(tierNames, options.k),
       ...(ood?.enabled ? [oodStep(ood, options.fallbackTier)] : []),
-      secondStage ? secondStageStep(secondStage.model, secondStage.threshold, options) : guardsStep(options),
+      secondStage ? secondStageStep(secondStage, options) : guardsStep(options),
     ];
     this.settle = cache ? [cacheRecordStep(cache)] : [];
   }

@@ -85,7 +85,7 @@ describe.each(["pglite", "postgres"] as const)("npm run calibrate on %s", (kind)
     expect(stdout).toContain(`wrote ${modelOut} and ${configFile}`);
     const config = loadConfig({ TIERLINE_CONFIG: configFile });
     expect(config.routing).toMatchObject({ strategy: "second-stage", secondStage: { modelFile: modelOut }, ood: { enabled: true } });
-    expect(config.routing.secondStage.threshold).toBeUndefined();
+    expect(config.routing.secondStage.downgradeCost).toBeUndefined();
     expect(config.dataDir).toBe(path.join(dir, "data"));
     const model = loadSecondStageModel(modelOut, { tiers: ["fast", "standard", "premium"], embeddingModel: JSON.parse(readFileSync(modelOut, "utf8")).embeddingModel });
     expect(model.training).toMatchObject({ rows: 36, bySource: { own: 36 } });

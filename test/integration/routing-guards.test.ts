@@ -35,7 +35,7 @@ function mathsModelFile(embeddingModel: string): string {
       { above: "fast", bias: -4, weights: { "text.math": 8 } },
       { above: "standard", bias: -4, weights: { "text.math": 6 } },
     ],
-    threshold: 0.2,
+    downgradeCost: 5,
     embeddingModel,
   };
   writeFileSync(file, JSON.stringify(model));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { lowerBound } from "../../eval/lib/bounds.js";
 import { downgradeRates, qualityLowerBound, selectRiskControlled, type RiskTarget } from "../../eval/lib/risk-control.js";
-import { knnPaths, thresholdPath } from "../../eval/lib/strategies.js";
+import { downgradeCostPath, knnPaths } from "../../eval/lib/strategies.js";
 
 const tiers = [
   { name: "fast", pricePer1MTokens: 1 },
@@ -68,11 +68,10 @@ describe("risk-controlled selection", () => {
 });
 
 describe("operating-point paths", () => {
-  it("walk each (k, floor) from the most conservative margin down, and thresholds up from 0", () => {
+  it("walk each (k, floor) from the most conservative margin down, and downgrade costs down from the dearest", () => {
     const paths = knnPaths({ k: [3, 5], minSimilarity: [0, 0.3], margin: [0, 0.5, 1] });
     expect(paths).toHaveLength(4);
     expect(paths[0]!.map((p) => p.margin)).toEqual([1, 0.5, 0]);
-    const t = thresholdPath(0.1, 0.3);
-    expect(t.map((p) => p.threshold)).toEqual([0, 0.1, 0.2, 0.3]);
+    expect(downgradeCostPath(100, 10, 0.5).map((p) => p.downgradeCost)).toEqual([100, 50, 25, 12.5]);
   });
 });

@@ -41,7 +41,8 @@ async function router(extra: Partial<RouterOptions>) {
 const ood = { enabled: true, minNearest: 0.5, minMeanSimilarity: -1, k: 3 };
 
 /** A model that reads only the maths flag: premium risk high for maths, low otherwise. */
-const mathsModel = (threshold: number): SecondStageModel => ({
+const prices = [0.02, 0.1, 1];
+const mathsModel = (downgradeCost: number): SecondStageModel => ({
   format: modelFormat,
   tiers: tiers.map((t) => t.name),
   ks: [3, 4],
@@ -50,7 +51,7 @@ const mathsModel = (threshold: number): SecondStageModel => ({
     { above: "fast", bias: -4, weights: { "text.math": 8 } },
     { above: "standard", bias: -4, weights: { "text.math": 6 } },
   ],
-  threshold,
+  downgradeCost,
   embeddingModel: "fake-8",
   training: {},
 });
@@ -79,8 +80,8 @@ describe("the OOD guard", () => {
 });
 
 describe("the second-stage strategy", () => {
-  it("decides by the model: the cheapest tier within the threshold, the vote kept for explain", async () => {
-    const r = await router({ secondStage: { model: mathsModel(0.2), threshold: 0.2 } });
+  it("decides by the model: the tier with the lowest expected cost, the vote kept for explain", async () => {
+    const r = await router({ secondStage: { model: mathsModel(5), downgradeCost: 5, relativePrices: prices } });
     const easy = await r.route({ query: "clearly fast", explain: true });
     expect(easy).toMatchObject({ tier: "fast", reason: "second_stage", votedTier: "fast" });
     expect(easy.confidence).toBeGreaterThan(0.8);
@@ -90,15 +91,15 @@ describe("the second-stage strategy", () => {
     expect(isFallback("second_stage")).toBe(false);
   });
 
-  it("calls premium by a threshold it cannot meet a fallback when it thought a cheaper tier likelier", async () => {
-    // Risks for a non-maths query: fast ~0.018, standard ~0.018; a threshold of 0 leaves only premium.
-    const r = await router({ secondStage: { model: mathsModel(0), threshold: 0 } });
+  it("calls premium a fallback when a mistake is too dear for a cheaper tier it thought likelier", async () => {
+    // Risks for a non-maths query: fast ~0.018, standard ~0.018; at 1000 premium calls per mistake only premium is cheap enough.
+    const r = await router({ secondStage: { model: mathsModel(1000), downgradeCost: 1000, relativePrices: prices } });
     expect(await r.route({ query: "clearly fast" })).toMatchObject({ tier: "premium", reason: "low_confidence_fallback" });
     expect(isFallback("low_confidence_fallback")).toBe(true);
   });
 
   it("still goes through the OOD guard first", async () => {
-    const r = await router({ ood, secondStage: { model: mathsModel(0.2), threshold: 0.2 } });
+    const r = await router({ ood, secondStage: { model: mathsModel(5), downgradeCost: 5, relativePrices: prices } });
     expect(await r.route({ query: "far away" })).toMatchObject({ tier: "premium", reason: "out_of_distribution" });
   });
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fitLogistic } from "../../eval/lib/logistic.js";
 import { crossFitRisks, defaultRecipe, fitSecondStage, type TrainingExample } from "../../eval/lib/second-stage-training.js";
-import { chooseTier, extractFeatures, modelFormat, tierRisks, validateModel, type SecondStageModel } from "../../src/routing/second-stage/model.js";
+import { chooseTier, extractFeatures, modelFormat, relativePrices, tierRisks, validateModel, type SecondStageModel } from "../../src/routing/second-stage/model.js";
 import { loadSecondStageModel, SecondStageModelError } from "../../src/routing/second-stage/model-file.js";
 import { neighbourFeatures } from "../../src/routing/second-stage/neighbour-features.js";
 import { textFeatures } from "../../src/routing/second-stage/text-features.js";
@@ -62,7 +62,7 @@ function model(overrides: Partial<SecondStageModel> = {}): SecondStageModel {
       { above: "fast", bias: 0, weights: { "text.math": 2 } },
       { above: "standard", bias: -2, weights: { "text.math": 2, "knn.3.premium": 1 } },
     ],
-    threshold: 0.2,
+    downgradeCost: 5,
     embeddingModel: "fake-32",
     training: {},
     ...overrides,
@@ -80,11 +80,15 @@ describe("second-stage scoring", () => {
     expect(lifted[0]).toBeCloseTo(lifted[1]!, 12);
   });
 
-  it("routes to the cheapest tier within the threshold; the top tier always qualifies", () => {
-    expect(chooseTier([0.1, 0.05, 0], 0.2)).toBe(0);
-    expect(chooseTier([0.5, 0.15, 0], 0.2)).toBe(1);
-    expect(chooseTier([0.9, 0.6, 0], 0.2)).toBe(2);
-    expect(chooseTier([0.9, 0.6, 0], 0)).toBe(2);
+  it("routes to the tier with the lowest price plus downgrade cost x risk; ties go to the more capable tier", () => {
+    const prices = relativePrices([{ pricePer1MTokens: 1 }, { pricePer1MTokens: 5 }, { pricePer1MTokens: 50 }]);
+    expect(prices).toEqual([0.02, 0.1, 1]);
+    expect(chooseTier([0.1, 0.05, 0], prices, 1)).toBe(0); // 0.12 < 0.15 < 1
+    expect(chooseTier([0.5, 0.15, 0], prices, 2)).toBe(1); // 1.02 > 0.4 < 1
+    expect(chooseTier([0.9, 0.6, 0], prices, 2)).toBe(2); // 1.82, 1.3, 1
+    // A dearer mistake moves the same query up: standard at 2, premium at 10.
+    expect(chooseTier([0.5, 0.15, 0], prices, 10)).toBe(2);
+    expect(chooseTier([0, 0, 0], [1, 1, 1], 3)).toBe(2);
   });
 
   it("rejects models whose boundaries or features do not fit", () => {
@@ -96,7 +100,7 @@ describe("second-stage scoring", () => {
   it("loads a model file only for the tiers and embedding model it was trained on", () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "tierline-model-")), "m.json");
     writeFileSync(file, JSON.stringify(model()));
-    expect(loadSecondStageModel(file, { tiers, embeddingModel: "fake-32" }).threshold).toBe(0.2);
+    expect(loadSecondStageModel(file, { tiers, embeddingModel: "fake-32" }).downgradeCost).toBe(5);
     expect(() => loadSecondStageModel(file, { tiers, embeddingModel: "use-lite-onnx@x" })).toThrow(SecondStageModelError);
     expect(() => loadSecondStageModel(file, { tiers: ["fast", "premium"], embeddingModel: "fake-32" })).toThrow(/trained for tiers/);
     expect(() => loadSecondStageModel(path.join(path.dirname(file), "missing.json"), { tiers, embeddingModel: "fake-32" })).toThrow(/cannot read/);
@@ -143,7 +147,7 @@ describe("second-stage training", () => {
   it("fits a model the scorer reads, whose risks order the tiers", () => {
     const recipe = defaultRecipe(tiers, [3, 7]);
     const rows = examples(150);
-    const m = validateModel(fitSecondStage(rows, recipe, "fake-32", 0.1));
+    const m = validateModel(fitSecondStage(rows, recipe, "fake-32", 5));
     expect(m.features.map((f) => f.name)).toEqual(recipe.features);
     const mean = (tier: string, b: number) => {
       const of = rows.filter((r) => r.tier === tier);

@@ -30,11 +30,15 @@ export const secondStageModelSchema = z.object({
   ks: z.array(z.number().int().min(1).max(100)).min(1),
   features: z.array(z.object({ name: z.string(), mean: z.number(), sd: z.number().positive() })),
   boundaries: z.array(boundarySchema),
-  /** Route to the cheapest tier whose risk P(needs more) is at most this. */
-  threshold: z.number().min(0).max(1),
+  /**
+   * What one query sent to too cheap a tier costs, in calls of the most
+   * expensive tier: the router picks the tier with the lowest price (relative
+   * to the top tier's) plus downgradeCost x risk. Chosen by calibration.
+   */
+  downgradeCost: z.number().positive(),
   /** The embedding model the neighbourhood features were computed with. */
   embeddingModel: z.string(),
-  /** How it was trained and how the threshold was chosen: provenance, not read by the router. */
+  /** How it was trained and how downgradeCost was chosen: provenance, not read by the router. */
   training: z.record(z.string(), z.unknown()).default({}),
 });
 
@@ -80,8 +84,28 @@ export function tierRisks(model: SecondStageModel, features: Readonly<Record<str
   return risks;
 }
 
-/** Index of the cheapest tier whose risk is at most the threshold (the top tier always qualifies). */
-export function chooseTier(risks: readonly number[], threshold: number): number {
-  const i = risks.findIndex((r) => r <= threshold + 1e-12);
-  return i === -1 ? risks.length - 1 : i;
+/**
+ * The tier with the lowest expected cost: its price relative to the top
+ * tier's, plus downgradeCost times the risk that it is too weak. The
+ * Bayes-optimal rule for "cost, with a sent-too-cheap query costing
+ * downgradeCost premium calls" when the risks are calibrated; ties go to the
+ * more capable tier. The top tier (risk 0) costs 1.
+ */
+export function chooseTier(risks: readonly number[], relativePrices: readonly number[], downgradeCost: number): number {
+  let best = risks.length - 1;
+  let bestCost = relativePrices[best]! + downgradeCost * risks[best]!;
+  for (let t = risks.length - 2; t >= 0; t--) {
+    const cost = relativePrices[t]! + downgradeCost * risks[t]!;
+    if (cost < bestCost - 1e-12) {
+      best = t;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+/** Each tier's price as a share of the most expensive one's. */
+export function relativePrices(tiers: ReadonlyArray<{ pricePer1MTokens: number }>): number[] {
+  const top = Math.max(...tiers.map((t) => t.pricePer1MTokens));
+  return tiers.map((t) => (top > 0 ? t.pricePer1MTokens / top : 0));
 }

@@ -23,6 +23,12 @@ const longOutput =
 const shortOutput = /\b(briefly|brief|short|one word|one sentence|in a sentence|tl;?dr|yes or no|quick)\b/gi;
 const hardAsk =
   /\b(prove|derive|design|architect\w*|analy[sz]e|evaluate|optimi[sz]e|debug|critique|compare|justify|trade-?offs?|implement|why does|why is|explain why|pros and cons|implications)\b/gi;
+const expertTopic =
+  /\b(exploit\w*|vulnerab\w*|ctf|shellcode|buffer overflow|reverse engineer\w*|kernel|compiler|theorem|conjecture|lemma|np-hard|np-complete|asymptotic|stochastic|arbitrage|quantum|cryptograph\w*|rigorous\w*|formal proof|simulation|differential equations?|bayesian|econometric\w*|thermodynamic\w*|pharmacokinetic\w*|concurren\w*|distributed system\w*)\b/gi;
+const citations = /\b(references?|citations?|cite|sources?|urls?|links?|papers?|bibliograph\w*|studies|peer[- ]reviewed)\b/gi;
+const exactingForm =
+  /\b(in the style of|style of|tablature|tabs?|chords?|chord progression|melody|sheet music|notation|crochet|knitting|pattern|rhyme scheme|meter|iambic|sonnet|villanelle|acrostic|palindrome|anagram|exactly \d+)\b/gi;
+const puzzle = /\b(puzzle|riddle|all possible|every possible|combinations?|permutations?|how many ways|each (person|piece|of them)|different (color|number|colour)|logic|deduce|clues?)\b/gi;
 const lookupOpener = /^(who|when|where|what|which|how many|how much|how old|what's|whats|name the)\b/i;
 const taskOpener = /^(please\s+)?(write|create|generate|give|list|make|tell|describe|translate|summari[sz]e|rewrite|draft|compose|suggest|act as|i want you to)\b/i;
 const placeholder = /\[[^\]]{1,40}\]|\{[A-Za-z_ ]{1,30}\}|<[A-Za-z _]{1,30}>/;
@@ -43,6 +49,10 @@ export const textFeatureNames = [
   "text.longOutput",
   "text.shortOutput",
   "text.hardAsk",
+  "text.expertTopic",
+  "text.citations",
+  "text.exactingForm",
+  "text.puzzle",
   "text.lookup",
   "text.task",
   "text.placeholder",
@@ -68,6 +78,10 @@ export function textFeatures(text: string): Record<TextFeatureName, number> {
     "text.longOutput": squash(count(text, longOutput), 3),
     "text.shortOutput": squash(count(text, shortOutput), 2),
     "text.hardAsk": squash(count(text, hardAsk), 3),
+    "text.expertTopic": squash(count(text, expertTopic), 2),
+    "text.citations": squash(count(text, citations), 2),
+    "text.exactingForm": squash(count(text, exactingForm), 2),
+    "text.puzzle": squash(count(text, puzzle), 2),
     "text.lookup": lookupOpener.test(text) ? 1 : 0,
     "text.task": taskOpener.test(text) ? 1 : 0,
     "text.placeholder": placeholder.test(text) ? 1 : 0,

@@ -2,15 +2,22 @@ import { applyGuards, type GuardOptions } from "../guards.js";
 import { settleVote, type DecisionStep } from "../pipeline.js";
 import { chooseTier, extractFeatures, tierRisks, type SecondStageModel } from "../second-stage/model.js";
 
+export interface SecondStageOptions {
+  model: SecondStageModel;
+  downgradeCost: number;
+  /** Each tier's price relative to the most expensive, in the model's tier order. */
+  relativePrices: readonly number[];
+}
+
 /**
  * The second stage (routing/second-stage/): a small model over the vote
  * shares at several k, the neighbourhood's similarities and the text's
- * structure estimates, per tier, the risk that the query needs more; the
- * cheapest tier whose risk is within the threshold wins. The last deciding
+ * structure estimates, per tier, the risk that the query needs more; the tier
+ * with the lowest price plus downgradeCost x risk wins. The last deciding
  * step of the "second-stage" strategy, so it always decides. With nothing to
  * vote on it falls back exactly as the vote's guards do.
  */
-export function secondStageStep(model: SecondStageModel, threshold: number, guards: GuardOptions): DecisionStep {
+export function secondStageStep({ model, downgradeCost, relativePrices }: SecondStageOptions, guards: GuardOptions): DecisionStep {
   const tiers = model.tiers;
   return {
     name: "second-stage",
@@ -21,7 +28,7 @@ export function secondStageStep(model: SecondStageModel, threshold: number, guar
         return;
       }
       const risks = tierRisks(model, extractFeatures(ctx.text, ctx.neighbors!, tiers, model.ks));
-      const chosen = chooseTier(risks, threshold);
+      const chosen = chooseTier(risks, relativePrices, downgradeCost);
       // P(needs exactly tier i) from the risks P(needs more than tier i).
       const likelihoods = risks.map((r, i) => (i === 0 ? 1 : risks[i - 1]!) - r);
       const likeliest = likelihoods.indexOf(Math.max(...likelihoods));
