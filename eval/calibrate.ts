@@ -6,7 +6,7 @@
  * in dataDir; stop a PGlite service first). Prints the chosen setting and
  * writes nothing unless --write.
  *   npm run calibrate -- [--strategy knn|second-stage] [--target-quality 0.95] [--confidence 0.95]
- *                        [--criterion uniform-mix|quality|any-mix] [--data test/data/real | own.jsonl]
+ *                        [--criterion any-mix|uniform-mix|quality] [--data test/data/real | own.jsonl]
  *                        [--write] [--config tierline.config.json] [--model-out models/second-stage.json] [--json]
  * `npm run train-router` is the same with --strategy second-stage: it trains the second stage
  * on the calibration rows (cross-fitted, so its operating point is chosen on risks no model saw the label of).
@@ -21,7 +21,7 @@ import { formatCalibration } from "./lib/calibration-report.js";
 import { createProgressBar } from "./lib/progress-bar.js";
 
 const usage =
-  "usage: npm run calibrate -- [--strategy knn|second-stage] [--target-quality Q] [--confidence C] [--criterion uniform-mix|quality|any-mix] [--data dir|file.jsonl] [--write] [--config file] [--model-out file] [--json]";
+  "usage: npm run calibrate -- [--strategy knn|second-stage] [--target-quality Q] [--confidence C] [--criterion any-mix|uniform-mix|quality] [--data dir|file.jsonl] [--write] [--config file] [--model-out file] [--json]";
 const { values } = parseArgs({
   options: {
     ...fitArgs,

@@ -38,7 +38,9 @@ try {
   const split = reportSplit(inputs, fit, config.routing.strategy);
   const loso = losoAt(inputs, fit);
   const curves = losoCurves(inputs, fit);
-  const sameQuality = Object.fromEntries(strategies.map((s) => [s, costAtQuality(curves.map((c) => c[s]), 0.95)]));
+  const sameQuality = Object.fromEntries(
+    [0.95, 0.97, 0.98, 0.99].map((q) => [q, Object.fromEntries(strategies.map((s) => [s, costAtQuality(curves.map((c) => c[s]), q)]))]),
+  ) as Record<string, Record<string, number | null>>;
   const chartCurves = reportCurves(report, split.fits, split.candidates, fit);
 
   const bySource: Record<string, Record<string, number>> = {};
@@ -57,7 +59,7 @@ try {
     reportSplit: { calibratedNow: split.methods, settings: Object.fromEntries(strategies.map((s) => [s, split.fits[s].selection.chosen?.params ?? null])), baselines: split.baselines },
     leaveOneSourceOut: { basis: "calibrated on the other sources' calibration rows, measured on every row of the left-out source", ...loso },
     losoTargetSweep: curves,
-    losoCostAtQuality095: sameQuality,
+    losoCostAtQuality: sameQuality,
     curves: chartCurves,
   };
   const outDir = path.resolve(values["out-dir"]);
@@ -70,7 +72,7 @@ try {
   out.push(`${inputs.rows.length} labelled real prompts (${report.length} report rows); ${live.exemplars.length} live exemplars; ${live.deps.encoder.modelId}`);
   out.push(`target: ${describeTarget(fit.target)}\n`);
   out.push(`shipped (${describeCurrent(config)}), through the service's router; reasons on the report split: ${JSON.stringify(shipped.reasons)}`);
-  out.push(formatSummaries([["report split", shipped.summary], ["dev.jsonl (in-house, in-sample)", dev.summary]], names));
+  out.push(formatSummaries([["report split", shipped.summary], ...Object.entries(shipped.bySource).map(([s, v]): [string, Summary] => [`  ${s}`, v]), ["dev.jsonl (in-house, in-sample)", dev.summary]], names));
   out.push(`\nreport split, calibrated now on the calibration split:`);
   const calibratedNow = strategies.map((s): [string, Summary] => [`${s} ${JSON.stringify(split.fits[s].selection.chosen?.params ?? null)}`, split.methods[s]]);
   out.push(formatSummaries([...calibratedNow, ...Object.entries(split.baselines)], names));
@@ -80,7 +82,9 @@ try {
   }
   out.push(`\nleave-one-source-out as the target moves (pooled quality / cost):`);
   for (const c of curves) out.push(`  target ${c.targetQuality}: ${strategies.map((s) => `${s} ${c[s].quality.toFixed(3)} / ${c[s].relativeCost.toFixed(3)}`).join("   ")}`);
-  out.push(`  cost at pooled quality 0.95 (interpolated): ${strategies.map((s) => `${s} ${sameQuality[s]?.toFixed(3) ?? "not reached"}`).join(", ")}`);
+  for (const [q, byStrategy] of Object.entries(sameQuality)) {
+    out.push(`  cost at pooled quality ${q} (interpolated along the curve): ${strategies.map((s) => `${s} ${byStrategy[s]?.toFixed(3) ?? "not reached"}`).join(", ")}`);
+  }
   out.push(`\nwrote ${path.relative(process.cwd(), path.join(outDir, "real-quality.json"))}, ${path.relative(process.cwd(), path.join(outDir, "real-quality-vs-cost.svg"))}`);
 } finally {
   await live.close();

@@ -9,6 +9,7 @@ import { writeRoutingPatch } from "./config-file.js";
 import { openLiveService } from "./live-service.js";
 import type { Strategy } from "./loso.js";
 import type { ProgressBar } from "./progress-bar.js";
+import { formatModelJson } from "./model-json.js";
 import { loadRealInputs } from "./real-inputs.js";
 import { evaluatePoint, type Evaluated } from "./risk-control.js";
 import { fitKnn, fitSecondStageStrategy, type FitOptions, type KnnFit, type SecondStageFit } from "./strategy-fit.js";
@@ -110,7 +111,7 @@ function writeResult(req: CalibrateRequest, fit: KnnFit | SecondStageFit): strin
   }
   const modelPath = path.resolve(req.modelFile);
   mkdirSync(path.dirname(modelPath), { recursive: true });
-  writeFileSync(modelPath, JSON.stringify(fit.model, null, 2) + "\n");
+  writeFileSync(modelPath, formatModelJson(fit.model));
   // The model file carries its downgrade cost; an override in the config would silently undo the calibration.
   writeRoutingPatch(req.configFile, { strategy: "second-stage", secondStage: { modelFile: req.modelFile, downgradeCost: undefined }, ood: oodPatch(fit.ood) });
   return [modelPath, req.configFile];

@@ -12,7 +12,7 @@ export const fitArgs = {
   data: { type: "string", default: defaultRealDataDir },
   "target-quality": { type: "string", default: "0.95" },
   confidence: { type: "string", default: "0.95" },
-  criterion: { type: "string", default: "uniform-mix" },
+  criterion: { type: "string", default: "any-mix" },
   bound: { type: "string", default: "clopper-pearson" },
   "ood-percentile": { type: "string", default: "1" },
   "exemplar-weight": { type: "string", default: "0" },

@@ -41,11 +41,22 @@ export function withRoutingPatch(raw: Record<string, unknown>, patch: Record<str
   return { ...raw, routing };
 }
 
-/** The file's text with only its routing object rewritten, or null when that cannot be done safely. */
+/**
+ * The file's text with only its routing object rewritten (one field per line
+ * when it was written over several lines), or null when that cannot be done safely.
+ */
 function replaceRoutingText(text: string, updated: Record<string, unknown>): string | null {
-  const pattern = /"routing"\s*:\s*\{[^{}]*\}/g;
-  if ((text.match(pattern) ?? []).length !== 1) return null;
-  const candidate = text.replace(pattern, `"routing": ${inlineJson(updated.routing)}`);
+  // The routing object, with at most one level of nested objects (ood, secondStage).
+  const pattern = /"routing"\s*:\s*\{(?:[^{}]|\{[^{}]*\})*\}/g;
+  const found = text.match(pattern) ?? [];
+  if (found.length !== 1) return null;
+  const routing = updated.routing as Record<string, unknown>;
+  const body = found[0]!.includes("\n")
+    ? `{\n${Object.entries(routing)
+        .map(([k, v]) => `    ${JSON.stringify(k)}: ${inlineJson(v)}`)
+        .join(",\n")}\n  }`
+    : inlineJson(routing);
+  const candidate = text.replace(pattern, () => `"routing": ${body}`);
   try {
     return isDeepStrictEqual(JSON.parse(candidate), updated) ? candidate : null;
   } catch {

@@ -12,7 +12,7 @@ export function formatSummaries(rows: ReadonlyArray<[string, Summary]>, tiers: r
       String(s.n),
       withInterval(s.quality, s.qualityInterval),
       withInterval(s.relativeCost, s.costInterval),
-      s.premiumRecall.toFixed(3),
+      s.downgrades.at(-1)?.n ? s.premiumRecall.toFixed(3) : "-",
       ...s.downgrades.map((d) => `${d.downgraded}/${d.n}`),
       tiers.map((t) => pct(s.traffic[t] ?? 0)).join(" / "),
     ]),

@@ -10,16 +10,18 @@ import { summarise, type Summary } from "./summary.js";
 
 export const strategies: readonly Strategy[] = ["knn", "second-stage"];
 /** Targets swept under leave-one-source-out to compare the strategies at the same realised quality. */
-export const targetSweep = [0.8, 0.85, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99];
+export const targetSweep = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98];
 
 export interface ServiceRun {
   summary: Summary;
+  /** The same decisions, per source (when the rows name one). */
+  bySource: Record<string, Summary>;
   reasons: Partial<Record<DecisionReason, number>>;
   outOfDistributionRate: number;
 }
 
 /** Routes queries through a service router (the one the config builds), one at a time, as POST /route would. */
-export async function runThroughRouter(router: Router, rows: ReadonlyArray<{ query: string; tier: string }>, config: Config): Promise<ServiceRun> {
+export async function runThroughRouter(router: Router, rows: ReadonlyArray<{ query: string; tier: string; source?: string }>, config: Config): Promise<ServiceRun> {
   const routed: string[] = [];
   const reasons: Partial<Record<DecisionReason, number>> = {};
   for (const r of rows) {
@@ -28,7 +30,12 @@ export async function runThroughRouter(router: Router, rows: ReadonlyArray<{ que
     reasons[d.reason] = (reasons[d.reason] ?? 0) + 1;
   }
   const summary = summarise(routed, rows.map((r) => r.tier), config.tiers);
-  return { summary, reasons, outOfDistributionRate: (reasons.out_of_distribution ?? 0) / Math.max(1, rows.length) };
+  const bySource: Record<string, Summary> = {};
+  for (const source of [...new Set(rows.flatMap((r) => (r.source ? [r.source] : [])))].sort()) {
+    const of = rows.flatMap((r, i) => (r.source === source ? [i] : []));
+    bySource[source] = summarise(of.map((i) => routed[i]!), of.map((i) => rows[i]!.tier), config.tiers);
+  }
+  return { summary, bySource, reasons, outOfDistributionRate: (reasons.out_of_distribution ?? 0) / Math.max(1, rows.length) };
 }
 
 /**

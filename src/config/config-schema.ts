@@ -64,8 +64,8 @@ export const configSchema = z
         /** Cosine similarity of the nearest exemplar below which nothing is "close" (strategy "knn"). */
         minSimilarity: z.number().min(-1).max(1).default(0.3),
         fallbackTier: z.string().optional(),
-        /** "knn": the vote and its margin decide; "second-stage": a small model over the vote, the neighbourhood and the text (README "Routing quality"). */
-        strategy: z.enum(["knn", "second-stage"]).default("knn"),
+        /** "second-stage": a small model over the vote, the neighbourhood and the text decides; "knn": the vote and its margin (README "Routing quality"). */
+        strategy: z.enum(["knn", "second-stage"]).default("second-stage"),
         secondStage: z
           .object({
             /** The model JSON written by `npm run train-router`. */
@@ -74,12 +74,12 @@ export const configSchema = z
             downgradeCost: z.number().positive().optional(),
           })
           .prefault({}),
-        /** Out-of-distribution guard: thresholds are low percentiles over the calibration rows (`npm run calibrate`). */
+        /** Out-of-distribution guard: the 1st percentiles over the calibration rows with the default model (`npm run calibrate`). */
         ood: z
           .object({
             enabled: z.boolean().default(true),
-            minNearest: z.number().min(-1).max(1).default(0.3),
-            minMeanSimilarity: z.number().min(-1).max(1).default(0.2),
+            minNearest: z.number().min(-1).max(1).default(0.3702),
+            minMeanSimilarity: z.number().min(-1).max(1).default(0.3355),
             k: z.number().int().min(1).max(100).default(7),
           })
           .prefault({}),

@@ -14,7 +14,7 @@ const codeSyntax = /```|=>|::|\+\+|!=|==|&&|\|\||[{};]\s|\b(def|function|class|i
 const codeTopic =
   /\b(python|javascript|typescript|java|c\+\+|c#|golang|rust|ruby|php|sql|bash|shell|regex|regular expression|html|css|json|api|code|function|script|program|algorithm|pandas|numpy|django|react|dataframe|list|array|string|dictionary|loop)\b/gi;
 const mathSignal =
-  /\\(frac|int|sum|sqrt|lim)|\d\s*[-+*/^×÷]\s*\d|\b[a-z]\s*[=^]\s*[-\d(a-z]|\b(integral|derivative|differential|equation|theorem|prove|proof|probability|matrix|eigen\w*|polynomial|calculate|compute|solve)\b|[∫∑√π≤≥≠∞]/gi;
+  /\\(frac|int|sum|sqrt|lim)|\d\s*[-+*/^×÷]\s*\d|\b[a-z]\s*[=^]\s*[-\d(a-z]|\b(integral|derivative|differential|equation|theorem|prove|proof|show that|probability|matrix|eigen\w*|polynomial|calculate|compute|solve)\b|[∫∑√π≤≥≠∞]/gi;
 const listItem = /(^|\s)(\d{1,2}[.)]|[-*•])\s+\S/g;
 const constraint =
   /\b(must|should|without|at least|at most|no more than|exactly|only|do not|don't|make sure|ensure|include|format|bullet|table|json|step[- ]by[- ]step|in \d+ (words|sentences|lines|characters)|limit)\b/gi;
@@ -22,7 +22,7 @@ const longOutput =
   /\b(essay|article|detailed|in detail|comprehensive|thorough|story|report|guide|plan|outline|chapter|script|lesson plan|blog post|\d{3,} words|pages?|paragraphs)\b/gi;
 const shortOutput = /\b(briefly|brief|short|one word|one sentence|in a sentence|tl;?dr|yes or no|quick)\b/gi;
 const hardAsk =
-  /\b(prove|derive|design|architect\w*|analy[sz]e|evaluate|optimi[sz]e|debug|critique|compare|justify|trade-?offs?|implement|why does|why is|explain why|pros and cons|implications)\b/gi;
+  /\b(prove|show that|derive|design|architect\w*|analy[sz]e|evaluate|optimi[sz]e|debug|critique|compare|justify|trade-?offs?|implement|why does|why is|explain why|pros and cons|implications)\b/gi;
 const expertTopic =
   /\b(exploit\w*|vulnerab\w*|ctf|shellcode|buffer overflow|reverse engineer\w*|kernel|compiler|theorem|conjecture|lemma|np-hard|np-complete|asymptotic|stochastic|arbitrage|quantum|cryptograph\w*|rigorous\w*|formal proof|simulation|differential equations?|bayesian|econometric\w*|thermodynamic\w*|pharmacokinetic\w*|concurren\w*|distributed system\w*)\b/gi;
 const citations = /\b(references?|citations?|cite|sources?|urls?|links?|papers?|bibliograph\w*|studies|peer[- ]reviewed)\b/gi;
