@@ -11,11 +11,12 @@ import { createHealthRoutes } from "./http/health.js";
 import { createMetricsRoutes } from "./http/metrics.js";
 import { requestLog } from "./http/request-log.js";
 import { createRouteRoutes } from "./http/route.js";
+import { createRulesRoutes } from "./http/rules.js";
 import { createStatsRoutes } from "./http/stats.js";
 import { closeWhileDraining, crossOrigin, requestDeadline, securityHeaders } from "./http/transport.js";
 
 /** What the HTTP app needs from the composition root. */
-export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "router" | "curator" | "stats" | "metrics" | "lifecycle">;
+export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "encoder" | "router" | "rules" | "curator" | "stats" | "metrics" | "lifecycle">;
 
 /** Paths with bounds of their own (lock wait, database guard) and long legitimate runs. */
 const LONG_RUNNING = ["/exemplars/import", "/exemplars/export"];
@@ -26,7 +27,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const { logger, config } = deps;
   const tierNames = config.tiers.map((t) => t.name);
   const requireRole = createAuth({
-    tokens: { admin: config.auth.adminTokens, analyst: config.auth.analystTokens },
+    tokens: { admin: config.auth.adminTokens, analyst: config.auth.analystTokens, feedback: config.auth.feedbackTokens, route: config.auth.routeTokens },
     authFailuresPerMinute: config.rateLimit.authFailuresPerMinute,
     writesPerMinute: config.rateLimit.writesPerMinute,
     trustProxy: config.http.trustProxy,
@@ -49,7 +50,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
 
   app.route("/", createHealthRoutes(() => deps.lifecycle.readiness()));
-  app.route("/", createRouteRoutes(deps.router));
+  app.route("/", createRouteRoutes(deps.router, requireRole));
   app.route(
     "/",
     createExemplarRoutes({
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }),
   );
   app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames));
+  app.route("/", createRulesRoutes({ rules: deps.rules, requireRole, tiers: tierNames, maxInputChars: () => deps.encoder.maxInputChars, idempotency: { db: deps.database.db, guard: deps.guard } }));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createConsoleRoutes());
 

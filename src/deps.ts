@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { upsertCacheRows } from "./cache/cache-repository.js";
 import { CacheWriter } from "./cache/cache-writer.js";
 import { MemoryDecisionCache } from "./cache/decision-cache.js";
-import { fallbackTierOf, type Config } from "./config/config-schema.js";
+import type { Config } from "./config/config-schema.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { DatabaseGuard } from "./db/database-guard.js";
 import { BatchingEncoder } from "./embeddings/batching-encoder.js";
@@ -17,9 +17,11 @@ import { DatabaseProbe } from "./lifecycle/readiness.js";
 import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { createLogger } from "./observability/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
-import { Router, type RouterOptions } from "./routing/router.js";
-import { relativePrices, type SecondStageModel } from "./routing/second-stage/model.js";
-import { loadSecondStageModel } from "./routing/second-stage/model-file.js";
+import { buildRouting, secondStageModelFor } from "./routers.js";
+import type { RoutingService } from "./routing/routing-service.js";
+import { TierLadder } from "./routing/tier-ladder.js";
+import { RulesStore } from "./rules-store/rules-store.js";
+import { SessionStore } from "./sessions/session-store.js";
 import { StatsRecorder } from "./stats/stats-recorder.js";
 import { upsertStats } from "./stats/stats-repository.js";
 import { StatsService } from "./stats/stats-service.js";
@@ -49,30 +51,15 @@ export interface Deps {
   /** Bounds the database waits of requests; fails fast while the database is away. */
   guard: DatabaseGuard;
   metrics: ServiceMetrics;
-  router: Router;
+  /** Every profile's router behind one door (route, routeMany). */
+  router: RoutingService;
+  rules: RulesStore;
+  sessions: SessionStore;
   curator: CuratorService;
   stats: StatsService;
   statsRecorder: StatsRecorder;
   cacheWriter: CacheWriter | null;
   lifecycle: ServiceLifecycle;
-}
-
-/** The router's settings as the config states them; the second-stage model is passed in when that strategy is configured. */
-export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">, secondStageModel?: SecondStageModel): RouterOptions {
-  const { k, margin, minSimilarity, ood, secondStage } = config.routing;
-  const options: RouterOptions = { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers, ood };
-  if (secondStageModel) {
-    const downgradeCost = secondStage.downgradeCost ?? secondStageModel.downgradeCost;
-    options.secondStage = { model: secondStageModel, downgradeCost, relativePrices: relativePrices(config.tiers) };
-  }
-  return options;
-}
-
-/** The configured strategy's model: none for "knn"; for "second-stage" the model file, checked against the tiers and the encoder (throws). */
-export function secondStageModelFor(config: Pick<Config, "routing" | "tiers">, embeddingModel: string): SecondStageModel | undefined {
-  if (config.routing.strategy !== "second-stage") return undefined;
-  const file = path.resolve(config.routing.secondStage.modelFile);
-  return loadSecondStageModel(file, { tiers: config.tiers.map((t) => t.name), embeddingModel });
 }
 
 /** HNSW indexes with the configured graph settings. */
@@ -135,15 +122,20 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     tiers: tierNames,
     conflictSimilarity: config.curation.conflictSimilarity,
   });
-  const router = new Router({
+  const rules = new RulesStore({ database, guard, tiers: tierNames, initial: config.rules, pollIntervalMs: config.replication.pollIntervalMs, logger });
+  const sessions = new SessionStore(db, new TierLadder(config.tiers), { memoryEntries: config.cache.memoryEntries, readTimeoutMs: config.sessions.readTimeoutMs, refreshMs: config.sessions.refreshMs, logger });
+  const router = buildRouting({
+    config,
     encoder,
     index,
     cache,
+    rules,
+    sessions,
     logger,
-    options: routerOptionsFrom(config, secondStageModelFor(config, rawEncoder.modelId)),
+    secondStageModel: secondStageModelFor(config, rawEncoder.modelId),
     onDecision: [(d) => statsRecorder.record(d), (d) => metrics.observeDecision(d)],
   });
-  const stats = new StatsService(db, guard, statsRecorder, config.tiers, async () => cacheWriter?.flush());
+  const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush());
   const { M, efConstruction, ef } = config.index;
   const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), (file, dimensions, ids) =>
     HnswIndex.load(file, dimensions, { M, efConstruction, ef }, ids),
@@ -162,7 +154,9 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     cacheWriter,
     statsRecorder,
     probe,
+    rules,
+    sessions,
     loadShippedExemplars: overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames)),
   });
-  return { config, logger, database, encoder, index, guard, metrics, router, curator, stats, statsRecorder, cacheWriter, lifecycle };
+  return { config, logger, database, encoder, index, guard, metrics, router, rules, sessions, curator, stats, statsRecorder, cacheWriter, lifecycle };
 }

@@ -1,6 +1,5 @@
 import type { Config } from "../../src/config/config-schema.js";
-import type { DecisionReason } from "../../src/routing/decision.js";
-import type { Router } from "../../src/routing/router.js";
+import type { Decision, DecisionReason } from "../../src/routing/decision.js";
 import { fitForQuality, lengthCandidates, routeByLength } from "./length-baseline.js";
 import { leaveOneSourceOut, type Strategy } from "./loso.js";
 import { routeAtRandomMix, tierMix } from "./random-baseline.js";
@@ -21,7 +20,7 @@ export interface ServiceRun {
 }
 
 /** Routes queries through a service router (the one the config builds), one at a time, as POST /route would. */
-export async function runThroughRouter(router: Router, rows: ReadonlyArray<{ query: string; tier: string; source?: string }>, config: Config): Promise<ServiceRun> {
+export async function runThroughRouter(router: { route(request: { query: string }): Promise<Decision> }, rows: ReadonlyArray<{ query: string; tier: string; source?: string }>, config: Config): Promise<ServiceRun> {
   const routed: string[] = [];
   const reasons: Partial<Record<DecisionReason, number>> = {};
   for (const r of rows) {

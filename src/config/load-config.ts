@@ -70,8 +70,13 @@ export function parseConfig(raw: unknown, env: Env = {}, source = "config"): Con
       setPath(base, keys, value);
     }
   }
-  if ("auth" in base) throw new ConfigError(`Invalid configuration (${source}):\n  - auth: tokens are read from TIERLINE_ADMIN_TOKEN(S) and TIERLINE_ANALYST_TOKEN(S), not the config file`);
-  base.auth = { adminTokens: parseTokens(env, "ADMIN"), analystTokens: parseTokens(env, "ANALYST") };
+  if ("auth" in base) throw new ConfigError(`Invalid configuration (${source}):\n  - auth: tokens are read from TIERLINE_{ADMIN,ANALYST,FEEDBACK,ROUTE}_TOKEN(S), not the config file`);
+  base.auth = {
+    adminTokens: parseTokens(env, "ADMIN"),
+    analystTokens: parseTokens(env, "ANALYST"),
+    feedbackTokens: parseTokens(env, "FEEDBACK"),
+    routeTokens: parseTokens(env, "ROUTE"),
+  };
   const parsed = configSchema.safeParse(base);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, source));
   return parsed.data;
@@ -81,7 +86,7 @@ export function parseConfig(raw: unknown, env: Env = {}, source = "config"): Con
  * TIERLINE_<KIND>_TOKEN is one token labelled with the kind; TIERLINE_<KIND>_TOKENS
  * is "label:token,label:token" so the audit log can tell curators apart.
  */
-function parseTokens(env: Env, kind: "ADMIN" | "ANALYST"): Array<{ label: string; token: string }> {
+function parseTokens(env: Env, kind: "ADMIN" | "ANALYST" | "FEEDBACK" | "ROUTE"): Array<{ label: string; token: string }> {
   const tokens: Array<{ label: string; token: string }> = [];
   const single = env[`TIERLINE_${kind}_TOKEN`];
   if (single) tokens.push({ label: kind.toLowerCase(), token: single });

@@ -117,12 +117,18 @@ export const routingStats = pgTable(
   "routing_stats",
   {
     bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    /** The routing profile ("default" for the top-level configuration). */
+    profile: text("profile").notNull().default("default"),
     tier: text("tier").notNull(),
     reason: text("reason").notNull(),
     cached: boolean("cached").notNull(),
     count: bigint("count", { mode: "number" }).notNull(),
+    /** Estimated input tokens of these requests, and their estimated cost at the chosen tier and at the most capable one. */
+    inputTokens: bigint("input_tokens", { mode: "number" }).notNull().default(0),
+    cost: doublePrecision("cost").notNull().default(0),
+    costIfMostCapable: doublePrecision("cost_if_most_capable").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.bucket, t.tier, t.reason, t.cached] })],
+  (t) => [primaryKey({ columns: [t.bucket, t.profile, t.tier, t.reason, t.cached] })],
 );
 
 /** The configured tier prices, synced at start so SQL can estimate spend. */
@@ -155,3 +161,46 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.actor, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
 );
+
+/**
+ * Session consistency: the highest tier a session used, until it expires.
+ * The key is a hash of caller, profile and session id.
+ */
+export const routingSessions = pgTable(
+  "routing_sessions",
+  {
+    key: text("key").primaryKey(),
+    tier: text("tier").notNull(),
+    /** The tier's position, cheapest 0, so the higher of two is a comparison in SQL. */
+    rank: smallint("rank").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("routing_sessions_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * The service-wide routing rules once replaced through the API (one row;
+ * until then the config file's rules apply). Every replica reloads on change.
+ */
+export const routingRules = pgTable(
+  "routing_rules",
+  {
+    id: smallint("id").primaryKey().default(1),
+    revision: bigint("revision", { mode: "number" }).notNull(),
+    rules: jsonb("rules").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check("routing_rules_single_row", sql`${t.id} = 1`)],
+);
+
+/** Every replacement of the rules: before and after, by which token label. */
+export const routingRulesAudit = pgTable("routing_rules_audit", {
+  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  revision: bigint("revision", { mode: "number" }).notNull(),
+  before: jsonb("before"),
+  after: jsonb("after").notNull(),
+  actor: text("actor").notNull(),
+  at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+});

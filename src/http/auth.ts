@@ -9,11 +9,15 @@ export interface LabelledToken {
   token: string;
 }
 
-/** Who may call what: admin (curators) can do everything analysts can. */
-export type Role = "admin" | "analyst";
+/**
+ * Who may call what. admin (curators) can do everything; analyst reads
+ * statistics; feedback is for services reporting outcomes; route is for
+ * services asking for decisions (open when no route token is configured).
+ */
+export type Role = "admin" | "analyst" | "feedback" | "route";
 
 export interface AuthOptions {
-  tokens: Record<Role, readonly LabelledToken[]>;
+  tokens: Partial<Record<Role, readonly LabelledToken[]>>;
   /** Failed authentications per client address per minute; past it the address gets 429 (lockout). */
   authFailuresPerMinute: number;
   /** Writes per token per minute. */
@@ -25,9 +29,11 @@ const digest = (s: string) => createHash("sha256").update(s).digest();
 const howToEnable: Record<Role, string> = {
   admin: "set TIERLINE_ADMIN_TOKEN (or TIERLINE_ADMIN_TOKENS=label:token,…) and restart",
   analyst: "set TIERLINE_ANALYST_TOKEN (or use the admin token) and restart",
+  feedback: "set TIERLINE_FEEDBACK_TOKEN (or TIERLINE_FEEDBACK_TOKENS=label:token,…) and restart",
+  route: "set TIERLINE_ROUTE_TOKEN(S)",
 };
 /** Roles a role's endpoints accept. */
-const accepted: Record<Role, readonly Role[]> = { admin: ["admin"], analyst: ["analyst", "admin"] };
+const accepted: Record<Role, readonly Role[]> = { admin: ["admin"], analyst: ["analyst", "admin"], feedback: ["feedback", "admin"], route: ["route", "admin"] };
 const writeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
@@ -38,14 +44,20 @@ const writeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * rate-limited per client address and writes per token (429 + Retry-After).
  */
 export function createAuth(options: AuthOptions) {
-  const known = (Object.keys(options.tokens) as Role[]).flatMap((role) => options.tokens[role].map((t) => ({ role, label: t.label, digest: digest(t.token) })));
+  const known = (Object.keys(options.tokens) as Role[]).flatMap((role) => (options.tokens[role] ?? []).map((t) => ({ role, label: t.label, digest: digest(t.token) })));
   const failures = new RateLimiter(options.authFailuresPerMinute);
   const writes = new RateLimiter(options.writesPerMinute);
 
   return function require(role: Role): MiddlewareHandler<AppEnv> {
     const roles = accepted[role];
     const configured = known.some((k) => roles.includes(k.role));
+    // Routing stays open until route tokens are configured: a service router on a private network needs none.
+    const open = role === "route" && !known.some((k) => k.role === "route");
     return async (c, next) => {
+      if (open) {
+        c.set("actor", "anonymous");
+        return next();
+      }
       if (!configured) return errorResponse(c, "auth_not_configured", `this endpoint is disabled until a token is configured: ${howToEnable[role]}`);
       const address = clientAddress(c, options.trustProxy);
       const locked = failures.blockedFor(address);
@@ -67,7 +79,8 @@ export function createAuth(options: AuthOptions) {
       if (!roles.includes(found.role)) {
         return errorResponse(c, "forbidden", `this endpoint needs the ${role} role; the token "${found.label}" has the ${found.role} role`);
       }
-      if (writeMethods.has(c.req.method)) {
+      // Curator writes are rate-limited per token; routing and feedback are service traffic, sized by their callers.
+      if (role === "admin" && writeMethods.has(c.req.method)) {
         const wait = writes.take(found.label);
         if (wait > 0) {
           c.header("retry-after", String(wait));

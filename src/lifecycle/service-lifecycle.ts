@@ -12,6 +12,8 @@ import type { IndexSync } from "../exemplars/index-sync.js";
 import type { StatsRecorder } from "../stats/stats-recorder.js";
 import { syncTierPrices } from "../stats/stats-repository.js";
 import { purgeReceipts } from "../idempotency/receipts.js";
+import type { RulesStore } from "../rules-store/rules-store.js";
+import type { SessionStore } from "../sessions/session-store.js";
 import type { ExemplarIndex, ExemplarIndexRef } from "../vector-index/exemplar-index.js";
 import { exemplarFingerprint, type IndexSnapshots } from "../vector-index/index-snapshot.js";
 import { isPersistent, type VectorIndexFactory } from "../vector-index/vector-index.js";
@@ -38,6 +40,8 @@ export interface LifecycleDeps {
   cacheWriter: CacheWriter | null;
   statsRecorder: StatsRecorder;
   probe: DatabaseProbe;
+  rules: RulesStore;
+  sessions: SessionStore;
   loadShippedExemplars: () => ExemplarInput[];
 }
 
@@ -78,6 +82,7 @@ export class ServiceLifecycle {
     await migrateDatabase(database);
     await seedIfNeeded(db, this.deps.loadShippedExemplars, logger);
     await syncTierPrices(db, config.tiers);
+    await this.deps.rules.start();
     this.deps.statsRecorder.start();
     await modelLoading;
     // The first forward pass compiles kernels; pay it here, not on a user's request.
@@ -100,12 +105,13 @@ export class ServiceLifecycle {
     this.housekeeping.unref();
   }
 
-  /** Idempotency receipts older than a day are dropped (a client retries within minutes, not days). Best effort. */
+  /** Idempotency receipts older than a day and expired sessions are dropped. Best effort: retried next time. */
   private async forgetOldReceipts(): Promise<void> {
     try {
       await purgeReceipts(this.deps.database.db, new Date(Date.now() - RECEIPT_TTL_MS));
+      await this.deps.sessions.purgeExpired();
     } catch (err) {
-      this.deps.logger.warn({ err }, "could not purge old idempotency receipts; will retry");
+      this.deps.logger.warn({ err }, "housekeeping failed (old receipts, expired sessions); will retry");
     }
   }
 
@@ -128,6 +134,7 @@ export class ServiceLifecycle {
     clearInterval(this.housekeeping);
     try {
       if (!(await settlesWithin(this.deps.sync.stop(), STOP_WAIT_MS))) this.deps.logger.warn("a curator write was still waiting on the database at shutdown");
+      await settlesWithin(Promise.all([this.deps.rules.stop(), this.deps.sessions.settled()]), STOP_WAIT_MS);
       const index = this.deps.index.get();
       if (index) this.saveSnapshot(index);
       await this.deps.cacheWriter?.stop(STOP_WAIT_MS);

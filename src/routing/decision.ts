@@ -23,6 +23,8 @@ export const decisionReasons = [
   "encoder_error_fallback",
   /** The service is still loading its model or index. */
   "warming_up",
+  /** A configured rule decided, before the vote (the fast path for obvious cases). */
+  "rule",
 ] as const;
 
 export type DecisionReason = (typeof decisionReasons)[number];
@@ -34,14 +36,14 @@ export function isDecisionReason(value: string): value is DecisionReason {
   return reasonSet.has(value);
 }
 
-/** The reasons under which the router's own judgement (the vote, or the second stage) stands. */
-const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage"]);
+/** The reasons under which a judgement stands: the vote, the second stage, or a configured rule. */
+const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule"]);
 
 /**
- * A decision the vote (or the second stage) did not make: the query went to
- * the fallback tier because the router was unsure, the query was out of
- * distribution, or it could not look. The one definition stats, metrics and
- * reports use.
+ * A decision neither the vote, the second stage nor a rule made: the query
+ * went to the fallback tier because the router was unsure, the query was out
+ * of distribution, or it could not look. The one definition stats, metrics
+ * and reports use.
  */
 export function isFallback(reason: DecisionReason | string): boolean {
   return !decidedReasons.has(reason);
@@ -88,22 +90,43 @@ export interface Tally {
   neighbors: number;
 }
 
+/** A rule whose conditions held for a request, and what it does. */
+export interface MatchedRule {
+  name: string;
+  action: { tier: string } | { minTier: string } | { maxTier: string };
+}
+
 export interface DecisionTimings {
   embedMs: number;
   searchMs: number;
   totalMs: number;
 }
 
-/** What POST /route answers. Every path produces one; fallbacks are values, not errors. */
+/**
+ * What POST /route answers. Every path produces one; fallbacks are values,
+ * not errors. `tier` is the answer after every bound (rules, session,
+ * limits); `reason`, `confidence` and `margin` describe the router's own
+ * verdict, and `constrainedBy` says what moved the answer away from it.
+ */
 export interface Decision extends Verdict {
   decisionId: string;
   model: string;
+  profile: string;
   cached: boolean;
   /** The query was longer than the model reads and was cut. */
   truncated: boolean;
+  /** The rule that decided (reason "rule") or bounded the answer. */
+  rule?: string;
+  /** The bound that moved the answer last: "rule", "session", "minTier", "maxTier", "allowedTiers" or "budget". */
+  constrainedBy?: string;
+  /** Estimated input tokens of the request (about four characters a token). */
+  estimatedInputTokens: number;
+  /** Estimated cost of those tokens at the chosen tier and at the most capable tier, in the prices' currency. */
+  estimatedCost: { chosen: number; mostCapable: number };
   timings: DecisionTimings;
-  /** Only with explain: the vote before any fallback. */
+  /** Only with explain: the vote before any fallback, and the rules that matched. */
   votedTier?: string | null;
   votes?: Record<string, number>;
   neighbors?: Neighbor[];
+  rules?: MatchedRule[];
 }

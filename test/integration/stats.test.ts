@@ -90,10 +90,18 @@ describe.each(databaseTargets())("statistics on $name", (target) => {
       expect(status).toBe(200);
       expect(body.requests).toBe(6);
       expect(body.cacheHitRate).toBe(0.5);
+      // Spend from each decision's estimated input tokens × its tier's price, against all at the most capable tier.
       const prices: Record<string, number> = { fast: 0.2, standard: 1, premium: 10 };
-      const cost = decisions.reduce((c, d) => c + prices[d.tier]!, 0) / (6 * 10);
-      expect(body.estimatedCost.relativeToAlwaysPremium).toBeCloseTo(cost, 10);
-      expect(body.estimatedCost.savings).toBeCloseTo(1 - cost, 10);
+      const spend = decisions.reduce((c, d) => c + (d.estimatedInputTokens * prices[d.tier]!) / 1e6, 0);
+      const allPremium = decisions.reduce((c, d) => c + (d.estimatedInputTokens * 10) / 1e6, 0);
+      expect(body.estimatedCost.spend).toBeCloseTo(spend, 12);
+      expect(body.estimatedCost.spendIfMostCapable).toBeCloseTo(allPremium, 12);
+      expect(body.estimatedCost.saved).toBeCloseTo(allPremium - spend, 12);
+      expect(body.estimatedCost.currency).toBe("USD");
+      expect(body.estimatedCost.inputTokens).toBe(decisions.reduce((n, d) => n + d.estimatedInputTokens, 0));
+      expect(body.estimatedCost.relativeToAlwaysPremium).toBeCloseTo(spend / allPremium, 10);
+      expect(body.estimatedCost.savings).toBeCloseTo(1 - spend / allPremium, 10);
+      expect(body.byProfile.default.requests).toBe(6);
       expect(Object.values(body.reasons as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(6);
       expect(body.fallbackRate).toBeCloseTo(decisions.filter((d) => d.reason !== "knn").length / 6, 10);
     }

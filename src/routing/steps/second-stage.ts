@@ -15,9 +15,11 @@ export interface SecondStageOptions {
  * structure estimates, per tier, the risk that the query needs more; the tier
  * with the lowest price plus downgradeCost x risk wins. The last deciding
  * step of the "second-stage" strategy, so it always decides. With nothing to
- * vote on it falls back exactly as the vote's guards do.
+ * vote on it falls back exactly as the vote's guards do. The model reasons
+ * over every configured tier; `mapTier` moves its choice up to the next tier
+ * a profile offers.
  */
-export function secondStageStep({ model, downgradeCost, relativePrices }: SecondStageOptions, guards: GuardOptions): DecisionStep {
+export function secondStageStep({ model, downgradeCost, relativePrices }: SecondStageOptions, guards: GuardOptions, mapTier?: (tier: string) => string): DecisionStep {
   const tiers = model.tiers;
   return {
     name: "second-stage",
@@ -32,8 +34,8 @@ export function secondStageStep({ model, downgradeCost, relativePrices }: Second
       // P(needs exactly tier i) from the risks P(needs more than tier i).
       const likelihoods = risks.map((r, i) => (i === 0 ? 1 : risks[i - 1]!) - r);
       const likeliest = likelihoods.indexOf(Math.max(...likelihoods));
-      const tier = tiers[chosen]!;
-      const unsure = tier === guards.fallbackTier && likeliest < chosen;
+      const tier = mapTier ? mapTier(tiers[chosen]!) : tiers[chosen]!;
+      const unsure = tier === guards.fallbackTier && likeliest < tiers.indexOf(tier);
       settleVote(ctx, {
         tier,
         confidence: Math.round((1 - risks[chosen]!) * 1e6) / 1e6,

@@ -2,13 +2,19 @@ import { applyGuards, type GuardOptions } from "../guards.js";
 import { settleVote, type DecisionStep } from "../pipeline.js";
 import { tallyVotes } from "../vote.js";
 
-/** The ordinal, similarity-weighted vote of the nearest k neighbours (routing/vote.ts); more may have been searched for the second stage. */
-export function voteStep(tiers: readonly string[], k: number): DecisionStep {
+/**
+ * The ordinal, similarity-weighted vote of the nearest k neighbours
+ * (routing/vote.ts); more may have been searched for the second stage.
+ * `mapTier` relabels exemplars of tiers this router does not offer.
+ */
+export function voteStep(tiers: readonly string[], k: number, mapTier?: (tier: string) => string): DecisionStep {
   return {
     name: "vote",
     run(ctx) {
       const started = performance.now();
-      ctx.tally = tallyVotes(ctx.neighbors!.slice(0, k), tiers);
+      const nearest = ctx.neighbors!.slice(0, k);
+      const neighbors = mapTier ? nearest.map((n) => ({ ...n, tier: mapTier(n.tier) })) : nearest;
+      ctx.tally = tallyVotes(neighbors, tiers);
       ctx.searchMs += performance.now() - started;
     },
   };

@@ -15,7 +15,11 @@ const PROTOCOL_STATUSES = new Set([414, 431]);
 
 /** What is wrong with an answer ([] when it is acceptable: any well-formed 2xx/3xx/4xx). */
 export function problemsOf(c: FuzzCase, res: HttpResult): string[] {
-  if (res.status === null) return res.error === "client" ? [] : [`no answer (${res.error}${res.reusedSocket ? ", on a reused keep-alive socket" : ""})`];
+  if (res.status === null) {
+    if (res.error === "client") return [];
+    const where = res.reusedSocket ? `, on a reused keep-alive connection whose previous answer was ${res.previousOnConnection ?? "?"}` : "";
+    return [`no answer (${res.error}${where})`];
+  }
   const problems: string[] = [];
   if (res.status >= 500) problems.push("5xx");
   const bodyless = c.method === "HEAD" || res.status === 204 || res.status === 304;
@@ -25,9 +29,9 @@ export function problemsOf(c: FuzzCase, res: HttpResult): string[] {
     return problems;
   }
   if (bodyless || c.method === "OPTIONS") return problems;
-  if (res.status >= 200 && res.status < 300 && !/export/.test(c.path)) {
+  if (res.status >= 200 && res.status < 300 && /json/i.test(String(res.headers["content-type"] ?? ""))) {
     const body = jsonOf(res);
-    if (body === undefined) problems.push("2xx body is not JSON");
+    if (body === undefined) problems.push("2xx body labelled JSON is not JSON");
     else if (c.route === "POST /route" && !(TIERS as readonly string[]).includes((body as { tier?: string }).tier ?? "")) problems.push("routed to no configured tier");
   }
   return problems;

@@ -24,6 +24,8 @@ export interface LoadSpec {
   next(worker: number): { kind: string; req: HttpRequest } | null;
   /** One keep-alive connection per worker (what a pooled client does), instead of one shared pool. */
   connectionPerWorker?: boolean;
+  /** Each worker starts a request at most every paceMs (open-loop pacing for a background client). */
+  paceMs?: number;
   /** Called on every answer; return false to stop that worker. */
   onSample?(sample: LoadSample, res: HttpResult): boolean | void;
 }
@@ -65,6 +67,7 @@ export function startLoad(base: string, spec: LoadSpec): RunningLoad {
       };
       samples.push(sample);
       if (spec.onSample?.(sample, res) === false) return;
+      if (spec.paceMs) await new Promise((r) => setTimeout(r, Math.max(0, spec.paceMs! - (performance.now() - res.startedAt))));
     }
   };
   const done = Promise.all(Array.from({ length: spec.concurrency }, (_, w) => worker(w))).then(() => undefined);

@@ -55,10 +55,13 @@ export async function runOutage(s: Scenario, kind: "stop" | "freeze"): Promise<O
   const routes = startLoad(s.service.base, { concurrency: 4, next: () => ({ kind: "route", req: { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: mix.next() }), timeoutMs: 10_000 } }) });
 
   let running = true;
+  // Four curators, each starting a write every 600 ms at most: 400 writes a minute, under the default
+  // per-token write quota (600/min), so every answer is about the database, never the rate limit.
   const writers = Array.from({ length: 4 }, async (_, w) => {
     while (running) {
+      const started = performance.now();
       await writer.writeOnce(w);
-      await sleep(50);
+      await sleep(Math.max(0, 600 - (performance.now() - started)));
     }
   });
   const reads: LoadSample[] = [];
