@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load-config.js";
 import { loadSecondStageModel } from "../../src/routing/second-stage/model-file.js";
 import { openReplicaDatabases } from "../helpers/databases.js";
-import { sampleExemplars } from "../helpers/runtime.js";
+
+/** A handful of exemplars per tier: the scratch service's whole exemplar set. */
+const exemplars: Record<string, string[]> = {
+  fast: ["What is the capital of Germany?", "how many days are in a leap year", "Translate 'good morning' into Spanish", "Who wrote Romeo and Juliet?"],
+  standard: ["Write a Python function that merges two sorted lists", "Draft a polite email asking my landlord to fix the heating", "Explain the difference between TCP and UDP with examples"],
+  premium: ["Prove that there are infinitely many primes and generalise the argument", "Design a globally distributed payment ledger with exactly-once semantics", "Write a threat model for a multi-tenant Kubernetes platform"],
+};
 
 const run = promisify(execFile);
 const tracked = path.resolve("tierline.config.json");
@@ -38,9 +44,8 @@ describe.each(["pglite", "postgres"] as const)("npm run calibrate on %s", (kind)
     if (skip) return;
     dir = mkdtempSync(path.join(tmpdir(), "tierline-calibrate-"));
     mkdirSync(path.join(dir, "exemplars"));
-    for (const tier of ["fast", "standard", "premium"]) {
-      const lines = sampleExemplars.filter((e) => e.tier === tier).map((e) => JSON.stringify(e));
-      writeFileSync(path.join(dir, "exemplars", `${tier}.jsonl`), lines.join("\n") + "\n");
+    for (const [tier, texts] of Object.entries(exemplars)) {
+      writeFileSync(path.join(dir, "exemplars", `${tier}.jsonl`), texts.map((text) => JSON.stringify({ text, tier })).join("\n") + "\n");
     }
     writeFileSync(path.join(dir, "labelled.jsonl"), labelledRows());
     configFile = path.join(dir, "tierline.config.json");
@@ -70,7 +75,7 @@ describe.each(["pglite", "postgres"] as const)("npm run calibrate on %s", (kind)
     const modelOut = path.join(dir, "never-written.json");
     for (const strategy of ["knn", "second-stage"]) {
       const { stdout } = await calibrate("--strategy", strategy, "--model-out", modelOut);
-      expect(stdout).toMatch(/36 calibration rows \(own 36\); 19 live exemplars/);
+      expect(stdout).toMatch(/36 calibration rows \(own 36\); 10 live exemplars/);
       expect(stdout).toMatch(/^chosen \(/m);
       expect(stdout).toMatch(/nothing written: pass --write/);
     }

@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { modelFormat } from "../../src/routing/second-stage/model.js";
@@ -92,6 +93,10 @@ describe.each(databaseTargets())("routing guards and strategies on $name", (targ
       expect(easy).toMatchObject({ tier: "fast", reason: "second_stage" });
       const hard: any = await (await s.route({ query: "Prove the theorem: derive the integral and solve the equation for x" })).json();
       expect(hard).toMatchObject({ tier: "premium", reason: "second_stage" });
+      // The analysts' view counts neither as a fallback (migration 0007), as isFallback does.
+      await s.deps.statsRecorder.flush();
+      const result: any = await db.db.execute(sql`select requests::int, all_fallbacks::int from v_fallback_rate_daily`);
+      expect((result.rows ?? result)[0]).toEqual({ requests: 2, all_fallbacks: 0 });
     } finally {
       await s.deps.lifecycle.stop();
       await db.close();
