@@ -25,7 +25,11 @@ export function formatCalibration(r: CalibrateResult, o: { configFile: string; f
     `${r.rows} calibration rows (${sources}); ${r.exemplars} live exemplars at revision ${r.revision}; ${r.embeddingModel}`,
     `target: ${describeTarget(o.fit.target)}; strategy ${r.strategy}; ${r.fit.selection.tested.length} operating points tested`,
   ];
-  if (r.current) out.push(line(`current (${r.current.params})`, r.current, tiers));
+  if (r.current) {
+    // A model trained on these very rows scores them in-sample: a flattering figure, not a measurement.
+    const note = r.current.params.startsWith("second-stage") ? "; in-sample if that model was trained on these rows" : "";
+    out.push(line(`current (${r.current.params}${note})`, r.current, tiers));
+  }
   else out.push("current: its second-stage model file does not load for this configuration");
   const chosen = r.fit.selection.chosen;
   if (!chosen) {
