@@ -50,7 +50,7 @@ try {
     s[r.tier] = (s[r.tier] ?? 0) + 1;
   }
   const result = {
-    command: `npm run eval:real -- ${process.argv.slice(2).join(" ")}`.trim(),
+    command: ["npm run eval:real", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" "),
     data: { dir: values.data, rows: inputs.rows.length, bySource },
     exemplars: { count: live.exemplars.length, revision: live.index.revision },
     embeddingModel: live.deps.encoder.modelId,
