@@ -9,6 +9,8 @@ import { loadSecondStageModel, SecondStageModelError } from "../../src/routing/s
 import { neighbourFeatures } from "../../src/routing/second-stage/neighbour-features.js";
 import { textFeatures } from "../../src/routing/second-stage/text-features.js";
 import { mulberry32 } from "../../eval/lib/stratified-folds.js";
+import { parseConfig } from "../../src/config/load-config.js";
+import { decisionCacheScope, routingFingerprint } from "../../src/routing/settings-fingerprint.js";
 
 const tiers = ["fast", "standard", "premium"];
 const n = (tier: string, similarity: number) => ({ tier, similarity });
@@ -171,5 +173,21 @@ describe("second-stage training", () => {
     // A row flipped to a wrong label does not score its own label in-sample.
     const flipped = rows.map((r, i) => (i === 0 ? { ...r, tier: "premium" } : r));
     expect(crossFitRisks(flipped, [], recipe, 5, 1)[0]![1]).toBeLessThan(0.5);
+  });
+});
+
+describe("the routing fingerprint that scopes the decision cache", () => {
+  it("changes with what changes decisions, and only with that", () => {
+    const base = parseConfig({});
+    const fp = (c: typeof base, m?: SecondStageModel) => routingFingerprint(c, m);
+    expect(fp(base)).toBe(fp(parseConfig({})));
+    expect(fp(parseConfig({ routing: { margin: 0.3 } }))).not.toBe(fp(base));
+    expect(fp(parseConfig({ routing: { ood: { minNearest: 0.5 } } }))).not.toBe(fp(base));
+    expect(fp(base, model())).not.toBe(fp(base));
+    expect(fp(base, model({ downgradeCost: 9 }))).not.toBe(fp(base, model()));
+    // Where the model file lives, the port or the log level change nothing the router decides.
+    expect(fp(parseConfig({ routing: { secondStage: { modelFile: "elsewhere.json" } } }), model())).toBe(fp(base, model()));
+    expect(fp(parseConfig({ port: 9000, logLevel: "warn" }))).toBe(fp(base));
+    expect(decisionCacheScope("m@1", base)).toBe(`m@1|routing-${fp(base)}`);
   });
 });
