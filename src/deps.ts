@@ -117,6 +117,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     database,
     guard,
     lockWaitMs: config.curation.lockWaitMs,
+    perItemBudgetMs: config.curation.perItemBudgetMs,
     encoder,
     sync,
     index,

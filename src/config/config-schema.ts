@@ -124,6 +124,8 @@ export const configSchema = z
         maxImportLines: z.number().int().min(1).default(10_000),
         /** Writes are serialised; one waits this long for the one before it before answering 503 (nothing written). */
         lockWaitMs: z.number().int().min(100).default(10_000),
+        /** Beyond the database guard's bound, the time a batch or import may take per item (embedding, checks, rows). */
+        perItemBudgetMs: z.number().int().min(1).default(25),
       })
       .prefault({}),
     replication: z

@@ -32,7 +32,7 @@ export const profileSchema = z
 export const httpSection = z
   .object({
     /** Largest POST /route body, bytes: the model reads 2,048 characters, so a big body is only cost. */
-    maxRouteBodyBytes: z.number().int().min(1024).default(512 * 1024),
+    maxRouteBodyBytes: z.number().int().min(1024).default(1_000_000),
     /** Every request is answered within this (503 deadline_exceeded), whatever it waits on. */
     requestTimeoutMs: z.number().int().min(100).default(15_000),
     /** A client that has not sent its headers by then is disconnected (slow-header attacks). */
@@ -51,7 +51,7 @@ export const httpSection = z
 export const databaseSection = z
   .object({
     /** A database operation of a request gives up after this (503); the write is rolled back if it has not committed. */
-    operationTimeoutMs: z.number().int().min(100).default(2_000),
+    operationTimeoutMs: z.number().int().min(100).default(1_500),
     /** Server-side statement_timeout for every connection (PostgreSQL). */
     statementTimeoutMs: z.number().int().min(100).default(5_000),
     /** Server-side idle_in_transaction_session_timeout (PostgreSQL): a client that stalls mid-transaction releases its locks. */
