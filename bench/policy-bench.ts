@@ -31,7 +31,7 @@ async function service(extra: Record<string, unknown>) {
   const deps = await buildDeps(config, { database, encoder, logger: pino({ level: "silent" }) });
   await deps.lifecycle.start();
   const app = createApp(deps);
-  const post = (p: string, body: unknown) => app.request(p, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const post = async (p: string, body: unknown): Promise<Response> => await app.request(p, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   return { post, stop: async () => (await deps.lifecycle.stop(), await database.close()) };
 }
 
