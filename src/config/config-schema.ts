@@ -13,7 +13,7 @@ const tierSchema = z.object({
   model: z.string().min(1),
   /** USD per 1M tokens; only ratios matter (cost reports, calibration). */
   pricePer1MTokens: z.number().nonnegative(),
-});
+}).strict();
 
 const labelledToken = z.object({ label: z.string().min(1), token: z.string().min(16, "must be at least 16 characters") });
 
@@ -53,10 +53,12 @@ export const configSchema = z
             maxBatch: z.number().int().min(1).max(256).default(32),
             maxWaitMs: z.number().min(0).max(50).default(0),
           })
+          .strict()
           .prefault({}),
         /** Texts per forward pass of bulk work (imports, catch-ups): a routed query waits at most one such pass. */
         bulkSlice: z.number().int().min(1).max(256).default(4),
       })
+      .strict()
       .prefault({}),
     routing: z
       .object({
@@ -67,6 +69,7 @@ export const configSchema = z
         minSimilarity: z.number().min(-1).max(1).default(0.3),
         fallbackTier: z.string().optional(),
       })
+      .strict()
       .prefault({}),
     index: z
       .object({
@@ -76,6 +79,7 @@ export const configSchema = z
         /** Keep the built graph in dataDir/index so a warm start skips rebuilding it. */
         snapshot: z.boolean().default(true),
       })
+      .strict()
       .prefault({}),
     cache: z
       .object({
@@ -87,6 +91,7 @@ export const configSchema = z
         flushIntervalMs: z.number().int().min(10).default(1000),
         storeText: z.boolean().default(false),
       })
+      .strict()
       .prefault({}),
     /** Largest accepted JSON request body, bytes (curator and other JSON routes). */
     maxBodyBytes: z.number().int().min(1024).default(1_000_000),
@@ -106,12 +111,14 @@ export const configSchema = z
         /** Writes are serialised; one waits this long for the one before it before answering 503 (nothing written). */
         lockWaitMs: z.number().int().min(100).default(10_000),
       })
+      .strict()
       .prefault({}),
     replication: z
       .object({
         /** Safety net behind LISTEN/NOTIFY: how often a replica compares revisions. */
         pollIntervalMs: z.number().int().min(100).default(5000),
       })
+      .strict()
       .prefault({}),
     stats: z
       .object({
@@ -119,6 +126,7 @@ export const configSchema = z
         /** Distinct (minute, tier, reason, cached) counters buffered while the database is away. */
         maxPendingKeys: z.number().int().min(1).default(50_000),
       })
+      .strict()
       .prefault({}),
     /** Service-wide rules, evaluated in order before the vote (README "Routing policy"); PUT /rules replaces them at run time. */
     rules: z.array(ruleSchema).default([]),
@@ -130,6 +138,7 @@ export const configSchema = z
         /** A session held in memory is re-read after this, so a raise on another replica is seen. */
         refreshMs: z.number().int().min(0).default(5000),
       })
+      .strict()
       .prefault({}),
     profiles: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _"), profileSchema).default({}),
     /** The currency of pricePer1MTokens, as shown next to estimated costs. */
@@ -146,8 +155,10 @@ export const configSchema = z
         /** Calling services of /route (and the gateway); when none is configured those endpoints are open and the caller is "anonymous". */
         routeTokens: z.array(labelledToken).default([]),
       })
+      .strict()
       .prefault({}),
   })
+  .strict()
   .superRefine((cfg, ctx) => {
     const names = cfg.tiers.map((t) => t.name);
     if (new Set(names).size !== names.length) {
