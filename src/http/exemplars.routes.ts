@@ -27,7 +27,7 @@ export const exemplarSchema = z
 const forceQuery = z.object({ force: z.enum(["true", "false", "1", "0"]).optional().openapi({ description: "Keep near-duplicates across tiers" }) });
 const idParams = z.object({ id: z.string().regex(/^\d{1,15}$/, "must be a positive integer").openapi({ param: { name: "id", in: "path" } }) });
 const errors = Object.fromEntries(
-  ([[400, "Invalid request"], [401, "Missing or invalid token"], [404, "No such exemplar"], [409, "Conflicts with an exemplar of another tier"], [503, "Index not built yet"]] as const).map(
+  ([[400, "Invalid request"], [401, "Missing or invalid token"], [403, "A token of another role (this needs admin)"], [404, "No such exemplar"], [409, "Conflicts with an exemplar of another tier"], [503, "Index not built yet"]] as const).map(
     ([status, description]) => [status, { description, content: { "application/json": { schema: errorSchema } } }],
   ),
 );
@@ -41,6 +41,8 @@ export function exemplarRoutes(maxBatch: number) {
     create: createRoute({
       method: "post",
       path: "/exemplars",
+      operationId: "createExemplars",
+      tags: ["exemplars"],
       summary: "Add one exemplar or a batch; idempotent for exact duplicates in the same tier",
       security,
       request: {
@@ -52,6 +54,8 @@ export function exemplarRoutes(maxBatch: number) {
     list: createRoute({
       method: "get",
       path: "/exemplars",
+      operationId: "listExemplars",
+      tags: ["exemplars"],
       summary: "List exemplars (cursor pagination, optional tier and text filter)",
       security,
       request: {
@@ -67,6 +71,8 @@ export function exemplarRoutes(maxBatch: number) {
     export: createRoute({
       method: "get",
       path: "/exemplars/export",
+      operationId: "exportExemplars",
+      tags: ["exemplars"],
       summary: "All exemplars as JSONL ({text, tier, note?} per line)",
       security,
       responses: {
@@ -81,15 +87,19 @@ export function exemplarRoutes(maxBatch: number) {
     import: createRoute({
       method: "post",
       path: "/exemplars/import",
+      operationId: "importExemplars",
+      tags: ["exemplars"],
       summary: "Import JSONL ({text, tier, note?} per line) atomically; re-importing is idempotent",
       security,
       request: { query: forceQuery, body: { required: true, content: { "application/x-ndjson": { schema: z.string() } } } },
       responses: { 200: json(z.object({ lines: z.number(), created: z.number(), moved: z.number(), unchanged: z.number(), revision: z.number() }), "Imported"), ...errors },
     }),
-    get: createRoute({ method: "get", path: "/exemplars/{id}", summary: "One exemplar", security, request: { params: idParams }, responses: { 200: json(exemplarSchema, "The exemplar"), ...errors } }),
+    get: createRoute({ method: "get", path: "/exemplars/{id}", operationId: "getExemplar", tags: ["exemplars"], summary: "One exemplar", security, request: { params: idParams }, responses: { 200: json(exemplarSchema, "The exemplar"), ...errors } }),
     update: createRoute({
       method: "patch",
       path: "/exemplars/{id}",
+      operationId: "updateExemplar",
+      tags: ["exemplars"],
       summary: "Change text, tier and/or note",
       security,
       request: {
@@ -108,6 +118,6 @@ export function exemplarRoutes(maxBatch: number) {
       },
       responses: { 200: json(changed, "Updated"), ...errors },
     }),
-    remove: createRoute({ method: "delete", path: "/exemplars/{id}", summary: "Remove an exemplar", security, request: { params: idParams }, responses: { 200: json(changed, "Deleted"), ...errors } }),
+    remove: createRoute({ method: "delete", path: "/exemplars/{id}", operationId: "deleteExemplar", tags: ["exemplars"], summary: "Remove an exemplar", security, request: { params: idParams }, responses: { 200: json(changed, "Deleted"), ...errors } }),
   };
 }

@@ -32,7 +32,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
   const security = [{ bearer: [] }];
 
   app.openapi(
-    createRoute({ method: "get", path: "/rules", summary: "The service-wide rules in force", tags: ["rules"], security, responses: { 200: json(z.object({ rules: ruleList, revision: z.number(), source: z.enum(["config", "database"]) }), "The rules"), ...errors } }),
+    createRoute({ method: "get", path: "/rules", operationId: "getRules", summary: "The service-wide rules in force", tags: ["rules"], security, responses: { 200: json(z.object({ rules: ruleList, revision: z.number(), source: z.enum(["config", "database"]) }), "The rules"), ...errors } }),
     (c) => c.json(options.rules.list() as never, 200),
   );
 
@@ -40,6 +40,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
     createRoute({
       method: "put",
       path: "/rules",
+      operationId: "replaceRules",
       summary: "Replace the service-wide rules (validated, audited; every replica reloads them)",
       tags: ["rules"],
       security,
@@ -58,6 +59,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
     createRoute({
       method: "post",
       path: "/rules/test",
+      operationId: "testRules",
       summary: "Test a draft rule set (or the rules in force) against a query or a labelled JSONL file, without applying it",
       tags: ["rules"],
       security,

@@ -17,6 +17,7 @@ const windowQuery = z.object({
 const errors = {
   400: { description: "Invalid window", content: { "application/json": { schema: errorSchema } } },
   401: { description: "Missing or invalid token", content: { "application/json": { schema: errorSchema } } },
+  403: { description: "A token of another role (this needs analyst or admin)", content: { "application/json": { schema: errorSchema } } },
 };
 const counts = z.object({ requests: z.number(), hits: z.number(), misses: z.number(), hitRate: z.number() });
 
@@ -40,6 +41,8 @@ export function createStatsRoutes(stats: StatsService, requireRole: RequireRole,
     createRoute({
       method: "get",
       path: "/stats/cache",
+      operationId: "getCacheStats",
+      tags: ["stats"],
       summary: "Decision-cache hit rate, hits, misses and distinct keys over a window",
       security,
       request: { query: windowQuery.extend({ tier: tierFilter }) },
@@ -72,6 +75,8 @@ export function createStatsRoutes(stats: StatsService, requireRole: RequireRole,
     createRoute({
       method: "get",
       path: "/stats/routing",
+      operationId: "getRoutingStats",
+      tags: ["stats"],
       summary: "Tier mix, reasons, fallback rate and estimated savings over a window",
       security,
       request: { query: windowQuery },
@@ -105,6 +110,8 @@ export function createStatsRoutes(stats: StatsService, requireRole: RequireRole,
     createRoute({
       method: "get",
       path: "/stats/series",
+      operationId: "getStatsSeries",
+      tags: ["stats"],
       summary: "Tier mix, cache hits, fallback reasons and estimated savings per hour or day, for charts",
       security,
       request: {
