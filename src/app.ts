@@ -63,7 +63,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       idempotency: { db: deps.database.db, guard: deps.guard },
     }),
   );
-  app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames));
+  app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames, ["default", ...Object.keys(config.profiles)]));
   app.route("/", createRulesRoutes({ rules: deps.rules, requireRole, tiers: tierNames, maxInputChars: () => deps.encoder.maxInputChars, idempotency: { db: deps.database.db, guard: deps.guard } }));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createConsoleRoutes());

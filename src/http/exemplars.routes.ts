@@ -4,7 +4,7 @@ import { errorSchema, textField } from "./schemas.js";
 
 /** Request and response schemas and the OpenAPI route definitions of the curator API. */
 
-const exemplarInput = z
+export const exemplarInput = z
   .object({
     text: textField(MAX_EXEMPLAR_TEXT).refine((t) => t.trim() !== "", "text must not be blank"),
     tier: textField(64).pipe(z.string().min(1)),
@@ -33,8 +33,13 @@ const errors = Object.fromEntries(
 );
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const security = [{ bearer: [] }];
-const writeResult = z.object({ exemplars: z.array(exemplarSchema.extend({ status: z.enum(["created", "unchanged", "moved"]) })), revision: z.number().int() });
-const changed = z.object({ exemplar: exemplarSchema, revision: z.number().int() });
+export const writeResult = z.object({ exemplars: z.array(exemplarSchema.extend({ status: z.enum(["created", "unchanged", "moved"]) })), revision: z.number().int() });
+export const changed = z.object({ exemplar: exemplarSchema, revision: z.number().int() });
+export const exemplarPage = z.object({ exemplars: z.array(exemplarSchema), nextCursor: z.string().nullable() });
+export const importResult = z.object({ lines: z.number(), created: z.number(), moved: z.number(), unchanged: z.number(), revision: z.number() });
+export const exemplarPatch = z
+  .object({ text: exemplarInput.shape.text.optional(), tier: exemplarInput.shape.tier.optional(), note: textField(MAX_EXEMPLAR_NOTE).nullable().optional() })
+  .refine((p) => p.text !== undefined || p.tier !== undefined || p.note !== undefined, "give text, tier or note");
 
 export function exemplarRoutes(maxBatch: number) {
   return {
@@ -66,7 +71,7 @@ export function exemplarRoutes(maxBatch: number) {
           cursor: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
         }),
       },
-      responses: { 200: json(z.object({ exemplars: z.array(exemplarSchema), nextCursor: z.string().nullable() }), "A page of exemplars"), ...errors },
+      responses: { 200: json(exemplarPage, "A page of exemplars"), ...errors },
     }),
     export: createRoute({
       method: "get",
@@ -92,7 +97,7 @@ export function exemplarRoutes(maxBatch: number) {
       summary: "Import JSONL ({text, tier, note?} per line) atomically; re-importing is idempotent",
       security,
       request: { query: forceQuery, body: { required: true, content: { "application/x-ndjson": { schema: z.string() } } } },
-      responses: { 200: json(z.object({ lines: z.number(), created: z.number(), moved: z.number(), unchanged: z.number(), revision: z.number() }), "Imported"), ...errors },
+      responses: { 200: json(importResult, "Imported"), ...errors },
     }),
     get: createRoute({ method: "get", path: "/exemplars/{id}", operationId: "getExemplar", tags: ["exemplars"], summary: "One exemplar", security, request: { params: idParams }, responses: { 200: json(exemplarSchema, "The exemplar"), ...errors } }),
     update: createRoute({
@@ -109,9 +114,7 @@ export function exemplarRoutes(maxBatch: number) {
           required: true,
           content: {
             "application/json": {
-              schema: z
-                .object({ text: exemplarInput.shape.text.optional(), tier: exemplarInput.shape.tier.optional(), note: textField(MAX_EXEMPLAR_NOTE).nullable().optional() })
-                .refine((p) => p.text !== undefined || p.tier !== undefined || p.note !== undefined, "give text, tier or note"),
+              schema: exemplarPatch,
             },
           },
         },

@@ -143,3 +143,8 @@ function evaluateLabelled(compiled: readonly CompiledRule[], jsonl: string, opti
   });
   return { lines: lines.length, decided, agree, tooWeak, byRule, rows };
 }
+
+/** POST /rules/test with `request`: which rules match and which decides. */
+export type RuleTestResult = ReturnType<typeof evaluate>;
+/** POST /rules/test with `labelled`: per line and in total. */
+export type LabelledRuleTestResult = ReturnType<typeof evaluateLabelled>;
