@@ -15,7 +15,14 @@ const tierSchema = z.object({
   pricePer1MTokens: z.number().nonnegative(),
 }).strict();
 
-const labelledToken = z.object({ label: z.string().min(1), token: z.string().min(16, "must be at least 16 characters") });
+const labelledToken = z.object({
+  label: z.string().min(1),
+  token: z
+    .string()
+    .min(16, "must be at least 16 characters")
+    // tierline.env.example's placeholders: a copied example must not become a known admin token.
+    .refine((t) => !/change-?me/i.test(t), "is a placeholder (CHANGE-ME…): set a token of your own, e.g. `openssl rand -hex 24`"),
+});
 
 export const configSchema = z
   .object({

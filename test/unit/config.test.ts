@@ -85,6 +85,7 @@ describe("parseConfig", () => {
     expect(attempt({ LOG_LEVEL: "loud" })).toThrow(/\(environment\) LOG_LEVEL: /);
     expect(attempt({ TIERLINE_K: "seven" })).toThrow(/\(environment\) TIERLINE_K: expected a number, got "seven"/);
     expect(attempt({ TIERLINE_ADMIN_TOKEN: "short" })).toThrow(/\(environment\) TIERLINE_ADMIN_TOKEN: must be at least 16 characters/);
+    expect(attempt({ TIERLINE_ADMIN_TOKEN: "CHANGE-ME-admin-token-0123456789" })).toThrow(/\(environment\) TIERLINE_ADMIN_TOKEN: is a placeholder/);
     expect(attempt({ TIERLINE_ANALYST_TOKENS: "alice:0123456789abcdef,bob:short" })).toThrow(/\(environment\) TIERLINE_ANALYST_TOKENS \(label bob\): must be at least 16 characters/);
     // A bad value in the file is still the file's, with the variable's one beside it.
     try {
