@@ -4,6 +4,7 @@ import { createClient } from "../client/index.js";
 import { parseArgs, UsageError, type Args } from "./args.js";
 import { describeError, exitCodeOf } from "./describe-error.js";
 import { exportExemplars, importExemplars } from "./exemplars-client.js";
+import { relabelExemplars } from "./relabel.js";
 import { formatDecision } from "./route-command.js";
 
 export const usage = `tierline: the command-line client of a tierline service
@@ -15,6 +16,8 @@ usage:
       the service's readiness (exit 0 when ready or degraded, 1 while starting or draining)
   tierline exemplars export > exemplars.jsonl
   tierline exemplars import <file.jsonl> [--force] [--chunk 250] [--json]
+  tierline exemplars relabel <old=new,…> <files or dirs…> > relabelled.jsonl
+      rename tiers in exemplar files, offline (README "Bringing your own tiers")
   tierline --help | --version
 
 options:
@@ -85,7 +88,14 @@ async function ready(args: Args, baseUrl: string, io: Io): Promise<number> {
 
 async function exemplars(rest: string[], args: Args, baseUrl: string, io: Io): Promise<number> {
   const [action, file] = rest;
-  if (action !== "export" && action !== "import") throw new UsageError(`tierline exemplars: expected export or import, got ${action === undefined ? "nothing" : `"${action}"`}`);
+  if (action === "relabel") {
+    const result = relabelExemplars(rest[1] ?? "", rest.slice(2));
+    io.stdout.write(result.jsonl);
+    const changes = Object.entries(result.changed).map(([pair, n]) => `${pair.replace("=", " → ")} ${n}`);
+    io.stderr.write(`relabelled ${result.lines} lines${changes.length > 0 ? `: ${changes.join(", ")}` : " (no tier matched the map)"}\n`);
+    return 0;
+  }
+  if (action !== "export" && action !== "import") throw new UsageError(`tierline exemplars: expected export, import or relabel, got ${action === undefined ? "nothing" : `"${action}"`}`);
   const token = io.env.TIERLINE_ADMIN_TOKEN;
   if (!token) throw new UsageError("TIERLINE_ADMIN_TOKEN is not set: the curator API needs the admin token");
   if (action === "export") {
