@@ -19,6 +19,7 @@ COPY package.json tierline.config.json ./
 COPY bin ./bin
 COPY migrations ./migrations
 COPY exemplars ./exemplars
+COPY models ./models
 # Served by /console and /docs (the compiled module finds them by walking up to src/console/assets).
 COPY src/console/assets ./src/console/assets
 RUN mkdir -p /data && chown node:node /data

@@ -17,7 +17,8 @@ import { DatabaseProbe } from "./lifecycle/readiness.js";
 import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { createLogger } from "./observability/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
-import { buildRouting } from "./routers.js";
+import { buildRouting, secondStageModelFor } from "./routers.js";
+import { decisionCacheScope } from "./routing/settings-fingerprint.js";
 import type { RoutingService } from "./routing/routing-service.js";
 import { TierLadder } from "./routing/tier-ladder.js";
 import { RulesStore } from "./rules-store/rules-store.js";
@@ -92,8 +93,10 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const cacheWriter = config.cache.enabled
     ? new CacheWriter((rows) => upsertCacheRows(db, rows), { maxKeys: config.cache.queueLimit, flushIntervalMs: config.cache.flushIntervalMs, logger })
     : null;
+  const secondStageModel = secondStageModelFor(config, rawEncoder.modelId);
+  const cacheScope = decisionCacheScope(rawEncoder.modelId, config, secondStageModel);
   const cache = config.cache.enabled
-    ? new MemoryDecisionCache({ modelId: rawEncoder.modelId, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
+    ? new MemoryDecisionCache({ modelId: cacheScope, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
     : null;
   const probe = new DatabaseProbe(database, logger);
   const metrics = new ServiceMetrics({
@@ -132,6 +135,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     rules,
     sessions,
     logger,
+    secondStageModel,
     onDecision: [(d) => statsRecorder.record(d), (d) => metrics.observeDecision(d)],
   });
   const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush());

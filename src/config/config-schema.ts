@@ -72,9 +72,30 @@ export const configSchema = z
         k: z.number().int().min(1).max(100).default(7),
         /** Lead of the majority behind the chosen tier (README "API"); below it the query goes to the fallback tier. */
         margin: z.number().min(0).max(1).default(0.17),
-        /** Cosine similarity of the nearest exemplar below which nothing is "close". */
+        /** Cosine similarity of the nearest exemplar below which nothing is "close" (strategy "knn"). */
         minSimilarity: z.number().min(-1).max(1).default(0.3),
         fallbackTier: z.string().optional(),
+        /** "second-stage": a small model over the vote, the neighbourhood and the text decides; "knn": the vote and its margin (README "Routing quality"). */
+        strategy: z.enum(["knn", "second-stage"]).default("second-stage"),
+        secondStage: z
+          .object({
+            /** The model JSON written by `npm run train-router`. */
+            modelFile: z.string().default("./models/second-stage.json"),
+            /** What a query sent to too cheap a tier costs, in top-tier calls; default: the model file's calibrated value. */
+            downgradeCost: z.number().positive().optional(),
+          })
+          .strict()
+          .prefault({}),
+        /** Out-of-distribution guard: the 1st percentiles over the calibration rows with the default model (`npm run calibrate`). */
+        ood: z
+          .object({
+            enabled: z.boolean().default(true),
+            minNearest: z.number().min(-1).max(1).default(0.3702),
+            minMeanSimilarity: z.number().min(-1).max(1).default(0.3355),
+            k: z.number().int().min(1).max(100).default(7),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -38,6 +38,7 @@ export const routingStatsSchema = z.object({
   reasons: z.record(z.string(), z.number()),
   fallbackRate: z.number(),
   lowMarginFallbackRate: z.number(),
+  outOfDistributionRate: z.number().openapi({ description: "Share of decisions with reason out_of_distribution: a drift signal" }),
   ruleRate: z.number().openapi({ description: "Share of requests a rule decided" }),
   estimatedCost: z
     .object({

@@ -96,7 +96,8 @@ export class ServiceLifecycle {
     if (fromSnapshot) logger.info({ exemplars: index.size, revision: index.revision }, "exemplar index loaded from snapshot");
     else this.saveSnapshot(index);
     if (this.deps.cache) {
-      const recent = await loadRecentVerdicts(db, encoder.modelId, index.revision, config.cache.memoryEntries);
+      // Only verdicts of this model and these routing settings: a recalibration starts the cache afresh.
+      const recent = await loadRecentVerdicts(db, this.deps.cache.modelId, index.revision, config.cache.memoryEntries);
       this.deps.cache.warm(recent.reverse()); // oldest first, so the most recent end up most recently used
     }
     this.deps.index.set(index);

@@ -94,6 +94,8 @@ export class StatsService {
       reasons,
       fallbackRate: rate(sum(groups, (g) => isFallback(g.reason)), requests),
       lowMarginFallbackRate: rate(reasons.low_margin_fallback ?? 0, requests),
+      // A drift signal: the share of queries unlike anything the router was calibrated on.
+      outOfDistributionRate: rate(reasons.out_of_distribution ?? 0, requests),
       ruleRate: rate(reasons.rule ?? 0, requests),
       estimatedCost: estimatedCost(groups, this.tiers, this.currency),
       byProfile,

@@ -57,6 +57,8 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ routng: { k: 5 } }, {}, "tierline.config.json")).toThrow(/\(tierline\.config\.json\) routng: unknown key \(did you mean "routing"\?\)/);
     const typos: Array<[Record<string, unknown>, string]> = [
       [{ routing: { marign: 0.2 } }, "routing.marign"],
+      [{ routing: { ood: { minNearst: 0.3 } } }, "routing.ood.minNearst"],
+      [{ routing: { secondStage: { model: "x.json" } } }, "routing.secondStage.model"],
       [{ tiers: [{ name: "a", model: "m", pricePer1MTokens: 1, price: 2 }, { name: "b", model: "m", pricePer1MTokens: 2 }] }, "tiers.0.price"],
       [{ embedding: { batching: { maxBatchSize: 8 } } }, "embedding.batching.maxBatchSize"],
       [{ index: { efSearch: 10 } }, "index.efSearch"],
