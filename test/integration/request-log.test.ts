@@ -28,6 +28,7 @@ function capturingLogger() {
 }
 
 const INFO = 30;
+const WARN = 40;
 const ERROR = 50;
 
 // A readiness probe answering 503 while the service warms up or drains is the probe doing its job: an orchestrator
@@ -66,7 +67,7 @@ describe("request log levels", () => {
     expect(log.lines.filter((l) => l.level >= ERROR)).toEqual([]);
   });
 
-  it("still logs other 5xx answers at error", async () => {
+  it("logs other 503s (database away) at warn and faults at error", async () => {
     const { logger, lines } = capturingLogger();
     const app = new Hono();
     app.use(requestLog(logger, false));
@@ -76,7 +77,7 @@ describe("request log levels", () => {
     for (const path of ["/readyz", "/exemplars", "/boom"]) await app.request(path);
     expect(lines.map((l) => [l.path, l.level])).toEqual([
       ["/readyz", INFO],
-      ["/exemplars", ERROR],
+      ["/exemplars", WARN],
       ["/boom", ERROR],
     ]);
   });
