@@ -185,7 +185,7 @@ export class TierlineClient {
   async request(method: string, path: string, call: RequestOptions = {}): Promise<Response> {
     const url = `${this.baseUrl}${path}${queryString(call.query)}`;
     const headers: Record<string, string> = { ...this.options.headers, ...call.headers };
-    if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let body = call.body;
     if (call.json !== undefined) {
       body = JSON.stringify(call.json);
@@ -207,7 +207,13 @@ export class TierlineClient {
 
   private async json<T>(method: string, path: string, call: RequestOptions = {}): Promise<T> {
     const res = await this.request(method, path, call);
-    return (await res.json()) as T;
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // A 2xx (or accepted 503) that is not the API's JSON: something else answered on that address.
+      throw new TierlineError(res.status, "unexpected_response", `expected JSON, got: ${text.replace(/\s+/g, " ").trim().slice(0, 200)}`, res.url || `${this.baseUrl}${path}`);
+    }
   }
 }
 

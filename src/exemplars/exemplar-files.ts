@@ -63,9 +63,25 @@ export function readExemplarDir(dir: string, tiers: readonly string[]): Exemplar
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".jsonl"))
     .sort();
-  const inputs = files.flatMap((f) => parseExemplarJsonl(readFileSync(path.join(dir, f), "utf8"), path.join(dir, f), null));
+  const contents = files.map((f) => ({ file: path.join(dir, f), text: readFileSync(path.join(dir, f), "utf8") }));
+  const inputs = contents.flatMap((c) => parseExemplarJsonl(c.text, c.file, null));
   const counts: Record<string, number> = {};
   for (const e of inputs) counts[e.tier] = (counts[e.tier] ?? 0) + 1;
-  checkExemplarTiers(counts, tiers, { kind: "files", name: dir });
+  checkExemplarTiers(counts, tiers, { kind: "files", name: dir, firstAt: (tier) => firstLineOf(contents, tier) });
   return inputs;
+}
+
+/** file:line of the first exemplar of a tier (only looked up to report an unconfigured one). */
+function firstLineOf(contents: ReadonlyArray<{ file: string; text: string }>, tier: string): string | undefined {
+  for (const { file, text } of contents) {
+    const lines = text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      try {
+        if ((JSON.parse(lines[i]!) as { tier?: unknown }).tier === tier) return `${file}:${i + 1}`;
+      } catch {
+        // blank or invalid lines were reported by the parser already
+      }
+    }
+  }
+  return undefined;
 }

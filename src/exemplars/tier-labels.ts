@@ -12,12 +12,19 @@ export class UnconfiguredTiersError extends Error {
 const SHIPPED_ORDER = ["fast", "standard", "premium"];
 
 /** Throws UnconfiguredTiersError when `counts` (exemplars per tier) names tiers outside `configured`. */
-export function checkExemplarTiers(counts: Readonly<Record<string, number>>, configured: readonly string[], where: { kind: "files" | "database"; name: string }): void {
+export function checkExemplarTiers(
+  counts: Readonly<Record<string, number>>,
+  configured: readonly string[],
+  where: { kind: "files" | "database"; name: string; firstAt?: (tier: string) => string | undefined },
+): void {
   const unknown = Object.keys(counts).filter((t) => !configured.includes(t));
   if (unknown.length === 0) return;
   unknown.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  const found = unknown.map((t) => `${t} (${counts[t]})`).join(", ");
-  const head = `${where.name} holds exemplars of tiers that are not configured: ${found}; the configured tiers are ${configured.join(", ")}.`;
+  const lines = unknown.map((t) => {
+    const n = `${counts[t]} exemplar${counts[t] === 1 ? "" : "s"}`;
+    return `  - ${where.firstAt?.(t) ?? where.name}: tier "${t}" is not configured (${where.firstAt ? `${n} in ${where.name}` : n})`;
+  });
+  const head = `Exemplars of tiers that are not configured; the configured tiers are ${configured.join(", ")}:\n${lines.join("\n")}`;
   const map = suggestedMap(unknown, configured.filter((t) => !(t in counts)));
   const advice =
     where.kind === "files"

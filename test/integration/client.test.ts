@@ -148,9 +148,10 @@ describe("typed client failures without a service", () => {
     expect(err.message).toBe(`could not reach ${url}/route: connect ECONNREFUSED ${url.slice("http://".length)}`);
   });
 
-  it("gives up after the timeout, and reports a proxy's non-API answer as unexpected_response", async () => {
+  it("gives up after the timeout, and reports a non-API answer (a proxy's 502, another service's page) as unexpected_response", async () => {
     const server = createServer((req, res) => {
       if (req.url === "/readyz") return; // never answers
+      if (req.url === "/healthz") return void res.writeHead(200, { "content-type": "text/html" }).end("<html>another service</html>");
       res.writeHead(502, { "content-type": "text/html" });
       res.end("<html><body><h1>502 Bad Gateway</h1></body></html>");
     });
@@ -159,6 +160,7 @@ describe("typed client failures without a service", () => {
     const client = createClient({ baseUrl: url, timeoutMs: 200 });
     expect((await failure(client.readiness())).message).toBe(`could not reach ${url}/readyz: no answer within 200 ms`);
     expect(await failure(client.route({ query: "hi" }))).toMatchObject({ status: 502, code: "unexpected_response", message: "502 Bad Gateway: <html><body><h1>502 Bad Gateway</h1></body></html>" });
+    expect(await failure(client.liveness())).toMatchObject({ status: 200, code: "unexpected_response", message: "expected JSON, got: <html>another service</html>" });
     server.closeAllConnections();
     server.close();
   });
