@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { compileRules, ruleSchema, rulesSchema, type CompiledRule, type RequestFacts } from "../policy/rules.js";
+import { compileRules, rulesSchema, type CompiledRule, type RequestFacts } from "../policy/rules.js";
 import { estimateTokens } from "../routing/estimate.js";
 import type { RulesStore } from "../rules-store/rules-store.js";
 import { normalizeBounded } from "../text/normalize.js";
@@ -12,7 +12,13 @@ import { errorSchema, routeRequestSchema } from "./schemas.js";
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
 const errors = { 400: json(errorSchema, "Invalid rules"), 401: json(errorSchema, "Missing or invalid token"), 403: json(errorSchema, "Not an admin token") };
-const ruleList = z.array(ruleSchema.openapi("Rule"));
+// For the document only (requests are validated with the policy module's own schema): that schema is built
+// before zod gains its OpenAPI methods, so it is described here rather than extended.
+const ruleList = z.array(
+  z
+    .object({ name: z.string(), match: z.record(z.string(), z.unknown()).openapi({ description: "Conditions, all of which must hold (README \"Routing policy\")" }), action: z.record(z.string(), z.string()) })
+    .openapi("Rule"),
+);
 const MAX_LABELLED_LINES = 10_000;
 
 export interface RulesRoutesOptions {
