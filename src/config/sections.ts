@@ -8,7 +8,7 @@ export const sessionSchema = z.object({
   policy: z.enum(["none", "no-downgrade"]).default("none"),
   /** Seconds since a session's last request after which it starts afresh. */
   ttlSeconds: z.number().int().min(1).max(30 * 86_400).default(1800),
-});
+}).strict();
 
 /** A named routing setup chosen per request (`profile`) or by the caller's token label. */
 export const profileSchema = z
@@ -46,6 +46,7 @@ export const httpSection = z
     /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
     trustProxy: z.boolean().default(false),
   })
+  .strict()
   .prefault({});
 
 export const databaseSection = z
@@ -61,6 +62,7 @@ export const databaseSection = z
     cooldownMs: z.number().int().min(0).default(1_000),
     maxConnections: z.number().int().min(1).max(200).default(10),
   })
+  .strict()
   .prefault({});
 
 export const shutdownSection = z
@@ -70,6 +72,7 @@ export const shutdownSection = z
     /** After the drain, in-flight requests get this long before connections are cut; keep drain + this under the orchestrator's grace period (30 s in Kubernetes). */
     timeoutMs: z.number().int().min(0).default(15_000),
   })
+  .strict()
   .prefault({});
 
 export const rateLimitSection = z
@@ -79,4 +82,5 @@ export const rateLimitSection = z
     /** Failed authentications per client address per minute before that address gets 429s. */
     authFailuresPerMinute: z.number().int().min(1).default(30),
   })
+  .strict()
   .prefault({});
