@@ -14,7 +14,7 @@ import { requestLog } from "./http/request-log.js";
 import { createRouteRoutes } from "./http/route.js";
 import { createRulesRoutes } from "./http/rules.js";
 import { createStatsRoutes } from "./http/stats.js";
-import { closeWhileDraining, crossOrigin, requestDeadline, securityHeaders } from "./http/transport.js";
+import { closeWhenDone, crossOrigin, requestDeadline, securityHeaders } from "./http/transport.js";
 
 /** What the HTTP app needs from the composition root. */
 export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "encoder" | "router" | "rules" | "curator" | "stats" | "metrics" | "lifecycle">;
@@ -37,7 +37,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(requestId());
   app.use(requestLog(logger, config.logQueryText));
   app.use(securityHeaders());
-  app.use(closeWhileDraining(() => deps.lifecycle.draining));
+  app.use(closeWhenDone(() => deps.lifecycle.draining));
   app.use(crossOrigin(config.http.corsOrigins));
   app.use(requestDeadline(config.http.requestTimeoutMs, LONG_RUNNING));
   app.use(

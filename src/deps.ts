@@ -112,7 +112,11 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
 
   const createVectorIndex = hnswFactory(config);
   const sync = new IndexSync({ database, encoder, index, pollIntervalMs: config.replication.pollIntervalMs, logger });
-  const guard = new DatabaseGuard({ timeoutMs: config.database.operationTimeoutMs, cooldownMs: config.database.cooldownMs });
+  const guard = new DatabaseGuard({
+    timeoutMs: config.database.operationTimeoutMs,
+    cooldownMs: config.database.cooldownMs,
+    probe: () => database.ping(Math.min(500, config.database.operationTimeoutMs)),
+  });
   const curator = new CuratorService({
     database,
     guard,

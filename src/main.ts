@@ -75,19 +75,31 @@ async function main(): Promise<void> {
   logger.info({ ms: Math.round(performance.now() - started), exemplars: deps.index.get()?.size }, "ready");
 }
 
-/** Resolves once every connection has ended, or after timeoutMs by cutting the rest. */
-function closeServer(server: Server, timeoutMs: number): Promise<void> {
+/**
+ * Stops accepting and resolves once every connection has ended, cutting the
+ * rest after timeoutMs. Node's close() also drops "idle" sockets at once,
+ * but a socket accepted a moment ago looks idle while its first request is
+ * still on the wire, and dropping it resets that request. So idle sockets
+ * are only closed after a grace period: by then every response has gone out
+ * with Connection: close (the drain) and each client's in-flight request
+ * has been answered.
+ */
+function closeServer(server: Server, timeoutMs: number, graceMs = 1_000): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      server.closeAllConnections();
-      resolve();
-    }, timeoutMs);
-    timer.unref();
+    const closeIdle = server.closeIdleConnections.bind(server);
+    server.closeIdleConnections = () => {};
+    let sweep: NodeJS.Timeout | undefined;
+    const startSweeping = setTimeout(() => {
+      closeIdle();
+      sweep = setInterval(closeIdle, 250);
+    }, graceMs);
+    const cut = setTimeout(() => server.closeAllConnections(), timeoutMs);
     server.close(() => {
-      clearTimeout(timer);
+      clearTimeout(startSweeping);
+      clearInterval(sweep);
+      clearTimeout(cut);
       resolve();
     });
-    server.closeIdleConnections(); // keep-alive sockets with no request in flight
   });
 }
 

@@ -46,6 +46,12 @@ export interface GuardOptions {
   timeoutMs: number;
   /** After a timeout or a lost connection, requests fail at once for this long instead of queueing. */
   cooldownMs: number;
+  /**
+   * Asked after an operation timed out: does the database answer at all?
+   * A slow query is not an outage; only when this fails too does the guard
+   * fail requests fast. Without it every timeout counts as an outage.
+   */
+  probe?: () => Promise<void>;
 }
 
 /**
@@ -92,7 +98,7 @@ export class DatabaseGuard {
     try {
       return await Promise.race([work, timeout]);
     } catch (err) {
-      if (timedOut) this.trip();
+      if (timedOut) this.checkAfterTimeout();
       else if (classifyDatabaseError(err) === "unavailable") {
         this.trip();
         throw new DatabaseUnavailableError(outcome, this.describe(outcome), { cause: err });
@@ -103,6 +109,23 @@ export class DatabaseGuard {
       // The abandoned operation still settles later; its failure is expected and must not crash the process.
       work.catch(() => {});
     }
+  }
+
+  private probing = false;
+
+  /** One probe at a time: trips if the database does not answer it either. */
+  private checkAfterTimeout(): void {
+    const probe = this.options.probe;
+    if (probe === undefined) return this.trip();
+    if (this.probing) return;
+    this.probing = true;
+    probe().then(
+      () => (this.probing = false),
+      () => {
+        this.probing = false;
+        this.trip();
+      },
+    );
   }
 
   /** Marks the database as away for the cooldown and wakes everything waiting to use it. */

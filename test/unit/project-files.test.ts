@@ -90,3 +90,13 @@ describe("licence, changelog, README", () => {
     expect(durations).toEqual([cold, warm]);
   });
 });
+
+describe("the installed PostgreSQL driver", () => {
+  it("carries the patch that keeps a closed connection from crashing the process (npm postinstall)", () => {
+    for (const file of ["node_modules/postgres/src/connection.js", "node_modules/postgres/cjs/src/connection.js"]) {
+      const text = readFileSync(file, "utf8");
+      expect(text, file).toContain("if (socket === null) { // tierline patch: porsager/postgres#1208");
+      expect(text.match(/chunk = nextWriteTimer = null \/\/ tierline patch/g), file).toHaveLength(2);
+    }
+  });
+});
