@@ -18,6 +18,7 @@ export const layers: readonly (readonly string[])[] = [
   ["feedback"],
   ["lifecycle"],
   ["http"],
+  ["client"],
   ["routers.ts"],
   ["deps.ts"],
   ["app.ts"],

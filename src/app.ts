@@ -11,11 +11,12 @@ import { createFeedbackRoutes } from "./http/feedback.js";
 import { createReviewRoutes } from "./http/review.js";
 import { createHealthRoutes } from "./http/health.js";
 import { createMetricsRoutes } from "./http/metrics.js";
+import { openApiDocument } from "./http/openapi.js";
 import { requestLog } from "./http/request-log.js";
 import { createRouteRoutes } from "./http/route.js";
 import { createRulesRoutes } from "./http/rules.js";
 import { createStatsRoutes } from "./http/stats.js";
-import { closeWhileDraining, crossOrigin, requestDeadline, securityHeaders } from "./http/transport.js";
+import { closeWhenDone, crossOrigin, requestDeadline, securityHeaders } from "./http/transport.js";
 
 /** What the HTTP app needs from the composition root. */
 export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "encoder" | "router" | "rules" | "curator" | "stats" | "metrics" | "lifecycle" | "feedback" | "review" | "insights">;
@@ -38,7 +39,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(requestId());
   app.use(requestLog(logger, config.logQueryText));
   app.use(securityHeaders());
-  app.use(closeWhileDraining(() => deps.lifecycle.draining));
+  app.use(closeWhenDone(() => deps.lifecycle.draining));
   app.use(crossOrigin(config.http.corsOrigins));
   app.use(requestDeadline(config.http.requestTimeoutMs, LONG_RUNNING));
   app.use(
@@ -65,7 +66,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       idempotency: { db: deps.database.db, guard: deps.guard },
     }),
   );
-  app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames, deps.insights));
+  app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames, ["default", ...Object.keys(config.profiles)], deps.insights));
   app.route("/", createFeedbackRoutes({ feedback: deps.feedback, requireRole, tiers: tierNames, maxImportLines: config.feedback.maxImportLines }));
   app.route(
     "/",
@@ -81,16 +82,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createConsoleRoutes());
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "tierline",
-      version: "0.1.0",
-      description: "Routes each query to the cheapest model tier that can answer it; unsure means premium.",
-    },
-  });
-
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A token of the role the operation needs (admin, analyst, feedback or route), from TIERLINE_<ROLE>_TOKEN(S)" });
+  app.doc31("/openapi.json", openApiDocument(config.port));
   app.notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(createErrorHandler(logger));
   return app;

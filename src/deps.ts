@@ -23,9 +23,10 @@ import { DatabaseProbe } from "./lifecycle/readiness.js";
 import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { createLogger } from "./observability/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
-import { buildRouting } from "./routers.js";
+import { buildRouting, secondStageModelFor } from "./routers.js";
 import type { Decision, DecisionFacts } from "./routing/decision.js";
 import type { RouteRequest } from "./routing/pipeline.js";
+import { decisionCacheScope } from "./routing/settings-fingerprint.js";
 import type { RoutingService } from "./routing/routing-service.js";
 import { TierLadder } from "./routing/tier-ladder.js";
 import { RulesStore } from "./rules-store/rules-store.js";
@@ -106,8 +107,10 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const cacheWriter = config.cache.enabled
     ? new CacheWriter((rows) => upsertCacheRows(db, rows), { maxKeys: config.cache.queueLimit, flushIntervalMs: config.cache.flushIntervalMs, logger })
     : null;
+  const secondStageModel = secondStageModelFor(config, rawEncoder.modelId);
+  const cacheScope = decisionCacheScope(rawEncoder.modelId, config, secondStageModel);
   const cache = config.cache.enabled
-    ? new MemoryDecisionCache({ modelId: rawEncoder.modelId, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
+    ? new MemoryDecisionCache({ modelId: cacheScope, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
     : null;
   const logStore = new DecisionLogStore(database);
   const { decisions } = config;
@@ -134,11 +137,16 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
 
   const createVectorIndex = hnswFactory(config);
   const sync = new IndexSync({ database, encoder, index, pollIntervalMs: config.replication.pollIntervalMs, logger });
-  const guard = new DatabaseGuard({ timeoutMs: config.database.operationTimeoutMs, cooldownMs: config.database.cooldownMs });
+  const guard = new DatabaseGuard({
+    timeoutMs: config.database.operationTimeoutMs,
+    cooldownMs: config.database.cooldownMs,
+    probe: () => database.ping(Math.min(500, config.database.operationTimeoutMs)),
+  });
   const curator = new CuratorService({
     database,
     guard,
     lockWaitMs: config.curation.lockWaitMs,
+    perItemBudgetMs: config.curation.perItemBudgetMs,
     encoder,
     sync,
     index,
@@ -157,6 +165,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     rules,
     sessions,
     logger,
+    secondStageModel,
     onDecision: [
       (d) => statsRecorder.record(d),
       (d, _request, facts) => metrics.observeDecision(d, facts),

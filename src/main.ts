@@ -3,6 +3,8 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config/load-config.js";
 import { buildDeps } from "./deps.js";
+import { ExemplarFileError } from "./exemplars/exemplar-files.js";
+import { UnconfiguredTiersError } from "./exemplars/tier-labels.js";
 
 /** loadConfig -> buildDeps -> listen -> start (model, index) -> graceful shutdown. */
 async function main(): Promise<void> {
@@ -65,25 +67,39 @@ async function main(): Promise<void> {
     await lifecycle.start();
   } catch (err) {
     logger.fatal({ err }, "start-up failed");
+    // A mistake of the operator's, not a fault: say it plainly too (the log line is JSON).
+    if (err instanceof UnconfiguredTiersError || err instanceof ExemplarFileError) process.stderr.write(`${err.message}\n`);
     await lifecycle.stop().catch(() => {});
     process.exit(1);
   }
   logger.info({ ms: Math.round(performance.now() - started), exemplars: deps.index.get()?.size }, "ready");
 }
 
-/** Resolves once every connection has ended, or after timeoutMs by cutting the rest. */
-function closeServer(server: Server, timeoutMs: number): Promise<void> {
+/**
+ * Stops accepting and resolves once every connection has ended, cutting the
+ * rest after timeoutMs. Node's close() also drops "idle" sockets at once,
+ * but a socket accepted a moment ago looks idle while its first request is
+ * still on the wire, and dropping it resets that request. So idle sockets
+ * are only closed after a grace period: by then every response has gone out
+ * with Connection: close (the drain) and each client's in-flight request
+ * has been answered.
+ */
+function closeServer(server: Server, timeoutMs: number, graceMs = 1_000): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      server.closeAllConnections();
-      resolve();
-    }, timeoutMs);
-    timer.unref();
+    const closeIdle = server.closeIdleConnections.bind(server);
+    server.closeIdleConnections = () => {};
+    let sweep: NodeJS.Timeout | undefined;
+    const startSweeping = setTimeout(() => {
+      closeIdle();
+      sweep = setInterval(closeIdle, 250);
+    }, graceMs);
+    const cut = setTimeout(() => server.closeAllConnections(), timeoutMs);
     server.close(() => {
-      clearTimeout(timer);
+      clearTimeout(startSweeping);
+      clearInterval(sweep);
+      clearTimeout(cut);
       resolve();
     });
-    server.closeIdleConnections(); // keep-alive sockets with no request in flight
   });
 }
 

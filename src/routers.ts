@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { Logger } from "pino";
 import { namespacedCache } from "./cache/namespaced-cache.js";
 import { fallbackTierOf, shadowTierOf, type Config } from "./config/config-schema.js";
@@ -8,15 +9,30 @@ import type { DecisionCache } from "./routing/decision-cache.js";
 import type { RouteRequest } from "./routing/pipeline.js";
 import { Router, type RouterOptions } from "./routing/router.js";
 import { RoutingService } from "./routing/routing-service.js";
+import { relativePrices, type SecondStageModel } from "./routing/second-stage/model.js";
+import { loadSecondStageModel } from "./routing/second-stage/model-file.js";
 import { TierLadder } from "./routing/tier-ladder.js";
 import type { RulesStore } from "./rules-store/rules-store.js";
 import type { SessionStore } from "./sessions/session-store.js";
 import type { ExemplarIndexRef } from "./vector-index/exemplar-index.js";
 
-/** The router's settings as the config states them (the default profile). */
-export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">): RouterOptions {
-  const { k, margin, minSimilarity } = config.routing;
-  return { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers };
+/** The router's settings as the config states them (the default profile); the second-stage model is passed in when that strategy is configured. */
+export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">, secondStageModel?: SecondStageModel): RouterOptions {
+  const { k, margin, minSimilarity, ood, secondStage } = config.routing;
+  const options: RouterOptions = { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers, ood };
+  if (secondStageModel) {
+    const downgradeCost = secondStage.downgradeCost ?? secondStageModel.downgradeCost;
+    // The model weighs every configured tier, at the configured prices; a profile's subset maps its choice upwards.
+    options.secondStage = { model: secondStageModel, downgradeCost, relativePrices: relativePrices(config.tiers) };
+  }
+  return options;
+}
+
+/** The configured strategy's model: none for "knn"; for "second-stage" the model file, checked against the tiers and the encoder (throws). */
+export function secondStageModelFor(config: Pick<Config, "routing" | "tiers">, embeddingModel: string): SecondStageModel | undefined {
+  if (config.routing.strategy !== "second-stage") return undefined;
+  const file = path.resolve(config.routing.secondStage.modelFile);
+  return loadSecondStageModel(file, { tiers: config.tiers.map((t) => t.name), embeddingModel });
 }
 
 export interface RoutersDeps {
@@ -27,6 +43,8 @@ export interface RoutersDeps {
   rules: RulesStore;
   sessions: SessionStore;
   logger: Logger;
+  /** The second stage, when routing.strategy is "second-stage" (secondStageModelFor). */
+  secondStageModel?: SecondStageModel;
   onDecision: ReadonlyArray<(decision: Decision, request: RouteRequest, facts: DecisionFacts) => void>;
 }
 
@@ -49,7 +67,14 @@ export function buildRouting(deps: RoutersDeps): RoutingService {
 
   routers.set(
     "default",
-    new Router({ ...common, profile: "default", cache: deps.cache, options: { ...routerOptionsFrom(config), shadow: shadow(config.tiers) }, rules: () => deps.rules.current(), sessions: sessionsFor(config.session.policy, config.session.ttlSeconds) }),
+    new Router({
+      ...common,
+      profile: "default",
+      cache: deps.cache,
+      options: { ...routerOptionsFrom(config, deps.secondStageModel), shadow: shadow(config.tiers) },
+      rules: () => deps.rules.current(),
+      sessions: sessionsFor(config.session.policy, config.session.ttlSeconds),
+    }),
   );
   const profileOfCaller = new Map<string, string>();
   for (const [name, profile] of Object.entries(config.profiles)) {
@@ -62,7 +87,7 @@ export function buildRouting(deps: RoutersDeps): RoutingService {
         ...common,
         profile: name,
         cache: deps.cache ? namespacedCache(deps.cache, name) : null,
-        options: { ...config.routing, ...profile.routing, fallbackTier: tiers[tiers.length - 1]!.name, tiers, shadow: shadow(tiers) },
+        options: { ...routerOptionsFrom(config, deps.secondStageModel), ...profile.routing, fallbackTier: tiers[tiers.length - 1]!.name, tiers, shadow: shadow(tiers) },
         rules: () => [...own, ...deps.rules.current()],
         sessions: sessionsFor(session.policy, session.ttlSeconds),
       }),

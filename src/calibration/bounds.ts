@@ -1,9 +1,7 @@
 /**
- * Confidence bounds for a binomial proportion (x successes in n trials).
- * The same arithmetic as issue 12's eval/lib/bounds.ts (risk-controlled
- * calibration), here so the service and the CLI can use it: "quality is at
- * least Q with confidence C" is a statement about the lower bound, not the
- * observed share.
+ * Confidence bounds for a binomial proportion (x successes in n trials),
+ * for risk-controlled calibration: "quality is at least Q with confidence C"
+ * is a statement about the lower bound, not the observed share.
  *
  * Clopper–Pearson inverts the binomial test exactly (conservative: the
  * coverage is at least C for every true rate); Wilson is the score interval

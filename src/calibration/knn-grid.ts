@@ -1,4 +1,5 @@
 import { applyGuards } from "../routing/guards.js";
+import { isOutOfDistribution, type OodOptions } from "../routing/ood.js";
 import { tallyVotes } from "../routing/vote.js";
 import type { Tally } from "../routing/decision.js";
 
@@ -24,7 +25,7 @@ export interface LabelledNeighbourhood {
 
 const margins = Array.from({ length: 101 }, (_, i) => i / 100);
 
-/** The grid of issue 12's calibrate (eval/lib/strategies.ts defaultKnnGrid). */
+/** The grid of `npm run calibrate` (eval/lib/strategies.ts defaultKnnGrid). */
 export const defaultKnnGrid: KnnGrid = { k: [3, 5, 7, 9, 11, 15, 21, 31], minSimilarity: [0, 0.2, 0.3, 0.4], margin: margins };
 
 /** Neighbours a row needs for every k of the grid. */
@@ -36,8 +37,12 @@ export function knnPaths(grid: KnnGrid): KnnParams[][] {
   return grid.k.flatMap((k) => grid.minSimilarity.map((minSimilarity) => down.map((margin) => ({ k, margin, minSimilarity }))));
 }
 
-/** Routes the rows with the service's own vote and guards at any point; tallies are computed once per k. */
-export function knnRouter(rows: readonly LabelledNeighbourhood[], tiers: readonly string[], fallbackTier: string): (p: KnnParams) => string[] {
+/**
+ * Routes the rows with the service's own OOD guard, vote and guards at any
+ * point (as eval/lib/strategies.ts knnRouter does); tallies are computed once per k.
+ */
+export function knnRouter(rows: readonly LabelledNeighbourhood[], tiers: readonly string[], fallbackTier: string, ood?: OodOptions): (p: KnnParams) => string[] {
+  const far = rows.map((r) => (ood ? isOutOfDistribution(r.neighbors, ood) : false));
   const tallies = new Map<number, Tally[]>();
   return (p) => {
     let t = tallies.get(p.k);
@@ -45,6 +50,6 @@ export function knnRouter(rows: readonly LabelledNeighbourhood[], tiers: readonl
       t = rows.map((r) => tallyVotes(r.neighbors.slice(0, p.k), tiers));
       tallies.set(p.k, t);
     }
-    return t.map((tally) => applyGuards(tally, { fallbackTier, margin: p.margin, minSimilarity: p.minSimilarity }).tier);
+    return t.map((tally, i) => (far[i] ? fallbackTier : applyGuards(tally, { fallbackTier, margin: p.margin, minSimilarity: p.minSimilarity }).tier));
   };
 }

@@ -1,42 +1,9 @@
-import { getJson, type ClientOptions } from "./api.js";
+import type { Drift, FeedbackStats, ShadowReport, TierlineClient } from "../client/index.js";
 
-type Interval = [number, number];
-interface Quality {
-  n: number;
-  served: number;
-  failed: number;
-  unknown: number;
-  rate: number;
-  interval: Interval;
-  optimistic: number;
-}
-interface ShadowSummary {
-  decisions: number;
-  share: number;
-  relativeCost: number;
-  costInterval: Interval;
-  savings: number;
-  quality: Quality | null;
-}
-interface ShadowReport {
-  from: string;
-  to: string;
-  shadowTier: string;
-  shadow: ShadowSummary & { byTier: Record<string, ShadowSummary>; byTag: Record<string, ShadowSummary> };
-  live: { quality: Quality | null; byTier: Record<string, Quality | null>; byTag: Record<string, Quality | null> };
-}
-interface Misroutes {
-  feedback: number;
-  tooWeakRate: number;
-  overkillRate: number;
-  misrouteRate: number;
-  meanScore: number | null;
-  byTier: Record<string, Misroutes>;
-  byReason: Record<string, Misroutes>;
-}
-interface Drift {
-  days: Array<{ day: string; decisions: number; meanNearestSimilarity: number | null; p10NearestSimilarity: number | null; fallbackRate: number; outOfDistributionRate: number; revision: number }>;
-}
+type Interval = readonly [number, number];
+type Quality = NonNullable<ShadowReport["shadow"]["quality"]>;
+type ShadowSummary = Omit<ShadowReport["shadow"], "byTier" | "byTag">;
+type Misroutes = Omit<FeedbackStats, "byTier" | "byReason" | "days" | "from" | "to">;
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const range = ([a, b]: Interval) => `[${pct(a)}, ${pct(b)}]`;
@@ -57,7 +24,7 @@ function shadowLines(r: ShadowReport): string[] {
   ];
 }
 
-function misrouteLines(m: Misroutes, live: ShadowReport["live"]): string[] {
+function misrouteLines(m: FeedbackStats, live: ShadowReport["live"]): string[] {
   if (m.feedback === 0) return ["Feedback: none in the window"];
   const row = (name: string, x: Misroutes) => `  ${name.padEnd(22)} ${String(x.feedback).padStart(7)}  ${pct(x.tooWeakRate).padStart(8)}  ${pct(x.overkillRate).padStart(8)}  ${num(x.meanScore, 2).padStart(6)}`;
   return [
@@ -83,13 +50,10 @@ function driftLines(d: Drift): string[] {
  * tier and per tag), feedback misroute rates and drift, read through the
  * analyst endpoints of a running service.
  */
-export async function report(options: ClientOptions & { from?: string; to?: string; json?: boolean }): Promise<string> {
+export async function report(options: { client: TierlineClient; from?: string; to?: string; json?: boolean }): Promise<string> {
+  const { client } = options;
   const window = { from: options.from, to: options.to };
-  const [shadow, misroutes, drift] = await Promise.all([
-    getJson<ShadowReport>(options, "/stats/shadow", window),
-    getJson<Misroutes>(options, "/stats/feedback", window),
-    getJson<Drift>(options, "/stats/drift", window),
-  ]);
-  if (options.json) return JSON.stringify({ shadow, feedback: misroutes, drift }, null, 1);
-  return [`tierline report ${shadow.from.slice(0, 10)} .. ${shadow.to.slice(0, 10)} (${options.baseUrl})`, "", ...shadowLines(shadow), "", ...misrouteLines(misroutes, shadow.live), "", ...driftLines(drift)].join("\n");
+  const [shadow, misroutes, drift] = await Promise.all([client.getShadowReport(window), client.getFeedbackStats(window), client.getDrift(window)]);
+  if (options.json) return JSON.stringify({ shadow, feedback: misroutes, drift });
+  return [`tierline report ${shadow.from.slice(0, 10)} .. ${shadow.to.slice(0, 10)} (${client.baseUrl})`, "", ...shadowLines(shadow), "", ...misrouteLines(misroutes, shadow.live), "", ...driftLines(drift)].join("\n");
 }

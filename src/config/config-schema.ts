@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { decisionsSchema, feedbackSchema, shadowSchema } from "./loop-schema.js";
 import { compileRules, InvalidRuleError, ruleSchema } from "../policy/rules.js";
 import { databaseSection, httpSection, profileSchema, rateLimitSection, sessionSchema, shutdownSection } from "./sections.js";
 
@@ -13,9 +14,16 @@ const tierSchema = z.object({
   model: z.string().min(1),
   /** USD per 1M tokens; only ratios matter (cost reports, calibration). */
   pricePer1MTokens: z.number().nonnegative(),
-});
+}).strict();
 
-const labelledToken = z.object({ label: z.string().min(1), token: z.string().min(16, "must be at least 16 characters") });
+const labelledToken = z.object({
+  label: z.string().min(1),
+  token: z
+    .string()
+    .min(16, "must be at least 16 characters")
+    // tierline.env.example's placeholders: a copied example must not become a known admin token.
+    .refine((t) => !/change-?me/i.test(t), "is a placeholder (CHANGE-ME…): set a token of your own, e.g. `openssl rand -hex 24`"),
+});
 
 export const configSchema = z
   .object({
@@ -53,20 +61,44 @@ export const configSchema = z
             maxBatch: z.number().int().min(1).max(256).default(32),
             maxWaitMs: z.number().min(0).max(50).default(0),
           })
+          .strict()
           .prefault({}),
         /** Texts per forward pass of bulk work (imports, catch-ups): a routed query waits at most one such pass. */
         bulkSlice: z.number().int().min(1).max(256).default(4),
       })
+      .strict()
       .prefault({}),
     routing: z
       .object({
         k: z.number().int().min(1).max(100).default(7),
         /** Lead of the majority behind the chosen tier (README "API"); below it the query goes to the fallback tier. */
         margin: z.number().min(0).max(1).default(0.17),
-        /** Cosine similarity of the nearest exemplar below which nothing is "close". */
+        /** Cosine similarity of the nearest exemplar below which nothing is "close" (strategy "knn"). */
         minSimilarity: z.number().min(-1).max(1).default(0.3),
         fallbackTier: z.string().optional(),
+        /** "second-stage": a small model over the vote, the neighbourhood and the text decides; "knn": the vote and its margin (README "Routing quality"). */
+        strategy: z.enum(["knn", "second-stage"]).default("second-stage"),
+        secondStage: z
+          .object({
+            /** The model JSON written by `npm run train-router`. */
+            modelFile: z.string().default("./models/second-stage.json"),
+            /** What a query sent to too cheap a tier costs, in top-tier calls; default: the model file's calibrated value. */
+            downgradeCost: z.number().positive().optional(),
+          })
+          .strict()
+          .prefault({}),
+        /** Out-of-distribution guard: the 1st percentiles over the calibration rows with the default model (`npm run calibrate`). */
+        ood: z
+          .object({
+            enabled: z.boolean().default(true),
+            minNearest: z.number().min(-1).max(1).default(0.3702),
+            minMeanSimilarity: z.number().min(-1).max(1).default(0.3355),
+            k: z.number().int().min(1).max(100).default(7),
+          })
+          .strict()
+          .prefault({}),
       })
+      .strict()
       .prefault({}),
     index: z
       .object({
@@ -76,6 +108,7 @@ export const configSchema = z
         /** Keep the built graph in dataDir/index so a warm start skips rebuilding it. */
         snapshot: z.boolean().default(true),
       })
+      .strict()
       .prefault({}),
     cache: z
       .object({
@@ -87,6 +120,7 @@ export const configSchema = z
         flushIntervalMs: z.number().int().min(10).default(1000),
         storeText: z.boolean().default(false),
       })
+      .strict()
       .prefault({}),
     /** Largest accepted JSON request body, bytes (curator and other JSON routes). */
     maxBodyBytes: z.number().int().min(1024).default(1_000_000),
@@ -105,13 +139,17 @@ export const configSchema = z
         maxImportLines: z.number().int().min(1).default(10_000),
         /** Writes are serialised; one waits this long for the one before it before answering 503 (nothing written). */
         lockWaitMs: z.number().int().min(100).default(10_000),
+        /** Beyond the database guard's bound, the time a batch or import may take per item (embedding, checks, rows). */
+        perItemBudgetMs: z.number().int().min(1).default(25),
       })
+      .strict()
       .prefault({}),
     replication: z
       .object({
         /** Safety net behind LISTEN/NOTIFY: how often a replica compares revisions. */
         pollIntervalMs: z.number().int().min(100).default(5000),
       })
+      .strict()
       .prefault({}),
     stats: z
       .object({
@@ -119,6 +157,7 @@ export const configSchema = z
         /** Distinct (minute, tier, reason, cached) counters buffered while the database is away. */
         maxPendingKeys: z.number().int().min(1).default(50_000),
       })
+      .strict()
       .prefault({}),
     /** Service-wide rules, evaluated in order before the vote (README "Routing policy"); PUT /rules replaces them at run time. */
     rules: z.array(ruleSchema).default([]),
@@ -130,42 +169,15 @@ export const configSchema = z
         /** A session held in memory is re-read after this, so a raise on another replica is seen. */
         refreshMs: z.number().int().min(0).default(5000),
       })
+      .strict()
       .prefault({}),
     profiles: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _"), profileSchema).default({}),
     /** The currency of pricePer1MTokens, as shown next to estimated costs. */
     currency: z.string().min(1).max(8).default("USD"),
-    /** The decision log (README "Closing the loop"): every decision, written behind, day-partitioned. */
-    decisions: z
-      .object({
-        enabled: z.boolean().default(true),
-        /** Store the query text with each logged decision (off: queries may hold personal data; feedback can still bring its own text). */
-        storeText: z.boolean().default(false),
-        /** Days of decisions kept; older day partitions are dropped (with their feedback and review items). */
-        retentionDays: z.number().int().min(1).max(3650).default(30),
-        /** Day partitions created ahead of time. */
-        partitionsAhead: z.number().int().min(1).max(30).default(2),
-        /** Decisions held in memory while the database is away; beyond it the oldest are dropped and counted. */
-        queueLimit: z.number().int().min(1).default(50_000),
-        flushIntervalMs: z.number().int().min(10).default(1000),
-      })
-      .prefault({}),
-    /** Shadow mode (label collection): answer one fixed tier while logging the tier routing would have chosen. */
-    shadow: z
-      .object({
-        /** On for every request; a request can still say `"shadow": false` (or `true` when this is off). */
-        enabled: z.boolean().default(false),
-        /** The tier answered in shadow mode; default the fallback tier (premium). */
-        tier: z.string().optional(),
-      })
-      .prefault({}),
-    feedback: z
-      .object({
-        /** Most lines in one POST /feedback/import request (one transaction). */
-        maxImportLines: z.number().int().min(1).default(10_000),
-        /** Largest feedback import body, bytes. */
-        maxImportBytes: z.number().int().min(1024).default(16_000_000),
-      })
-      .prefault({}),
+    /** The feedback loop (README "Closing the loop"): the decision log, shadow mode, feedback imports. */
+    decisions: decisionsSchema,
+    shadow: shadowSchema,
+    feedback: feedbackSchema,
     /** Put the query text in the request log line (off: queries may hold personal data). */
     logQueryText: z.boolean().default(false),
     /** Bearer tokens, from the environment only (never the config file). */
@@ -178,8 +190,10 @@ export const configSchema = z
         /** Calling services of /route (and the gateway); when none is configured those endpoints are open and the caller is "anonymous". */
         routeTokens: z.array(labelledToken).default([]),
       })
+      .strict()
       .prefault({}),
   })
+  .strict()
   .superRefine((cfg, ctx) => {
     const names = cfg.tiers.map((t) => t.name);
     if (new Set(names).size !== names.length) {

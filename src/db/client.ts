@@ -77,17 +77,19 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     kind: "postgres",
     ping: (timeoutMs = 2000) => withTimeout(db.execute(sql`select 1`), timeoutMs, "database ping"),
     async withAdvisoryLock(key, fn) {
-      // Session locks belong to one connection: reserve it for lock and unlock.
-      const reserved = await client.reserve();
+      // Session locks belong to one connection: a client of its own holds it, closed afterwards.
+      // (Not the pool's reserve(): postgres.js 3.4 can then crash the process from a timer when
+      // the server goes away later, porsager/postgres#1208.)
+      const session = postgres(url, { max: 1, connect_timeout: options.connectTimeoutSeconds ?? 2, onnotice: () => {} });
       try {
-        await reserved`select pg_advisory_lock(${key})`;
+        await session`select pg_advisory_lock(${key})`;
         try {
           return await fn();
         } finally {
-          await reserved`select pg_advisory_unlock(${key})`;
+          await session`select pg_advisory_unlock(${key})`;
         }
       } finally {
-        reserved.release();
+        await session.end({ timeout: 5 });
       }
     },
     async listen(channel, onNotify, onConnect) {

@@ -46,6 +46,12 @@ export interface GuardOptions {
   timeoutMs: number;
   /** After a timeout or a lost connection, requests fail at once for this long instead of queueing. */
   cooldownMs: number;
+  /**
+   * Asked after an operation timed out: does the database answer at all?
+   * A slow query is not an outage; only when this fails too does the guard
+   * fail requests fast. Without it every timeout counts as an outage.
+   */
+  probe?: () => Promise<void>;
 }
 
 /**
@@ -64,14 +70,22 @@ export class DatabaseGuard {
     return Date.now() >= this.downUntil;
   }
 
+  /** The bound of one operation, and the budget of a small write. */
+  get timeoutMs(): number {
+    return this.options.timeoutMs;
+  }
+
   /**
    * Runs one operation within the timeout. `outcome` is what a failure means
    * for the caller: "not_applied" for reads and for work before a commit,
    * "unknown" for a commit.
    */
-  async run<T>(outcome: WriteOutcome, op: (deadline: Deadline) => Promise<T>): Promise<T> {
+  async run<T>(outcome: WriteOutcome, op: (deadline: Deadline) => Promise<T>, budget?: Deadline): Promise<T> {
     if (!this.available) throw new DatabaseUnavailableError("not_applied", "the database is unavailable; nothing was written, retry shortly");
-    const deadline = Deadline.after(this.options.timeoutMs);
+    // Within a request's budget (several operations share it), else one operation's own bound.
+    const deadline = budget ?? Deadline.after(this.options.timeoutMs);
+    const ms = deadline.remainingMs;
+    if (ms <= 0) throw new DatabaseUnavailableError("not_applied", "the request ran out of time before writing; nothing was written, retry");
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     const work = op(deadline);
@@ -79,12 +93,12 @@ export class DatabaseGuard {
       timer = setTimeout(() => {
         timedOut = true;
         reject(new DatabaseUnavailableError(outcome, this.describe(outcome)));
-      }, this.options.timeoutMs);
+      }, ms);
     });
     try {
       return await Promise.race([work, timeout]);
     } catch (err) {
-      if (timedOut) this.trip();
+      if (timedOut) this.checkAfterTimeout();
       else if (classifyDatabaseError(err) === "unavailable") {
         this.trip();
         throw new DatabaseUnavailableError(outcome, this.describe(outcome), { cause: err });
@@ -95,6 +109,23 @@ export class DatabaseGuard {
       // The abandoned operation still settles later; its failure is expected and must not crash the process.
       work.catch(() => {});
     }
+  }
+
+  private probing = false;
+
+  /** One probe at a time: trips if the database does not answer it either. */
+  private checkAfterTimeout(): void {
+    const probe = this.options.probe;
+    if (probe === undefined) return this.trip();
+    if (this.probing) return;
+    this.probing = true;
+    probe().then(
+      () => (this.probing = false),
+      () => {
+        this.probing = false;
+        this.trip();
+      },
+    );
   }
 
   /** Marks the database as away for the cooldown and wakes everything waiting to use it. */

@@ -36,18 +36,20 @@ export const feedbackSchema = z
   })
   .openapi("Feedback");
 
-const feedbackResult = z.object({
+export const feedbackResult = z.object({
   status: z.enum(["created", "unchanged"]),
   feedback: feedbackSchema,
   reviewId: z.number().int().nullable().openapi({ description: "The review item this decision is in, when feedback disagrees with routing" }),
 });
 
 const lineIssue = z.object({ line: z.number().int(), decisionId: z.string().nullable(), message: z.string() });
+export const feedbackImportResult = z.object({ lines: z.number(), created: z.number(), unchanged: z.number(), conflicts: z.array(lineIssue), notFound: z.array(lineIssue), invalid: z.array(lineIssue) });
 
 export const feedbackRoutes = {
   submit: createRoute({
     method: "post",
     path: "/decisions/{id}/feedback",
+    operationId: "submitFeedback",
     summary: "Report the outcome of a decision (idempotent per decision and source)",
     tags: ["feedback"],
     security,
@@ -68,6 +70,7 @@ export const feedbackRoutes = {
   import: createRoute({
     method: "post",
     path: "/feedback/import",
+    operationId: "importFeedback",
     summary: "Import reports as JSONL: {decisionId or query, verdict, correctTier?, score?, note?, source?} per line",
     tags: ["feedback"],
     security,
@@ -77,7 +80,7 @@ export const feedbackRoutes = {
         description: "Every valid line written in one transaction; lines that could not be applied are listed",
         content: {
           "application/json": {
-            schema: z.object({ lines: z.number(), created: z.number(), unchanged: z.number(), conflicts: z.array(lineIssue), notFound: z.array(lineIssue), invalid: z.array(lineIssue) }),
+            schema: feedbackImportResult,
           },
         },
       },

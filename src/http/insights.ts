@@ -9,6 +9,7 @@ import { windowOf, windowQuery } from "./window.js";
 const errors = {
   400: { description: "Invalid window", content: { "application/json": { schema: errorSchema } } },
   401: { description: "Missing or invalid token", content: { "application/json": { schema: errorSchema } } },
+  403: { description: "A token of another role (this needs analyst or admin)", content: { "application/json": { schema: errorSchema } } },
   503: { description: "Database unavailable, or the index not built yet", content: { "application/json": { schema: errorSchema } } },
 };
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ 200: { description, content: { "application/json": { schema } } }, ...errors });
@@ -37,16 +38,58 @@ const shadowSummary = z
   .object({ decisions: z.number(), share: z.number(), relativeCost: z.number(), costInterval: pair, savings: z.number(), quality })
   .openapi("ShadowSummary");
 
+export const feedbackStatsSchema = misroutes.extend({ ...span, byTier: z.record(z.string(), misroutes), byReason: z.record(z.string(), misroutes), days: z.array(misroutes.extend({ day: z.string() })) });
+export const shadowReportSchema = z.object({
+  ...span,
+  shadowTier: z.string(),
+  shadow: shadowSummary.extend({ byTier: z.record(z.string(), shadowSummary), byTag: z.record(z.string(), shadowSummary) }),
+  live: z.object({ quality, byTier: z.record(z.string(), quality), byTag: z.record(z.string(), quality) }),
+});
+export const driftSchema = z.object({
+  ...span,
+  days: z.array(
+    z.object({
+      day: z.string(),
+      decisions: z.number(),
+      searched: z.number(),
+      meanNearestSimilarity: z.number().nullable(),
+      p10NearestSimilarity: z.number().nullable(),
+      fallbackRate: z.number(),
+      outOfDistributionRate: z.number(),
+      lowMarginRate: z.number(),
+      revision: z.number(),
+    }),
+  ),
+});
+export const labelsPageSchema = z.object({
+  ...span,
+  tiers: z.array(z.string()),
+  decisions: z.number(),
+  withoutText: z.number().openapi({ description: "Decisions with feedback but no text (neither logged nor sent): they cannot be placed" }),
+  rows: z.array(
+    z.object({
+      decisionId: z.string(),
+      label: z.string().openapi({ description: "The most capable tier the feedback leaves open (conservative)" }),
+      needed: z.object({ from: z.string(), to: z.string() }),
+      tier: z.string(),
+      routed: z.string(),
+      neighbors: z.array(z.object({ tier: z.string(), similarity: z.number() })),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
 export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: InsightsService): void {
   app.openapi(
     createRoute({
       method: "get",
       path: "/stats/feedback",
+      operationId: "getFeedbackStats",
       summary: "Misroute rates from feedback (too weak, overkill) per tier that answered, per reason and per day",
-      tags: ["feedback"],
+      tags: ["stats"],
       security,
       request: { query: month },
-      responses: json(misroutes.extend({ ...span, byTier: z.record(z.string(), misroutes), byReason: z.record(z.string(), misroutes), days: z.array(misroutes.extend({ day: z.string() })) }), "Misroute rates over decisions made in the window (default 30 days)"),
+      responses: json(feedbackStatsSchema, "Misroute rates over decisions made in the window (default 30 days)"),
     }),
     async (c) => c.json(await insights.misroutes(windowOf(c.req.valid("query"), 30 * 24)), 200),
   );
@@ -55,17 +98,13 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
     createRoute({
       method: "get",
       path: "/stats/shadow",
+      operationId: "getShadowReport",
       summary: "Shadow mode: what routing would have saved and what it would have cost in quality, per tier and tag, with 95% intervals",
-      tags: ["feedback"],
+      tags: ["stats"],
       security,
       request: { query: month },
       responses: json(
-        z.object({
-          ...span,
-          shadowTier: z.string(),
-          shadow: shadowSummary.extend({ byTier: z.record(z.string(), shadowSummary), byTag: z.record(z.string(), shadowSummary) }),
-          live: z.object({ quality, byTier: z.record(z.string(), quality), byTag: z.record(z.string(), quality) }),
-        }),
+        shadowReportSchema,
         "The report over decisions made in the window (default 30 days)",
       ),
     }),
@@ -76,27 +115,13 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
     createRoute({
       method: "get",
       path: "/stats/drift",
+      operationId: "getDrift",
       summary: "Drift, day by day: nearest-exemplar similarity and fallback / out-of-distribution rates",
-      tags: ["feedback"],
+      tags: ["stats"],
       security,
       request: { query: month },
       responses: json(
-        z.object({
-          ...span,
-          days: z.array(
-            z.object({
-              day: z.string(),
-              decisions: z.number(),
-              searched: z.number(),
-              meanNearestSimilarity: z.number().nullable(),
-              p10NearestSimilarity: z.number().nullable(),
-              fallbackRate: z.number(),
-              outOfDistributionRate: z.number(),
-              lowMarginRate: z.number(),
-              revision: z.number(),
-            }),
-          ),
-        }),
+        driftSchema,
         "One point per UTC day with logged decisions",
       ),
     }),
@@ -107,8 +132,9 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
     createRoute({
       method: "get",
       path: "/stats/feedback/labels",
+      operationId: "getFeedbackLabels",
       summary: "Decisions with feedback as labelled neighbourhoods (tier needed; nearest exemplars' tiers and similarities, no text), for calibrate --from-feedback",
-      tags: ["feedback"],
+      tags: ["stats"],
       security,
       request: {
         query: month.extend({
@@ -118,23 +144,7 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
         }),
       },
       responses: json(
-        z.object({
-          ...span,
-          tiers: z.array(z.string()),
-          decisions: z.number(),
-          withoutText: z.number().openapi({ description: "Decisions with feedback but no text (neither logged nor sent): they cannot be placed" }),
-          rows: z.array(
-            z.object({
-              decisionId: z.string(),
-              label: z.string().openapi({ description: "The most capable tier the feedback leaves open (conservative)" }),
-              needed: z.object({ from: z.string(), to: z.string() }),
-              tier: z.string(),
-              routed: z.string(),
-              neighbors: z.array(z.object({ tier: z.string(), similarity: z.number() })),
-            }),
-          ),
-          nextCursor: z.string().nullable(),
-        }),
+        labelsPageSchema,
         "A page of labelled rows, in decision-id order",
       ),
     }),

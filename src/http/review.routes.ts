@@ -42,10 +42,32 @@ export const reviewItemSchema = z
   })
   .openapi("ReviewItem");
 
+export const reviewPage = z.object({ total: z.number().int(), groups: z.array(z.object({ exemplar: neighbor.nullable(), items: z.array(reviewItemSchema) })), nextCursor: z.string().nullable() });
+export const coverageGaps = z.object({
+  from: z.string(),
+  to: z.string(),
+  threshold: z.number(),
+  farDecisions: z.number(),
+  farQueries: z.number(),
+  withText: z.number(),
+  clusters: z.array(z.object({ size: z.number(), meanNearestSimilarity: z.number(), samples: z.array(z.string()), nearestExemplar: neighbor.nullable() })),
+});
+export const reviewDetail = z.object({ item: reviewItemSchema, feedback: z.array(feedbackSchema), audit: z.array(z.object({ action: z.string(), actor: z.string(), detail: z.unknown(), at: z.string() })) });
+export const promoteInput = z
+  .object({
+    tier: textField(64).optional().openapi({ description: "Default: the item's suggested tier" }),
+    text: textField(MAX_EXEMPLAR_TEXT).optional().openapi({ description: "Only when the item has no text" }),
+    note: textField(MAX_EXEMPLAR_NOTE).optional(),
+  })
+  .strict();
+export const promoteResult = z.object({ item: reviewItemSchema, exemplar: exemplarSchema.extend({ status: z.enum(["created", "unchanged", "moved"]) }), revision: z.number().int() });
+export const dismissInput = z.object({ note: textField(MAX_EXEMPLAR_NOTE).optional() }).strict();
+
 export const reviewRoutes = {
   list: createRoute({
     method: "get",
     path: "/review",
+    operationId: "listReviewItems",
     summary: "Queries whose feedback disagrees with routing, grouped by their nearest exemplar",
     tags: ["review"],
     security,
@@ -58,7 +80,7 @@ export const reviewRoutes = {
     },
     responses: {
       200: json(
-        z.object({ total: z.number().int(), groups: z.array(z.object({ exemplar: neighbor.nullable(), items: z.array(reviewItemSchema) })), nextCursor: z.string().nullable() }),
+        reviewPage,
         "A page of items (id order), grouped; groups with most items first; items without text in a group of their own",
       ),
       ...errors,
@@ -67,6 +89,7 @@ export const reviewRoutes = {
   gaps: createRoute({
     method: "get",
     path: "/review/gaps",
+    operationId: "getCoverageGaps",
     summary: "Coverage gaps: clusters of logged queries far from every exemplar, largest first, for curators to label",
     tags: ["review"],
     security,
@@ -79,15 +102,7 @@ export const reviewRoutes = {
     },
     responses: {
       200: json(
-        z.object({
-          from: z.string(),
-          to: z.string(),
-          threshold: z.number(),
-          farDecisions: z.number(),
-          farQueries: z.number(),
-          withText: z.number(),
-          clusters: z.array(z.object({ size: z.number(), meanNearestSimilarity: z.number(), samples: z.array(z.string()), nearestExemplar: neighbor.nullable() })),
-        }),
+        coverageGaps,
         "Clusters of far queries that have text (logged with decisions.storeText, or sent with feedback)",
       ),
       ...errors,
@@ -96,21 +111,20 @@ export const reviewRoutes = {
   get: createRoute({
     method: "get",
     path: "/review/{id}",
+    operationId: "getReviewItem",
     summary: "One review item with every report on its decision and its audit trail",
     tags: ["review"],
     security,
     request: { params: idParams },
     responses: {
-      200: json(
-        z.object({ item: reviewItemSchema, feedback: z.array(feedbackSchema), audit: z.array(z.object({ action: z.string(), actor: z.string(), detail: z.unknown(), at: z.string() })) }),
-        "The item",
-      ),
+      200: json(reviewDetail, "The item"),
       ...errors,
     },
   }),
   promote: createRoute({
     method: "post",
     path: "/review/{id}/promote",
+    operationId: "promoteReviewItem",
     summary: "Add the item's query as an exemplar (conflict rules as for POST /exemplars) and close it",
     tags: ["review"],
     security,
@@ -120,30 +134,23 @@ export const reviewRoutes = {
       body: {
         required: false,
         content: {
-          "application/json": {
-            schema: z
-              .object({
-                tier: textField(64).optional().openapi({ description: "Default: the item's suggested tier" }),
-                text: textField(MAX_EXEMPLAR_TEXT).optional().openapi({ description: "Only when the item has no text" }),
-                note: textField(MAX_EXEMPLAR_NOTE).optional(),
-              })
-              .strict(),
-          },
+          "application/json": { schema: promoteInput },
         },
       },
     },
     responses: {
-      201: json(z.object({ item: reviewItemSchema, exemplar: exemplarSchema.extend({ status: z.enum(["created", "unchanged", "moved"]) }), revision: z.number().int() }), "Promoted"),
+      201: json(promoteResult, "Promoted"),
       ...errors,
     },
   }),
   dismiss: createRoute({
     method: "post",
     path: "/review/{id}/dismiss",
+    operationId: "dismissReviewItem",
     summary: "Close the item without changing any exemplar",
     tags: ["review"],
     security,
-    request: { params: idParams, body: { required: false, content: { "application/json": { schema: z.object({ note: textField(MAX_EXEMPLAR_NOTE).optional() }).strict() } } } },
+    request: { params: idParams, body: { required: false, content: { "application/json": { schema: dismissInput } } } },
     responses: { 200: json(z.object({ item: reviewItemSchema }), "Dismissed"), ...errors },
   }),
 };

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { compileRules, ruleSchema, rulesSchema, type CompiledRule, type RequestFacts } from "../policy/rules.js";
+import { compileRules, rulesSchema, type CompiledRule, type RequestFacts } from "../policy/rules.js";
 import { estimateTokens } from "../routing/estimate.js";
 import type { RulesStore } from "../rules-store/rules-store.js";
 import { normalizeBounded } from "../text/normalize.js";
@@ -12,7 +12,13 @@ import { errorSchema, routeRequestSchema } from "./schemas.js";
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
 const errors = { 400: json(errorSchema, "Invalid rules"), 401: json(errorSchema, "Missing or invalid token"), 403: json(errorSchema, "Not an admin token") };
-const ruleList = z.array(ruleSchema.openapi("Rule"));
+// For the document only (requests are validated with the policy module's own schema): that schema is built
+// before zod gains its OpenAPI methods, so it is described here rather than extended.
+const ruleList = z.array(
+  z
+    .object({ name: z.string(), match: z.record(z.string(), z.unknown()).openapi({ description: "Conditions, all of which must hold (README \"Routing policy\")" }), action: z.record(z.string(), z.string()) })
+    .openapi("Rule"),
+);
 const MAX_LABELLED_LINES = 10_000;
 
 export interface RulesRoutesOptions {
@@ -32,7 +38,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
   const security = [{ bearer: [] }];
 
   app.openapi(
-    createRoute({ method: "get", path: "/rules", summary: "The service-wide rules in force", tags: ["rules"], security, responses: { 200: json(z.object({ rules: ruleList, revision: z.number(), source: z.enum(["config", "database"]) }), "The rules"), ...errors } }),
+    createRoute({ method: "get", path: "/rules", operationId: "getRules", summary: "The service-wide rules in force", tags: ["rules"], security, responses: { 200: json(z.object({ rules: ruleList, revision: z.number(), source: z.enum(["config", "database"]) }), "The rules"), ...errors } }),
     (c) => c.json(options.rules.list() as never, 200),
   );
 
@@ -40,6 +46,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
     createRoute({
       method: "put",
       path: "/rules",
+      operationId: "replaceRules",
       summary: "Replace the service-wide rules (validated, audited; every replica reloads them)",
       tags: ["rules"],
       security,
@@ -58,6 +65,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
     createRoute({
       method: "post",
       path: "/rules/test",
+      operationId: "testRules",
       summary: "Test a draft rule set (or the rules in force) against a query or a labelled JSONL file, without applying it",
       tags: ["rules"],
       security,
@@ -141,3 +149,8 @@ function evaluateLabelled(compiled: readonly CompiledRule[], jsonl: string, opti
   });
   return { lines: lines.length, decided, agree, tooWeak, byRule, rows };
 }
+
+/** POST /rules/test with `request`: which rules match and which decides. */
+export type RuleTestResult = ReturnType<typeof evaluate>;
+/** POST /rules/test with `labelled`: per line and in total. */
+export type LabelledRuleTestResult = ReturnType<typeof evaluateLabelled>;

@@ -46,11 +46,18 @@ export function crossOrigin(origins: readonly string[]): MiddlewareHandler<AppEn
   });
 }
 
-/** During shutdown every response closes its connection, so keep-alive clients reconnect elsewhere before the process goes. */
-export function closeWhileDraining(draining: () => boolean): MiddlewareHandler<AppEnv> {
+/**
+ * Connection: close on a response when the connection must not be reused:
+ * while shutting down (keep-alive clients reconnect elsewhere before the
+ * process goes), and when the answer came before the request body was read
+ * (a 401, 413 or 415): Node then drops the connection, and a client that
+ * believed it kept alive would have its next request reset.
+ */
+export function closeWhenDone(draining: () => boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    if (draining()) c.header("connection", "close");
+    const unreadBody = c.req.raw.body !== null && !c.req.raw.bodyUsed;
+    if (draining() || unreadBody) c.header("connection", "close");
   };
 }
 

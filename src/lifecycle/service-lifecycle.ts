@@ -8,6 +8,7 @@ import { migrateDatabase } from "../db/migrate.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import type { ExemplarInput } from "../exemplars/exemplar-files.js";
 import { buildExemplarIndex, indexFromSnapshot, seedIfNeeded } from "../exemplars/exemplar-service.js";
+import { checkExemplarTiers } from "../exemplars/tier-labels.js";
 import type { IndexSync } from "../exemplars/index-sync.js";
 import type { DecisionLog } from "../decision-log/decision-log.js";
 import type { DecisionLogWriter } from "../decision-log/decision-log-writer.js";
@@ -99,10 +100,13 @@ export class ServiceLifecycle {
     const fromSnapshot = await indexFromSnapshot(db, (revision, fingerprint) => this.deps.snapshots.tryLoad(encoder.modelId, revision, fingerprint));
     this.indexSource = fromSnapshot ? "snapshot" : "database";
     const index = fromSnapshot ?? (await buildExemplarIndex(db, encoder, { createVectorIndex: this.deps.createVectorIndex, logger }));
+    // Exemplars of tiers the configuration no longer names would silently send everything to the fallback.
+    checkExemplarTiers(index.countByTier(), config.tiers.map((t) => t.name), { kind: "database", name: "the database" });
     if (fromSnapshot) logger.info({ exemplars: index.size, revision: index.revision }, "exemplar index loaded from snapshot");
     else this.saveSnapshot(index);
     if (this.deps.cache) {
-      const recent = await loadRecentVerdicts(db, encoder.modelId, index.revision, config.cache.memoryEntries);
+      // Only verdicts of this model and these routing settings: a recalibration starts the cache afresh.
+      const recent = await loadRecentVerdicts(db, this.deps.cache.modelId, index.revision, config.cache.memoryEntries);
       this.deps.cache.warm(recent.reverse()); // oldest first, so the most recent end up most recently used
     }
     this.deps.index.set(index);

@@ -22,6 +22,7 @@ export class ServiceMetrics {
   private readonly routeLatency: Histogram<"cached" | "tier">;
   private readonly decisions: Counter<"tier" | "reason">;
   private readonly cacheLookups: Counter<"result">;
+  private readonly outOfDistribution: Counter;
   private readonly feedback: Counter<"tier" | "reason" | "verdict">;
   private readonly shadowed: Counter<"routed_tier">;
   readonly embedLatency: Histogram;
@@ -38,6 +39,12 @@ export class ServiceMetrics {
       registers,
     });
     this.decisions = new Counter({ name: "tierline_decisions_total", help: "Routing decisions by tier and reason", labelNames: ["tier", "reason"], registers });
+    // Also in tierline_decisions_total{reason="out_of_distribution"}; a series of its own exists from start (at 0), so a drift alert's ratio is defined before the first OOD query.
+    this.outOfDistribution = new Counter({
+      name: "tierline_out_of_distribution_total",
+      help: "Decisions sent to the fallback tier because the query's neighbourhood is unlike the calibration data (a drift signal)",
+      registers,
+    });
     this.feedback = new Counter({
       name: "tierline_feedback_total",
       help: "Feedback reports received on this replica, by the tier that answered, its reason, and the verdict (misroute rate: too_weak + overkill over all)",
@@ -86,10 +93,12 @@ export class ServiceMetrics {
   observeDecision(d: Decision, facts?: Pick<DecisionFacts, "wouldBe">): void {
     this.routeLatency.observe({ cached: String(d.cached), tier: d.tier }, d.timings.totalMs / 1000);
     this.decisions.inc({ tier: d.tier, reason: d.reason });
+    const routedReason = facts?.wouldBe?.reason ?? d.reason;
+    if (routedReason === "out_of_distribution") this.outOfDistribution.inc();
     if (d.shadowOf !== undefined) this.shadowed.inc({ routed_tier: d.shadowOf });
     // Fallbacks before any lookup (warming up, model error) are neither hit nor miss; a shadow answer is judged by its routed reason.
     if (d.cached) this.cacheLookups.inc({ result: "hit" });
-    else if (!skipsCache(facts?.wouldBe?.reason ?? d.reason)) this.cacheLookups.inc({ result: "miss" });
+    else if (!skipsCache(routedReason)) this.cacheLookups.inc({ result: "miss" });
   }
 
   observeFeedback(f: { tier: string; reason: string; verdict: string }): void {

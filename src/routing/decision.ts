@@ -7,8 +7,14 @@ import type { Neighbor } from "../vector-index/exemplar-index.js";
 export const decisionReasons = [
   /** The k-nearest-neighbour vote had a clear enough majority. */
   "knn",
+  /** The second-stage model's choice (routing.strategy "second-stage"): the cheapest tier it is confident enough in. */
+  "second_stage",
   /** The majority's lead was below the threshold: sent to the fallback (premium) tier. */
   "low_margin_fallback",
+  /** The second stage found no cheaper tier safe enough although it thought one likelier: sent to the fallback tier. */
+  "low_confidence_fallback",
+  /** The neighbourhood is unlike anything in the calibration data (routing.ood): sent to the fallback tier. A drift signal. */
+  "out_of_distribution",
   /** Even the nearest exemplar was less similar than the floor. */
   "no_close_exemplar",
   /** There are no exemplars at all. */
@@ -32,13 +38,18 @@ export function isDecisionReason(value: string): value is DecisionReason {
   return reasonSet.has(value);
 }
 
+/** The reasons under which a judgement stands: the vote, the second stage, or a configured rule; and shadow answers, which are a choice, not a fallback. */
+const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule", "shadow"]);
+
 /**
- * A decision the vote did not make: the query went to the fallback tier
- * because the router was unsure or could not look. The one definition stats,
- * metrics and reports use.
+ * A decision neither the vote, the second stage nor a rule made (nor a
+ * shadow answer): the query
+ * went to the fallback tier because the router was unsure, the query was out
+ * of distribution, or it could not look. The one definition stats, metrics
+ * and reports use.
  */
 export function isFallback(reason: DecisionReason | string): boolean {
-  return reason !== "knn" && reason !== "rule" && reason !== "shadow";
+  return !decidedReasons.has(reason);
 }
 
 /** Fallbacks decided before any cache lookup: they are neither a cache hit nor a miss. */

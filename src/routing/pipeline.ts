@@ -90,6 +90,18 @@ export function settleOnFallback(ctx: DecisionContext, tier: string, reason: Dec
 }
 
 /**
+ * Decides from a vote outcome (the vote's guards, the OOD guard or the second
+ * stage), keeping it for explain. A cached verdict held back for explain
+ * wins, so the answer is the one served before.
+ */
+export function settleVote(ctx: DecisionContext, vote: VoteOutcome): void {
+  ctx.vote = vote;
+  const { votedTier: _voted, votes: _votes, ...verdict } = vote;
+  ctx.verdict = ctx.heldHit ?? { ...verdict, revision: ctx.revision };
+  ctx.cached = ctx.heldHit !== undefined;
+}
+
+/**
  * Runs the deciding steps in order until one sets a verdict, then every
  * settling step (they see the verdict: cache writes, later limits and
  * session policy). Returns the context with its verdict.

@@ -7,6 +7,7 @@ import type { ExemplarIndexRef } from "../vector-index/exemplar-index.js";
 import type { Decision, DecisionFacts } from "./decision.js";
 import type { DecisionCache } from "./decision-cache.js";
 import type { GuardOptions } from "./guards.js";
+import type { OodOptions } from "./ood.js";
 import { runSteps, type DecisionContext, type DecisionStep, type RouteRequest } from "./pipeline.js";
 import { limitsCheckStep, limitsStep, ruleBoundsStep } from "./steps/bounds.js";
 import { cacheLookupStep, cacheRecordStep } from "./steps/cache-lookup.js";
@@ -14,7 +15,9 @@ import { embedStep } from "./steps/embed.js";
 import { exactRepeatStep } from "./steps/exact-repeat.js";
 import { neighboursStep } from "./steps/neighbours.js";
 import { normalizeStep } from "./steps/normalize.js";
+import { oodStep } from "./steps/ood.js";
 import { rulesStep } from "./steps/rules.js";
+import { secondStageStep, type SecondStageOptions } from "./steps/second-stage.js";
 import { sessionFloorStep, sessionRecordStep, type SessionMemory } from "./steps/session.js";
 import { shadowStep, type ShadowOptions } from "./steps/shadow.js";
 import { guardsStep, voteStep } from "./steps/vote.js";
@@ -25,6 +28,10 @@ export interface RouterOptions extends GuardOptions {
   k: number;
   /** The tiers this router answers with, cheapest first (a profile may offer a subset of the configured ones). */
   tiers: readonly TierConfig[];
+  /** Off: the vote (or the second stage) decides even for queries unlike the calibration data. */
+  ood?: OodOptions;
+  /** Set: the "second-stage" strategy decides instead of the vote's guards. */
+  secondStage?: SecondStageOptions;
   /** Shadow mode; off when absent. */
   shadow?: ShadowOptions;
 }
@@ -51,10 +58,10 @@ export interface RouterDeps {
 /**
  * Decides a tier for each query by running the decision steps in order:
  * normalize -> limits check -> rules -> warm-up guard -> exact repeat ->
- * embed -> cache lookup -> neighbours -> vote -> guards, then settles:
- * cache record -> rule bounds -> session floor -> shadow -> limits ->
- * session record.
- * A new capability is a new step, not a new branch.
+ * embed -> cache lookup -> neighbours -> vote -> OOD guard -> guards
+ * (strategy "knn") or second stage, then settles: cache record -> rule
+ * bounds -> session floor -> shadow -> limits -> session record. A new
+ * capability is a new step, not a new branch.
  */
 export class Router {
   readonly profile: string;
@@ -73,6 +80,9 @@ export class Router {
     this.mostCapable = own[own.length - 1]!;
     // Exemplars of a tier this router does not offer vote for the next tier up that it does.
     const mapTier = own.length === this.ladder.names.length ? undefined : (tier: string) => this.ladder.atOrAbove(tier, options.tiers);
+    const { ood, secondStage } = options;
+    // The second stage reads the neighbourhood at several k; the vote and the explain output use the first k.
+    const searchK = Math.max(options.k, ...(secondStage?.model.ks ?? []), ood?.enabled ? ood.k : 1);
     this.decide = [
       normalizeStep(() => encoder.maxInputChars),
       limitsCheckStep(this.ladder),
@@ -81,9 +91,10 @@ export class Router {
       ...(cache ? [exactRepeatStep(cache)] : []),
       embedStep(encoder, options.fallbackTier, deps.logger),
       ...(cache ? [cacheLookupStep(cache)] : []),
-      neighboursStep(options.k),
-      voteStep(own, mapTier),
-      guardsStep(options),
+      neighboursStep(searchK),
+      voteStep(own, options.k, mapTier),
+      ...(ood?.enabled ? [oodStep(ood, options.fallbackTier)] : []),
+      secondStage ? secondStageStep(secondStage, options, mapTier) : guardsStep(options),
     ];
     this.settle = [
       ...(cache ? [cacheRecordStep(cache)] : []),
@@ -132,7 +143,7 @@ export class Router {
       if (ctx.vote) {
         decision.votedTier = ctx.vote.votedTier;
         decision.votes = ctx.vote.votes;
-        decision.neighbors = ctx.neighbors;
+        decision.neighbors = ctx.neighbors?.slice(0, this.deps.options.k);
       }
       decision.rules = ctx.matchedRules;
     }

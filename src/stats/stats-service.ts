@@ -2,6 +2,7 @@ import type { Database } from "../db/client.js";
 import type { TierConfig } from "../config/config-schema.js";
 import type { DatabaseGuard } from "../db/database-guard.js";
 import { isFallback } from "../routing/decision.js";
+import { settlesWithin } from "../util/timeout.js";
 import type { StatsRecorder } from "./stats-recorder.js";
 import { estimatedCost, seriesFrom } from "./series.js";
 import { distinctKeysBetween, statsBetween, statsByBucket, type StatsGroup } from "./stats-repository.js";
@@ -12,6 +13,7 @@ export interface Window {
 }
 
 
+const FLUSH_WAIT_MS = 300;
 const rate = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 const sum = (groups: readonly StatsGroup[], pick: (g: StatsGroup) => boolean = () => true) =>
   groups.reduce((n, g) => (pick(g) ? n + g.count : n), 0);
@@ -32,12 +34,15 @@ export class StatsService {
     private readonly flushCache: () => Promise<void> = async () => {},
   ) {}
 
-  /** Pending counts are flushed first (inside the same bound) so a just-routed query shows up. */
-  private read<T>(query: (db: Database) => Promise<T>): Promise<T> {
-    return this.guard.run("not_applied", async () => {
-      await Promise.all([this.recorder.flush(), this.flushCache()]);
-      return query(this.db);
-    });
+  /**
+   * Pending counts are flushed first so a just-routed query shows up, but
+   * for at most FLUSH_WAIT_MS: under heavy traffic the buffers hold
+   * thousands of rows, and an analyst's question must not wait on them (it
+   * then sees counts up to a second old).
+   */
+  private async read<T>(query: (db: Database) => Promise<T>): Promise<T> {
+    await settlesWithin(Promise.all([this.recorder.flush(), this.flushCache()]), FLUSH_WAIT_MS);
+    return this.guard.run("not_applied", () => query(this.db));
   }
 
   async cache(window: Window, tier?: string) {
@@ -94,6 +99,8 @@ export class StatsService {
       reasons,
       fallbackRate: rate(sum(groups, (g) => isFallback(g.reason)), requests),
       lowMarginFallbackRate: rate(reasons.low_margin_fallback ?? 0, requests),
+      // A drift signal: the share of queries unlike anything the router was calibrated on.
+      outOfDistributionRate: rate(reasons.out_of_distribution ?? 0, requests),
       ruleRate: rate(reasons.rule ?? 0, requests),
       estimatedCost: estimatedCost(groups, this.tiers, this.currency),
       byProfile,

@@ -7,6 +7,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // First: the app's modules extend zod for OpenAPI before any schema is built (src/http/rules.ts needs it).
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
+import { createClient } from "../../src/client/index.js";
 import { calibrateFromFeedback } from "../../src/cli/calibrate-client.js";
 import { report } from "../../src/cli/report-client.js";
 import { parseConfig } from "../../src/config/load-config.js";
@@ -116,7 +117,7 @@ describe.each(databaseTargets())("shadow mode and calibration from feedback on $
     expect(shadow.byTag["team-a"].quality.n).toBe(labelled.length / 2);
     expect(res.body.live.quality).toBeNull();
 
-    const text = await report({ baseUrl, token: ANALYST });
+    const text = await report({ client: createClient({ baseUrl, token: ANALYST }) });
     expect(text).toContain(`Shadow mode: ${labelled.length} decisions answered premium`);
     expect(text).toMatch(/team-a/);
     expect(text).toMatch(/Feedback: 120 reports/);
@@ -127,13 +128,14 @@ describe.each(databaseTargets())("shadow mode and calibration from feedback on $
     const dir = mkdtempSync(path.join(tmpdir(), "tierline-calibrate-"));
     const configFile = path.join(dir, "tierline.config.json");
     writeFileSync(configFile, JSON.stringify({ routing: { k: 7, margin: 0.17, minSimilarity: 0.3 }, port: 9999 }));
-    const options = { baseUrl, token: ANALYST, config: service.config, configFile, targetQuality: 0.9, confidence: 0.9 };
+    const target = { targetQuality: 0.9, confidence: 0.9, method: "clopper-pearson" as const, criterion: "quality" as const };
+    const options = { client: createClient({ baseUrl, token: ANALYST }), config: service.config, configFile, target };
     const dry = await calibrateFromFeedback({ ...options, write: false });
     expect(dry.result.n).toBe(labelled.length);
     expect(dry.result.labels).toEqual(Object.fromEntries(tiers.map((t) => [t, labelled.filter((r) => r.tier === t).length])));
     const chosen = dry.result.selection.chosen!;
     expect(chosen.lower).toBeGreaterThanOrEqual(0.9);
-    expect(chosen.relativeCost).toBeLessThan(1);
+    expect(chosen.metrics.relativeCost).toBeLessThan(1);
     // The configured setting, evaluated on the same rows, is what the shadow report measured for routing.
     expect(dry.result.current.served).toBe(decisions.filter((d, i) => tiers.indexOf(d.shadowOf) >= tiers.indexOf(labelled[i]!.tier)).length);
     expect(dry.written).toBe(false);
@@ -146,7 +148,7 @@ describe.each(databaseTargets())("shadow mode and calibration from feedback on $
     expect(after.routing).toMatchObject(chosen.params);
     expect(after.port).toBe(9999);
     // A target the rows cannot support: nothing chosen, nothing written.
-    const none = await calibrateFromFeedback({ ...options, targetQuality: 0.999, confidence: 0.99, write: true });
+    const none = await calibrateFromFeedback({ ...options, target: { ...target, targetQuality: 0.999, confidence: 0.99 }, write: true });
     expect(none.result.selection.chosen).toBeNull();
     expect(none.text).toMatch(/nothing written/);
   });

@@ -15,6 +15,8 @@ const ranges = {
 const bucketMs = { hour, day };
 
 const reasonLabels = {
+  out_of_distribution: "out of distribution",
+  low_confidence_fallback: "low confidence",
   low_margin_fallback: "low margin",
   no_close_exemplar: "no close exemplar",
   empty_index: "empty index",
@@ -22,6 +24,8 @@ const reasonLabels = {
   warming_up: "warming up",
 };
 const reasonOrder = Object.keys(reasonLabels);
+// The router's own judgement (the vote, or the second stage): not a fallback (routing/decision.ts isFallback).
+const decided = new Set(["knn", "second_stage"]);
 
 export function render({ api, container, params, session, navigate, isCurrent }) {
   const rangeKey = ranges[params.get("range")] ? params.get("range") : "24h";
@@ -90,7 +94,7 @@ function chartsView(series, configuredTiers, range) {
   const countFormat = (v) => fmt.int(v);
 
   const reasonsSeen = new Set();
-  for (const b of buckets) for (const r of Object.keys(b.reasons ?? {})) if (r !== "knn") reasonsSeen.add(r);
+  for (const b of buckets) for (const r of Object.keys(b.reasons ?? {})) if (!decided.has(r)) reasonsSeen.add(r);
   const reasons = [...reasonOrder.filter((r) => reasonsSeen.has(r)), ...[...reasonsSeen].filter((r) => !reasonOrder.includes(r))];
   const reasonClass = (r) => `c${3 + (reasons.indexOf(r) % 5)}`;
 
@@ -137,7 +141,7 @@ function chartsView(series, configuredTiers, range) {
   ];
 }
 
-const fallbackCount = (b) => Object.entries(b.reasons ?? {}).reduce((n, [r, c]) => (r === "knn" ? n : n + c), 0);
+const fallbackCount = (b) => Object.entries(b.reasons ?? {}).reduce((n, [r, c]) => (decided.has(r) ? n : n + c), 0);
 
 /** UTC-aligned bucket start, so client buckets line up with the server's. */
 function alignDown(date, bucket) {

@@ -107,7 +107,8 @@ export async function runOutage(s: Scenario, kind: "stop" | "freeze"): Promise<O
   const oracleAfterGrace = await compareWithDatabase(s.sql, writer);
 
   const attempts = writer.ops.flatMap((op) => op.attempts.map((a) => ({ op, a })));
-  const inOutage = attempts.filter(({ a }) => a.startedAt >= outageStart && a.startedAt < outageEnd);
+  // Writes in flight at any moment of the outage: started during it, or started before and still waiting when it began.
+  const inOutage = attempts.filter(({ a }) => a.startedAt < outageEnd && a.endedAt > outageStart);
   const outcomes: Record<string, number> = {};
   for (const { a } of inOutage) {
     const k = a.status === null ? `${a.error}` : `${a.status}${a.code ? ` ${a.code}` : ""}`;
@@ -115,7 +116,7 @@ export async function runOutage(s: Scenario, kind: "stop" | "freeze"): Promise<O
   }
   const late = inOutage.filter(({ a }) => !(a.status !== null && a.ms <= WRITE_DEADLINE_MS));
   const wrongCode = inOutage.filter(({ a }) => a.status !== null && a.status >= 300 && !(a.status === 503 && OK_OUTAGE_CODES.has(a.code ?? "")));
-  const readsInOutage = reads.filter((r) => r.startedAt >= outageStart && r.startedAt < outageEnd);
+  const readsInOutage = reads.filter((r) => r.startedAt < outageEnd && r.endedAt > outageStart);
   const readOutcomes: Record<string, number> = {};
   for (const r of readsInOutage) {
     const k = r.status === null ? `${r.error}` : `${r.status}${r.code ? ` ${r.code}` : ""}`;

@@ -1,0 +1,78 @@
+import type { z } from "@hono/zod-openapi";
+import type { ErrorCode } from "../http/error-codes.js";
+import type { changed, exemplarInput, exemplarPage, exemplarPatch, exemplarSchema, importResult, writeResult } from "../http/exemplars.routes.js";
+import type { LabelledRuleTestResult, RuleTestResult } from "../http/rules.js";
+import type { errorSchema, readinessSchema, routeRequestSchema, routeResponseSchema } from "../http/schemas.js";
+import type { cacheStatsSchema, routingStatsSchema, statsSeriesSchema } from "../http/stats.js";
+import type { Rule } from "../policy/rules.js";
+import type { feedbackImportResult, feedbackInputSchema, feedbackResult } from "../http/feedback.routes.js";
+import type { driftSchema, feedbackStatsSchema, labelsPageSchema, shadowReportSchema } from "../http/insights.js";
+import type { coverageGaps, dismissInput, promoteInput, promoteResult, reviewDetail, reviewItemSchema, reviewPage } from "../http/review.routes.js";
+
+/**
+ * The client's types, inferred from the zod schemas the service validates
+ * and documents with (src/http/*), so they cannot drift from the API. Type
+ * imports only: the compiled client loads none of these modules.
+ */
+
+/** A POST /route body: `query`, or OpenAI-style `messages`, plus optional limits, profile, session and tags. */
+export type RouteRequest = z.input<typeof routeRequestSchema>;
+/** The decision: tier, model, confidence, margin, reason, cost estimate, timings (neighbours and votes with explain). */
+export type RouteDecision = z.output<typeof routeResponseSchema>;
+/** One item of a batch: a decision, or that item's own error. */
+export type BatchItem = RouteDecision | { error: { code: ErrorCode; message: string } };
+export type Readiness = z.output<typeof readinessSchema>;
+export type ErrorBody = z.output<typeof errorSchema>;
+export type { ErrorCode, Rule };
+
+export type Exemplar = z.output<typeof exemplarSchema>;
+export type ExemplarInput = z.input<typeof exemplarInput>;
+export type ExemplarPatch = z.input<typeof exemplarPatch>;
+export type ExemplarWriteResult = z.output<typeof writeResult>;
+export type ExemplarChange = z.output<typeof changed>;
+export type ExemplarPage = z.output<typeof exemplarPage>;
+export type ImportResult = z.output<typeof importResult>;
+
+export type CacheStats = z.output<typeof cacheStatsSchema>;
+export type RoutingStats = z.output<typeof routingStatsSchema>;
+export type StatsSeries = z.output<typeof statsSeriesSchema>;
+
+export type RulesInForce = { rules: Rule[]; revision: number; source: "config" | "database" };
+export type { LabelledRuleTestResult, RuleTestResult };
+
+/** A statistics window: ISO 8601 date-times or dates (UTC midnight), or Dates; default the last 24 hours. */
+export interface StatsWindow {
+  from?: string | Date;
+  to?: string | Date;
+}
+
+export interface ListExemplarsQuery {
+  tier?: string;
+  /** Case-insensitive substring of the text. */
+  q?: string;
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Curator writes: keep near-duplicates across tiers (`force`), and an Idempotency-Key to retry safely. */
+export interface WriteOptions {
+  force?: boolean;
+  idempotencyKey?: string;
+}
+
+/** A report on a logged decision: verdict (too_weak, ok, overkill), correctTier?, score?, note?, source?, query?. */
+export type FeedbackInput = z.input<typeof feedbackInputSchema>;
+export type FeedbackResult = z.output<typeof feedbackResult>;
+export type FeedbackImportResult = z.output<typeof feedbackImportResult>;
+export type FeedbackStats = z.output<typeof feedbackStatsSchema>;
+export type ShadowReport = z.output<typeof shadowReportSchema>;
+export type Drift = z.output<typeof driftSchema>;
+export type FeedbackLabelsPage = z.output<typeof labelsPageSchema>;
+export type ReviewItem = z.output<typeof reviewItemSchema>;
+export type ReviewPage = z.output<typeof reviewPage>;
+export type ReviewDetail = z.output<typeof reviewDetail>;
+export type CoverageGaps = z.output<typeof coverageGaps>;
+export type PromoteInput = z.input<typeof promoteInput>;
+export type PromoteResult = z.output<typeof promoteResult>;
+export type DismissInput = z.input<typeof dismissInput>;
