@@ -25,6 +25,8 @@ export const decisionReasons = [
   "warming_up",
   /** A configured rule decided, before the vote (the fast path for obvious cases). */
   "rule",
+  /** The query is itself a curated exemplar (the same normalised text): its tier decides. */
+  "exemplar",
   /** Shadow mode: the fixed shadow tier was answered; `shadowOf` is the tier routing chose. Not a fallback. */
   "shadow",
 ] as const;
@@ -38,8 +40,8 @@ export function isDecisionReason(value: string): value is DecisionReason {
   return reasonSet.has(value);
 }
 
-/** The reasons under which a judgement stands: the vote, the second stage, or a configured rule; and shadow answers, which are a choice, not a fallback. */
-const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule", "shadow"]);
+/** The reasons under which a judgement stands: the vote, the second stage, a configured rule or a curated exemplar; and shadow answers, which are a choice, not a fallback. */
+const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule", "exemplar", "shadow"]);
 
 /**
  * A decision neither the vote, the second stage nor a rule made (nor a

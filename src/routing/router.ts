@@ -13,6 +13,7 @@ import { limitsCheckStep, limitsStep, ruleBoundsStep } from "./steps/bounds.js";
 import { cacheLookupStep, cacheRecordStep } from "./steps/cache-lookup.js";
 import { embedStep } from "./steps/embed.js";
 import { exactRepeatStep } from "./steps/exact-repeat.js";
+import { exemplarMatchStep } from "./steps/exemplar-match.js";
 import { neighboursStep } from "./steps/neighbours.js";
 import { normalizeStep } from "./steps/normalize.js";
 import { oodStep } from "./steps/ood.js";
@@ -58,7 +59,7 @@ export interface RouterDeps {
 /**
  * Decides a tier for each query by running the decision steps in order:
  * normalize -> limits check -> rules -> warm-up guard -> exact repeat ->
- * embed -> cache lookup -> neighbours -> vote -> OOD guard -> guards
+ * embed -> cache lookup -> neighbours -> vote -> exemplar match -> OOD guard -> guards
  * (strategy "knn") or second stage, then settles: cache record -> rule
  * bounds -> session floor -> shadow -> limits -> session record. A new
  * capability is a new step, not a new branch.
@@ -93,6 +94,7 @@ export class Router {
       ...(cache ? [cacheLookupStep(cache)] : []),
       neighboursStep(searchK),
       voteStep(own, options.k, mapTier),
+      exemplarMatchStep(mapTier),
       ...(ood?.enabled ? [oodStep(ood, options.fallbackTier)] : []),
       secondStage ? secondStageStep(secondStage, options, mapTier) : guardsStep(options),
     ];

@@ -89,6 +89,21 @@ describe("shadow mode in the router", () => {
     expect(isFallback("shadow")).toBe(false);
   });
 
+  it("routes a query that is itself an exemplar to that exemplar's tier (reason exemplar), whatever its neighbours vote", async () => {
+    const encoder = createFakeEncoder({ dimensions: D, vectors: { "fast one": axis(D, 0), "hard one": axis(D, 0, 1, 0.05), "premium twin": axis(D, 0, 1, 0.06) } });
+    const index = new ExemplarIndex(new HnswIndex(D, { M: 16, efConstruction: 100, ef: 100 }), 1);
+    const put = async (id: number, text: string, tier: string) => index.put({ id, tier, text }, (await encoder.embed([text]))[0]!);
+    await put(1, "fast one", "fast");
+    await put(2, "premium twin", "premium");
+    await put(3, "hard one", "standard");
+    const ref = new ExemplarIndexRef();
+    ref.set(index);
+    const r = new Router({ encoder, index: ref, cache: null, options: { k: 3, margin: 0.2, minSimilarity: 0.3, fallbackTier: "premium", tiers: config.tiers } });
+    expect(await r.route({ query: "  hard   one " })).toMatchObject({ tier: "standard", reason: "exemplar", confidence: 1 });
+    expect((await r.route({ query: "hard one!" })).reason).not.toBe("exemplar"); // another text, however close
+    expect(isFallback("exemplar")).toBe(false);
+  });
+
   it("is off unless configured or asked for", async () => {
     const { r } = await router();
     expect((await r.route({ query: "clearly fast" })).shadowOf).toBeUndefined();
