@@ -44,9 +44,11 @@ describe.skipIf(!hasChromium)(`console Review page in Chromium (service: ${servi
     const dismissMe = "What is the capital city of Bolivia?";
     const first = await route(promoteMe);
     const second = await route(dismissMe);
-    // The log keeps no text by default: the reports send it.
-    await api(`/decisions/${first.decisionId}/feedback`, { verdict: "too_weak", correctTier: "standard", query: promoteMe });
-    await api(`/decisions/${second.decisionId}/feedback`, { verdict: "too_weak", query: dismissMe });
+    // A report that disagrees with whatever was answered; the log keeps no text by default, so the reports send it.
+    const disagree = (tier: string, query: string) => (tier === "premium" ? { verdict: "overkill", correctTier: "standard", query } : { verdict: "too_weak", correctTier: "premium", query });
+    expect((await api(`/decisions/${first.decisionId}/feedback`, disagree(first.tier, promoteMe))).reviewId).toEqual(expect.any(Number));
+    expect((await api(`/decisions/${second.decisionId}/feedback`, disagree(second.tier, dismissMe))).reviewId).toEqual(expect.any(Number));
+    const suggested = first.tier === "premium" ? "standard" : "premium";
     await api(`/decisions/${(await route("What is 6 times 7?")).decisionId}/feedback`, { verdict: "ok" });
 
     const page = await signIn(adminToken);
@@ -55,17 +57,17 @@ describe.skipIf(!hasChromium)(`console Review page in Chromium (service: ${servi
     await eventually(() => rows.count()).toBe(2);
     expect(await page.locator("table.review-group caption").first().textContent()).toMatch(/Nearest exemplar #\d+/);
     const promoteRow = page.locator("tr[data-review-id]", { hasText: promoteMe });
-    expect(await promoteRow.textContent()).toContain("too weak");
+    expect(await promoteRow.textContent()).toContain(first.tier === "premium" ? "overkill" : "too weak");
     await screenshot(page, "console-review");
 
     const itemId = await promoteRow.getAttribute("data-review-id");
-    expect(await page.getByLabel(`Tier to promote review item #${itemId} as`).inputValue()).toBe("standard");
+    expect(await page.getByLabel(`Tier to promote review item #${itemId} as`).inputValue()).toBe(suggested);
     await promoteRow.getByRole("button", { name: "Promote" }).click();
     const status = page.locator(".notices [role=status]");
-    await eventually(() => status.textContent()).toMatch(new RegExp(`^Promoted review item #${itemId} as exemplar #\\d+ in tier standard \\(revision \\d+\\)`));
+    await eventually(() => status.textContent()).toMatch(new RegExp(`^Promoted review item #${itemId} as exemplar #\\d+ in tier ${suggested} \\(revision \\d+\\)`));
     await eventually(() => rows.count()).toBe(1);
     const after = await route(promoteMe);
-    expect(after).toMatchObject({ tier: "standard", revision: first.revision + 1 });
+    expect(after).toMatchObject({ tier: suggested, reason: "exemplar", revision: first.revision + 1 });
 
     const dismissRow = page.locator("tr[data-review-id]", { hasText: dismissMe });
     await dismissRow.getByRole("button", { name: "Dismiss" }).click();
