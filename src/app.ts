@@ -14,7 +14,7 @@ import { requestLog } from "./http/request-log.js";
 import { createRouteRoutes } from "./http/route.js";
 import { createRulesRoutes } from "./http/rules.js";
 import { createStatsRoutes } from "./http/stats.js";
-import { closeWhenDone, crossOrigin, requestDeadline, securityHeaders } from "./http/transport.js";
+import { closeWhenDone, crossOrigin, cutoverDoor, requestDeadline, securityHeaders } from "./http/transport.js";
 
 /** What the HTTP app needs from the composition root. */
 export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "encoder" | "router" | "rules" | "curator" | "stats" | "metrics" | "lifecycle">;
@@ -34,6 +34,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     trustProxy: config.http.trustProxy,
   });
 
+  app.use(cutoverDoor(deps.lifecycle.cutover));
   app.use(requestId());
   app.use(requestLog(logger, config.logQueryText));
   app.use(securityHeaders());

@@ -82,3 +82,16 @@ export function requestDeadline(ms: number, exempt: readonly string[]): Middlewa
     }
   };
 }
+
+/** Counts requests in flight and holds new ones during the shutdown's cutover (lifecycle/cutover.ts). */
+export function cutoverDoor(cutover: { pass(): Promise<void>; inFlight: number }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await cutover.pass();
+    cutover.inFlight++;
+    try {
+      await next();
+    } finally {
+      cutover.inFlight--;
+    }
+  };
+}

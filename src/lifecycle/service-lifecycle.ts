@@ -19,6 +19,7 @@ import type { ExemplarIndex, ExemplarIndexRef } from "../vector-index/exemplar-i
 import { exemplarFingerprint, type IndexSnapshots } from "../vector-index/index-snapshot.js";
 import { isPersistent, type VectorIndexFactory } from "../vector-index/vector-index.js";
 import { settlesWithin } from "../util/timeout.js";
+import { Cutover } from "./cutover.js";
 import { readinessOf, type DatabaseProbe, type Readiness } from "./readiness.js";
 
 const HOUSEKEEPING_MS = 10 * 60_000;
@@ -57,6 +58,8 @@ export class ServiceLifecycle {
   private modelLoaded = false;
   /** Set at shutdown: readiness turns 503 so load balancers move traffic away while requests drain. */
   draining = false;
+  /** Holds new requests for the instant the listener closes (main.ts). */
+  readonly cutover = new Cutover();
   private starting: Promise<void> | undefined;
   private housekeeping: NodeJS.Timeout | undefined;
 
