@@ -18,11 +18,15 @@ export class PriorityEncoder implements Encoder {
   private readonly interactive: Job[] = [];
   private readonly bulk: Job[] = [];
   private running = false;
+  /** Interactive jobs run since the last bulk slice: past `bulkEvery`, a waiting slice goes next. */
+  private sinceBulk = 0;
 
   constructor(
     private readonly inner: Encoder,
     /** Texts per bulk slice. */
     private readonly bulkSlice: number,
+    /** Under saturating traffic, one bulk slice after this many interactive jobs, so curation is slowed, never starved. */
+    private readonly bulkEvery = 8,
   ) {}
 
   get modelId(): string {
@@ -62,8 +66,10 @@ export class PriorityEncoder implements Encoder {
     this.running = true;
     try {
       for (;;) {
-        const job = this.interactive.shift() ?? this.bulk.shift();
+        const bulkTurn = this.bulk.length > 0 && (this.interactive.length === 0 || this.sinceBulk >= this.bulkEvery);
+        const job = bulkTurn ? this.bulk.shift() : this.interactive.shift();
         if (job === undefined) return;
+        this.sinceBulk = bulkTurn ? 0 : this.sinceBulk + 1;
         try {
           job.resolve(await this.inner.embed(job.texts, job.options));
         } catch (err) {
