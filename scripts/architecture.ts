@@ -13,7 +13,7 @@ export const layers: readonly (readonly string[])[] = [
   ["text", "util", "config"],
   ["vector-index", "embeddings", "db"],
   ["routing"],
-  ["cache", "exemplars", "stats", "observability", "console", "idempotency"],
+  ["cache", "exemplars", "stats", "observability", "console", "idempotency", "gateway"],
   ["lifecycle"],
   ["http"],
   ["deps.ts"],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { gatewayIssues, gatewaySchema, upstreamSchema } from "./gateway-schema.js";
 
 /**
  * The service's configuration, validated once at start-up. Every default is
@@ -11,6 +12,10 @@ const tierSchema = z.object({
   model: z.string().min(1),
   /** USD per 1M tokens; only ratios matter (cost reports, calibration). */
   pricePer1MTokens: z.number().nonnegative(),
+  /** The gateway's upstream models for this tier, tried in order (README "Gateway"); none: the gateway does not serve it. */
+  upstreams: z.array(upstreamSchema).max(16).optional(),
+  /** Tiers whose upstreams are tried, in order, after this tier's own; none by default. */
+  fallbackTiers: z.array(z.string()).max(8).optional(),
 });
 
 const labelledToken = z.object({ label: z.string().min(1), token: z.string().min(16, "must be at least 16 characters") });
@@ -162,6 +167,7 @@ export const configSchema = z
         maxPendingKeys: z.number().int().min(1).default(50_000),
       })
       .prefault({}),
+    gateway: gatewaySchema.prefault({}),
     /** Put the query text in the request log line (off: queries may hold personal data). */
     logQueryText: z.boolean().default(false),
     /** Bearer tokens, from the environment only (never the config file). */
@@ -188,6 +194,7 @@ export const configSchema = z
         message: `must be one of the configured tiers (${names.join(", ")})`,
       });
     }
+    for (const issue of gatewayIssues(cfg.tiers, cfg.gateway)) ctx.addIssue({ code: "custom", ...issue });
   });
 
 export type Config = z.infer<typeof configSchema>;

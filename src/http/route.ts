@@ -24,7 +24,7 @@ const routeQuery = createRoute({
   },
 });
 
-const SESSION_HEADER = /^[\x21-\x7e]{1,200}$/;
+export const SESSION_HEADER = /^[\x21-\x7e]{1,200}$/;
 
 export function createRouteRoutes(router: Router, requireRole: RequireRole): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

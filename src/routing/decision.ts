@@ -17,6 +17,8 @@ export const decisionReasons = [
   "encoder_error_fallback",
   /** The service is still loading its model or index. */
   "warming_up",
+  /** The vote could not settle (low margin, nothing close) and a model rated the query's complexity (opt-in). */
+  "llm_rated",
 ] as const;
 
 export type DecisionReason = (typeof decisionReasons)[number];
@@ -28,13 +30,17 @@ export function isDecisionReason(value: string): value is DecisionReason {
   return reasonSet.has(value);
 }
 
+/** Reasons whose tier was chosen on evidence (the vote, or a model's rating), not by falling back. */
+const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "llm_rated"]);
+
 /**
- * A decision the vote did not make: the query went to the fallback tier
- * because the router was unsure or could not look. The one definition stats,
+ * A decision nothing chose: the query went to the fallback tier because the
+ * router was unsure or could not look. An LLM-rated decision is not one (a
+ * model rated it, whichever tier that gave). The one definition stats,
  * metrics and reports use.
  */
 export function isFallback(reason: DecisionReason | string): boolean {
-  return reason !== "knn";
+  return !decidedReasons.has(reason);
 }
 
 /** Fallbacks decided before any cache lookup: they are neither a cache hit nor a miss. */

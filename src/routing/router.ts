@@ -13,6 +13,7 @@ import { exactRepeatStep } from "./steps/exact-repeat.js";
 import { neighboursStep } from "./steps/neighbours.js";
 import { normalizeStep } from "./steps/normalize.js";
 import { policyStep, type Policy } from "./steps/policy.js";
+import { llmRatedStep, type LlmRatingOptions } from "./steps/llm-rated.js";
 import { guardsStep, voteStep } from "./steps/vote.js";
 import { warmUpStep } from "./steps/warm-up.js";
 
@@ -29,6 +30,8 @@ export interface RouterDeps {
   options: RouterOptions;
   /** Consulted before the cache and the vote; none by default. */
   policies?: readonly Policy[];
+  /** A model rates what the vote could not settle (opt-in, gateway.complexityRating). */
+  llmRating?: LlmRatingOptions;
   logger?: Pick<Logger, "warn">;
   /** Called with every decision, cached or not, fallbacks included (statistics, metrics, the decision log). */
   onDecision?: ReadonlyArray<(decision: Decision, request: RouteRequest) => void>;
@@ -37,7 +40,8 @@ export interface RouterDeps {
 /**
  * Decides a tier for each query by running the decision steps in order:
  * normalize -> policy -> warm-up guard -> exact repeat -> embed -> cache
- * lookup -> neighbours -> vote -> guards, then settles (cache record) and
+ * lookup -> neighbours -> vote -> guards, then settles (LLM rating when
+ * enabled, cache record) and
  * reports the decision. A new capability is a new step, not a new branch.
  */
 export class Router {
@@ -60,13 +64,15 @@ export class Router {
       voteStep(tierNames),
       guardsStep(options),
     ];
-    this.settle = cache ? [cacheRecordStep(cache)] : [];
+    // The rating settles before the cache records, so a rated verdict is what repeats replay.
+    this.settle = [...(deps.llmRating ? [llmRatedStep(deps.llmRating)] : []), ...(cache ? [cacheRecordStep(cache)] : [])];
   }
 
   async route(request: RouteRequest): Promise<Decision> {
     const index = this.deps.index.get();
     const ctx: DecisionContext = {
       request,
+      decisionId: randomUUID(),
       startedAt: performance.now(),
       text: "",
       truncated: false,
@@ -78,7 +84,7 @@ export class Router {
     };
     const { verdict } = await runSteps(ctx, this.decide, this.settle);
     const decision: Decision = {
-      decisionId: randomUUID(),
+      decisionId: ctx.decisionId,
       ...verdict,
       model: this.modelOf(verdict.tier),
       cached: ctx.cached,

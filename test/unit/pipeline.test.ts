@@ -7,7 +7,7 @@ import { ExemplarIndex, ExemplarIndexRef } from "../../src/vector-index/exemplar
 import { HnswIndex } from "../../src/vector-index/hnsw-index.js";
 import { axis, createFakeEncoder } from "../helpers/fake-encoder.js";
 
-const blank = (): DecisionContext => ({ request: { query: "q" }, startedAt: 0, text: "q", truncated: false, index: null, revision: 3, cached: false, embedMs: 0, searchMs: 0 });
+const blank = (): DecisionContext => ({ request: { query: "q" }, decisionId: "d-1", startedAt: 0, text: "q", truncated: false, index: null, revision: 3, cached: false, embedMs: 0, searchMs: 0 });
 const step = (name: string, log: string[], decides = false): DecisionStep => ({
   name,
   run(ctx) {
