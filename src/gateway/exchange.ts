@@ -18,6 +18,8 @@ export interface GatewayResponse {
 /** One request's identity as the records and headers carry it. */
 export interface ExchangeIdentity {
   decisionId: string;
+  /** Cuts the caller's connection when a relayed stream breaks (see relayStream). */
+  breakCaller?: () => boolean;
   mode: ExchangeRecord["mode"];
   profile: string | null;
   tier: string;
@@ -116,6 +118,7 @@ export class ExchangeResponder {
     const allNotes = [...notes, { upstream: upstream.id, outcome: "ok" as const, status: start.status }];
     const body = relayStream(start, {
       idleTimeoutMs: this.deps.streamIdleTimeoutMs,
+      breakCaller: id.breakCaller,
       onEnd: (end, usage) => {
         const outcome: AttemptOutcome = end === "ok" ? "ok" : end === "cancelled" ? "cancelled" : end === "timeout" ? "timeout" : "stream_interrupted";
         // Broken off mid-stream is the upstream's fault; the first byte had already counted as a success.

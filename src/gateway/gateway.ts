@@ -42,6 +42,8 @@ export interface GatewayRequest {
   sessionId?: string;
   tags?: readonly string[];
   signal: AbortSignal;
+  /** Cuts the caller's connection; a stream that breaks off upstream breaks the caller's too. */
+  breakCaller?: () => boolean;
 }
 
 /**
@@ -89,7 +91,7 @@ export class Gateway {
     const forwarded: Record<string, unknown> = { ...body };
     if (stream && this.deps.options.streamUsage) forwarded.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
     const deadline = Date.now() + this.deps.options.requestTimeoutMs;
-    const base = { caller: request.caller, stream };
+    const base = { caller: request.caller, stream, breakCaller: request.breakCaller };
 
     if (target.kind === "model") {
       const id: ExchangeIdentity = { ...base, decisionId: newExchangeId(), mode: "model", profile: null, tier: target.upstreams[0]!.tier, reason: "model" };

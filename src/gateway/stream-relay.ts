@@ -48,7 +48,15 @@ export class SseUsageTap {
  * an upstream that breaks off mid-stream breaks the caller's stream too
  * (nothing can be retried once bytes were sent). `onEnd` runs once.
  */
-export function relayStream(start: StreamStart, options: { idleTimeoutMs: number; onEnd: (end: StreamEnd, usage: TokenUsage | null) => void }): ReadableStream<Uint8Array> {
+export function relayStream(
+  start: StreamStart,
+  options: {
+    idleTimeoutMs: number;
+    onEnd: (end: StreamEnd, usage: TokenUsage | null) => void;
+    /** Cuts the caller's connection (so it sees the break) and says whether it could; otherwise the stream errors. */
+    breakCaller?: () => boolean;
+  },
+): ReadableStream<Uint8Array> {
   const tap = new SseUsageTap();
   let first: Uint8Array | null = start.first;
   let ended = false;
@@ -82,10 +90,13 @@ export function relayStream(start: StreamStart, options: { idleTimeoutMs: number
           }
           tap.push(value);
           controller.enqueue(value);
-        } catch (err) {
+        } catch {
           if (ended) return;
           finish(start.clientGone() ? "cancelled" : idle ? "timeout" : "stream_interrupted");
-          controller.error(err);
+          // The caller must see a broken stream, not a clean end: cut its connection when the server lets us
+          // (quietly), else error the stream (with a bare message: never the socket's details).
+          if (options.breakCaller?.()) controller.close();
+          else controller.error(new Error("the upstream broke off the stream"));
         } finally {
           clearTimeout(timer);
         }

@@ -40,6 +40,13 @@ export function createGatewayRoutes(gateway: Gateway, requireRole: RequireRole):
       tags: tagsOf(c.req.header("x-tierline-tags")),
       // Aborted when the caller disconnects: the upstream call is cancelled with it.
       signal: c.req.raw.signal,
+      breakCaller: () => {
+        // Under @hono/node-server the socket's response is in env; elsewhere (app.request) the stream errors instead.
+        const outgoing = (c.env as { outgoing?: { destroy(): void; destroyed?: boolean } } | undefined)?.outgoing;
+        if (outgoing === undefined) return false;
+        outgoing.destroy();
+        return true;
+      },
     });
     if (result.decision) c.set("decision", result.decision);
     // c.body keeps what middleware already set (X-Request-Id); the body is the upstream's, unbuffered.
