@@ -33,6 +33,6 @@ function scrub(value: Record<string, unknown>, depth: number): Record<string, un
  */
 export function createLogger(level: string, options: { secrets?: readonly string[]; destination?: pino.DestinationStream } = {}): Logger {
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
-  const hooks = secrets.length === 0 ? undefined : { streamWrite: (line: string) => redactSecrets(line, secrets) };
-  return pino({ level, base: { service: "tierline" }, serializers: { err: redactError }, hooks }, options.destination);
+  const redacting = secrets.length === 0 ? {} : { hooks: { streamWrite: (line: string) => redactSecrets(line, secrets) } };
+  return pino({ level, base: { service: "tierline" }, serializers: { err: redactError }, ...redacting }, options.destination);
 }

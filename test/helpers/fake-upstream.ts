@@ -16,8 +16,9 @@ export interface Behaviour {
   status?: number;
   errorBody?: string;
   retryAfter?: string;
-  /** 0..1: answer 500 with this probability (deterministic: every 1/rate-th request when rate is 0.5, 0.25…). */
+  /** 0..1: answer 500 for this share of requests (every 1/rate-th request, or at random with `randomFailures`). */
   failureRate?: number;
+  randomFailures?: boolean;
   /** Destroy the socket without answering. */
   reset?: boolean;
   /** Streams: delay between the headers and the first body byte. */
@@ -100,7 +101,8 @@ export class FakeUpstream {
       req.socket.destroy();
       return;
     }
-    const failing = b.failureRate !== undefined && b.failureRate > 0 && n % Math.round(1 / b.failureRate) === 0;
+    const rate = b.failureRate ?? 0;
+    const failing = rate > 0 && (b.randomFailures ? Math.random() < rate : n % Math.round(1 / rate) === 0);
     if (b.status !== undefined || failing) {
       const status = b.status ?? 500;
       res.writeHead(status, { "content-type": "application/json", ...(b.retryAfter !== undefined && { "retry-after": b.retryAfter }) });

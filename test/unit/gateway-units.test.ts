@@ -183,5 +183,9 @@ describe("gateway config and keys", () => {
     logger.error({ err: new Error("failed with sk-live-0123456789abcdef") }, "error");
     expect(lines.join("")).not.toContain("sk-live-0123456789abcdef");
     expect(lines.join("")).toContain("[redacted]");
+    // Without keys configured it is the plain logger.
+    const plain: string[] = [];
+    createLogger("info", { destination: new Writable({ write: (c, _e, done) => (plain.push(String(c)), done()) }) }).info("hello");
+    expect(plain.join("")).toContain('"msg":"hello"');
   });
 });
