@@ -90,7 +90,7 @@ function chartsView(series, configuredTiers, range) {
   const countFormat = (v) => fmt.int(v);
 
   const reasonsSeen = new Set();
-  for (const b of buckets) for (const r of Object.keys(b.reasons ?? {})) if (r !== "knn") reasonsSeen.add(r);
+  for (const b of buckets) for (const r of Object.keys(b.reasons ?? {})) if (!decided.has(r)) reasonsSeen.add(r);
   const reasons = [...reasonOrder.filter((r) => reasonsSeen.has(r)), ...[...reasonsSeen].filter((r) => !reasonOrder.includes(r))];
   const reasonClass = (r) => `c${3 + (reasons.indexOf(r) % 5)}`;
 
@@ -137,7 +137,9 @@ function chartsView(series, configuredTiers, range) {
   ];
 }
 
-const fallbackCount = (b) => Object.entries(b.reasons ?? {}).reduce((n, [r, c]) => (r === "knn" ? n : n + c), 0);
+/** Reasons that are decisions, not fallbacks (the vote stood, or a model rated the query): src/routing/decision.ts isFallback. */
+const decided = new Set(["knn", "llm_rated"]);
+const fallbackCount = (b) => Object.entries(b.reasons ?? {}).reduce((n, [r, c]) => (decided.has(r) ? n : n + c), 0);
 
 /** UTC-aligned bucket start, so client buckets line up with the server's. */
 function alignDown(date, bucket) {
