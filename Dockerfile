@@ -14,6 +14,7 @@ COPY package.json tsconfig.json tierline.config.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY exemplars ./exemplars
+COPY models ./models
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8787

@@ -1,75 +1,65 @@
 /**
- * Chooses k, margin and the similarity floor that reach a target quality on a
- * labelled set at the lowest cost, with the service's exemplars, model, index
- * and vote, prints the figures before and after, and writes the values into
- * the config file (tierline.config.json, or TIERLINE_CONFIG, or --config).
- *   npm run calibrate -- test/data/dev.jsonl [--target-quality 0.95] [--dry-run] [--json]
+ * Risk-controlled calibration (issue 12): picks the cheapest operating point
+ * whose lower confidence bound on quality, over the calibration rows of the
+ * labelled real prompts, reaches the target, with the exemplar set the
+ * service routes with (read from its database: DATABASE_URL, or the PGlite
+ * in dataDir; stop a PGlite service first). Prints the chosen setting and
+ * writes nothing unless --write.
+ *   npm run calibrate -- [--strategy knn|second-stage] [--target-quality 0.95] [--confidence 0.95]
+ *                        [--criterion any-mix|uniform-mix|quality] [--data test/data/real | own.jsonl]
+ *                        [--write] [--config tierline.config.json] [--model-out models/second-stage.json] [--json]
+ * `npm run train-router` is the same with --strategy second-stage: it trains the second stage
+ * on the calibration rows (cross-fitted, so its operating point is chosen on risks no model saw the label of).
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { fallbackTierOf } from "../src/config/config-schema.js";
 import { loadConfig } from "../src/config/load-config.js";
 import { createEncoder } from "../src/embeddings/create-encoder.js";
-import { defaultCalibrationGrid, evaluateGrid, selectCalibration } from "./lib/calibration.js";
-import { writeRoutingValues } from "./lib/config-file.js";
-import { loadEvaluationData } from "./lib/evaluation-data.js";
-import { buildIndex, routeNeighbors, searchAll } from "./lib/knn-routing.js";
-import { computeMetrics } from "./lib/metrics.js";
+import { runCalibrate } from "./lib/calibrate-command.js";
+import { fitArgs, fitOptionsFrom, UsageError } from "./lib/calibration-options.js";
+import { formatCalibration } from "./lib/calibration-report.js";
 import { createProgressBar } from "./lib/progress-bar.js";
-import { formatMethodsTable } from "./lib/report-text.js";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
+const usage =
+  "usage: npm run calibrate -- [--strategy knn|second-stage] [--target-quality Q] [--confidence C] [--criterion any-mix|uniform-mix|quality] [--data dir|file.jsonl] [--write] [--config file] [--model-out file] [--json]";
+const { values } = parseArgs({
   options: {
-    "target-quality": { type: "string", default: "0.95" },
+    ...fitArgs,
+    strategy: { type: "string" },
     config: { type: "string" },
-    "dry-run": { type: "boolean", default: false },
+    write: { type: "boolean", default: false },
+    "model-out": { type: "string" },
     json: { type: "boolean", default: false },
   },
 });
-const file = positionals[0];
-const targetQuality = Number(values["target-quality"]);
-if (file === undefined || !(targetQuality > 0 && targetQuality <= 1)) {
-  console.error("usage: npm run calibrate -- <labelled.jsonl> [--target-quality 0.95] [--config tierline.config.json] [--dry-run] [--json]");
-  process.exit(2);
-}
 const configFile = path.resolve(values.config ?? process.env.TIERLINE_CONFIG ?? "tierline.config.json");
 const config = loadConfig({ ...process.env, TIERLINE_CONFIG: configFile });
-const encoder = createEncoder(config);
-process.stderr.write(`loading ${encoder.modelId}…\n`);
-await encoder.load();
-const data = await loadEvaluationData(config, encoder, file, { progress: (label) => createProgressBar(label) });
-
-const grid = defaultCalibrationGrid;
-const setup = { tiers: config.tiers.map((t) => t.name), fallbackTier: fallbackTierOf(config) };
-const labels = data.queries.map((q) => q.tier);
-const index = buildIndex(data.exemplars, config.index, encoder.dimensions);
-const neighbors = searchAll(
-  index,
-  data.queries.map((q) => q.queryVector),
-  Math.max(...grid.k, config.routing.k),
-);
-const before = { k: config.routing.k, margin: config.routing.margin, minSimilarity: config.routing.minSimilarity };
-const beforeMetrics = computeMetrics(
-  routeNeighbors(neighbors, before, setup).map((routed, i) => ({ label: labels[i]!, routed })),
-  config.tiers,
-);
-const chosen = selectCalibration(evaluateGrid(neighbors, labels, grid, setup, config.tiers), targetQuality, before);
-const after = chosen && { k: chosen.k, margin: chosen.margin, minSimilarity: chosen.minSimilarity };
-const write = after !== null && !values["dry-run"];
-if (write) writeRoutingValues(configFile, after);
-
-if (values.json) {
-  const result = { file, targetQuality, configFile, written: write, before: { ...before, metrics: beforeMetrics }, after: chosen };
-  process.stdout.write(JSON.stringify(result, null, 1) + "\n");
-} else {
-  const fmt = (p: typeof before) => `k=${p.k} margin=${p.margin} floor=${p.minSimilarity}`;
-  const rows = [{ name: `before: ${fmt(before)}`, metrics: beforeMetrics }];
-  if (chosen && after) rows.push({ name: `after:  ${fmt(after)}`, metrics: chosen.metrics });
-  console.log(`${file}: ${data.queries.length} queries, ${data.exemplars.length} exemplars, ${encoder.modelId}; target quality ${targetQuality}`);
-  console.log(`searched k in {${grid.k.join(", ")}}, margin 0..1 step 0.01, floor in {${grid.minSimilarity.join(", ")}}\n`);
-  console.log(formatMethodsTable(rows, setup.tiers));
-  if (!chosen) console.log(`\nno setting reaches quality ${targetQuality}; ${configFile} left unchanged`);
-  else console.log(write ? `\nwrote routing.k, routing.margin, routing.minSimilarity to ${configFile}` : "\n--dry-run: config not written");
+const strategy = values.strategy ?? config.routing.strategy;
+let fit;
+try {
+  if (strategy !== "knn" && strategy !== "second-stage") throw new UsageError("--strategy: knn or second-stage");
+  fit = fitOptionsFrom(values, config, createEncoder(config).modelId);
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`${err.message}\n${usage}`);
+  process.exit(2);
 }
-if (!chosen) process.exitCode = 1;
+
+const result = await runCalibrate({
+  config,
+  configFile,
+  strategy,
+  fit,
+  data: values.data,
+  write: values.write,
+  modelFile: values["model-out"] ?? config.routing.secondStage.modelFile,
+  progress: (label) => createProgressBar(label),
+});
+if (values.json) {
+  const { fit: f, ...rest } = result;
+  const fitted = { chosen: f.selection.chosen, tested: f.selection.tested.length, downgrades: f.downgrades, ood: f.ood, model: f.strategy === "second-stage" ? f.model : undefined };
+  process.stdout.write(JSON.stringify({ ...rest, configFile, target: fit.target, fitted }, null, 1) + "\n");
+} else {
+  console.log(formatCalibration(result, { configFile, fit, write: values.write, modelFile: values["model-out"] ?? config.routing.secondStage.modelFile }));
+}
+if (!result.fit.selection.chosen) process.exitCode = 1;

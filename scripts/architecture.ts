@@ -10,12 +10,14 @@ import path from "node:path";
 
 /** Lowest first. A room may import only from rooms on an earlier line (or its own). */
 export const layers: readonly (readonly string[])[] = [
-  ["text", "util", "config"],
+  ["text", "util", "policy"],
+  ["config"],
   ["vector-index", "embeddings", "db"],
   ["routing"],
-  ["cache", "exemplars", "stats", "observability", "console", "idempotency", "gateway"],
+  ["cache", "exemplars", "stats", "observability", "console", "idempotency", "sessions", "rules-store", "gateway"],
   ["lifecycle"],
   ["http"],
+  ["routers.ts"],
   ["deps.ts"],
   ["app.ts"],
   ["main.ts", "cli"],

@@ -13,11 +13,12 @@ import { createHealthRoutes } from "./http/health.js";
 import { createMetricsRoutes } from "./http/metrics.js";
 import { requestLog } from "./http/request-log.js";
 import { createRouteRoutes } from "./http/route.js";
+import { createRulesRoutes } from "./http/rules.js";
 import { createStatsRoutes } from "./http/stats.js";
 import { closeWhileDraining, crossOrigin, requestDeadline, securityHeaders } from "./http/transport.js";
 
 /** What the HTTP app needs from the composition root. */
-export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "router" | "curator" | "stats" | "metrics" | "lifecycle" | "gateway" | "gatewayStats">;
+export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "encoder" | "router" | "rules" | "curator" | "stats" | "metrics" | "lifecycle" | "gateway" | "gatewayStats">;
 
 /** Paths with bounds of their own (lock wait, database guard, the gateway's upstream timeouts) and long legitimate runs. */
 const LONG_RUNNING = ["/exemplars/import", "/exemplars/export", "/v1/chat/completions"];
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route("/", createGatewayRoutes(deps.gateway, requireRole));
   app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames));
   app.route("/", createGatewayStatsRoutes(deps.gatewayStats, requireRole));
+  app.route("/", createRulesRoutes({ rules: deps.rules, requireRole, tiers: tierNames, maxInputChars: () => deps.encoder.maxInputChars, idempotency: { db: deps.database.db, guard: deps.guard } }));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createConsoleRoutes());
 

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { upsertCacheRows } from "./cache/cache-repository.js";
 import { CacheWriter } from "./cache/cache-writer.js";
 import { MemoryDecisionCache } from "./cache/decision-cache.js";
-import { fallbackTierOf, type Config } from "./config/config-schema.js";
+import type { Config } from "./config/config-schema.js";
 import { Secrets } from "./config/secrets.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { DatabaseGuard } from "./db/database-guard.js";
@@ -22,7 +22,12 @@ import { DatabaseProbe } from "./lifecycle/readiness.js";
 import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { createLogger } from "./observability/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
-import { Router, type RouterOptions } from "./routing/router.js";
+import { buildRouting, secondStageModelFor } from "./routers.js";
+import { decisionCacheScope } from "./routing/settings-fingerprint.js";
+import type { RoutingService } from "./routing/routing-service.js";
+import { TierLadder } from "./routing/tier-ladder.js";
+import { RulesStore } from "./rules-store/rules-store.js";
+import { SessionStore } from "./sessions/session-store.js";
 import { StatsRecorder } from "./stats/stats-recorder.js";
 import { upsertStats } from "./stats/stats-repository.js";
 import { StatsService } from "./stats/stats-service.js";
@@ -58,7 +63,10 @@ export interface Deps {
   /** Bounds the database waits of requests; fails fast while the database is away. */
   guard: DatabaseGuard;
   metrics: ServiceMetrics;
-  router: Router;
+  /** Every profile's router behind one door (route, routeMany). */
+  router: RoutingService;
+  rules: RulesStore;
+  sessions: SessionStore;
   curator: CuratorService;
   stats: StatsService;
   statsRecorder: StatsRecorder;
@@ -69,12 +77,6 @@ export interface Deps {
   gatewayLog: GatewayLog;
   cacheWriter: CacheWriter | null;
   lifecycle: ServiceLifecycle;
-}
-
-/** The router's settings as the config states them. */
-export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">): RouterOptions {
-  const { k, margin, minSimilarity } = config.routing;
-  return { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers };
 }
 
 /** HNSW indexes with the configured graph settings. */
@@ -108,8 +110,10 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const cacheWriter = config.cache.enabled
     ? new CacheWriter((rows) => upsertCacheRows(db, rows), { maxKeys: config.cache.queueLimit, flushIntervalMs: config.cache.flushIntervalMs, logger })
     : null;
+  const secondStageModel = secondStageModelFor(config, rawEncoder.modelId);
+  const cacheScope = decisionCacheScope(rawEncoder.modelId, config, secondStageModel);
   const cache = config.cache.enabled
-    ? new MemoryDecisionCache({ modelId: rawEncoder.modelId, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
+    ? new MemoryDecisionCache({ modelId: cacheScope, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
     : null;
   const probe = new DatabaseProbe(database, logger);
   const metrics = new ServiceMetrics({
@@ -138,18 +142,23 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     tiers: tierNames,
     conflictSimilarity: config.curation.conflictSimilarity,
   });
+  const rules = new RulesStore({ database, guard, tiers: tierNames, initial: config.rules, pollIntervalMs: config.replication.pollIntervalMs, logger });
+  const sessions = new SessionStore(db, new TierLadder(config.tiers), { memoryEntries: config.cache.memoryEntries, readTimeoutMs: config.sessions.readTimeoutMs, refreshMs: config.sessions.refreshMs, logger });
   const gatewayParts = buildGatewayParts({ config, secrets, db, guard, registry: metrics.registry, logger, verifiers: overrides.verifiers, call: overrides.upstreamCall });
-  const router = new Router({
+  const router = buildRouting({
+    config,
     encoder,
     index,
     cache,
+    rules,
+    sessions,
     logger,
-    options: routerOptionsFrom(config),
+    secondStageModel,
     llmRating: gatewayParts.llmRating,
     onDecision: [(d) => statsRecorder.record(d), (d) => metrics.observeDecision(d)],
   });
   const gateway = gatewayParts.createGateway(router);
-  const stats = new StatsService(db, guard, statsRecorder, config.tiers, async () => cacheWriter?.flush());
+  const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush());
   const { M, efConstruction, ef } = config.index;
   const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), (file, dimensions, ids) =>
     HnswIndex.load(file, dimensions, { M, efConstruction, ef }, ids),
@@ -169,6 +178,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     statsRecorder,
     gatewayLog: gatewayParts.log,
     probe,
+    rules,
+    sessions,
     loadShippedExemplars: overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames)),
   });
   return {
@@ -180,6 +191,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     guard,
     metrics,
     router,
+    rules,
+    sessions,
     curator,
     stats,
     statsRecorder,

@@ -11,18 +11,52 @@ import type { RoutingParams } from "./knn-routing.js";
  * is replaced, so the rest of the file keeps its exact formatting.
  */
 export function writeRoutingValues(file: string, params: RoutingParams): void {
+  writeRoutingPatch(file, { k: params.k, margin: params.margin, minSimilarity: params.minSimilarity });
+}
+
+/**
+ * Merges a patch into the file's "routing" object (nested objects such as
+ * "ood" are merged one level deep; an undefined value removes the field) and
+ * writes it, validated first with the service's own parser.
+ */
+export function writeRoutingPatch(file: string, patch: Record<string, unknown>): void {
   const text = existsSync(file) ? readFileSync(file, "utf8") : "{}";
   const raw = JSON.parse(text) as Record<string, unknown>;
-  const updated = withRoutingValues(raw, params);
+  const updated = withRoutingPatch(raw, patch);
   parseConfig(updated, {}, file);
   writeFileSync(file, replaceRoutingText(text, updated) ?? formatConfigJson(updated));
 }
 
-/** The file's text with only its routing object rewritten, or null when that cannot be done safely. */
+export function withRoutingPatch(raw: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const routing: Record<string, unknown> = isObject(raw.routing) ? { ...raw.routing } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) delete routing[key];
+    else if (isObject(value)) {
+      const merged: Record<string, unknown> = { ...(isObject(routing[key]) ? routing[key] : {}), ...value };
+      for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
+      routing[key] = merged;
+    } else routing[key] = value;
+  }
+  return { ...raw, routing };
+}
+
+/**
+ * The file's text with only its routing object rewritten (one field per line
+ * when it was written over several lines), or null when that cannot be done safely.
+ */
 function replaceRoutingText(text: string, updated: Record<string, unknown>): string | null {
-  const pattern = /"routing"\s*:\s*\{[^{}]*\}/g;
-  if ((text.match(pattern) ?? []).length !== 1) return null;
-  const candidate = text.replace(pattern, `"routing": ${inlineJson(updated.routing)}`);
+  // The routing object, with at most one level of nested objects (ood, secondStage).
+  const pattern = /"routing"\s*:\s*\{(?:[^{}]|\{[^{}]*\})*\}/g;
+  const found = text.match(pattern) ?? [];
+  if (found.length !== 1) return null;
+  const routing = updated.routing as Record<string, unknown>;
+  const body = found[0]!.includes("\n")
+    ? `{\n${Object.entries(routing)
+        .map(([k, v]) => `    ${JSON.stringify(k)}: ${inlineJson(v)}`)
+        .join(",\n")}\n  }`
+    : inlineJson(routing);
+  const candidate = text.replace(pattern, () => `"routing": ${body}`);
   try {
     return isDeepStrictEqual(JSON.parse(candidate), updated) ? candidate : null;
   } catch {
@@ -31,8 +65,7 @@ function replaceRoutingText(text: string, updated: Record<string, unknown>): str
 }
 
 export function withRoutingValues(raw: Record<string, unknown>, params: RoutingParams): Record<string, unknown> {
-  const routing = typeof raw.routing === "object" && raw.routing !== null ? (raw.routing as Record<string, unknown>) : {};
-  return { ...raw, routing: { ...routing, k: params.k, margin: params.margin, minSimilarity: params.minSimilarity } };
+  return withRoutingPatch(raw, { k: params.k, margin: params.margin, minSimilarity: params.minSimilarity });
 }
 
 /**

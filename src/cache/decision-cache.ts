@@ -5,6 +5,7 @@ import { embeddingCacheKey } from "./cache-key.js";
 import type { CacheWriter } from "./cache-writer.js";
 
 export interface DecisionCacheOptions {
+  /** The cache's scope, stored as model_id: the embedding model id and the routing fingerprint (routing/settings-fingerprint.ts). */
   modelId: string;
   memoryEntries: number;
   storeText: boolean;
@@ -31,6 +32,11 @@ export class MemoryDecisionCache implements DecisionCache {
 
   get size(): number {
     return this.memory.size;
+  }
+
+  /** The scope rows are keyed and stored under; warm-up reads only this scope's rows. */
+  get modelId(): string {
+    return this.options.modelId;
   }
 
   keyFor(vector: Float32Array): string {

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { compileRules, InvalidRuleError, ruleSchema } from "../policy/rules.js";
 import { gatewayIssues, gatewaySchema, upstreamSchema } from "./gateway-schema.js";
+import { databaseSection, httpSection, profileSchema, rateLimitSection, sessionSchema, shutdownSection } from "./sections.js";
 
 /**
  * The service's configuration, validated once at start-up. Every default is
@@ -66,9 +68,28 @@ export const configSchema = z
         k: z.number().int().min(1).max(100).default(7),
         /** Lead of the majority behind the chosen tier (README "API"); below it the query goes to the fallback tier. */
         margin: z.number().min(0).max(1).default(0.17),
-        /** Cosine similarity of the nearest exemplar below which nothing is "close". */
+        /** Cosine similarity of the nearest exemplar below which nothing is "close" (strategy "knn"). */
         minSimilarity: z.number().min(-1).max(1).default(0.3),
         fallbackTier: z.string().optional(),
+        /** "second-stage": a small model over the vote, the neighbourhood and the text decides; "knn": the vote and its margin (README "Routing quality"). */
+        strategy: z.enum(["knn", "second-stage"]).default("second-stage"),
+        secondStage: z
+          .object({
+            /** The model JSON written by `npm run train-router`. */
+            modelFile: z.string().default("./models/second-stage.json"),
+            /** What a query sent to too cheap a tier costs, in top-tier calls; default: the model file's calibrated value. */
+            downgradeCost: z.number().positive().optional(),
+          })
+          .prefault({}),
+        /** Out-of-distribution guard: the 1st percentiles over the calibration rows with the default model (`npm run calibrate`). */
+        ood: z
+          .object({
+            enabled: z.boolean().default(true),
+            minNearest: z.number().min(-1).max(1).default(0.3702),
+            minMeanSimilarity: z.number().min(-1).max(1).default(0.3355),
+            k: z.number().int().min(1).max(100).default(7),
+          })
+          .prefault({}),
       })
       .prefault({}),
     index: z
@@ -93,54 +114,10 @@ export const configSchema = z
       .prefault({}),
     /** Largest accepted JSON request body, bytes (curator and other JSON routes). */
     maxBodyBytes: z.number().int().min(1024).default(1_000_000),
-    http: z
-      .object({
-        /** Largest POST /route body, bytes: the model reads 2,048 characters, so a big body is only cost. */
-        maxRouteBodyBytes: z.number().int().min(1024).default(512 * 1024),
-        /** Every request is answered within this (503 deadline_exceeded), whatever it waits on. */
-        requestTimeoutMs: z.number().int().min(100).default(15_000),
-        /** A client that has not sent its headers by then is disconnected (slow-header attacks). */
-        headersTimeoutMs: z.number().int().min(100).default(10_000),
-        /** A client must have sent its whole request (headers and body) by then. */
-        bodyTimeoutMs: z.number().int().min(100).default(120_000),
-        /** Idle keep-alive connections are closed after this. */
-        keepAliveTimeoutMs: z.number().int().min(100).default(5_000),
-        /** Origins allowed to call the API from a browser (CORS); empty: no CORS headers. */
-        corsOrigins: z.array(z.string().min(1)).default([]),
-        /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
-        trustProxy: z.boolean().default(false),
-      })
-      .prefault({}),
-    database: z
-      .object({
-        /** A database operation of a request gives up after this (503); the write is rolled back if it has not committed. */
-        operationTimeoutMs: z.number().int().min(100).default(2_000),
-        /** Server-side statement_timeout for every connection (PostgreSQL). */
-        statementTimeoutMs: z.number().int().min(100).default(5_000),
-        /** Server-side idle_in_transaction_session_timeout (PostgreSQL): a client that stalls mid-transaction releases its locks. */
-        idleInTransactionTimeoutMs: z.number().int().min(100).default(10_000),
-        connectTimeoutSeconds: z.number().int().min(1).default(2),
-        /** After a timeout or a lost connection, database-backed requests answer 503 at once for this long instead of queueing. */
-        cooldownMs: z.number().int().min(0).default(1_000),
-        maxConnections: z.number().int().min(1).max(200).default(10),
-      })
-      .prefault({}),
-    shutdown: z
-      .object({
-        /** After SIGTERM: readiness says draining and responses carry Connection: close for this long, so load balancers move away. */
-        drainMs: z.number().int().min(0).default(5_000),
-        /** After the drain, in-flight requests get this long before connections are cut; keep drain + this under the orchestrator's grace period (30 s in Kubernetes). */
-        timeoutMs: z.number().int().min(0).default(15_000),
-      })
-      .prefault({}),
-    rateLimit: z
-      .object({
-        /** Curator writes per token per minute (429 with Retry-After beyond it). */
-        writesPerMinute: z.number().int().min(1).default(600),
-        /** Failed authentications per client address per minute before that address gets 429s. */
-        authFailuresPerMinute: z.number().int().min(1).default(30),
-      })
-      .prefault({}),
+    http: httpSection,
+    database: databaseSection,
+    shutdown: shutdownSection,
+    rateLimit: rateLimitSection,
     curation: z
       .object({
         /** Adding or moving an exemplar this similar to one of another tier is a conflict (409). */
@@ -168,6 +145,20 @@ export const configSchema = z
       })
       .prefault({}),
     gateway: gatewaySchema.prefault({}),
+    /** Service-wide rules, evaluated in order before the vote (README "Routing policy"); PUT /rules replaces them at run time. */
+    rules: z.array(ruleSchema).default([]),
+    session: sessionSchema.prefault({}),
+    sessions: z
+      .object({
+        /** How long a request waits for the database to learn a session this replica has not seen (then: no floor). */
+        readTimeoutMs: z.number().int().min(1).max(5000).default(100),
+        /** A session held in memory is re-read after this, so a raise on another replica is seen. */
+        refreshMs: z.number().int().min(0).default(5000),
+      })
+      .prefault({}),
+    profiles: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _"), profileSchema).default({}),
+    /** The currency of pricePer1MTokens, as shown next to estimated costs. */
+    currency: z.string().min(1).max(8).default("USD"),
     /** Put the query text in the request log line (off: queries may hold personal data). */
     logQueryText: z.boolean().default(false),
     /** Bearer tokens, from the environment only (never the config file). */
@@ -186,6 +177,30 @@ export const configSchema = z
     const names = cfg.tiers.map((t) => t.name);
     if (new Set(names).size !== names.length) {
       ctx.addIssue({ code: "custom", path: ["tiers"], message: "tier names must be unique" });
+    }
+    const checkRules = (rules: z.infer<typeof ruleSchema>[], path: (string | number)[]) => {
+      try {
+        compileRules(rules, names);
+      } catch (err) {
+        if (err instanceof InvalidRuleError) ctx.addIssue({ code: "custom", path, message: err.message });
+        else throw err;
+      }
+    };
+    checkRules(cfg.rules, ["rules"]);
+    const labels = new Map<string, string>();
+    for (const [name, profile] of Object.entries(cfg.profiles)) {
+      if (name === "default") ctx.addIssue({ code: "custom", path: ["profiles", name], message: '"default" is the top-level configuration; choose another name' });
+      const subset = profile.tiers ?? names;
+      const unknown = subset.filter((t) => !names.includes(t));
+      if (unknown.length > 0) ctx.addIssue({ code: "custom", path: ["profiles", name, "tiers"], message: `not configured tiers: ${unknown.join(", ")}` });
+      else if (subset.some((t, i) => i > 0 && names.indexOf(t) <= names.indexOf(subset[i - 1]!))) {
+        ctx.addIssue({ code: "custom", path: ["profiles", name, "tiers"], message: `must follow the order of tiers (${names.join(", ")})` });
+      }
+      checkRules(profile.rules, ["profiles", name, "rules"]);
+      for (const label of profile.tokens) {
+        if (labels.has(label)) ctx.addIssue({ code: "custom", path: ["profiles", name, "tokens"], message: `token label "${label}" is already mapped to profile "${labels.get(label)}"` });
+        labels.set(label, name);
+      }
     }
     if (cfg.routing.fallbackTier !== undefined && !names.includes(cfg.routing.fallbackTier)) {
       ctx.addIssue({

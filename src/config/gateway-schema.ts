@@ -28,10 +28,10 @@ export const upstreamSchema = z
   })
   .strict();
 
-const cascadeSchema = z
+export const cascadeSchema = z
   .object({
     enabled: z.boolean().default(true),
-    /** The cascade applies to decisions whose vote margin lies in [minMargin, maxMargin); maxMargin defaults to routing.margin. */
+    /** The cascade applies to decisions whose vote margin lies in [minMargin, maxMargin); maxMargin defaults to the profile's routing.margin. */
     minMargin: z.number().min(0).max(1).default(0),
     maxMargin: z.number().min(0).max(1).optional(),
     /** A built-in verifier ("self-rating") or one passed to buildDeps. */
@@ -42,8 +42,6 @@ const cascadeSchema = z
     verifierTimeoutMs: z.number().int().min(50).max(120_000).default(10_000),
   })
   .strict();
-
-const profileSchema = z.object({ cascade: cascadeSchema.optional() }).strict();
 
 export const gatewaySchema = z
   .object({
@@ -67,8 +65,8 @@ export const gatewaySchema = z
         halfOpenProbes: z.number().int().min(1).default(1),
       })
       .prefault({}),
-    /** Profiles callers select with `model`; "tierline" always exists (README "Gateway"). */
-    profiles: z.record(z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, "lower-case letters, digits, . _ -"), profileSchema).default({}),
+    /** The default profile's cascade for the ambiguous middle (opt-in; a named profile sets its own: profiles.<name>.cascade). */
+    cascade: cascadeSchema.optional(),
     /** LLM-rated complexity for decisions the vote could not settle (opt-in). */
     complexityRating: z
       .object({
@@ -96,8 +94,8 @@ export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 export type CascadeConfig = z.infer<typeof cascadeSchema>;
 
-/** The default profile's name: `model: "tierline"` routes with the service's own settings. */
-export const DEFAULT_PROFILE = "tierline";
+/** `model: "tierline"` routes with the caller's profile (its token's, else "default"), as POST /route does. */
+export const GATEWAY_MODEL = "tierline";
 
 interface TierLike {
   name: string;
@@ -120,9 +118,6 @@ export function gatewayIssues(tiers: readonly TierLike[], gateway: GatewayConfig
     const chain = upstreamsOf(t.name) + fallbacks.reduce((n, f) => n + upstreamsOf(f), 0);
     if (withUpstreams.length > 0 && chain === 0) issues.push({ path: ["tiers", i, "upstreams"], message: "other tiers have upstreams, so this one needs upstreams or fallbackTiers with upstreams" });
   });
-  for (const name of Object.keys(gateway.profiles)) {
-    if (names.includes(name)) issues.push({ path: ["gateway", "profiles", name], message: "a profile cannot share its name with a tier" });
-  }
   const rating = gateway.complexityRating;
   if (rating.tier !== undefined && !names.includes(rating.tier)) issues.push({ path: ["gateway", "complexityRating", "tier"], message: `must be one of the configured tiers (${names.join(", ")})` });
   rating.tierByRating?.forEach((t, i) => {

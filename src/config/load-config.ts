@@ -30,6 +30,7 @@ const envOverrides: Array<[string, string[], "string" | "number"]> = [
   ["TIERLINE_K", ["routing", "k"], "number"],
   ["TIERLINE_MARGIN", ["routing", "margin"], "number"],
   ["TIERLINE_MIN_SIMILARITY", ["routing", "minSimilarity"], "number"],
+  ["TIERLINE_STRATEGY", ["routing", "strategy"], "string"],
   ["TIERLINE_INDEX_EF", ["index", "ef"], "number"],
   ["TIERLINE_BATCH_MAX", ["embedding", "batching", "maxBatch"], "number"],
 ];

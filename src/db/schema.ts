@@ -6,7 +6,6 @@ import {
   customType,
   doublePrecision,
   index,
-  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -118,12 +117,18 @@ export const routingStats = pgTable(
   "routing_stats",
   {
     bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    /** The routing profile ("default" for the top-level configuration). */
+    profile: text("profile").notNull().default("default"),
     tier: text("tier").notNull(),
     reason: text("reason").notNull(),
     cached: boolean("cached").notNull(),
     count: bigint("count", { mode: "number" }).notNull(),
+    /** Estimated input tokens of these requests, and their estimated cost at the chosen tier and at the most capable one. */
+    inputTokens: bigint("input_tokens", { mode: "number" }).notNull().default(0),
+    cost: doublePrecision("cost").notNull().default(0),
+    costIfMostCapable: doublePrecision("cost_if_most_capable").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.bucket, t.tier, t.reason, t.cached] })],
+  (t) => [primaryKey({ columns: [t.bucket, t.profile, t.tier, t.reason, t.cached] })],
 );
 
 /** The configured tier prices, synced at start so SQL can estimate spend. */
@@ -158,61 +163,44 @@ export const idempotencyKeys = pgTable(
 );
 
 /**
- * One row per gateway request (POST /v1/chat/completions), keyed by its
- * decision id: what was decided, what served it, its usage and spend, and
- * the counterfactual spend of the same tokens on the most expensive tier.
- * Written behind; the decision log joins on decision_id.
+ * Session consistency: the highest tier a session used, until it expires.
+ * The key is a hash of caller, profile and session id.
  */
-export const gatewayExchanges = pgTable(
-  "gateway_exchanges",
+export const routingSessions = pgTable(
+  "routing_sessions",
   {
-    decisionId: text("decision_id").primaryKey(),
-    at: timestamp("at", { withTimezone: true }).notNull(),
-    caller: text("caller").notNull(),
-    /** routed (a profile), tier (a tier named as the model) or model (a concrete upstream model). */
-    mode: text("mode").notNull(),
-    profile: text("profile"),
+    key: text("key").primaryKey(),
     tier: text("tier").notNull(),
-    reason: text("reason").notNull(),
-    servedTier: text("served_tier"),
-    servedUpstream: text("served_upstream"),
-    stream: boolean("stream").notNull(),
-    outcome: text("outcome").notNull(),
-    status: smallint("status").notNull(),
-    attempts: smallint("attempts").notNull(),
-    fallback: boolean("fallback").notNull(),
-    cascade: text("cascade"),
-    promptTokens: integer("prompt_tokens"),
-    completionTokens: integer("completion_tokens"),
-    costUsd: doublePrecision("cost_usd"),
-    counterfactualUsd: doublePrecision("counterfactual_usd"),
+    /** The tier's position, cheapest 0, so the higher of two is a comparison in SQL. */
+    rank: smallint("rank").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("gateway_exchanges_at_idx").on(t.at)],
+  (t) => [index("routing_sessions_expires_idx").on(t.expiresAt)],
 );
 
 /**
- * Every upstream attempt of the gateway (answers, cascade checks, complexity
- * ratings), keyed by decision id and a sequence number: outcome, status,
- * time, usage and spend. Skipped upstreams (circuit open, Retry-After) too.
+ * The service-wide routing rules once replaced through the API (one row;
+ * until then the config file's rules apply). Every replica reloads on change.
  */
-export const gatewayAttempts = pgTable(
-  "gateway_attempts",
+export const routingRules = pgTable(
+  "routing_rules",
   {
-    decisionId: text("decision_id").notNull(),
-    seq: bigint("seq", { mode: "number" }).notNull(),
-    at: timestamp("at", { withTimezone: true }).notNull(),
-    kind: text("kind").notNull(),
-    tier: text("tier").notNull(),
-    upstream: text("upstream").notNull(),
-    model: text("model").notNull(),
-    outcome: text("outcome").notNull(),
-    status: smallint("status"),
-    ms: real("ms").notNull(),
-    served: boolean("served").notNull(),
-    score: real("score"),
-    promptTokens: integer("prompt_tokens"),
-    completionTokens: integer("completion_tokens"),
-    costUsd: doublePrecision("cost_usd"),
+    id: smallint("id").primaryKey().default(1),
+    revision: bigint("revision", { mode: "number" }).notNull(),
+    rules: jsonb("rules").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.decisionId, t.seq] }), index("gateway_attempts_at_idx").on(t.at)],
+  (t) => [check("routing_rules_single_row", sql`${t.id} = 1`)],
 );
+
+/** Every replacement of the rules: before and after, by which token label. */
+export const routingRulesAudit = pgTable("routing_rules_audit", {
+  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  revision: bigint("revision", { mode: "number" }).notNull(),
+  before: jsonb("before"),
+  after: jsonb("after").notNull(),
+  actor: text("actor").notNull(),
+  at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+});

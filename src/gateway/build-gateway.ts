@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/config-schema.js";
-import { DEFAULT_PROFILE } from "../config/gateway-schema.js";
+import { GATEWAY_MODEL, type CascadeConfig } from "../config/gateway-schema.js";
 import type { Secrets } from "../config/secrets.js";
 import type { Database } from "../db/client.js";
 import type { DatabaseGuard } from "../db/database-guard.js";
@@ -10,7 +10,7 @@ import { TierAsker } from "./asker.js";
 import { Breakers } from "./breaker.js";
 import type { ChainDeps } from "./chain.js";
 import { llmComplexityRater } from "./complexity-rater.js";
-import { Gateway, type CascadeSettings, type GatewayDeps } from "./gateway.js";
+import { Gateway, type CascadeSettings, type GatewayRouting } from "./gateway.js";
 import { GatewayLog } from "./gateway-log.js";
 import { GatewayMetrics } from "./gateway-metrics.js";
 import { insertGatewayRows } from "./gateway-repository.js";
@@ -53,20 +53,16 @@ export function buildGatewayParts(input: GatewayInput) {
   const asker = new TierAsker(chain, upstreams, recorder, g.requestTimeoutMs);
   const verifiers: Record<string, Verifier> = { "self-rating": selfRatingVerifier(asker), ...input.verifiers };
 
-  const profiles = new Map<string, { cascade: CascadeSettings | null }>();
-  const configured: Config["gateway"]["profiles"] = { [DEFAULT_PROFILE]: {}, ...g.profiles };
-  for (const [name, profile] of Object.entries(configured)) {
-    const c = profile.cascade;
-    if (c === undefined || !c.enabled) {
-      profiles.set(name, { cascade: null });
-      continue;
-    }
+  // Cascades are opt-in per profile: gateway.cascade for "default", profiles.<name>.cascade for the others.
+  const cascades = new Map<string, CascadeSettings>();
+  const resolveCascade = (name: string, c: CascadeConfig | undefined, margin: number, field: string) => {
+    if (c === undefined || !c.enabled) return;
     const verifier = verifiers[c.verifier];
-    if (verifier === undefined) throw new Error(`gateway.profiles.${name}.cascade.verifier: no verifier called "${c.verifier}" (built in: self-rating)`);
-    profiles.set(name, {
-      cascade: { band: { minMargin: c.minMargin, maxMargin: c.maxMargin ?? config.routing.margin }, verifier, threshold: c.threshold, verifierTimeoutMs: c.verifierTimeoutMs },
-    });
-  }
+    if (verifier === undefined) throw new Error(`${field}.verifier: no verifier called "${c.verifier}" (built in: self-rating)`);
+    cascades.set(name, { band: { minMargin: c.minMargin, maxMargin: c.maxMargin ?? margin }, verifier, threshold: c.threshold, verifierTimeoutMs: c.verifierTimeoutMs });
+  };
+  resolveCascade("default", g.cascade, config.routing.margin, "gateway.cascade");
+  for (const [name, profile] of Object.entries(config.profiles)) resolveCascade(name, profile.cascade, profile.routing?.margin ?? config.routing.margin, `profiles.${name}.cascade`);
 
   const rating = g.complexityRating;
   const llmRating: LlmRatingOptions | undefined = rating.enabled
@@ -78,7 +74,7 @@ export function buildGatewayParts(input: GatewayInput) {
     : undefined;
   const stats = new GatewayStats(input.db, input.guard, log, upstreams, breakers);
 
-  const createGateway = (router: GatewayDeps["router"]) =>
+  const createGateway = (routing: GatewayRouting) =>
     new Gateway({
       registry: upstreams,
       breakers,
@@ -86,8 +82,8 @@ export function buildGatewayParts(input: GatewayInput) {
       secrets,
       streamIdleTimeoutMs: g.streamIdleTimeoutMs,
       chain,
-      router,
-      options: { profiles, requestTimeoutMs: g.requestTimeoutMs, streamUsage: g.streamUsage },
+      routing,
+      options: { alias: GATEWAY_MODEL, cascades, requestTimeoutMs: g.requestTimeoutMs, streamUsage: g.streamUsage },
     });
   return { upstreams, breakers, log, metrics, stats, llmRating, createGateway };
 }

@@ -1,10 +1,5 @@
 import type { AttemptNote } from "./chain.js";
 
-/** The chat has no user message to route on. */
-export class NoUserMessageError extends Error {
-  override name = "NoUserMessageError";
-}
-
 /** `model` names no profile, tier or upstream model. */
 export class ModelNotFoundError extends Error {
   override name = "ModelNotFoundError";

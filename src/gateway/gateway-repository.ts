@@ -1,7 +1,7 @@
 import { and, gte, lt, sql } from "drizzle-orm";
 import { chunks } from "../db/chunks.js";
 import type { Database } from "../db/client.js";
-import { gatewayAttempts, gatewayExchanges } from "../db/schema.js";
+import { gatewayAttempts, gatewayExchanges } from "../db/gateway-schema.js";
 
 export type ExchangeRow = typeof gatewayExchanges.$inferInsert;
 export type AttemptRow = typeof gatewayAttempts.$inferInsert;

@@ -1,10 +1,8 @@
 import type { Decision } from "../routing/decision.js";
-import { extractQueryText, type ChatMessageLike } from "../routing/extract-query.js";
 import type { RouteRequest } from "../routing/pipeline.js";
-import { EmptyQueryError } from "../routing/steps/normalize.js";
 import { cascadeLadder, type CascadeBand } from "./cascade.js";
 import { runChain, type AttemptNote, type ChainDeps } from "./chain.js";
-import { GatewayError, ModelNotFoundError, NoUserMessageError } from "./errors.js";
+import { GatewayError, ModelNotFoundError } from "./errors.js";
 import { ExchangeResponder, newExchangeId, type ExchangeDeps, type ExchangeIdentity, type GatewayResponse } from "./exchange.js";
 import { answerText } from "./prompts.js";
 import { parseJson, usageOf } from "./recorder.js";
@@ -19,38 +17,53 @@ export interface CascadeSettings {
   verifierTimeoutMs: number;
 }
 
-/** What a request's `model` selects. */
-export type Target = { kind: "profile"; name: string; cascade: CascadeSettings | null } | { kind: "tier"; tier: string } | { kind: "model"; model: string; upstreams: Upstream[] };
+/**
+ * What a request's `model` selects: a routing profile (undefined: the
+ * caller's own, as POST /route picks it), a tier, or a concrete upstream model.
+ */
+export type Target = { kind: "profile"; profile: string | undefined } | { kind: "tier"; tier: string } | { kind: "model"; model: string; upstreams: Upstream[] };
+
+/** The routing the gateway asks (RoutingService): decisions, and which profiles and tiers exist. */
+export interface GatewayRouting {
+  route(request: RouteRequest): Promise<Decision>;
+  readonly profiles: readonly string[];
+  routerOf(request: Pick<RouteRequest, "profile" | "caller">): { tierNames: readonly string[] };
+}
 
 export interface GatewayOptions {
-  /** Profiles by name ("tierline" always among them). */
-  profiles: ReadonlyMap<string, { cascade: CascadeSettings | null }>;
+  /** The model name that routes with the caller's own profile. */
+  alias: string;
+  /** Cascade settings by profile; a profile without an entry does not cascade. */
+  cascades: ReadonlyMap<string, CascadeSettings>;
   requestTimeoutMs: number;
   streamUsage: boolean;
 }
 
 export interface GatewayDeps extends ExchangeDeps {
   chain: ChainDeps;
-  router: { route(request: RouteRequest): Promise<Decision> };
+  routing: GatewayRouting;
   options: GatewayOptions;
 }
 
-/** A chat-completions request as the HTTP layer validated it (unknown fields kept, forwarded as they are). */
+/** A chat-completions request as the HTTP layer validated it. */
 export interface GatewayRequest {
-  body: Record<string, unknown> & { model: string; messages: readonly ChatMessageLike[]; stream?: boolean | null };
+  target: Target;
+  /** What is forwarded: the caller's body (unknown fields kept) without tierline's own extension; `model` is replaced per upstream. */
+  body: Record<string, unknown> & { stream?: boolean | null };
+  /** For a profile target: the routing request (the conversation, limits, session, tags), built as POST /route builds it. */
+  route?: RouteRequest;
   caller: string;
-  sessionId?: string;
-  tags?: readonly string[];
   signal: AbortSignal;
   /** Cuts the caller's connection; a stream that breaks off upstream breaks the caller's too. */
   breakCaller?: () => boolean;
 }
 
 /**
- * The OpenAI-compatible gateway: resolves `model` to a profile (routed on
- * the conversation, as POST /route routes), a tier, or a concrete upstream
- * model; forwards to that tier's upstream chain; cascades the ambiguous
- * middle when the profile asks for it. Every attempt is recorded.
+ * The OpenAI-compatible gateway: `model` names a routing profile (routed on
+ * the conversation, as POST /route routes, limits and all), a tier, or a
+ * concrete upstream model; the request goes to that tier's upstream chain;
+ * a profile that asks for it cascades the ambiguous middle. Every attempt
+ * is recorded.
  */
 export class Gateway {
   private readonly responder: ExchangeResponder;
@@ -63,30 +76,35 @@ export class Gateway {
     return this.deps.registry.configured;
   }
 
-  /** A profile first, then a tier, then a concrete upstream model; null when nothing has that name. */
-  resolve(model: string): Target | null {
-    const profile = this.deps.options.profiles.get(model);
-    if (profile) return { kind: "profile", name: model, cascade: profile.cascade };
-    if (this.deps.registry.tierNames.includes(model)) return { kind: "tier", tier: model };
-    const upstreams = this.deps.registry.byModel(model);
-    return upstreams.length > 0 ? { kind: "model", model, upstreams } : null;
+  /**
+   * The alias ("tierline"), then a profile, then a tier, then a concrete
+   * upstream model (a profile named like a tier wins). Throws for a name
+   * that is none of them.
+   */
+  resolve(model: string): Target {
+    const { routing, registry, options } = this.deps;
+    if (model === options.alias) return { kind: "profile", profile: undefined };
+    if (routing.profiles.includes(model)) return { kind: "profile", profile: model };
+    if (registry.tierNames.includes(model)) return { kind: "tier", tier: model };
+    const upstreams = registry.byModel(model);
+    if (upstreams.length > 0) return { kind: "model", model, upstreams };
+    throw new ModelNotFoundError(`no profile, tier or upstream model is called "${model}"; GET /v1/models lists them`);
   }
 
-  /** What GET /v1/models lists: the profiles, then the tiers with their upstream models. */
-  models(): Array<{ id: string; kind: "profile" | "tier"; tier?: string; upstreams?: string[]; cascade?: boolean }> {
-    const { registry, options } = this.deps;
+  /** What GET /v1/models lists: the alias and the profiles, then the tiers with their upstream models. */
+  models(): Array<{ id: string; kind: "profile" | "tier"; upstreams?: string[]; cascade?: boolean }> {
+    const { registry, routing, options } = this.deps;
     return [
-      ...[...options.profiles].map(([id, p]) => ({ id, kind: "profile" as const, cascade: p.cascade !== null })),
-      ...registry.tierNames.map((tier) => ({ id: tier, kind: "tier" as const, tier, upstreams: registry.ownOf(tier).map((u) => u.model) })),
+      { id: options.alias, kind: "profile" as const },
+      ...routing.profiles.map((id) => ({ id, kind: "profile" as const, cascade: options.cascades.has(id) })),
+      ...registry.tierNames.map((tier) => ({ id: tier, kind: "tier" as const, upstreams: registry.ownOf(tier).map((u) => u.model) })),
     ];
   }
 
   /** Routes (for a profile), forwards and answers; throws GatewayError when no upstream could answer. */
   async complete(request: GatewayRequest): Promise<GatewayResponse & { decision?: Decision }> {
     if (!this.configured) throw new GatewayError("gateway_not_configured", "no tier has upstreams: configure tiers[].upstreams (README \"Gateway\")");
-    const { body, signal } = request;
-    const target = this.resolve(body.model);
-    if (target === null) throw new ModelNotFoundError(`no profile, tier or upstream model is called "${body.model}"; GET /v1/models lists them`);
+    const { body, signal, target } = request;
     const stream = body.stream === true;
     const forwarded: Record<string, unknown> = { ...body };
     if (stream && this.deps.options.streamUsage) forwarded.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
@@ -101,15 +119,15 @@ export class Gateway {
       const id: ExchangeIdentity = { ...base, decisionId: newExchangeId(), mode: "tier", profile: null, tier: target.tier, reason: "tier" };
       return this.forward(id, this.deps.registry.chainFor(target.tier), forwarded, signal, deadline);
     }
-    const question = extractQueryText({ messages: body.messages });
-    if (question === null) throw new NoUserMessageError('messages contains no message with role "user"');
-    if (question.trim() === "") throw new EmptyQueryError("the query is empty or whitespace only");
-    const decision = await this.deps.router.route({ query: question, caller: request.caller, sessionId: request.sessionId, tags: request.tags });
-    const id: ExchangeIdentity = { ...base, decisionId: decision.decisionId, mode: "routed", profile: target.name, tier: decision.tier, reason: decision.reason };
-    const ladder = !stream && target.cascade ? cascadeLadder(decision, this.deps.registry.tierNames, target.cascade.band) : null;
+    const route = { ...request.route!, profile: target.profile };
+    const decision = await this.deps.routing.route(route);
+    const id: ExchangeIdentity = { ...base, decisionId: decision.decisionId, mode: "routed", profile: decision.profile, tier: decision.tier, reason: decision.reason };
+    const cascade = stream ? undefined : this.deps.options.cascades.get(decision.profile);
+    // An answer bounded by a rule, a session or the caller's limits is served as bounded: no cheaper try.
+    const ladder = cascade && decision.constrainedBy === undefined ? cascadeLadder(decision, this.deps.routing.routerOf(route).tierNames, cascade.band) : null;
     const response =
-      ladder && target.cascade && this.deps.registry.ownOf(ladder.first).length > 0
-        ? await this.cascade(id, ladder, target.cascade, question, forwarded, signal, deadline)
+      ladder && cascade && this.deps.registry.ownOf(ladder.first).length > 0
+        ? await this.cascade(id, ladder, cascade, route.query, forwarded, signal, deadline)
         : await this.forward(id, this.deps.registry.chainFor(decision.tier), forwarded, signal, deadline);
     return { ...response, decision };
   }

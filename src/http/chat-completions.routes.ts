@@ -1,12 +1,27 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { chatMessage, errorSchema } from "./schemas.js";
+import { chatMessage, errorSchema, textField } from "./schemas.js";
+
+/** tierline's own fields of a chat request: POST /route's session, tags and per-request limits. Never forwarded upstream. */
+const tierlineExtension = z
+  .object({
+    sessionId: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional().openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
+    tags: z.array(textField(64).pipe(z.string().min(1))).max(16).optional().openapi({ description: "Free labels for reports (the X-Tierline-Tags header works too)" }),
+    minTier: z.string().min(1).max(64).optional(),
+    maxTier: z.string().min(1).max(64).optional(),
+    allowedTiers: z.array(z.string().min(1).max(64)).max(32).optional(),
+    budget: z.number().nonnegative().finite().optional(),
+  })
+  .strict()
+  .openapi("TierlineRequestOptions", { description: "Routing options as POST /route takes them (limits, session, tags); removed before the request is forwarded" });
 
 /** OpenAI's chat-completions request: model and messages checked, every other field forwarded as sent. */
 export const chatCompletionRequestSchema = z
   .object({
-    model: z.string().min(1).max(200).openapi({ description: '"tierline" or a profile name (routed), a tier name, or a concrete upstream model (passed straight through)', example: "tierline" }),
+    model: z.string().min(1).max(200).openapi({ description: '"tierline" (the caller\'s profile) or a profile name: routed; a tier name, or a concrete upstream model: passed straight through', example: "tierline" }),
     messages: z.array(chatMessage).min(1).openapi({ description: "Routed on the last user message, as POST /route routes; forwarded whole" }),
     stream: z.boolean().nullable().optional().openapi({ description: "Server-sent events, passed through as the upstream sends them" }),
+    tools: z.array(z.unknown()).optional().openapi({ description: "Forwarded; their presence is a routing fact (rules can match on it)" }),
+    tierline: tierlineExtension.optional(),
   })
   .passthrough()
   .openapi("ChatCompletionRequest");
@@ -56,10 +71,11 @@ export const chatCompletionsRoute = createRoute({
       headers: tierlineHeaders,
       content: { "application/json": { schema: chatCompletionSchema }, "text/event-stream": { schema: z.string().openapi({ description: "The upstream's SSE stream, byte for byte" }) } },
     },
-    400: { description: "Invalid request (no user message, empty query), or the upstream refused it (its body passed on)", content: errorContent },
+    400: { description: "Invalid request (no user message, empty query, a limit naming an unknown tier, an unknown profile), or the upstream refused it (its body passed on)", content: errorContent },
     401: { description: "Route tokens are configured and none (or a wrong one) was sent", content: errorContent },
     404: { description: "model names no profile, tier or upstream model", content: errorContent },
     413: { description: "Body larger than gateway.maxBodyBytes", content: errorContent },
+    422: { description: "The budget does not cover the cheapest allowed tier", content: errorContent },
     429: { description: "Every upstream of the chain is rate-limited (Retry-After says when to come back)", content: errorContent },
     502: { description: "No upstream answered (error.details.attempts lists each attempt), or an upstream refused tierline's key", content: errorContent },
     503: { description: "No tier has upstreams configured", content: errorContent },

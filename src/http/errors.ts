@@ -6,7 +6,10 @@ import { DatabaseUnavailableError } from "../db/database-guard.js";
 import { classifyDatabaseError } from "../db/db-errors.js";
 import { IndexNotReadyError } from "../exemplars/curation-context.js";
 import { ExemplarConflictError, ExemplarNotFoundError, UnknownTierError } from "../exemplars/exemplar.js";
-import { GatewayError, ModelNotFoundError, NoUserMessageError } from "../gateway/errors.js";
+import { GatewayError, ModelNotFoundError } from "../gateway/errors.js";
+import { InvalidRuleError } from "../policy/rules.js";
+import { BudgetTooSmallError, InvalidLimitError } from "../routing/limits.js";
+import { UnknownProfileError } from "../routing/routing-service.js";
 import { EmptyQueryError } from "../routing/steps/normalize.js";
 import { errorStatus, type ErrorCode } from "./error-codes.js";
 
@@ -57,17 +60,20 @@ export function validationHook(result: { success: boolean; error?: ZodError; tar
   return errorResponse(c, "invalid_request", `${describeZodError(result.error!)}${where}`);
 }
 
-/** Domain errors (which know nothing of HTTP) and the API error each one is. */
-function apiErrorOf(err: Error): ApiError | null {
+/** Domain errors (which know nothing of HTTP) and the API error each one is; null for a fault. */
+export function apiErrorOf(err: Error): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err instanceof EmptyQueryError) return new ApiError("empty_query", err.message);
-  if (err instanceof NoUserMessageError) return new ApiError("no_user_message", err.message);
   if (err instanceof ModelNotFoundError) return new ApiError("model_not_found", err.message);
   if (err instanceof GatewayError) return new ApiError(err.code, err.message, err.attempts.length > 0 ? { attempts: err.attempts } : undefined);
   if (err instanceof ExemplarNotFoundError) return new ApiError("exemplar_not_found", err.message);
   if (err instanceof UnknownTierError) return new ApiError("unknown_tier", err.message);
   if (err instanceof ExemplarConflictError) return new ApiError("exemplar_conflict", err.message, { conflicts: err.conflicts });
   if (err instanceof IndexNotReadyError) return new ApiError("not_ready", err.message);
+  if (err instanceof InvalidLimitError) return new ApiError("invalid_limit", err.message, { field: err.field });
+  if (err instanceof BudgetTooSmallError) return new ApiError("budget_too_small", err.message, { cheapest: err.cheapest, budget: err.budget });
+  if (err instanceof UnknownProfileError) return new ApiError("unknown_profile", err.message);
+  if (err instanceof InvalidRuleError) return new ApiError("invalid_rules", err.message);
   if (err instanceof DatabaseUnavailableError) return new ApiError(err.outcome === "unknown" ? "outcome_unknown" : "database_unavailable", err.message);
   if (err instanceof HTTPException && err.status < 500) {
     if (/malformed json/i.test(err.message)) return new ApiError("invalid_json", "request body is not valid JSON");

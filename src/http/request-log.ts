@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { AppEnv } from "./app-env.js";
 
 /** One structured log line per request; the query text only when logQueryText is on (it may hold personal data). */
-export function requestLog(logger: Pick<Logger, "info" | "error">, logQueryText: boolean): MiddlewareHandler<AppEnv> {
+export function requestLog(logger: Pick<Logger, "info" | "warn" | "error">, logQueryText: boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     await next();
@@ -17,8 +17,9 @@ export function requestLog(logger: Pick<Logger, "info" | "error">, logQueryText:
       ...(d && { tier: d.tier, reason: d.reason, cached: d.cached }),
       ...(logQueryText && { query: c.get("queryText") }),
     };
-    // A 503 from /readyz (starting, draining) is the probe working, not a fault.
-    if (c.res.status >= 500 && c.req.path !== "/readyz") logger.error(line, "request");
+    // A 503 is a passing condition (database away, starting, draining), not a fault; from /readyz it is the probe working.
+    if (c.res.status >= 500 && c.res.status !== 503) logger.error(line, "request");
+    else if (c.res.status === 503 && c.req.path !== "/readyz") logger.warn(line, "request");
     else logger.info(line, "request");
   };
 }

@@ -1,10 +1,16 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Decision } from "../routing/decision.js";
+import type { RoutingService } from "../routing/routing-service.js";
 import type { AppEnv } from "./app-env.js";
-import type { Router } from "../routing/router.js";
-import { extractQueryText } from "../routing/extract-query.js";
 import type { RequireRole } from "./auth.js";
-import { ApiError, validationHook } from "./errors.js";
+import { apiErrorOf, ApiError, describeZodError, validationHook } from "./errors.js";
+import { toRouteRequest } from "./route-request.js";
 import { errorSchema, routeQueryParamsSchema, routeRequestSchema, routeResponseSchema } from "./schemas.js";
+
+export const SESSION_HEADER = /^[\x21-\x7e]{1,200}$/;
+const MAX_BATCH = 256;
+const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
+const sessionHeader = z.object({ "x-session-id": z.string().optional().openapi({ description: "Session id, when not given in the body" }) });
 
 const routeQuery = createRoute({
   method: "post",
@@ -12,36 +18,79 @@ const routeQuery = createRoute({
   summary: "Choose the model tier for a query",
   request: {
     query: routeQueryParamsSchema,
-    headers: z.object({ "x-session-id": z.string().optional().openapi({ description: "Session id, when not given in the body" }) }),
+    headers: sessionHeader,
     body: { required: true, content: { "application/json": { schema: routeRequestSchema } } },
   },
   responses: {
-    200: { description: "The routing decision", content: { "application/json": { schema: routeResponseSchema } } },
-    400: { description: "Invalid request", content: { "application/json": { schema: errorSchema } } },
-    401: { description: "Route tokens are configured and none (or a wrong one) was sent", content: { "application/json": { schema: errorSchema } } },
-    413: { description: "Body too large", content: { "application/json": { schema: errorSchema } } },
-    415: { description: "Body is not JSON", content: { "application/json": { schema: errorSchema } } },
+    200: json(routeResponseSchema, "The routing decision"),
+    400: json(errorSchema, "Invalid request (a limit that names an unknown tier or contradicts another names the field)"),
+    401: json(errorSchema, "Route tokens are configured and none (or a wrong one) was sent"),
+    413: json(errorSchema, "Body too large"),
+    415: json(errorSchema, "Body is not JSON"),
+    422: json(errorSchema, "The budget does not cover the cheapest allowed tier"),
   },
 });
 
-export const SESSION_HEADER = /^[\x21-\x7e]{1,200}$/;
+const routeBatch = createRoute({
+  method: "post",
+  path: "/route/batch",
+  summary: "Route up to 256 queries in one call (one embedding pass); results in order, each a decision or an error",
+  request: {
+    headers: sessionHeader,
+    body: { required: true, content: { "application/json": { schema: z.object({ queries: z.array(z.unknown()).min(1).max(MAX_BATCH) }) } } },
+  },
+  responses: {
+    200: json(z.object({ results: z.array(z.union([routeResponseSchema, z.object({ error: z.object({ code: z.string(), message: z.string() }) })])) }), "One result per query, in order"),
+    400: json(errorSchema, "Not a batch"),
+    401: json(errorSchema, "Route tokens are configured and none (or a wrong one) was sent"),
+  },
+});
 
-export function createRouteRoutes(router: Router, requireRole: RequireRole): OpenAPIHono<AppEnv> {
+export function createRouteRoutes(router: RoutingService, requireRole: RequireRole): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("/route", requireRole("route"));
+  app.use("/route/*", requireRole("route"));
+  const sessionOf = (header: string | undefined) => {
+    if (header !== undefined && !SESSION_HEADER.test(header)) throw new ApiError("invalid_request", "X-Session-Id: 1 to 200 printable ASCII characters without spaces");
+    return header;
+  };
+
   app.openapi(routeQuery, async (c) => {
     const body = c.req.valid("json");
     const params = c.req.valid("query");
-    const text = extractQueryText(body);
-    if (text === null) throw new ApiError("no_user_message", "messages contains no message with role \"user\"");
-    if (text.trim() === "") throw new ApiError("empty_query", "the query is empty or whitespace only");
     const explain = body.explain === true || params.explain === "1" || params.explain === "true";
-    const header = c.req.header("x-session-id");
-    if (header !== undefined && !SESSION_HEADER.test(header)) throw new ApiError("invalid_request", "X-Session-Id: 1 to 200 printable ASCII characters without spaces");
-    const decision = await router.route({ query: text, explain, caller: c.get("actor"), sessionId: body.sessionId ?? header, tags: body.tags });
+    const request = toRouteRequest(body, { caller: c.get("actor"), sessionId: sessionOf(c.req.header("x-session-id")), explain });
+    const decision = await router.route(request);
     c.set("decision", decision);
-    c.set("queryText", text);
+    c.set("queryText", request.query);
     return c.json(decision, 200);
   });
+
+  app.openapi(routeBatch, async (c) => {
+    const sessionId = sessionOf(c.req.header("x-session-id"));
+    const caller = c.get("actor");
+    // Each item is validated on its own: one bad item is its own error, not the batch's.
+    const prepared = c.req.valid("json").queries.map((item, i) => {
+      const parsed = routeRequestSchema.safeParse(item);
+      if (!parsed.success) return new ApiError("invalid_request", `queries[${i}]: ${describeZodError(parsed.error)}`);
+      try {
+        return toRouteRequest(parsed.data, { caller, sessionId });
+      } catch (err) {
+        return err as Error;
+      }
+    });
+    const requests = prepared.filter((p) => !(p instanceof Error));
+    const routed = await router.routeMany(requests as Exclude<(typeof prepared)[number], Error>[]);
+    let next = 0;
+    const results = prepared.map((p) => (p instanceof Error ? p : routed[next++]!)).map((r) => (r instanceof Error ? itemError(r) : (r as Decision)));
+    return c.json({ results }, 200);
+  });
   return app;
+}
+
+/** A failed item as `{ error: { code, message } }`; faults stay faults (rethrown: the batch is a 500). */
+function itemError(err: Error): { error: { code: string; message: string } } {
+  const api = apiErrorOf(err);
+  if (api === null) throw err;
+  return { error: { code: api.code, message: api.message } };
 }

@@ -26,6 +26,12 @@ export const routeRequestSchema = z
     explain: z.boolean().optional().openapi({ description: "Also return the neighbours and vote shares" }),
     sessionId: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional().openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
     tags: z.array(textField(64).pipe(z.string().min(1))).max(16).optional().openapi({ description: "Free labels for reports (feature, team, experiment)" }),
+    profile: z.string().min(1).max(64).optional().openapi({ description: "A configured routing profile; default: the one the caller's token maps to, else the default" }),
+    minTier: z.string().min(1).max(64).optional().openapi({ description: "Never answer a tier below this one" }),
+    maxTier: z.string().min(1).max(64).optional().openapi({ description: "Never answer a tier above this one" }),
+    allowedTiers: z.array(z.string().min(1).max(64)).max(32).optional().openapi({ description: "Answer only one of these tiers" }),
+    budget: z.number().nonnegative().finite().optional().openapi({ description: "Most this request may cost (estimated input tokens × tier price, in the configured currency); the router picks the best tier the budget allows" }),
+    tools: z.array(z.unknown()).optional().openapi({ description: "OpenAI-style tool definitions; only their presence is used (rules can match on it)" }),
   })
   .refine((b) => b.query !== undefined || b.messages !== undefined, {
     message: "give either query (a string) or messages (an OpenAI-style array)",
@@ -48,13 +54,19 @@ export const routeResponseSchema = z
     confidence: z.number().openapi({ description: "The chosen tier's own share of the similarity-weighted vote" }),
     margin: z.number().openapi({ description: "Lead of the majority behind the choice: share for the chosen tier or cheaper minus share for more capable tiers; below routing.margin the query falls back" }),
     reason: z.enum(decisionReasons),
+    profile: z.string(),
     cached: z.boolean(),
     revision: z.number().int(),
     truncated: z.boolean(),
+    rule: z.string().optional().openapi({ description: "The rule that decided (reason rule) or bounded the answer" }),
+    constrainedBy: z.string().optional().openapi({ description: "What moved the answer away from the router's verdict: rule, session, minTier, maxTier, allowedTiers or budget" }),
+    estimatedInputTokens: z.number().int(),
+    estimatedCost: z.object({ chosen: z.number(), mostCapable: z.number() }).openapi({ description: "Estimated cost of the input at the chosen tier and at the most capable tier" }),
     timings: z.object({ embedMs: z.number(), searchMs: z.number(), totalMs: z.number() }),
     votedTier: z.string().nullable().optional(),
     votes: z.record(z.string(), z.number()).optional(),
     neighbors: z.array(neighborSchema).optional(),
+    rules: z.array(z.object({ name: z.string(), action: z.record(z.string(), z.string()) })).optional().openapi({ description: "With explain: the rules whose conditions held" }),
   })
   .openapi("RouteDecision");
 

@@ -13,6 +13,8 @@ import type { GatewayLog } from "../gateway/gateway-log.js";
 import type { StatsRecorder } from "../stats/stats-recorder.js";
 import { syncTierPrices } from "../stats/stats-repository.js";
 import { purgeReceipts } from "../idempotency/receipts.js";
+import type { RulesStore } from "../rules-store/rules-store.js";
+import type { SessionStore } from "../sessions/session-store.js";
 import type { ExemplarIndex, ExemplarIndexRef } from "../vector-index/exemplar-index.js";
 import { exemplarFingerprint, type IndexSnapshots } from "../vector-index/index-snapshot.js";
 import { isPersistent, type VectorIndexFactory } from "../vector-index/vector-index.js";
@@ -41,6 +43,8 @@ export interface LifecycleDeps {
   /** The gateway's attempt log: started with the other writers, flushed at shutdown. */
   gatewayLog: GatewayLog;
   probe: DatabaseProbe;
+  rules: RulesStore;
+  sessions: SessionStore;
   loadShippedExemplars: () => ExemplarInput[];
 }
 
@@ -81,6 +85,7 @@ export class ServiceLifecycle {
     await migrateDatabase(database);
     await seedIfNeeded(db, this.deps.loadShippedExemplars, logger);
     await syncTierPrices(db, config.tiers);
+    await this.deps.rules.start();
     this.deps.statsRecorder.start();
     this.deps.gatewayLog.start();
     await modelLoading;
@@ -92,7 +97,8 @@ export class ServiceLifecycle {
     if (fromSnapshot) logger.info({ exemplars: index.size, revision: index.revision }, "exemplar index loaded from snapshot");
     else this.saveSnapshot(index);
     if (this.deps.cache) {
-      const recent = await loadRecentVerdicts(db, encoder.modelId, index.revision, config.cache.memoryEntries);
+      // Only verdicts of this model and these routing settings: a recalibration starts the cache afresh.
+      const recent = await loadRecentVerdicts(db, this.deps.cache.modelId, index.revision, config.cache.memoryEntries);
       this.deps.cache.warm(recent.reverse()); // oldest first, so the most recent end up most recently used
     }
     this.deps.index.set(index);
@@ -104,12 +110,13 @@ export class ServiceLifecycle {
     this.housekeeping.unref();
   }
 
-  /** Idempotency receipts older than a day are dropped (a client retries within minutes, not days). Best effort. */
+  /** Idempotency receipts older than a day and expired sessions are dropped. Best effort: retried next time. */
   private async forgetOldReceipts(): Promise<void> {
     try {
       await purgeReceipts(this.deps.database.db, new Date(Date.now() - RECEIPT_TTL_MS));
+      await this.deps.sessions.purgeExpired();
     } catch (err) {
-      this.deps.logger.warn({ err }, "could not purge old idempotency receipts; will retry");
+      this.deps.logger.warn({ err }, "housekeeping failed (old receipts, expired sessions); will retry");
     }
   }
 
@@ -132,6 +139,7 @@ export class ServiceLifecycle {
     clearInterval(this.housekeeping);
     try {
       if (!(await settlesWithin(this.deps.sync.stop(), STOP_WAIT_MS))) this.deps.logger.warn("a curator write was still waiting on the database at shutdown");
+      await settlesWithin(Promise.all([this.deps.rules.stop(), this.deps.sessions.settled()]), STOP_WAIT_MS);
       const index = this.deps.index.get();
       if (index) this.saveSnapshot(index);
       await this.deps.cacheWriter?.stop(STOP_WAIT_MS);

@@ -20,6 +20,7 @@ export class ServiceMetrics {
   private readonly routeLatency: Histogram<"cached" | "tier">;
   private readonly decisions: Counter<"tier" | "reason">;
   private readonly cacheLookups: Counter<"result">;
+  private readonly outOfDistribution: Counter;
   readonly embedLatency: Histogram;
   readonly embedBatchSize: Histogram;
 
@@ -34,6 +35,12 @@ export class ServiceMetrics {
       registers,
     });
     this.decisions = new Counter({ name: "tierline_decisions_total", help: "Routing decisions by tier and reason", labelNames: ["tier", "reason"], registers });
+    // Also in tierline_decisions_total{reason="out_of_distribution"}; a series of its own exists from start (at 0), so a drift alert's ratio is defined before the first OOD query.
+    this.outOfDistribution = new Counter({
+      name: "tierline_out_of_distribution_total",
+      help: "Decisions sent to the fallback tier because the query's neighbourhood is unlike the calibration data (a drift signal)",
+      registers,
+    });
     this.cacheLookups = new Counter({ name: "tierline_cache_lookups_total", help: "Decision cache lookups by result (hit or miss)", labelNames: ["result"], registers });
     this.embedLatency = new Histogram({
       name: "tierline_embedding_duration_seconds",
@@ -74,6 +81,7 @@ export class ServiceMetrics {
   observeDecision(d: Decision): void {
     this.routeLatency.observe({ cached: String(d.cached), tier: d.tier }, d.timings.totalMs / 1000);
     this.decisions.inc({ tier: d.tier, reason: d.reason });
+    if (d.reason === "out_of_distribution") this.outOfDistribution.inc();
     // Fallbacks before any lookup (warming up, model error) are neither hit nor miss.
     if (d.cached) this.cacheLookups.inc({ result: "hit" });
     else if (!skipsCache(d.reason)) this.cacheLookups.inc({ result: "miss" });

@@ -7,8 +7,14 @@ import type { Neighbor } from "../vector-index/exemplar-index.js";
 export const decisionReasons = [
   /** The k-nearest-neighbour vote had a clear enough majority. */
   "knn",
+  /** The second-stage model's choice (routing.strategy "second-stage"): the cheapest tier it is confident enough in. */
+  "second_stage",
   /** The majority's lead was below the threshold: sent to the fallback (premium) tier. */
   "low_margin_fallback",
+  /** The second stage found no cheaper tier safe enough although it thought one likelier: sent to the fallback tier. */
+  "low_confidence_fallback",
+  /** The neighbourhood is unlike anything in the calibration data (routing.ood): sent to the fallback tier. A drift signal. */
+  "out_of_distribution",
   /** Even the nearest exemplar was less similar than the floor. */
   "no_close_exemplar",
   /** There are no exemplars at all. */
@@ -17,7 +23,9 @@ export const decisionReasons = [
   "encoder_error_fallback",
   /** The service is still loading its model or index. */
   "warming_up",
-  /** The vote could not settle (low margin, nothing close) and a model rated the query's complexity (opt-in). */
+  /** A configured rule decided, before the vote (the fast path for obvious cases). */
+  "rule",
+  /** The vote could not settle (low margin or confidence, nothing close) and a model rated the query's complexity (opt-in, gateway.complexityRating). */
   "llm_rated",
 ] as const;
 
@@ -30,14 +38,14 @@ export function isDecisionReason(value: string): value is DecisionReason {
   return reasonSet.has(value);
 }
 
-/** Reasons whose tier was chosen on evidence (the vote, or a model's rating), not by falling back. */
-const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "llm_rated"]);
+/** The reasons under which a judgement stands: the vote, the second stage, a configured rule, or a model's rating. */
+const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule", "llm_rated"]);
 
 /**
- * A decision nothing chose: the query went to the fallback tier because the
- * router was unsure or could not look. An LLM-rated decision is not one (a
- * model rated it, whichever tier that gave). The one definition stats,
- * metrics and reports use.
+ * A decision neither the vote, the second stage, a rule nor a model's rating
+ * made: the query went to the fallback tier because the router was unsure,
+ * the query was out of distribution, or it could not look. The one
+ * definition stats, metrics and reports use.
  */
 export function isFallback(reason: DecisionReason | string): boolean {
   return !decidedReasons.has(reason);
@@ -84,22 +92,43 @@ export interface Tally {
   neighbors: number;
 }
 
+/** A rule whose conditions held for a request, and what it does. */
+export interface MatchedRule {
+  name: string;
+  action: { tier: string } | { minTier: string } | { maxTier: string };
+}
+
 export interface DecisionTimings {
   embedMs: number;
   searchMs: number;
   totalMs: number;
 }
 
-/** What POST /route answers. Every path produces one; fallbacks are values, not errors. */
+/**
+ * What POST /route answers. Every path produces one; fallbacks are values,
+ * not errors. `tier` is the answer after every bound (rules, session,
+ * limits); `reason`, `confidence` and `margin` describe the router's own
+ * verdict, and `constrainedBy` says what moved the answer away from it.
+ */
 export interface Decision extends Verdict {
   decisionId: string;
   model: string;
+  profile: string;
   cached: boolean;
   /** The query was longer than the model reads and was cut. */
   truncated: boolean;
+  /** The rule that decided (reason "rule") or bounded the answer. */
+  rule?: string;
+  /** The bound that moved the answer last: "rule", "session", "minTier", "maxTier", "allowedTiers" or "budget". */
+  constrainedBy?: string;
+  /** Estimated input tokens of the request (about four characters a token). */
+  estimatedInputTokens: number;
+  /** Estimated cost of those tokens at the chosen tier and at the most capable tier, in the prices' currency. */
+  estimatedCost: { chosen: number; mostCapable: number };
   timings: DecisionTimings;
-  /** Only with explain: the vote before any fallback. */
+  /** Only with explain: the vote before any fallback, and the rules that matched. */
   votedTier?: string | null;
   votes?: Record<string, number>;
   neighbors?: Neighbor[];
+  rules?: MatchedRule[];
 }

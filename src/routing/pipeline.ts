@@ -1,5 +1,17 @@
 import type { ExemplarIndex, Neighbor } from "../vector-index/exemplar-index.js";
-import type { DecisionReason, Tally, Verdict, VoteOutcome } from "./decision.js";
+import type { DecisionReason, MatchedRule, Tally, Verdict, VoteOutcome } from "./decision.js";
+import type { RequestLimits } from "./limits.js";
+
+/** What the HTTP layer knows about an OpenAI-style request beyond the routed text (rules match on it). */
+export interface ConversationFacts {
+  /** Messages in the conversation (1 for a plain query). */
+  messages: number;
+  /** Characters of every message, for the input-token estimate. */
+  chars: number;
+  hasCode: boolean;
+  hasAttachments: boolean;
+  hasTools: boolean;
+}
 
 /** What a caller asks the router. */
 export interface RouteRequest {
@@ -13,6 +25,13 @@ export interface RouteRequest {
   sessionId?: string;
   /** Free labels from the caller (feature, team, experiment) for reports. */
   tags?: readonly string[];
+  /** A named routing profile; default: the one the caller's token maps to, else "default". */
+  profile?: string;
+  /** Per-request bounds on the answer (minTier, maxTier, allowedTiers, budget). */
+  limits?: RequestLimits;
+  conversation?: ConversationFacts;
+  /** The query's embedding when the caller already computed it (batch routing embeds all items in one pass). */
+  embedding?: Float32Array;
 }
 
 /**
@@ -46,6 +65,16 @@ export interface DecisionContext {
   cached: boolean;
   embedMs: number;
   searchMs: number;
+  /** Estimated input tokens of the whole request. */
+  inputTokens: number;
+  /** Rules whose conditions held, in order (explain shows them). */
+  matchedRules: MatchedRule[];
+  /** The rule that decided (reason "rule") or bounded the answer. */
+  rule?: string;
+  /** The answer after rule bounds, the session floor and the request's limits (settle steps); starts as the verdict's tier. */
+  tier?: string;
+  /** What moved the answer away from the verdict's tier last. */
+  constrainedBy?: string;
 }
 
 export interface DecisionStep {
@@ -56,6 +85,18 @@ export interface DecisionStep {
 /** Decides for the fallback tier: the router could not (or should not) trust a vote. */
 export function settleOnFallback(ctx: DecisionContext, tier: string, reason: DecisionReason): void {
   ctx.verdict = { tier, confidence: 0, margin: 0, reason, revision: ctx.revision };
+}
+
+/**
+ * Decides from a vote outcome (the vote's guards, the OOD guard or the second
+ * stage), keeping it for explain. A cached verdict held back for explain
+ * wins, so the answer is the one served before.
+ */
+export function settleVote(ctx: DecisionContext, vote: VoteOutcome): void {
+  ctx.vote = vote;
+  const { votedTier: _voted, votes: _votes, ...verdict } = vote;
+  ctx.verdict = ctx.heldHit ?? { ...verdict, revision: ctx.revision };
+  ctx.cached = ctx.heldHit !== undefined;
 }
 
 /**

@@ -2,34 +2,52 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { TierConfig } from "../config/config-schema.js";
 import type { Encoder } from "../embeddings/encoder.js";
+import type { CompiledRule } from "../policy/rules.js";
 import type { ExemplarIndexRef } from "../vector-index/exemplar-index.js";
 import type { Decision } from "./decision.js";
 import type { DecisionCache } from "./decision-cache.js";
 import type { GuardOptions } from "./guards.js";
+import type { OodOptions } from "./ood.js";
 import { runSteps, type DecisionContext, type DecisionStep, type RouteRequest } from "./pipeline.js";
+import { limitsCheckStep, limitsStep, ruleBoundsStep } from "./steps/bounds.js";
 import { cacheLookupStep, cacheRecordStep } from "./steps/cache-lookup.js";
 import { embedStep } from "./steps/embed.js";
 import { exactRepeatStep } from "./steps/exact-repeat.js";
 import { neighboursStep } from "./steps/neighbours.js";
 import { normalizeStep } from "./steps/normalize.js";
-import { policyStep, type Policy } from "./steps/policy.js";
+import { oodStep } from "./steps/ood.js";
+import { rulesStep } from "./steps/rules.js";
+import { secondStageStep, type SecondStageOptions } from "./steps/second-stage.js";
+import { sessionFloorStep, sessionRecordStep, type SessionMemory } from "./steps/session.js";
 import { llmRatedStep, type LlmRatingOptions } from "./steps/llm-rated.js";
 import { guardsStep, voteStep } from "./steps/vote.js";
 import { warmUpStep } from "./steps/warm-up.js";
+import { TierLadder } from "./tier-ladder.js";
 
 export interface RouterOptions extends GuardOptions {
   k: number;
+  /** The tiers this router answers with, cheapest first (a profile may offer a subset of the configured ones). */
   tiers: readonly TierConfig[];
+  /** Off: the vote (or the second stage) decides even for queries unlike the calibration data. */
+  ood?: OodOptions;
+  /** Set: the "second-stage" strategy decides instead of the vote's guards. */
+  secondStage?: SecondStageOptions;
 }
 
 export interface RouterDeps {
+  /** Name reported in every decision (and used in stats and the log). */
+  profile?: string;
   encoder: Encoder;
   index: ExemplarIndexRef;
   /** null: every query is decided afresh (cache disabled, or offline evaluation). */
   cache: DecisionCache | null;
   options: RouterOptions;
-  /** Consulted before the cache and the vote; none by default. */
-  policies?: readonly Policy[];
+  /** Every configured tier, cheapest first: exemplars are labelled on this ladder, limits name its rungs. */
+  ladder?: TierLadder;
+  /** The rules in force, read per request (they change at run time). */
+  rules?: () => readonly CompiledRule[];
+  /** Session consistency (no-downgrade); absent: none. */
+  sessions?: SessionMemory;
   /** A model rates what the vote could not settle (opt-in, gateway.complexityRating). */
   llmRating?: LlmRatingOptions;
   logger?: Pick<Logger, "warn">;
@@ -39,33 +57,57 @@ export interface RouterDeps {
 
 /**
  * Decides a tier for each query by running the decision steps in order:
- * normalize -> policy -> warm-up guard -> exact repeat -> embed -> cache
- * lookup -> neighbours -> vote -> guards, then settles (LLM rating when
- * enabled, cache record) and
- * reports the decision. A new capability is a new step, not a new branch.
+ * normalize -> limits check -> rules -> warm-up guard -> exact repeat ->
+ * embed -> cache lookup -> neighbours -> vote -> OOD guard -> guards
+ * (strategy "knn") or second stage, then settles: LLM rating (when
+ * enabled) -> cache record -> rule bounds -> session floor -> limits ->
+ * session record. A new capability is a new step, not a new branch.
  */
 export class Router {
+  readonly profile: string;
+  readonly ladder: TierLadder;
+  /** The tiers this router answers with, cheapest first (a profile may offer a subset). */
+  readonly tierNames: readonly string[];
   private readonly decide: readonly DecisionStep[];
   private readonly settle: readonly DecisionStep[];
   private readonly modelByTier: Map<string, string>;
+  private readonly mostCapable: string;
 
   constructor(private readonly deps: RouterDeps) {
     const { encoder, cache, options } = deps;
-    const tierNames = options.tiers.map((t) => t.name);
-    this.modelByTier = new Map(options.tiers.map((t) => [t.name, t.model]));
+    this.profile = deps.profile ?? "default";
+    this.ladder = deps.ladder ?? new TierLadder(options.tiers);
+    const own = options.tiers.map((t) => t.name);
+    this.tierNames = own;
+    this.modelByTier = new Map(this.ladder.tiers.map((t) => [t.name, t.model]));
+    this.mostCapable = own[own.length - 1]!;
+    // Exemplars of a tier this router does not offer vote for the next tier up that it does.
+    const mapTier = own.length === this.ladder.names.length ? undefined : (tier: string) => this.ladder.atOrAbove(tier, options.tiers);
+    const { ood, secondStage } = options;
+    // The second stage reads the neighbourhood at several k; the vote and the explain output use the first k.
+    const searchK = Math.max(options.k, ...(secondStage?.model.ks ?? []), ood?.enabled ? ood.k : 1);
     this.decide = [
       normalizeStep(() => encoder.maxInputChars),
-      policyStep(deps.policies ?? []),
+      limitsCheckStep(this.ladder),
+      rulesStep(deps.rules ?? (() => [])),
       warmUpStep(options.fallbackTier),
       ...(cache ? [exactRepeatStep(cache)] : []),
       embedStep(encoder, options.fallbackTier, deps.logger),
       ...(cache ? [cacheLookupStep(cache)] : []),
-      neighboursStep(options.k),
-      voteStep(tierNames),
-      guardsStep(options),
+      neighboursStep(searchK),
+      voteStep(own, options.k, mapTier),
+      ...(ood?.enabled ? [oodStep(ood, options.fallbackTier)] : []),
+      secondStage ? secondStageStep(secondStage, options, mapTier) : guardsStep(options),
     ];
-    // The rating settles before the cache records, so a rated verdict is what repeats replay.
-    this.settle = [...(deps.llmRating ? [llmRatedStep(deps.llmRating)] : []), ...(cache ? [cacheRecordStep(cache)] : [])];
+    this.settle = [
+      // The rating settles before the cache records, so a rated verdict is what repeats replay.
+      ...(deps.llmRating ? [llmRatedStep({ ...deps.llmRating, mapTier })] : []),
+      ...(cache ? [cacheRecordStep(cache)] : []),
+      ruleBoundsStep(this.ladder),
+      ...(deps.sessions ? [sessionFloorStep(this.ladder, deps.sessions, this.profile)] : []),
+      limitsStep(this.ladder),
+      ...(deps.sessions ? [sessionRecordStep(deps.sessions, this.profile)] : []),
+    ];
   }
 
   async route(request: RouteRequest): Promise<Decision> {
@@ -81,20 +123,32 @@ export class Router {
       cached: false,
       embedMs: 0,
       searchMs: 0,
+      inputTokens: 0,
+      matchedRules: [],
     };
     const { verdict } = await runSteps(ctx, this.decide, this.settle);
+    const tier = ctx.tier ?? verdict.tier;
     const decision: Decision = {
       decisionId: ctx.decisionId,
       ...verdict,
-      model: this.modelOf(verdict.tier),
+      tier,
+      model: this.modelOf(tier),
+      profile: this.profile,
       cached: ctx.cached,
       truncated: ctx.truncated,
+      ...(ctx.rule !== undefined && { rule: ctx.rule }),
+      ...(ctx.constrainedBy !== undefined && { constrainedBy: ctx.constrainedBy }),
+      estimatedInputTokens: ctx.inputTokens,
+      estimatedCost: { chosen: this.ladder.costOf(tier, ctx.inputTokens), mostCapable: this.ladder.costOf(this.mostCapable, ctx.inputTokens) },
       timings: { embedMs: ctx.embedMs, searchMs: ctx.searchMs, totalMs: performance.now() - ctx.startedAt },
     };
-    if (request.explain && ctx.vote) {
-      decision.votedTier = ctx.vote.votedTier;
-      decision.votes = ctx.vote.votes;
-      decision.neighbors = ctx.neighbors;
+    if (request.explain) {
+      if (ctx.vote) {
+        decision.votedTier = ctx.vote.votedTier;
+        decision.votes = ctx.vote.votes;
+        decision.neighbors = ctx.neighbors?.slice(0, this.deps.options.k);
+      }
+      decision.rules = ctx.matchedRules;
     }
     for (const observe of this.deps.onDecision ?? []) observe(decision, request);
     return decision;

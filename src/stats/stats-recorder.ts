@@ -1,12 +1,20 @@
+import type { Decision } from "../routing/decision.js";
 import { WriteBehind, type WriteBehindOptions } from "../util/write-behind.js";
 
 export interface StatsRow {
   bucket: Date;
+  profile: string;
   tier: string;
   reason: string;
   cached: boolean;
   count: number;
+  inputTokens: number;
+  cost: number;
+  costIfMostCapable: number;
 }
+
+/** The parts of a decision the counters keep. */
+export type CountedDecision = Pick<Decision, "tier" | "reason" | "cached"> & Partial<Pick<Decision, "profile" | "estimatedInputTokens" | "estimatedCost">>;
 
 /**
  * Counts every routing decision per (minute, tier, reason, cached) in memory
@@ -28,18 +36,34 @@ export class StatsRecorder extends WriteBehind<StatsRow> {
 
   private readonly bucketMs: number;
 
-  record(decision: { tier: string; reason: string; cached: boolean }, at = Date.now()): void {
+  record(decision: CountedDecision, at = Date.now()): void {
     this.recorded++;
     const bucket = new Date(Math.floor(at / this.bucketMs) * this.bucketMs);
-    this.add({ bucket, tier: decision.tier, reason: decision.reason, cached: decision.cached, count: 1 });
+    this.add({
+      bucket,
+      profile: decision.profile ?? "default",
+      tier: decision.tier,
+      reason: decision.reason,
+      cached: decision.cached,
+      count: 1,
+      inputTokens: decision.estimatedInputTokens ?? 0,
+      cost: decision.estimatedCost?.chosen ?? 0,
+      costIfMostCapable: decision.estimatedCost?.mostCapable ?? 0,
+    });
   }
 
   protected keyOf(row: StatsRow): string {
-    return `${row.bucket.getTime()}|${row.tier}|${row.reason}|${row.cached ? 1 : 0}`;
+    return `${row.bucket.getTime()}|${row.profile}|${row.tier}|${row.reason}|${row.cached ? 1 : 0}`;
   }
 
   protected combine(earlier: StatsRow, later: StatsRow): StatsRow {
-    return { ...earlier, count: earlier.count + later.count };
+    return {
+      ...earlier,
+      count: earlier.count + later.count,
+      inputTokens: earlier.inputTokens + later.inputTokens,
+      cost: earlier.cost + later.cost,
+      costIfMostCapable: earlier.costIfMostCapable + later.costIfMostCapable,
+    };
   }
 
   protected override weightOf(row: StatsRow): number {

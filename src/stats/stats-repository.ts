@@ -1,4 +1,4 @@
-import { and, gte, lt, sql } from "drizzle-orm";
+import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { decisionCache, routingStats, tierPrices } from "../db/schema.js";
 import type { StatsRow } from "./stats-recorder.js";
@@ -13,8 +13,13 @@ export async function upsertStats(db: Database, rows: readonly StatsRow[]): Prom
         .insert(routingStats)
         .values(chunk.map((r) => ({ ...r })))
         .onConflictDoUpdate({
-          target: [routingStats.bucket, routingStats.tier, routingStats.reason, routingStats.cached],
-          set: { count: sql`${routingStats.count} + excluded.count` },
+          target: [routingStats.bucket, routingStats.profile, routingStats.tier, routingStats.reason, routingStats.cached],
+          set: {
+            count: sql`${routingStats.count} + excluded.count`,
+            inputTokens: sql`${routingStats.inputTokens} + excluded.input_tokens`,
+            cost: sql`${routingStats.cost} + excluded.cost`,
+            costIfMostCapable: sql`${routingStats.costIfMostCapable} + excluded.cost_if_most_capable`,
+          },
         });
     }
   });
@@ -29,19 +34,30 @@ export async function syncTierPrices(db: Database, tiers: ReadonlyArray<{ name: 
 }
 
 export interface StatsGroup {
+  profile: string;
   tier: string;
   reason: string;
   cached: boolean;
   count: number;
+  inputTokens: number;
+  cost: number;
+  costIfMostCapable: number;
 }
 
-/** Counts in [from, to) grouped by tier, reason and cache outcome. */
-export async function statsBetween(db: Database, from: Date, to: Date): Promise<StatsGroup[]> {
+const sums = {
+  count: sql<number>`sum(${routingStats.count})::float8`,
+  inputTokens: sql<number>`sum(${routingStats.inputTokens})::float8`,
+  cost: sql<number>`sum(${routingStats.cost})::float8`,
+  costIfMostCapable: sql<number>`sum(${routingStats.costIfMostCapable})::float8`,
+};
+
+/** Counts and estimated costs in [from, to) grouped by profile, tier, reason and cache outcome; one profile if given. */
+export async function statsBetween(db: Database, from: Date, to: Date, profile?: string): Promise<StatsGroup[]> {
   return db
-    .select({ tier: routingStats.tier, reason: routingStats.reason, cached: routingStats.cached, count: sql<number>`sum(${routingStats.count})::float8` })
+    .select({ profile: routingStats.profile, tier: routingStats.tier, reason: routingStats.reason, cached: routingStats.cached, ...sums })
     .from(routingStats)
-    .where(and(gte(routingStats.bucket, from), lt(routingStats.bucket, to)))
-    .groupBy(routingStats.tier, routingStats.reason, routingStats.cached);
+    .where(and(gte(routingStats.bucket, from), lt(routingStats.bucket, to), profile === undefined ? undefined : eq(routingStats.profile, profile)))
+    .groupBy(routingStats.profile, routingStats.tier, routingStats.reason, routingStats.cached);
 }
 
 /** Distinct query embeddings seen in [from, to) (their cache rows overlap the window), optionally one tier. */
@@ -63,9 +79,9 @@ export async function statsByBucket(db: Database, from: Date, to: Date, unit: "h
   // The unit is inlined (one of two literals, never user text) so the select and group-by expressions are one and the same.
   const start = sql<string>`to_char(date_trunc(${sql.raw(unit === "day" ? "'day'" : "'hour'")}, ${routingStats.bucket} at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
   return db
-    .select({ start, tier: routingStats.tier, reason: routingStats.reason, cached: routingStats.cached, count: sql<number>`sum(${routingStats.count})::float8` })
+    .select({ start, profile: routingStats.profile, tier: routingStats.tier, reason: routingStats.reason, cached: routingStats.cached, ...sums })
     .from(routingStats)
     .where(and(gte(routingStats.bucket, from), lt(routingStats.bucket, to)))
-    .groupBy(start, routingStats.tier, routingStats.reason, routingStats.cached)
+    .groupBy(start, routingStats.profile, routingStats.tier, routingStats.reason, routingStats.cached)
     .orderBy(start);
 }

@@ -3,7 +3,7 @@ import type { TierConfig } from "../config/config-schema.js";
 import type { DatabaseGuard } from "../db/database-guard.js";
 import { isFallback } from "../routing/decision.js";
 import type { StatsRecorder } from "./stats-recorder.js";
-import { seriesFrom } from "./series.js";
+import { estimatedCost, seriesFrom } from "./series.js";
 import { distinctKeysBetween, statsBetween, statsByBucket, type StatsGroup } from "./stats-repository.js";
 
 export interface Window {
@@ -27,6 +27,7 @@ export class StatsService {
     private readonly guard: DatabaseGuard,
     private readonly recorder: StatsRecorder,
     private readonly tiers: readonly TierConfig[],
+    private readonly currency: string,
     /** Writes pending cache rows too, so distinct keys include just-routed queries. */
     private readonly flushCache: () => Promise<void> = async () => {},
   ) {}
@@ -65,8 +66,8 @@ export class StatsService {
     };
   }
 
-  async routing(window: Window) {
-    const groups = await this.read((db) => statsBetween(db, window.from, window.to));
+  async routing(window: Window, profile?: string) {
+    const groups = await this.read((db) => statsBetween(db, window.from, window.to, profile));
     const requests = sum(groups);
     const tierMix: Record<string, { requests: number; share: number }> = {};
     for (const t of this.tiers) {
@@ -75,20 +76,29 @@ export class StatsService {
     }
     const reasons: Record<string, number> = {};
     for (const g of groups) reasons[g.reason] = (reasons[g.reason] ?? 0) + g.count;
-    const top = Math.max(...this.tiers.map((t) => t.pricePer1MTokens));
-    const routedCost = this.tiers.reduce((c, t) => c + tierMix[t.name]!.requests * t.pricePer1MTokens, 0);
-    const relativeCost = rate(routedCost, requests * top);
+    const byProfile: Record<string, { requests: number; share: number; spend: number; saved: number }> = {};
+    for (const g of groups) {
+      const p = (byProfile[g.profile] ??= { requests: 0, share: 0, spend: 0, saved: 0 });
+      p.requests += g.count;
+      p.spend += g.cost;
+      p.saved += g.costIfMostCapable - g.cost;
+    }
+    for (const p of Object.values(byProfile)) p.share = rate(p.requests, requests);
     return {
       from: window.from.toISOString(),
       to: window.to.toISOString(),
+      profile: profile ?? null,
       requests,
       cacheHitRate: rate(sum(groups, (g) => g.cached), requests),
       tierMix,
       reasons,
       fallbackRate: rate(sum(groups, (g) => isFallback(g.reason)), requests),
       lowMarginFallbackRate: rate(reasons.low_margin_fallback ?? 0, requests),
-      // Same tokens per request assumed: a ratio of prices, not an invoice.
-      estimatedCost: { relativeToAlwaysPremium: relativeCost, savings: requests === 0 ? 0 : 1 - relativeCost },
+      // A drift signal: the share of queries unlike anything the router was calibrated on.
+      outOfDistributionRate: rate(reasons.out_of_distribution ?? 0, requests),
+      ruleRate: rate(reasons.rule ?? 0, requests),
+      estimatedCost: estimatedCost(groups, this.tiers, this.currency),
+      byProfile,
       droppedDecisions: this.recorder.dropped,
     };
   }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { adminToken, analystToken, aSeedExemplar, chromiumPath, hasChromium, launchBrowser, screenshot, seedExemplarCount, serviceCommand, startService, type RunningService, type TestBrowser } from "./harness.js";
+import { isFallback } from "../../src/routing/decision.js";
 
 // Browser globals used inside page.evaluate() (the project compiles without the DOM lib).
 declare const sessionStorage: { getItem(key: string): string | null };
@@ -139,7 +140,7 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     await page.getByRole("button", { name: "Route" }).click();
     const decision = page.getByTestId("decision");
     await decision.waitFor();
-    expect(await decision.locator("[data-field=reason]").textContent()).toMatch(/^(knn|low_margin_fallback|no_close_exemplar)$/);
+    expect(await decision.locator("[data-field=reason]").textContent()).toMatch(/^(knn|second_stage|low_margin_fallback|low_confidence_fallback|no_close_exemplar|out_of_distribution)$/);
     expect(await decision.locator("[data-field=margin]").textContent()).toMatch(/^-?\d\.\d{3}$/);
     expect(await decision.locator(".decision-head .tier.large").textContent()).toMatch(/^(fast|standard|premium)$/);
     const votes = page.getByRole("table", { name: /Votes/ });
@@ -287,7 +288,7 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     const from = new Date(to.getTime() - 24 * 3600_000);
     from.setUTCMinutes(0, 0, 0);
     const series = (await (await api(`/stats/series?from=${from.toISOString()}&to=${to.toISOString()}&bucket=hour`, { token: analystToken })).json()) as { points: Array<{ reasons: Record<string, number> }> };
-    const fallbacks = series.points.flatMap((p) => Object.entries(p.reasons)).filter(([r]) => r !== "knn").reduce((n, [, c]) => n + c, 0);
+    const fallbacks = series.points.flatMap((p) => Object.entries(p.reasons)).filter(([r]) => isFallback(r)).reduce((n, [, c]) => n + c, 0);
     if (fallbacks > 0) expect(await chart("fallbacks").locator("rect.bar").count()).toBeGreaterThan(0);
     else expect(await chart("fallbacks").textContent()).toContain("No fallbacks");
     await screenshot(page, "console-traffic");

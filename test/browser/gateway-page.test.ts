@@ -20,6 +20,8 @@ describe.skipIf(!hasChromium)(`console Gateway page in Chromium (service: ${serv
     premiumA.script = { status: 503 };
     premiumB.script = { usage: { prompt_tokens: 2_000, completion_tokens: 1_000 } };
     const config = {
+      // The plain vote: the shipped second stage and OOD guard are calibrated for the shipped exemplars, not the harness's handful.
+      routing: { strategy: "knn", ood: { enabled: false } },
       tiers: [
         { name: "fast", model: "fast-model", pricePer1MTokens: 0.2, upstreams: [{ baseUrl: fast.baseUrl, model: "fast-a" }] },
         { name: "standard", model: "standard-model", pricePer1MTokens: 1, fallbackTiers: ["premium"] },

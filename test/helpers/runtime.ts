@@ -19,10 +19,19 @@ export interface TestService {
   route(body: unknown, query?: string): Promise<Response>;
 }
 
-/** The config a test service runs with: silent, with a data directory of its own so index snapshots never leak between tests. */
+/**
+ * The config a test service runs with: silent, with a data directory of its
+ * own so index snapshots never leak between tests. Routing is the plain vote
+ * without the OOD guard unless a test asks otherwise: the shipped second-stage
+ * model and OOD thresholds are calibrated for the shipped exemplar set, not
+ * for a test's handful of exemplars (tests of the defaults pass
+ * `routing: { strategy: "second-stage", ood: { enabled: true } }` or use the shipped exemplars).
+ */
 export function testConfig(config: Record<string, unknown> = {}, env: Record<string, string> = {}): Config {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tierline-test-"));
-  return parseConfig({ logLevel: "silent", dataDir, ...config }, env);
+  const routing = (config.routing ?? {}) as Record<string, unknown>;
+  const ood = { enabled: false, ...((routing.ood ?? {}) as Record<string, unknown>) };
+  return parseConfig({ logLevel: "silent", dataDir, ...config, routing: { strategy: "knn", ...routing, ood } }, env);
 }
 
 /** Deps built by the composition root over the given database and encoder, as main.ts builds them (not started). */

@@ -2,6 +2,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embeddingCacheKey } from "../../src/cache/cache-key.js";
+import { decisionCacheScope } from "../../src/routing/settings-fingerprint.js";
 import { normalizeQuery } from "../../src/text/normalize.js";
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { decisionCache, exemplars, exemplarVectors } from "../../src/db/schema.js";
@@ -59,10 +60,13 @@ describe.each(databaseTargets())("decision cache and seeding on $name", (target)
     await service.deps.cacheWriter!.flush();
 
     const [vector] = await encoder.embed([normalizeQuery(query)]);
-    const key = embeddingCacheKey(encoder.modelId, vector!);
+    // Keyed and stored under the model id and the routing settings' fingerprint.
+    const scope = decisionCacheScope(encoder.modelId, service.config);
+    expect(scope.startsWith(`${encoder.modelId}|routing-`)).toBe(true);
+    const key = embeddingCacheKey(scope, vector!);
     const rows = await database.db.select().from(decisionCache).where(eq(decisionCache.key, key));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ modelId: encoder.modelId, revision: 1, tier: first.tier, reason: first.reason, hits: 2, queryText: null });
+    expect(rows[0]).toMatchObject({ modelId: scope, revision: 1, tier: first.tier, reason: first.reason, hits: 2, queryText: null });
     expect(rows[0]!.confidence).toBeCloseTo(first.confidence, 5);
     expect(rows[0]!.lastSeen.getTime()).toBeGreaterThanOrEqual(rows[0]!.firstSeen.getTime());
     await service.deps.lifecycle.stop();
@@ -87,7 +91,7 @@ describe.each(databaseTargets())("decision cache and seeding on $name", (target)
     await database.db
       .update(decisionCache)
       .set({ revision: 0 })
-      .where(eq(decisionCache.key, embeddingCacheKey(encoder.modelId, v!)));
+      .where(eq(decisionCache.key, embeddingCacheKey(decisionCacheScope(encoder.modelId, a.config), v!)));
 
     const b = await startTestService({ database, encoder, exemplars: sampleExemplars });
     expect((await (await b.route({ query: "How many legs does a spider have?" })).json()) as any).toMatchObject({ cached: true });
@@ -96,6 +100,19 @@ describe.each(databaseTargets())("decision cache and seeding on $name", (target)
       revision: 1,
     });
     await b.deps.lifecycle.stop();
+  });
+
+  it("never serves a decision remembered under other routing settings (a recalibration starts afresh)", async () => {
+    const query = "Name the largest planet in the solar system";
+    const a = await startTestService({ database, encoder, exemplars: sampleExemplars, config: { routing: { margin: 0.17 } } });
+    await a.route({ query });
+    await a.deps.lifecycle.stop();
+    const same = await startTestService({ database, encoder, exemplars: sampleExemplars, config: { routing: { margin: 0.17 } } });
+    expect(((await (await same.route({ query })).json()) as any).cached).toBe(true);
+    await same.deps.lifecycle.stop();
+    const recalibrated = await startTestService({ database, encoder, exemplars: sampleExemplars, config: { routing: { margin: 0.3 } } });
+    expect(((await (await recalibrated.route({ query })).json()) as any).cached).toBe(false);
+    await recalibrated.deps.lifecycle.stop();
   });
 
   it("keeps routing when the database goes away, reports degraded, and loses no cache write silently", async () => {

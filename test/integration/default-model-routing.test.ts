@@ -11,7 +11,8 @@ describe("default model with the shipped exemplars", () => {
 
   beforeAll(async () => {
     database = await openDatabase({ dataDir: "memory" });
-    service = await startTestService({ database, config: { exemplarsDir: "exemplars" } });
+    // The shipped routing: the second stage and the OOD guard, as tierline.config.json and the schema defaults state them.
+    service = await startTestService({ database, config: { exemplarsDir: "exemplars", routing: { strategy: "second-stage", ood: { enabled: true } } } });
   }, 300_000);
   afterAll(async () => {
     await service.deps.lifecycle.stop();
@@ -20,9 +21,14 @@ describe("default model with the shipped exemplars", () => {
 
   const routeOf = async (query: string) => (await (await service.route({ query, explain: true })).json()) as any;
 
-  it("sends an obviously simple question to fast", async () => {
-    const d = await routeOf("What is the capital of France?");
-    expect(d).toMatchObject({ tier: "fast", reason: "knn" });
+  it("sends a routine coding question to a cheaper tier, by the second stage", async () => {
+    const d = await routeOf("Explain the difference between a list and a tuple in Python.");
+    expect(d).toMatchObject({ tier: "standard", reason: "second_stage" });
+    expect(d.neighbors).toHaveLength(service.config.routing.k);
+  });
+
+  it("sends a look-up to premium: a third of real look-ups are long-tail facts it cannot tell apart (README \"Routing quality\")", async () => {
+    expect(await routeOf("who played the drummer in the original cast of the musical Hair")).toMatchObject({ tier: "premium" });
   });
 
   it("sends a long multi-step analysis request to premium", async () => {

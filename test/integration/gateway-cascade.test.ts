@@ -2,7 +2,7 @@
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.js";
-import { gatewayAttempts } from "../../src/db/schema.js";
+import { gatewayAttempts } from "../../src/db/gateway-schema.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { FakeUpstream, type Behaviour } from "../helpers/fake-upstream.js";
 import { ask, hardQuestion, startGatewayService, type GatewayTestService } from "../helpers/gateway.js";
@@ -68,13 +68,11 @@ describe.each(databaseTargets())("gateway cascade and LLM-rated complexity on $n
           { name: "standard", model: "standard-model", pricePer1MTokens: 1, upstreams: [{ baseUrl: standard.baseUrl, model: "standard-a" }] },
           { name: "premium", model: "premium-model", pricePer1MTokens: 10, upstreams: [{ baseUrl: premium.baseUrl, model: "premium-a" }] },
         ],
-        gateway: {
-          complexityRating: { enabled: true, timeoutMs: 300 },
-          profiles: {
-            careful: { cascade: { threshold: 0.8, verifierTimeoutMs: 300 } },
-            strict: { cascade: { verifier: "always-no" } },
-            shaky: { cascade: { verifier: "broken" } },
-          },
+        gateway: { complexityRating: { enabled: true, timeoutMs: 300 } },
+        profiles: {
+          careful: { cascade: { threshold: 0.8, verifierTimeoutMs: 300 } },
+          strict: { cascade: { verifier: "always-no" } },
+          shaky: { cascade: { verifier: "broken" } },
         },
       },
     });

@@ -49,7 +49,7 @@ describe.each(databaseTargets())("gateway forwarding on $name", (target) => {
             ],
           },
         ],
-        gateway: { profiles: { support: {} } },
+        profiles: { support: { tiers: ["standard", "premium"] } },
       },
     });
   });
@@ -120,8 +120,10 @@ describe.each(databaseTargets())("gateway forwarding on $name", (target) => {
     expect(byModel.headers.get("x-tierline-reason")).toBe("model");
     expect(byModel.headers.get("x-tierline-upstream")).toBe("premium-backup");
     expect(premiumB.requests[before]!.body.model).toBe("premium-b");
+    // A profile that offers standard and premium only: the easy question moves up to standard.
     const profile = await service.chat({ ...ask(easyQuestion), model: "support" });
-    expect(profile.headers.get("x-tierline-reason")).toBe("knn");
+    expect(profile.headers.get("x-tierline-tier")).toBe("standard");
+    expect(profile.headers.get("x-tierline-upstream")).toBe("standard/0");
     const unknown = await service.chat({ ...ask(easyQuestion), model: "gpt-9" });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as any).error.code).toBe("model_not_found");
@@ -130,12 +132,33 @@ describe.each(databaseTargets())("gateway forwarding on $name", (target) => {
     expect(models.object).toBe("list");
     expect(models.data.map((m: any) => [m.id, m.tierline.kind])).toEqual([
       ["tierline", "profile"],
+      ["default", "profile"],
       ["support", "profile"],
       ["fast", "tier"],
       ["standard", "tier"],
       ["premium", "tier"],
     ]);
     expect(models.data.find((m: any) => m.id === "premium").tierline.upstreams).toEqual(["premium-a", "premium-b"]);
+  });
+
+  it("hands tierline's own options (limits, session, tags) to the router, as POST /route takes them, and never upstream", async () => {
+    const before = standard.seen;
+    const res = await service.chat({ ...ask(easyQuestion), tierline: { minTier: "standard", sessionId: "s-1", tags: ["beta"] } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-tierline-tier")).toBe("standard");
+    expect(standard.requests[before]!.body).not.toHaveProperty("tierline");
+    const capped = await service.chat({ ...ask(hardQuestion), tierline: { maxTier: "standard" } });
+    expect(capped.headers.get("x-tierline-tier")).toBe("standard");
+    const refusals: Array<[unknown, number, string]> = [
+      [{ maxTier: "gold" }, 400, "invalid_limit"],
+      [{ budget: 0 }, 422, "budget_too_small"],
+      [{ colour: "red" }, 400, "invalid_request"],
+    ];
+    for (const [tierline, status, code] of refusals) {
+      const r = await service.chat({ ...ask(easyQuestion), tierline });
+      expect(r.status, JSON.stringify(tierline)).toBe(status);
+      expect(((await r.json()) as any).error.code).toBe(code);
+    }
   });
 
   it("answers malformed requests with the one error envelope, before any upstream is called", async () => {
@@ -212,11 +235,11 @@ describe.each(databaseTargets())("gateway forwarding on $name", (target) => {
     expect([easy.status, hard.status]).toEqual([200, 200]);
     const ids: [string, string] = [easy.headers.get("x-tierline-decision-id")!, hard.headers.get("x-tierline-decision-id")!];
     await service.deps.gatewayLog.flush();
-    const { gatewayExchanges } = await import("../../src/db/schema.js");
+    const { gatewayExchanges } = await import("../../src/db/gateway-schema.js");
     const { inArray } = await import("drizzle-orm");
     const rows = await database.db.select().from(gatewayExchanges).where(inArray(gatewayExchanges.decisionId, ids));
     const byId = new Map(rows.map((r) => [r.decisionId, r]));
-    expect(byId.get(ids[0])).toMatchObject({ tier: "fast", servedTier: "fast", promptTokens: 1000, completionTokens: 500, outcome: "ok", mode: "routed", profile: "tierline" });
+    expect(byId.get(ids[0])).toMatchObject({ tier: "fast", servedTier: "fast", promptTokens: 1000, completionTokens: 500, outcome: "ok", mode: "routed", profile: "default" });
     expect(byId.get(ids[0])!.costUsd).toBeCloseTo((1500 * 0.2) / 1e6, 12);
     expect(byId.get(ids[0])!.counterfactualUsd).toBeCloseTo((1500 * 10) / 1e6, 12);
     expect(byId.get(ids[1])!.costUsd).toBeCloseTo((3000 * 10) / 1e6, 12);

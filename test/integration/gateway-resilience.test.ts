@@ -5,7 +5,7 @@ import { serve } from "@hono/node-server";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.js";
-import { gatewayAttempts, gatewayExchanges } from "../../src/db/schema.js";
+import { gatewayAttempts, gatewayExchanges } from "../../src/db/gateway-schema.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { FakeUpstream } from "../helpers/fake-upstream.js";
 import { ask, easyQuestion, hardQuestion, startGatewayService, type GatewayTestService } from "../helpers/gateway.js";

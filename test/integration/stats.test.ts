@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { sampleExemplars, startTestService, type TestService, defaultTestEncoder } from "../helpers/runtime.js";
+import { isFallback } from "../../src/routing/decision.js";
 
 const ANALYST = "analyst-token-0123456789";
 const ADMIN = "admin-token-0123456789ab";
@@ -90,12 +91,20 @@ describe.each(databaseTargets())("statistics on $name", (target) => {
       expect(status).toBe(200);
       expect(body.requests).toBe(6);
       expect(body.cacheHitRate).toBe(0.5);
+      // Spend from each decision's estimated input tokens × its tier's price, against all at the most capable tier.
       const prices: Record<string, number> = { fast: 0.2, standard: 1, premium: 10 };
-      const cost = decisions.reduce((c, d) => c + prices[d.tier]!, 0) / (6 * 10);
-      expect(body.estimatedCost.relativeToAlwaysPremium).toBeCloseTo(cost, 10);
-      expect(body.estimatedCost.savings).toBeCloseTo(1 - cost, 10);
+      const spend = decisions.reduce((c, d) => c + (d.estimatedInputTokens * prices[d.tier]!) / 1e6, 0);
+      const allPremium = decisions.reduce((c, d) => c + (d.estimatedInputTokens * 10) / 1e6, 0);
+      expect(body.estimatedCost.spend).toBeCloseTo(spend, 12);
+      expect(body.estimatedCost.spendIfMostCapable).toBeCloseTo(allPremium, 12);
+      expect(body.estimatedCost.saved).toBeCloseTo(allPremium - spend, 12);
+      expect(body.estimatedCost.currency).toBe("USD");
+      expect(body.estimatedCost.inputTokens).toBe(decisions.reduce((n, d) => n + d.estimatedInputTokens, 0));
+      expect(body.estimatedCost.relativeToAlwaysPremium).toBeCloseTo(spend / allPremium, 10);
+      expect(body.estimatedCost.savings).toBeCloseTo(1 - spend / allPremium, 10);
+      expect(body.byProfile.default.requests).toBe(6);
       expect(Object.values(body.reasons as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(6);
-      expect(body.fallbackRate).toBeCloseTo(decisions.filter((d) => d.reason !== "knn").length / 6, 10);
+      expect(body.fallbackRate).toBeCloseTo(decisions.filter((d) => isFallback(d.reason)).length / 6, 10);
     }
     expect((await get(service, "/stats/routing", "not-a-valid-token-at-all")).status).toBe(401);
     expect((await get(service, "/stats/routing?from=2030-01-01T00:00:00Z&to=2029-01-01T00:00:00Z")).body.error.code).toBe("invalid_request");
@@ -118,7 +127,7 @@ describe.each(databaseTargets())("statistics on $name", (target) => {
     expect(spend.requests).toBe(6);
     expect(spend.relative_cost).toBeCloseTo(cost, 4);
     const [fallback] = await rows(sql`select requests::int, all_fallbacks::int from v_fallback_rate_daily`);
-    expect(fallback).toEqual({ requests: 6, all_fallbacks: decisions.filter((d) => d.reason !== "knn").length });
+    expect(fallback).toEqual({ requests: 6, all_fallbacks: decisions.filter((d) => isFallback(d.reason)).length });
   });
 
   it("GET /metrics exposes decisions, cache hits and misses, latency, index size and revision", async () => {

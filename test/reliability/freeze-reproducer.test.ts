@@ -17,10 +17,16 @@ const REPETITIONS = scaled(20, 3);
 /** Long enough to measure today's freeze (77 s in the issue) instead of cutting it short. */
 const TIMEOUT_MS = 150_000;
 
+/**
+ * The issue's exact 1 MB body, and the same storm sized to fit under a route
+ * body limit (~480 KB, under 512 KB), so a size limit alone cannot answer it:
+ * these reach parsing and normalisation.
+ */
 const VARIANTS: Array<{ name: string; body: () => string }> = [
-  { name: "issue reproducer (raw UTF-8)", body: freezeReproducerBody },
-  { name: "same marks as JSON escapes", body: () => `{"query":"${"\\u0316\\u0301".repeat(80_000)}"}` },
-  { name: "same marks in messages[].content", body: () => JSON.stringify({ messages: [{ role: "user", content: "\u0316\u0301".repeat(240_000) }] }) },
+  { name: "issue reproducer (1 MB, raw UTF-8)", body: freezeReproducerBody },
+  { name: "480 KB storm, raw UTF-8", body: () => `{"query":"${"\u0316\u0301".repeat(120_000)}"}` },
+  { name: "480 KB storm, JSON escapes", body: () => `{"query":"${"\\u0316\\u0301".repeat(40_000)}"}` },
+  { name: "480 KB storm in messages[].content", body: () => JSON.stringify({ messages: [{ role: "user", content: "\u0316\u0301".repeat(119_990) }] }) },
 ];
 
 interface Attempt {
@@ -84,25 +90,34 @@ describe("freeze reproducer: combining-mark storm on /route", () => {
   afterAll(async () => {
     const exact = attempts.filter((a) => a.variant === VARIANTS[0]!.name);
     const others = attempts.filter((a) => a.variant !== VARIANTS[0]!.name);
-    const describeSet = (set: Attempt[]) => `max ${fmtMs(Math.max(...set.map((a) => a.ms)))} over ${set.length}, ${set.filter((a) => a.ms < FREEZE_BOUND_MS && a.acceptable).length} in time and 400/routed; /healthz max ${fmtMs(Math.max(...set.map((a) => a.healthzMaxMs)))}`;
+    const describeSet = (set: Attempt[]) => {
+      const answers: Record<string, number> = {};
+      for (const a of set) {
+        const k = a.outcome.startsWith("200 ") ? "200 routed" : a.outcome.split(":")[0]!;
+        answers[k] = (answers[k] ?? 0) + 1;
+      }
+      return `max ${fmtMs(Math.max(...set.map((a) => a.ms)))} over ${set.length} (${Object.entries(answers).map(([k, v]) => `${v}× ${k}`).join(", ")}), ${set.filter((a) => a.ms < FREEZE_BOUND_MS && a.acceptable).length} pass; /healthz max ${fmtMs(Math.max(...set.map((a) => a.healthzMaxMs)))}`;
+    };
     recordFigures(
       "freeze-reproducer",
       { boundMs: FREEZE_BOUND_MS, repetitions: REPETITIONS, byVariant: VARIANTS.map((v) => ({ variant: v.name, latencyMs: latency(attempts.filter((a) => a.variant === v.name).map((a) => a.ms)) })), attempts },
       [
         { scenario: "freeze reproducer (exact)", criterion: `< ${FREEZE_BOUND_MS} ms, 400 or routed`, measured: exact.length ? describeSet(exact) : "not run", pass: exact.length > 0 && exact.every((a) => a.ms < FREEZE_BOUND_MS && a.acceptable) },
-        { scenario: "freeze reproducer (variants)", criterion: `< ${FREEZE_BOUND_MS} ms, 400 or routed`, measured: others.length ? describeSet(others) : "not run", pass: others.length > 0 && others.every((a) => a.ms < FREEZE_BOUND_MS && a.acceptable) },
+        { scenario: "freeze storm under the body limit", criterion: `< ${FREEZE_BOUND_MS} ms, 400 or routed`, measured: others.length ? describeSet(others) : "not run", pass: others.length > 0 && others.every((a) => a.ms < FREEZE_BOUND_MS && a.acceptable) },
       ],
     );
     await s?.dispose();
   });
 
+  // As issue 11's "done when" says: 400 or routed. A 413 (body over a route limit) is fast but is neither;
+  // if that is to count, it is a change to the criterion (acceptable() above), not to the service.
   it(`the issue's reproducer answers in under ${FREEZE_BOUND_MS} ms with a 400 or a routed answer, every time`, () => {
     const exact = attempts.filter((a) => a.variant === VARIANTS[0]!.name);
     expect(exact.length).toBeGreaterThan(0);
     expect(exact.filter((a) => !(a.ms < FREEZE_BOUND_MS && a.acceptable))).toEqual([]);
   });
 
-  it("the same storm escaped or inside messages answers just as fast", () => {
+  it("the storm sized under a route body limit (raw, escaped, in messages) answers just as fast", () => {
     expect(attempts.filter((a) => a.variant !== VARIANTS[0]!.name && !(a.ms < FREEZE_BOUND_MS && a.acceptable))).toEqual([]);
   });
 

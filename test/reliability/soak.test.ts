@@ -47,7 +47,6 @@ describe(`soak: ${CONCURRENCY} clients for ${DURATION_MS / 1000} s`, () => {
       [10, () => ({ kind: "GET /exemplars", req: { method: "GET", path: `/exemplars?limit=20&tier=${rng.pick(TIERS)}`, headers: bearer(ADMIN_TOKEN) } })],
       [5, () => ({ kind: "GET /stats/cache", req: { method: "GET", path: "/stats/cache", headers: bearer(ANALYST_TOKEN) } })],
       [5, () => ({ kind: "GET /stats/routing", req: { method: "GET", path: "/stats/routing", headers: bearer(ANALYST_TOKEN) } })],
-      [5, () => ({ kind: "POST /exemplars", req: { method: "POST", path: "/exemplars?force=true", headers: { ...jsonHeaders, ...bearer(ADMIN_TOKEN) }, body: JSON.stringify({ text: `${tag} soak exemplar ${++writes}: ${mix.next(() => 1)}`, tier: rng.pick(TIERS) }) } })],
     ];
     let stop = false;
     const rss = { start: s.service.rssMb(), peak: s.service.rssMb(), end: null as number | null };
@@ -60,13 +59,19 @@ describe(`soak: ${CONCURRENCY} clients for ${DURATION_MS / 1000} s`, () => {
         return { kind: next.kind, req: { ...next.req, timeoutMs: 30_000 } };
       },
     });
+    // Curation goes on meanwhile: one curator adding an exemplar every 500 ms (120 a minute, under the write quota).
+    const curator = startLoad(s.service.base, {
+      concurrency: 1,
+      next: () => (stop ? null : { kind: "POST /exemplars", req: { method: "POST", path: "/exemplars?force=true", headers: { ...jsonHeaders, ...bearer(ADMIN_TOKEN) }, body: JSON.stringify({ text: `${tag} soak exemplar ${++writes}: ${mix.next(() => 1)}`, tier: rng.pick(TIERS) }), timeoutMs: 30_000 } }),
+      paceMs: 500,
+    });
     const end = performance.now() + DURATION_MS;
     while (performance.now() < end) {
       await sleep(500);
       rss.peak = Math.max(rss.peak ?? 0, s.service.rssMb() ?? 0);
     }
     stop = true;
-    const samples = await load.stop();
+    const samples = [...(await load.stop()), ...(await curator.stop())];
     rss.end = s.service.rssMb();
     const byKind: Record<string, LoadSummary> = {};
     for (const k of new Set(samples.map((x) => x.kind))) byKind[k] = summarizeLoad(samples.filter((x) => x.kind === k));

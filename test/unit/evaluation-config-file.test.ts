@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config/load-config.js";
-import { formatConfigJson, writeRoutingValues } from "../../eval/lib/config-file.js";
+import { formatConfigJson, writeRoutingPatch, writeRoutingValues } from "../../eval/lib/config-file.js";
 
 const original = {
   port: 8787,
@@ -44,6 +44,22 @@ describe("writeRoutingValues", () => {
     writeFileSync(file, text);
     writeRoutingValues(file, { k: 5, margin: 0.2, minSimilarity: 0.35 });
     expect(readFileSync(file, "utf8")).toBe(text.replace('{"k": 7,  "margin": 0.15}', '{ "k": 5, "margin": 0.2, "minSimilarity": 0.35 }'));
+  });
+
+  it("merges nested routing objects, removes fields set to undefined, and keeps a multi-line routing block multi-line", () => {
+    const file = configFile({});
+    const text = '{\n  "port": 8787,\n  "routing": {\n    "k": 7,\n    "secondStage": { "modelFile": "a.json", "downgradeCost": 9 },\n    "ood": { "k": 5 }\n  }\n}\n';
+    writeFileSync(file, text);
+    writeRoutingPatch(file, { strategy: "second-stage", secondStage: { modelFile: "b.json", downgradeCost: undefined }, ood: { enabled: true, minNearest: 0.4 } });
+    expect(JSON.parse(readFileSync(file, "utf8")).routing).toEqual({
+      k: 7,
+      secondStage: { modelFile: "b.json" },
+      ood: { k: 5, enabled: true, minNearest: 0.4 },
+      strategy: "second-stage",
+    });
+    expect(readFileSync(file, "utf8")).toBe(
+      '{\n  "port": 8787,\n  "routing": {\n    "k": 7,\n    "secondStage": { "modelFile": "b.json" },\n    "ood": { "k": 5, "enabled": true, "minNearest": 0.4 },\n    "strategy": "second-stage"\n  }\n}\n',
+    );
   });
 
   it("writes one field per line with arrays of objects one element per line", () => {

@@ -15,6 +15,8 @@ const ranges = {
 const bucketMs = { hour, day };
 
 const reasonLabels = {
+  out_of_distribution: "out of distribution",
+  low_confidence_fallback: "low confidence",
   low_margin_fallback: "low margin",
   no_close_exemplar: "no close exemplar",
   empty_index: "empty index",
@@ -22,6 +24,8 @@ const reasonLabels = {
   warming_up: "warming up",
 };
 const reasonOrder = Object.keys(reasonLabels);
+// The router's own judgement (the vote, or the second stage): not a fallback (routing/decision.ts isFallback).
+const decided = new Set(["knn", "second_stage", "rule", "llm_rated"]);
 
 export function render({ api, container, params, session, navigate, isCurrent }) {
   const rangeKey = ranges[params.get("range")] ? params.get("range") : "24h";
@@ -137,8 +141,6 @@ function chartsView(series, configuredTiers, range) {
   ];
 }
 
-/** Reasons that are decisions, not fallbacks (the vote stood, or a model rated the query): src/routing/decision.ts isFallback. */
-const decided = new Set(["knn", "llm_rated"]);
 const fallbackCount = (b) => Object.entries(b.reasons ?? {}).reduce((n, [r, c]) => (decided.has(r) ? n : n + c), 0);
 
 /** UTC-aligned bucket start, so client buckets line up with the server's. */

@@ -5,6 +5,9 @@ import { tierBadge } from "./tiers.js";
 
 const reasonText = {
   knn: "the neighbours' vote stands",
+  second_stage: "the second-stage model's choice: the tier with the lowest price plus expected cost of a too-cheap answer",
+  low_confidence_fallback: "the second stage thought a cheaper tier likelier but not safe enough, so the query went to the fallback tier",
+  out_of_distribution: "the query is unlike anything the router was calibrated on, so it went to the fallback tier",
   low_margin_fallback: "the vote was too close to call, so the query fell back to the fallback (most capable) tier",
   no_close_exemplar: "no exemplar is similar enough, so the query went to the fallback tier",
   empty_index: "there are no exemplars yet, so the query went to the fallback tier",

@@ -7,6 +7,10 @@ export function embedStep(encoder: Encoder, fallbackTier: string, logger?: Pick<
   return {
     name: "embed",
     async run(ctx) {
+      if (ctx.request.embedding !== undefined) {
+        ctx.vector = ctx.request.embedding;
+        return;
+      }
       const started = performance.now();
       try {
         [ctx.vector] = (await encoder.embed([ctx.text])) as [Float32Array];

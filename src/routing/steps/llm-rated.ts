@@ -15,12 +15,18 @@ export interface LlmRatingOptions {
   rater: ComplexityRater;
   /** Longest the rating may hold a decision; past it the fallback verdict stands. */
   timeoutMs: number;
-  /** The tier for ratings 1..5. */
+  /** The tier for ratings 1..5 (configured tiers). */
   tierByRating: readonly string[];
+  /** Moves a configured tier up to the next one this router's profile offers (absent: it offers all). */
+  mapTier?: (tier: string) => string;
 }
 
-/** What the vote could not settle: its majority was too thin, or nothing was close. */
-const unsettled: ReadonlySet<DecisionReason> = new Set(["low_margin_fallback", "no_close_exemplar"]);
+/**
+ * What the vote could not settle: its majority was too thin, the second
+ * stage was not confident enough, or nothing was close. Out-of-distribution
+ * queries are left alone: their reason is the drift signal analysts watch.
+ */
+const unsettled: ReadonlySet<DecisionReason> = new Set(["low_margin_fallback", "low_confidence_fallback", "no_close_exemplar"]);
 
 /**
  * A settling step (it runs after the vote, before the cache records): for a
@@ -49,8 +55,9 @@ export function llmRatedStep(options: LlmRatingOptions): DecisionStep {
       } finally {
         clearTimeout(timer);
       }
-      const tier = rating === null ? undefined : options.tierByRating[Math.round(rating) - 1];
-      if (tier === undefined) return;
+      const rated = rating === null ? undefined : options.tierByRating[Math.round(rating) - 1];
+      if (rated === undefined) return;
+      const tier = options.mapTier ? options.mapTier(rated) : rated;
       // The vote's confidence and margin stay: they say how unsure the vote was.
       ctx.verdict = { ...verdict, tier, reason: "llm_rated" };
       // A fresh decision replaces what was replayed, so the cache keeps the rated verdict.

@@ -1,14 +1,20 @@
 import { applyGuards, type GuardOptions } from "../guards.js";
-import type { DecisionStep } from "../pipeline.js";
+import { settleVote, type DecisionStep } from "../pipeline.js";
 import { tallyVotes } from "../vote.js";
 
-/** The ordinal, similarity-weighted vote of the neighbours (routing/vote.ts). */
-export function voteStep(tiers: readonly string[]): DecisionStep {
+/**
+ * The ordinal, similarity-weighted vote of the nearest k neighbours
+ * (routing/vote.ts); more may have been searched for the second stage.
+ * `mapTier` relabels exemplars of tiers this router does not offer.
+ */
+export function voteStep(tiers: readonly string[], k: number, mapTier?: (tier: string) => string): DecisionStep {
   return {
     name: "vote",
     run(ctx) {
       const started = performance.now();
-      ctx.tally = tallyVotes(ctx.neighbors!, tiers);
+      const nearest = ctx.neighbors!.slice(0, k);
+      const neighbors = mapTier ? nearest.map((n) => ({ ...n, tier: mapTier(n.tier) })) : nearest;
+      ctx.tally = tallyVotes(neighbors, tiers);
       ctx.searchMs += performance.now() - started;
     },
   };
@@ -16,17 +22,14 @@ export function voteStep(tiers: readonly string[]): DecisionStep {
 
 /**
  * The fallback guards (routing/guards.ts) over the tally; the last deciding
- * step, so it always decides. A cached verdict held back for explain wins.
+ * step of the "knn" strategy, so it always decides. A cached verdict held
+ * back for explain wins.
  */
 export function guardsStep(options: GuardOptions): DecisionStep {
   return {
     name: "guards",
     run(ctx) {
-      const vote = applyGuards(ctx.tally!, options);
-      ctx.vote = vote;
-      const { votedTier: _voted, votes: _votes, ...verdict } = vote;
-      ctx.verdict = ctx.heldHit ?? { ...verdict, revision: ctx.revision };
-      ctx.cached = ctx.heldHit !== undefined;
+      settleVote(ctx, applyGuards(ctx.tally!, options));
     },
   };
 }

@@ -19,9 +19,22 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank]!;
 }
 
+/** Max without spreading (arrays of 100k+ samples overflow the call stack with Math.max(...)); NaN when empty. */
+export function maxOf(values: readonly number[]): number {
+  let m = -Infinity;
+  for (const v of values) if (v > m) m = v;
+  return values.length ? m : NaN;
+}
+
+export function minOf(values: readonly number[]): number {
+  let m = Infinity;
+  for (const v of values) if (v < m) m = v;
+  return values.length ? m : NaN;
+}
+
 export function latency(values: readonly number[]): LatencySummary {
   const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : NaN);
-  return { n: values.length, p50: round(percentile(values, 50)), p90: round(percentile(values, 90)), p99: round(percentile(values, 99)), max: round(values.length ? Math.max(...values) : NaN) };
+  return { n: values.length, p50: round(percentile(values, 50)), p90: round(percentile(values, 90)), p99: round(percentile(values, 99)), max: round(maxOf(values)) };
 }
 
 /** One line of the suite summary: the scenario's headline figure and whether its criteria held. */

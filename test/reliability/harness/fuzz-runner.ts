@@ -15,7 +15,11 @@ const PROTOCOL_STATUSES = new Set([414, 431]);
 
 /** What is wrong with an answer ([] when it is acceptable: any well-formed 2xx/3xx/4xx). */
 export function problemsOf(c: FuzzCase, res: HttpResult): string[] {
-  if (res.status === null) return res.error === "client" ? [] : [`no answer (${res.error}${res.reusedSocket ? ", on a reused keep-alive socket" : ""})`];
+  if (res.status === null) {
+    if (res.error === "client") return [];
+    const where = res.reusedSocket ? `, on a reused keep-alive connection whose previous answer was ${res.previousOnConnection ?? "?"}` : "";
+    return [`no answer (${res.error}${where})`];
+  }
   const problems: string[] = [];
   if (res.status >= 500) problems.push("5xx");
   const bodyless = c.method === "HEAD" || res.status === 204 || res.status === 304;
@@ -25,9 +29,9 @@ export function problemsOf(c: FuzzCase, res: HttpResult): string[] {
     return problems;
   }
   if (bodyless || c.method === "OPTIONS") return problems;
-  if (res.status >= 200 && res.status < 300 && !/export/.test(c.path)) {
+  if (res.status >= 200 && res.status < 300 && /^application\/(json|[\w.+-]*\+json)\s*(;|$)/i.test(String(res.headers["content-type"] ?? ""))) {
     const body = jsonOf(res);
-    if (body === undefined) problems.push("2xx body is not JSON");
+    if (body === undefined) problems.push("2xx body labelled JSON is not JSON");
     else if (c.route === "POST /route" && !(TIERS as readonly string[]).includes((body as { tier?: string }).tier ?? "")) problems.push("routed to no configured tier");
   }
   return problems;
@@ -68,7 +72,7 @@ export interface FuzzRunOptions {
   seed: number;
   concurrency: number;
   timeoutMs: number;
-  /** Give up on the route after this many cases got no answer (the service is wedged). */
+  /** Give up on the route after this many cases timed out (the service is wedged). */
   maxUnanswered: number;
 }
 
@@ -98,11 +102,12 @@ export async function fuzzRoute(service: ServiceProcess, route: FuzzRoute, ctx: 
     protocolRejections: 0,
     withoutNosniff: 0,
   };
-  let unanswered = 0;
+  /** Timeouts mean the service is wedged; resets are counted as failures but do not stop the run. */
+  let timedOut = 0;
   const slow: Array<{ id: string; kind: string; ms: number; outcome: string }> = [];
   const worker = async () => {
     for (;;) {
-      if (unanswered >= opts.maxUnanswered) return;
+      if (timedOut >= opts.maxUnanswered) return;
       const next = it.next();
       if (next.done) return;
       const c = next.value;
@@ -127,9 +132,11 @@ export async function fuzzRoute(service: ServiceProcess, route: FuzzRoute, ctx: 
       const problems = problemsOf(c, res);
       if (res.status !== null && PROTOCOL_STATUSES.has(res.status)) figures.protocolRejections++;
       if (res.status === null) {
-        unanswered++;
         if (res.error === "reset") figures.resets++;
-        else if (res.error === "timeout") figures.timeouts++;
+        else if (res.error === "timeout") {
+          figures.timeouts++;
+          timedOut++;
+        }
         else figures.otherErrors++;
       } else if (res.status >= 500) figures.fiveXx++;
       if (problems.includes("not the error envelope")) figures.noEnvelope++;
@@ -143,7 +150,7 @@ export async function fuzzRoute(service: ServiceProcess, route: FuzzRoute, ctx: 
   };
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
   agent.destroy();
-  figures.abandoned = unanswered >= opts.maxUnanswered;
+  figures.abandoned = timedOut >= opts.maxUnanswered;
   figures.latencyMs = latency(latencies);
   figures.slowest = slow.sort((a, b) => b.ms - a.ms).slice(0, 5);
   return figures;

@@ -12,6 +12,7 @@ import { Rng } from "./random.js";
 
 export const FUZZ_ROUTES = [
   "POST /route",
+  "POST /route/batch",
   "POST /exemplars",
   "GET /exemplars",
   "GET /exemplars/{id}",
@@ -270,36 +271,56 @@ function withBodyMutations(rng: Rng, field: string, auth: "admin" | "none", good
 
 const wrongType = (rng: Rng) => rng.pick<unknown>([null, 0, 1, true, [], {}, ["a"], { text: "a" }, 1e308, -1]);
 
+/** A /route body (the good shapes, before malformed-JSON and content-type mutations). */
+function routeBody(rng: Rng, maxLong?: number): { kind: string; value: unknown } {
+  const r = rng.next();
+  if (r < 0.45) {
+    const t = fuzzText(rng, { maxLong });
+    return { kind: t.kind, value: rng.chance(0.1) ? { query: t.value, explain: anyValue(rng, 1) } : { query: t.value } };
+  }
+  if (r < 0.75) {
+    const n = rng.pick([0, 1, 2, 3, 5, 50, 1000]);
+    const messages = Array.from({ length: n }, () => {
+      const role = rng.pick<unknown>(["user", "user", "system", "assistant", "tool", "developer", "USER", "", null, 7]);
+      const t = fuzzText(rng, { maxLong: n > 50 ? 200 : maxLong ?? 20_000 });
+      const content = rng.weighted<unknown>([
+        [6, t.value],
+        [3, [{ type: "text", text: t.value }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }]],
+        [1, [{ type: "text", text: 5 }]],
+        [1, [{ type: "image_url" }]],
+        [1, []],
+        [1, null],
+        [1, { text: t.value }],
+        [1, 42],
+      ]);
+      return rng.chance(0.05) ? anyValue(rng, 2) : { role, content, ...(rng.chance(0.05) ? { name: t.value } : {}) };
+    });
+    return { kind: n >= 1000 ? "many-messages" : "messages", value: rng.chance(0.1) ? { messages, query: fuzzText(rng, { maxLong }).value } : { messages } };
+  }
+  if (r < 0.9) return { kind: "wrong-type", value: rng.chance(0.5) ? { query: wrongType(rng) } : { messages: wrongType(rng) } };
+  return { kind: "extra-fields", value: { query: rng.pick(devQueries()), [rng.pick(["model", "tier", "stream", "sessionId", "profile", "budget", "__proto__", "x".repeat(1000)])]: anyValue(rng, 2) } };
+}
+
 const routeGen: Gen = (rng) => {
   const q = rng.chance(0.2) ? `?explain=${rng.pick(["1", "true", "0", "yes", "", "%00", "%zz", "1&explain=0"])}` : "";
-  return withBodyMutations(rng, "query", "none", () => {
+  const extra: Record<string, string> = rng.chance(0.05) ? { "x-session-id": rng.pick(["s1", "", "x".repeat(5000), "../..", "\u00e9"]) } : {};
+  const c = withBodyMutations(rng, "query", "none", () => routeBody(rng), `/route${q}`, "POST");
+  return { ...c, headers: { ...c.headers, ...extra } };
+};
+
+const routeBatchGen: Gen = (rng) => {
+  const q = rng.chance(0.1) ? `?explain=${rng.pick(["1", "0", "%00"])}` : "";
+  return withBodyMutations(rng, "queries", "none", () => {
     const r = rng.next();
-    if (r < 0.45) {
-      const t = fuzzText(rng);
-      return { kind: t.kind, value: rng.chance(0.1) ? { query: t.value, explain: anyValue(rng, 1) } : { query: t.value } };
+    if (r < 0.8) {
+      const n = rng.pick([0, 1, 2, 5, 20, 256, 257]);
+      // Big batches carry small items, so a batch stays under the body limit and is about the item count.
+      const items = Array.from({ length: n }, () => routeBody(rng, n > 20 ? 100 : 5000).value);
+      return { kind: n > 256 ? "batch-too-long" : n > 20 ? "batch-big" : "batch", value: { queries: items } };
     }
-    if (r < 0.75) {
-      const n = rng.pick([0, 1, 2, 3, 5, 50, 1000]);
-      const messages = Array.from({ length: n }, () => {
-        const role = rng.pick<unknown>(["user", "user", "system", "assistant", "tool", "developer", "USER", "", null, 7]);
-        const t = fuzzText(rng, { maxLong: n > 50 ? 200 : 20_000 });
-        const content = rng.weighted<unknown>([
-          [6, t.value],
-          [3, [{ type: "text", text: t.value }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }]],
-          [1, [{ type: "text", text: 5 }]],
-          [1, [{ type: "image_url" }]],
-          [1, []],
-          [1, null],
-          [1, { text: t.value }],
-          [1, 42],
-        ]);
-        return rng.chance(0.05) ? anyValue(rng, 2) : { role, content, ...(rng.chance(0.05) ? { name: t.value } : {}) };
-      });
-      return { kind: n >= 1000 ? "many-messages" : "messages", value: rng.chance(0.1) ? { messages, query: fuzzText(rng).value } : { messages } };
-    }
-    if (r < 0.9) return { kind: "wrong-type", value: rng.chance(0.5) ? { query: wrongType(rng) } : { messages: wrongType(rng) } };
-    return { kind: "extra-fields", value: { query: rng.pick(devQueries()), [rng.pick(["model", "tier", "stream", "__proto__", "x".repeat(1000)])]: anyValue(rng, 2) } };
-  }, `/route${q}`, "POST");
+    if (r < 0.9) return { kind: "wrong-type", value: { queries: wrongType(rng) } };
+    return { kind: "extra-fields", value: { queries: [{ query: "hello" }], [rng.pick(["sessionId", "explain", "x"])]: anyValue(rng, 2) } };
+  }, `/route/batch${q}`, "POST");
 };
 
 const exemplarInput = (rng: Rng): { kind: string; value: unknown } => {
@@ -531,6 +552,7 @@ const unknownGen: Gen = (rng) => {
 
 const GENERATORS: Record<FuzzRoute, Gen> = {
   "POST /route": routeGen,
+  "POST /route/batch": routeBatchGen,
   "POST /exemplars": exemplarsPostGen,
   "GET /exemplars": exemplarsListGen,
   "GET /exemplars/{id}": exemplarGetGen,
@@ -562,6 +584,12 @@ export function reproducers(route: FuzzRoute): Array<Omit<FuzzCase, "id" | "rout
         { kind: "issue-reproducer", method: "POST", path: "/route", headers: json, body: `{"query":"${"\\u0316\\u0301".repeat(80_000)}"}` },
         { kind: "issue-reproducer", method: "POST", path: "/route", headers: json, body: JSON.stringify({ messages: [{ role: "user", content: storm(240_000) }] }) },
         { kind: "nul", method: "POST", path: "/route", headers: json, body: JSON.stringify({ query: "what is\u0000 2+2" }) },
+      ];
+    case "POST /route/batch":
+      return [
+        { kind: "issue-reproducer", method: "POST", path: "/route/batch", headers: json, body: JSON.stringify({ queries: [{ query: storm(120_000) }] }) },
+        { kind: "issue-reproducer", method: "POST", path: "/route/batch", headers: json, body: JSON.stringify({ queries: Array.from({ length: 8 }, () => ({ query: storm(15_000) })) }) },
+        { kind: "nul", method: "POST", path: "/route/batch", headers: json, body: JSON.stringify({ queries: [{ query: "a\u0000b" }, { messages: [{ role: "user", content: "\u0000" }] }] }) },
       ];
     case "POST /exemplars":
       return [

@@ -1,9 +1,10 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { printTable, type Headline } from "./figures.js";
 import { prepareGolden } from "./golden.js";
-import { ensureDir, resultsDir, scenarioResultsDir } from "./paths.js";
+import { ensureDir, resultsDir, scenarioResultsDir, serviceCwd } from "./paths.js";
 import { scale, seed } from "./scale.js";
 import { serviceCommand } from "./service.js";
 
@@ -42,10 +43,10 @@ function summarize(runId: string): void {
   const headlines = scenarios.flatMap((s) => s.headlines);
   const tag = `scale-${scale}`;
   ensureDir(resultsDir);
-  const doc = { runId, at: new Date().toISOString(), scale, seed, serviceCommand: serviceCommand.join(" "), node: process.version, headlines, scenarios };
+  const doc = { runId, at: new Date().toISOString(), scale, seed, service: serviceLabel(), serviceCommand: serviceCommand.join(" "), node: process.version, headlines, scenarios };
   writeFileSync(path.join(resultsDir, `latest-${tag}.json`), `${JSON.stringify(doc, null, 2)}\n`);
   const md = [
-    `Measured ${doc.at}, scale ${scale}, seed ${seed}, \`${doc.serviceCommand}\`, Node ${process.version}.`,
+    `Measured ${doc.at} against ${doc.service}, scale ${scale}, seed ${seed}, \`${doc.serviceCommand}\`, Node ${process.version}.`,
     "",
     "| scenario | criterion | measured | result |",
     "| --- | --- | --- | --- |",
@@ -54,4 +55,16 @@ function summarize(runId: string): void {
   ].join("\n");
   writeFileSync(path.join(resultsDir, `latest-${tag}.md`), md);
   printTable(`reliability summary (scale ${scale}; results/latest-${tag}.json)`, headlines.map((h) => ({ scenario: h.scenario, criterion: h.criterion, measured: h.measured, result: h.pass ? "pass" : "FAIL" })));
+}
+
+/** Which build was measured: RELIABILITY_SERVICE_LABEL, else the service checkout's commit (+dirty). */
+function serviceLabel(): string {
+  if (process.env.RELIABILITY_SERVICE_LABEL) return process.env.RELIABILITY_SERVICE_LABEL;
+  try {
+    const commit = execFileSync("git", ["-C", serviceCwd, "rev-parse", "--short", "HEAD"], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    const dirty = execFileSync("git", ["-C", serviceCwd, "status", "--porcelain", "--", "src"], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim() !== "";
+    return `${commit}${dirty ? " with uncommitted src/ changes" : ""}`;
+  } catch {
+    return serviceCwd;
+  }
 }

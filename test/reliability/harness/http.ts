@@ -33,6 +33,8 @@ export interface HttpResult {
   errorMessage?: string;
   /** The request went out on a kept-alive socket (a reset then may be a stale socket). */
   reusedSocket: boolean;
+  /** On a reused socket: the status line of the previous answer on that connection (e.g. a 413 after which the server dropped it). */
+  previousOnConnection?: string;
 }
 
 /** Idle keep-alive sockets are dropped after 2 s, well before the server's keep-alive timeout, so a reused socket is never one the server is closing. */
@@ -42,6 +44,8 @@ export function keepAliveAgent(maxSockets = 64): http.Agent {
 
 const sharedAgent = keepAliveAgent(64);
 const guarded = Symbol("error-guarded");
+/** The last answer seen on each connection, for diagnosing resets on reused connections. */
+const lastOnSocket = new WeakMap<object, string>();
 const MAX_KEPT_BODY = 8 * 1024 * 1024;
 
 export function send(base: string, req: HttpRequest): Promise<HttpResult> {
@@ -50,13 +54,16 @@ export function send(base: string, req: HttpRequest): Promise<HttpResult> {
   return new Promise((resolve) => {
     let settled = false;
     let reused = false;
+    let previousOnConnection: string | undefined;
+    let sock: object | undefined;
     let headersAt: number | undefined;
     const finish = (r: Omit<HttpResult, "ms" | "startedAt" | "endedAt" | "reusedSocket" | "headersAt">) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       const endedAt = performance.now();
-      resolve({ ...r, ms: endedAt - startedAt, startedAt, endedAt, headersAt, reusedSocket: reused });
+      if (sock && r.status !== null) lastOnSocket.set(sock, `${r.status} (${req.method} ${req.path.slice(0, 60)}, Connection: ${r.headers.connection ?? "-"})`);
+      resolve({ ...r, ms: endedAt - startedAt, startedAt, endedAt, headersAt, reusedSocket: reused, previousOnConnection });
     };
     const headers: Record<string, string | string[]> = { ...req.headers };
     if (req.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-length" || h.toLowerCase() === "transfer-encoding")) {
@@ -76,6 +83,8 @@ export function send(base: string, req: HttpRequest): Promise<HttpResult> {
     }, req.timeoutMs ?? 30_000);
     r.once("socket", (socket) => {
       reused = r.reusedSocket;
+      sock = socket;
+      previousOnConnection = reused ? lastOnSocket.get(socket) : undefined;
       // A server that answers early (413) and closes while the body is still going out makes the socket emit
       // EPIPE after this request is done; the request's own outcome is recorded above, so swallow it here.
       if (!(socket as unknown as Record<symbol, boolean>)[guarded]) {

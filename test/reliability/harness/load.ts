@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { latency, type LatencySummary } from "./figures.js";
+import { latency, maxOf, minOf, type LatencySummary } from "./figures.js";
 import { envelopeOf, keepAliveAgent, send, type HttpRequest, type HttpResult } from "./http.js";
 
 export interface LoadSample {
@@ -24,6 +24,8 @@ export interface LoadSpec {
   next(worker: number): { kind: string; req: HttpRequest } | null;
   /** One keep-alive connection per worker (what a pooled client does), instead of one shared pool. */
   connectionPerWorker?: boolean;
+  /** Each worker starts a request at most every paceMs (open-loop pacing for a background client). */
+  paceMs?: number;
   /** Called on every answer; return false to stop that worker. */
   onSample?(sample: LoadSample, res: HttpResult): boolean | void;
 }
@@ -65,6 +67,9 @@ export function startLoad(base: string, spec: LoadSpec): RunningLoad {
       };
       samples.push(sample);
       if (spec.onSample?.(sample, res) === false) return;
+      // A dead or refusing service answers in microseconds; do not spin on it.
+      if (res.status === null) await new Promise((r) => setTimeout(r, 10));
+      if (spec.paceMs) await new Promise((r) => setTimeout(r, Math.max(0, spec.paceMs! - (performance.now() - res.startedAt))));
     }
   };
   const done = Promise.all(Array.from({ length: spec.concurrency }, (_, w) => worker(w))).then(() => undefined);
@@ -100,8 +105,8 @@ export function summarizeLoad(samples: readonly LoadSample[], from = -Infinity, 
     byStatus[key] = (byStatus[key] ?? 0) + 1;
   }
   const ok = inWindow.filter((s) => s.status !== null && s.status < 300).length;
-  const start = Number.isFinite(from) ? from : Math.min(...inWindow.map((s) => s.startedAt));
-  const end = Number.isFinite(to) ? to : Math.max(...inWindow.map((s) => s.endedAt));
+  const start = Number.isFinite(from) ? from : minOf(inWindow.map((s) => s.startedAt));
+  const end = Number.isFinite(to) ? to : maxOf(inWindow.map((s) => s.endedAt));
   return {
     requests: inWindow.length,
     ok,

@@ -8,12 +8,13 @@ import { freePort } from "./ports.js";
 
 /**
  * How the service is launched: the ONE place to change when the entry point
- * moves (e.g. to `node dist/main.js`), or set TIERLINE_RELIABILITY_CMD.
- * `node --import tsx src/main.ts` is what `npx tsx src/main.ts` runs, minus
- * the npm and tsx wrapper processes, so the signals the tests send (SIGTERM,
- * SIGKILL) and the exit code they check are the service's own.
+ * moves, or set TIERLINE_RELIABILITY_CMD (e.g. "node --import tsx
+ * src/main.ts" to run the sources without a build). The default is what
+ * `npm start` runs, the build in dist/ (`npm run build`; `npm ci` builds it
+ * too). One process, no npm or tsx wrapper, so the signals the tests send
+ * (SIGTERM, SIGKILL) and the exit code they check are the service's own.
  */
-export const DEFAULT_SERVICE_CMD = "node --import tsx src/main.ts";
+export const DEFAULT_SERVICE_CMD = "node dist/main.js";
 export const serviceCommand = (process.env.TIERLINE_RELIABILITY_CMD ?? DEFAULT_SERVICE_CMD).trim().split(/\s+/);
 
 export const ADMIN_TOKEN = "reliability-admin-token-4f1c9e7a2b";

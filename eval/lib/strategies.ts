@@ -1,0 +1,90 @@
+import { applyGuards } from "../../src/routing/guards.js";
+import { isOutOfDistribution, type OodOptions } from "../../src/routing/ood.js";
+import { chooseTier } from "../../src/routing/second-stage/model.js";
+import { tallyVotes } from "../../src/routing/vote.js";
+import type { Tally } from "../../src/routing/decision.js";
+import type { RoutingParams, TierSetup } from "./knn-routing.js";
+import { unitGrid } from "./margin-sweep.js";
+import type { Neighbourhood } from "./neighbourhoods.js";
+
+/**
+ * The two routing strategies as offline functions of an operating point,
+ * over precomputed neighbourhoods, with the service's own vote, guards,
+ * second-stage rule and OOD guard: what calibration and the evaluation
+ * search over without running the pipeline per point.
+ */
+
+export interface KnnGrid {
+  k: number[];
+  minSimilarity: number[];
+  /** Margins tried, any order (each path walks them from 1 down). */
+  margin: number[];
+}
+
+export const defaultKnnGrid: KnnGrid = {
+  k: [3, 5, 7, 9, 11, 15, 21, 31],
+  minSimilarity: [0, 0.2, 0.3, 0.4],
+  margin: unitGrid(0.01),
+};
+
+/** One path per (k, floor): margins from 1 (only unanimous votes stand) down to 0 (the plain vote). */
+export function knnPaths(grid: KnnGrid): RoutingParams[][] {
+  const margins = [...grid.margin].sort((a, b) => b - a);
+  return grid.k.flatMap((k) => grid.minSimilarity.map((minSimilarity) => margins.map((margin) => ({ k, margin, minSimilarity }))));
+}
+
+/** Which rows the OOD guard sends to the fallback tier. */
+export function oodFlags(rows: readonly Neighbourhood[], ood: OodOptions | null): boolean[] {
+  return rows.map((r) => (ood ? isOutOfDistribution(r.neighbors, ood) : false));
+}
+
+/** Routes rows with the vote at any (k, margin, floor); tallies are computed once per k. */
+export function knnRouter(rows: readonly Neighbourhood[], setup: TierSetup, ood: readonly boolean[]): (p: RoutingParams) => string[] {
+  const tallies = new Map<number, Tally[]>();
+  return (p) => {
+    let t = tallies.get(p.k);
+    if (!t) {
+      t = rows.map((r) => tallyVotes(r.neighbors.slice(0, p.k), setup.tiers));
+      tallies.set(p.k, t);
+    }
+    return t.map((tally, i) => (ood[i] ? setup.fallbackTier : applyGuards(tally, { ...p, fallbackTier: setup.fallbackTier }).tier));
+  };
+}
+
+export interface CostParams {
+  /** What one query sent too cheap costs, in top-tier calls (routing/second-stage/model.ts). */
+  downgradeCost: number;
+}
+
+/**
+ * The second stage's one path: downgrade costs from `from` (nearly everything
+ * to the top tier) down to `to`, each `ratio` times the one before, rounded
+ * to 4 significant digits.
+ */
+export function downgradeCostPath(from = 1000, to = 0.5, ratio = Math.exp(-0.05)): CostParams[] {
+  const out: CostParams[] = [];
+  for (let c = from; c >= to; c *= ratio) out.push({ downgradeCost: Number(c.toPrecision(4)) });
+  return out;
+}
+
+/** Routes rows from their tier risks at any downgrade cost, with the tiers' prices relative to the top one. */
+export function secondStageRouter(risks: readonly (readonly number[])[], setup: TierSetup, ood: readonly boolean[], prices: readonly number[]): (p: CostParams) => string[] {
+  return (p) => risks.map((r, i) => (ood[i] ? setup.fallbackTier : setup.tiers[chooseTier(r, prices, p.downgradeCost)]!));
+}
+
+/** OOD thresholds at a low percentile of the fitting rows' nearest and mean-top-k similarities. */
+export function fitOod(rows: readonly Neighbourhood[], percentile: number, k: number): OodOptions {
+  const quantile = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const pos = (percentile / 100) * (sorted.length - 1);
+    const lo = Math.floor(pos);
+    const frac = pos - lo;
+    return Math.round((sorted[lo]! * (1 - frac) + (sorted[Math.min(lo + 1, sorted.length - 1)]! * frac)) * 1e4) / 1e4;
+  };
+  const nearest = rows.map((r) => r.neighbors[0]?.similarity ?? 0);
+  const means = rows.map((r) => {
+    const top = r.neighbors.slice(0, k);
+    return top.reduce((s, n) => s + n.similarity, 0) / Math.max(1, top.length);
+  });
+  return { enabled: true, minNearest: quantile(nearest), minMeanSimilarity: quantile(means), k };
+}

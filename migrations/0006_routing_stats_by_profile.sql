@@ -1,0 +1,2 @@
+ALTER TABLE "routing_stats" DROP CONSTRAINT "routing_stats_bucket_tier_reason_cached_pk";--> statement-breakpoint
+ALTER TABLE "routing_stats" ADD CONSTRAINT "routing_stats_bucket_profile_tier_reason_cached_pk" PRIMARY KEY("bucket","profile","tier","reason","cached");

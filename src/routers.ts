@@ -1,0 +1,91 @@
+import path from "node:path";
+import type { Logger } from "pino";
+import { namespacedCache } from "./cache/namespaced-cache.js";
+import { fallbackTierOf, type Config } from "./config/config-schema.js";
+import type { Encoder } from "./embeddings/encoder.js";
+import { compileRules } from "./policy/rules.js";
+import type { Decision } from "./routing/decision.js";
+import type { DecisionCache } from "./routing/decision-cache.js";
+import type { RouteRequest } from "./routing/pipeline.js";
+import { Router, type RouterOptions } from "./routing/router.js";
+import { RoutingService } from "./routing/routing-service.js";
+import { relativePrices, type SecondStageModel } from "./routing/second-stage/model.js";
+import { loadSecondStageModel } from "./routing/second-stage/model-file.js";
+import { TierLadder } from "./routing/tier-ladder.js";
+import type { RulesStore } from "./rules-store/rules-store.js";
+import type { LlmRatingOptions } from "./routing/steps/llm-rated.js";
+import type { SessionStore } from "./sessions/session-store.js";
+import type { ExemplarIndexRef } from "./vector-index/exemplar-index.js";
+
+/** The router's settings as the config states them (the default profile); the second-stage model is passed in when that strategy is configured. */
+export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">, secondStageModel?: SecondStageModel): RouterOptions {
+  const { k, margin, minSimilarity, ood, secondStage } = config.routing;
+  const options: RouterOptions = { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers, ood };
+  if (secondStageModel) {
+    const downgradeCost = secondStage.downgradeCost ?? secondStageModel.downgradeCost;
+    // The model weighs every configured tier, at the configured prices; a profile's subset maps its choice upwards.
+    options.secondStage = { model: secondStageModel, downgradeCost, relativePrices: relativePrices(config.tiers) };
+  }
+  return options;
+}
+
+/** The configured strategy's model: none for "knn"; for "second-stage" the model file, checked against the tiers and the encoder (throws). */
+export function secondStageModelFor(config: Pick<Config, "routing" | "tiers">, embeddingModel: string): SecondStageModel | undefined {
+  if (config.routing.strategy !== "second-stage") return undefined;
+  const file = path.resolve(config.routing.secondStage.modelFile);
+  return loadSecondStageModel(file, { tiers: config.tiers.map((t) => t.name), embeddingModel });
+}
+
+export interface RoutersDeps {
+  config: Config;
+  encoder: Encoder;
+  index: ExemplarIndexRef;
+  cache: DecisionCache | null;
+  rules: RulesStore;
+  sessions: SessionStore;
+  logger: Logger;
+  /** The second stage, when routing.strategy is "second-stage" (secondStageModelFor). */
+  secondStageModel?: SecondStageModel;
+  /** LLM-rated complexity for what the vote cannot settle, in every profile (gateway.complexityRating). */
+  llmRating?: LlmRatingOptions;
+  onDecision: ReadonlyArray<(decision: Decision, request: RouteRequest) => void>;
+}
+
+/**
+ * One router per profile: "default" from the top-level config, and one for
+ * each entry of `profiles` (its tiers, vote settings, rules and session
+ * policy over the shared model, index and cache). Profile rules run before
+ * the service-wide ones.
+ */
+export function buildRouting(deps: RoutersDeps): RoutingService {
+  const { config } = deps;
+  const ladder = new TierLadder(config.tiers);
+  const tierNames = ladder.names;
+  const routers = new Map<string, Router>();
+  const sessionsFor = (policy: string, ttlSeconds: number) => (policy === "no-downgrade" ? deps.sessions.withTtl(ttlSeconds) : undefined);
+  const common = { encoder: deps.encoder, index: deps.index, ladder, logger: deps.logger, onDecision: deps.onDecision, llmRating: deps.llmRating };
+
+  routers.set(
+    "default",
+    new Router({ ...common, profile: "default", cache: deps.cache, options: routerOptionsFrom(config, deps.secondStageModel), rules: () => deps.rules.current(), sessions: sessionsFor(config.session.policy, config.session.ttlSeconds) }),
+  );
+  const profileOfCaller = new Map<string, string>();
+  for (const [name, profile] of Object.entries(config.profiles)) {
+    const tiers = profile.tiers ? config.tiers.filter((t) => profile.tiers!.includes(t.name)) : config.tiers;
+    const own = compileRules(profile.rules, tierNames);
+    const session = { ...config.session, ...profile.session };
+    routers.set(
+      name,
+      new Router({
+        ...common,
+        profile: name,
+        cache: deps.cache ? namespacedCache(deps.cache, name) : null,
+        options: { ...routerOptionsFrom(config, deps.secondStageModel), ...profile.routing, fallbackTier: tiers[tiers.length - 1]!.name, tiers },
+        rules: () => [...own, ...deps.rules.current()],
+        sessions: sessionsFor(session.policy, session.ttlSeconds),
+      }),
+    );
+    for (const label of profile.tokens) profileOfCaller.set(label, name);
+  }
+  return new RoutingService(routers, profileOfCaller, deps.encoder);
+}

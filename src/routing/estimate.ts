@@ -1,0 +1,8 @@
+/**
+ * Input tokens a model would read for this text: about four characters a
+ * token for English and code, the usual rule of thumb; a tokenizer-exact
+ * count would cost a pass over the text per tier and still differ by model.
+ */
+export function estimateTokens(chars: number): number {
+  return Math.max(1, Math.ceil(chars / 4));
+}
