@@ -8,9 +8,10 @@
  *    alternately to the fake upstream and through the gateway (model
  *    "tierline", a repeated query, so the decision comes from the cache);
  *    non-streamed latency and streamed time to first byte.
- * 2. Concurrency 64 through the gateway to a tier whose first upstream fails
- *    half its requests at random (500): errors the callers saw, latency, and
- *    the attempts /metrics counted.
+ * 2. Concurrency 64: straight to the fake upstream, through the gateway to a
+ *    healthy tier, and through the gateway to a tier whose first upstream
+ *    fails half its requests at random (500): errors the callers saw,
+ *    throughput, latency, and the attempts /metrics counted.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -148,6 +149,11 @@ try {
   const streamed = await overhead(`${healthy}/chat/completions`, gatewayUrl, "fast-model", true, Math.round(requests / 2));
   console.log(`overhead, streamed first byte, c=1: direct p50 ${streamed.direct.p50.toFixed(3)} ms, gateway p50 ${streamed.gateway.p50.toFixed(3)} ms -> +${streamed.overheadMs.p50.toFixed(3)} ms p50, +${streamed.overheadMs.p99.toFixed(3)} ms p99 (${streamed.errors} errors)`);
 
+  const directLoad = await underLoad(`${healthy}/chat/completions`, chatBody("fast-model", easy), concurrency, requests * 3);
+  const healthyLoad = await underLoad(gatewayUrl, chatBody("tierline", easy), concurrency, requests * 3);
+  const line = (what: string, r: typeof directLoad) => `c=${concurrency}, ${what}: ${r.requests} requests, ${r.errors} errors, ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`;
+  console.log(line("straight to the upstream", directLoad));
+  console.log(line("through the gateway, healthy upstream", healthyLoad));
   const before = await (await fetch(`${server.base}/metrics`)).text();
   const flakyLoad = await underLoad(gatewayUrl, chatBody("tierline", standardQuery), concurrency, requests * 3);
   const metrics = await (await fetch(`${server.base}/metrics`)).text();
@@ -168,6 +174,7 @@ try {
     database: process.env.DATABASE_URL ? "postgres" : "pglite",
     requests,
     overheadCacheHit: { nonStreamed: plain, streamedFirstByte: streamed },
+    underLoad: { concurrency, direct: directLoad, gatewayHealthy: healthyLoad },
     flakyUpstream: { concurrency, ...flakyLoad, flakyAttempts, backupAttempts },
   };
   mkdirSync(path.dirname(outFile), { recursive: true });
@@ -180,6 +187,17 @@ try {
     "| --- | --- | --- | --- | --- |",
     `| non-streamed answer (${plain.direct.n} each) | ${ms(plain.direct.p50)} / ${ms(plain.direct.p99)} | ${ms(plain.gateway.p50)} / ${ms(plain.gateway.p99)} | ${ms(plain.overheadMs.p50)} / ${ms(plain.overheadMs.p99)} | ${plain.errors} |`,
     `| streamed, first byte (${streamed.direct.n} each) | ${ms(streamed.direct.p50)} / ${ms(streamed.direct.p99)} | ${ms(streamed.gateway.p50)} / ${ms(streamed.gateway.p99)} | ${ms(streamed.overheadMs.p50)} / ${ms(streamed.overheadMs.p99)} | ${streamed.errors} |`,
+    "",
+    `| concurrency ${concurrency} | requests | errors | req/s | p50 ms | p99 ms |`,
+    "| --- | --- | --- | --- | --- | --- |",
+    ...[
+      ["straight to the upstream", directLoad],
+      ["through the gateway (cache hit), healthy upstream", healthyLoad],
+      ["through the gateway, first upstream failing half its requests", flakyLoad],
+    ].map(([what, r]) => {
+      const x = r as typeof directLoad;
+      return `| ${what} | ${x.requests} | ${x.errors} | ${x.rps.toFixed(0)} | ${ms(x.latencyMs.p50)} | ${ms(x.latencyMs.p99)} |`;
+    }),
     "",
     `Concurrency ${concurrency}, first upstream of the tier failing half its requests at random (500): ${flakyLoad.requests} requests, **${flakyLoad.errors} errors**, ${flakyLoad.rps.toFixed(0)} req/s, p50 ${ms(flakyLoad.latencyMs.p50)} ms, p99 ${ms(flakyLoad.latencyMs.p99)} ms. ` +
       `Attempts at the failing upstream: ${flakyAttempts.ok} ok, ${flakyAttempts.serverError} failed, ${flakyAttempts.skipped} skipped while its circuit was open; the backup answered ${backupAttempts.ok}.`,

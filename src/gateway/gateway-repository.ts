@@ -2,21 +2,48 @@ import { and, gte, lt, sql } from "drizzle-orm";
 import { chunks } from "../db/chunks.js";
 import type { Database } from "../db/client.js";
 import { gatewayAttempts, gatewayExchanges } from "../db/gateway-schema.js";
+import { yieldToEventLoop } from "../util/yield.js";
 
-export type ExchangeRow = typeof gatewayExchanges.$inferInsert;
-export type AttemptRow = typeof gatewayAttempts.$inferInsert;
+export type ExchangeRow = typeof gatewayExchanges.$inferInsert & { at: Date };
+export type AttemptRow = typeof gatewayAttempts.$inferInsert & { at: Date };
+
+/** Rows per statement: a statement of PGlite (in this process) holds the event loop for its length. */
+const CHUNK = 200;
 
 /**
- * Writes a flush of the attempt log in one transaction. Rows are keyed
- * (decision id, sequence), so a flush retried after an unknown outcome adds
- * nothing twice.
+ * Writes a flush of the attempt log in statements of CHUNK rows, yielding
+ * to the event loop between them, each row set passed as one JSON parameter
+ * (json_to_recordset: far cheaper on PGlite than a bound parameter per
+ * column and row). No transaction: rows are keyed (decision id, or decision
+ * id and sequence) and inserted ON CONFLICT DO NOTHING, so a flush retried
+ * after it partly succeeded adds nothing twice.
  */
-export async function insertGatewayRows(db: Database, exchanges: readonly ExchangeRow[], attempts: readonly AttemptRow[]): Promise<void> {
-  if (exchanges.length === 0 && attempts.length === 0) return;
-  await db.transaction(async (tx) => {
-    for (const chunk of chunks(exchanges)) await tx.insert(gatewayExchanges).values([...chunk]).onConflictDoNothing();
-    for (const chunk of chunks(attempts)) await tx.insert(gatewayAttempts).values([...chunk]).onConflictDoNothing();
-  });
+export async function insertGatewayRows(db: Pick<Database, "execute">, exchanges: readonly ExchangeRow[], attempts: readonly AttemptRow[]): Promise<void> {
+  let first = true;
+  const pause = async () => {
+    if (!first) await yieldToEventLoop();
+    first = false;
+  };
+  for (const chunk of chunks(exchanges, CHUNK)) {
+    await pause();
+    const json = JSON.stringify(chunk.map((r) => ({ ...r, at: r.at.toISOString() })));
+    await db.execute(sql`
+      insert into gateway_exchanges (decision_id, at, caller, mode, profile, tier, reason, served_tier, served_upstream, stream, outcome, status, attempts,
+        fallback, cascade, prompt_tokens, completion_tokens, cost_usd, counterfactual_usd)
+      select * from json_to_recordset(${json}::json) as r("decisionId" text, at timestamptz, caller text, mode text, profile text, tier text, reason text,
+        "servedTier" text, "servedUpstream" text, stream boolean, outcome text, status smallint, attempts smallint, fallback boolean, cascade text,
+        "promptTokens" integer, "completionTokens" integer, "costUsd" float8, "counterfactualUsd" float8)
+      on conflict do nothing`);
+  }
+  for (const chunk of chunks(attempts, CHUNK)) {
+    await pause();
+    const json = JSON.stringify(chunk.map((r) => ({ ...r, at: r.at.toISOString() })));
+    await db.execute(sql`
+      insert into gateway_attempts (decision_id, seq, at, kind, tier, upstream, model, outcome, status, ms, served, score, prompt_tokens, completion_tokens, cost_usd)
+      select * from json_to_recordset(${json}::json) as r("decisionId" text, seq bigint, at timestamptz, kind text, tier text, upstream text, model text,
+        outcome text, status smallint, ms real, served boolean, score real, "promptTokens" integer, "completionTokens" integer, "costUsd" float8)
+      on conflict do nothing`);
+  }
 }
 
 const total = (column: unknown) => sql<number>`coalesce(sum(${column}), 0)::float8`;
