@@ -3,7 +3,7 @@
  * calling an upstream directly, and whether it drops anything while an
  * upstream fails. Fake OpenAI-compatible upstreams run in a process of
  * their own; the service runs as `npm start` runs it (node dist/main.js).
- *   npm run bench:gateway [-- --requests 2000 --concurrency 64 --out bench/results/gateway.json]
+ *   npm run bench:gateway [-- --requests 2000 --concurrency 64 --out bench/results/gateway.json --profile /tmp/prof]
  * 1. Overhead on a cache hit, concurrency 1: the same chat request sent
  *    alternately to the fake upstream and through the gateway (model
  *    "tierline", a repeated query, so the decision comes from the cache);
@@ -30,6 +30,8 @@ const requests = Number(arg("requests", "2000"));
 const concurrency = Number(arg("concurrency", "64"));
 const outFile = arg("out", "bench/results/gateway.json");
 const port = Number(arg("port", "8797"));
+/** A directory for a CPU profile of the service (node --cpu-prof), written when it stops. */
+const profileDir = arg("profile", "");
 
 const easy = "What is the capital of Germany?";
 const standardQuery = "Write a Python function that merges two sorted lists";
@@ -121,6 +123,8 @@ const { healthy, flaky, backup } = fakes.urls as Record<"healthy" | "flaky" | "b
 mkdirSync(path.join(dir, "exemplars"));
 for (const [tier, texts] of Object.entries(seed)) writeFileSync(path.join(dir, "exemplars", `${tier}.jsonl`), texts.map((text) => JSON.stringify({ text, tier })).join("\n") + "\n");
 const config = {
+  // The plain vote: the shipped second stage and OOD guard are calibrated for the shipped exemplars, not this handful.
+  routing: { strategy: "knn", ood: { enabled: false } },
   tiers: [
     { name: "fast", model: "fast-model", pricePer1MTokens: 0.2, upstreams: [{ baseUrl: healthy, model: "fast-model" }] },
     {
@@ -136,14 +140,28 @@ const config = {
   ],
 };
 writeFileSync(path.join(dir, "tierline.config.json"), JSON.stringify(config));
-const server = await startServer(port, { TIERLINE_CONFIG: path.join(dir, "tierline.config.json"), TIERLINE_DATA_DIR: path.join(dir, "data"), TIERLINE_EXEMPLARS_DIR: path.join(dir, "exemplars"), DATABASE_URL: process.env.DATABASE_URL ?? "" }).catch(async (err: unknown) => {
+const server = await startServer(port, { TIERLINE_CONFIG: path.join(dir, "tierline.config.json"), TIERLINE_DATA_DIR: path.join(dir, "data"), TIERLINE_EXEMPLARS_DIR: path.join(dir, "exemplars"), DATABASE_URL: process.env.DATABASE_URL ?? "" }, profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []).catch(async (err: unknown) => {
   await fakes.stop();
   throw err;
 });
 const gatewayUrl = `${server.base}/v1/chat/completions`;
 console.log(`tierline gateway bench on ${cpus().length}× ${cpus()[0]?.model}, Node ${process.version}; ready in ${(server.readyMs / 1000).toFixed(1)} s`);
 
+/** Which upstream a routed query reaches: the bench measures nothing if its queries go elsewhere. */
+async function upstreamOf(query: string): Promise<string | null> {
+  const res = await fetch(gatewayUrl, { method: "POST", headers: { "content-type": "application/json" }, body: chatBody("tierline", query) });
+  await res.arrayBuffer();
+  return res.headers.get("x-tierline-served-tier");
+}
+
 try {
+  for (const [query, tier] of [
+    [easy, "fast"],
+    [standardQuery, "standard"],
+  ] as const) {
+    const served = await upstreamOf(query);
+    if (served !== tier) throw new Error(`"${query}" was served by ${served}, not ${tier}: the bench would not measure what it says`);
+  }
   const plain = await overhead(`${healthy}/chat/completions`, gatewayUrl, "fast-model", false, requests);
   console.log(`overhead, non-streamed, c=1: direct p50 ${plain.direct.p50.toFixed(3)} ms, gateway p50 ${plain.gateway.p50.toFixed(3)} ms -> +${plain.overheadMs.p50.toFixed(3)} ms p50, +${plain.overheadMs.p99.toFixed(3)} ms p99 (${plain.errors} errors)`);
   const streamed = await overhead(`${healthy}/chat/completions`, gatewayUrl, "fast-model", true, Math.round(requests / 2));
