@@ -11,6 +11,7 @@ import { SseUsageTap } from "../../src/gateway/stream-relay.js";
 import { UpstreamRegistry } from "../../src/gateway/upstreams.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { isFallback } from "../../src/routing/decision.js";
+import { routingFingerprint } from "../../src/routing/settings-fingerprint.js";
 import { defaultTierByRating } from "../../src/routing/steps/llm-rated.js";
 
 const options = { failureThreshold: 3, cooldownMs: 1_000, halfOpenProbes: 1 };
@@ -114,6 +115,17 @@ describe("usage and prompts", () => {
     expect(answerText({ choices: [{ message: { content: null, tool_calls: [] } }] })).toBeNull();
     expect(defaultTierByRating(["fast", "standard", "premium"])).toEqual(["fast", "fast", "standard", "premium", "premium"]);
     expect(defaultTierByRating(["small", "large"])).toEqual(["small", "small", "large", "large", "large"]);
+  });
+
+  it("scopes the decision cache by the complexity rating: rated verdicts are not served once it is off or remapped", () => {
+    const tiers = [
+      { name: "fast", model: "f", pricePer1MTokens: 0.2, upstreams: [{ baseUrl: "http://127.0.0.1:1/v1", model: "small" }] },
+      { name: "premium", model: "p", pricePer1MTokens: 10, upstreams: [{ baseUrl: "http://127.0.0.1:1/v1", model: "big" }] },
+    ];
+    const fp = (gateway: Record<string, unknown>) => routingFingerprint(parseConfig({ tiers, gateway }));
+    expect(fp({})).toBe(fp({ complexityRating: { enabled: false, timeoutMs: 900 } }));
+    expect(fp({ complexityRating: { enabled: true } })).not.toBe(fp({}));
+    expect(fp({ complexityRating: { enabled: true, tierByRating: ["fast", "fast", "fast", "premium", "premium"] } })).not.toBe(fp({ complexityRating: { enabled: true } }));
   });
 
   it("counts an LLM-rated decision as decided, not as a fallback", () => {
