@@ -17,6 +17,7 @@ export const layers: readonly (readonly string[])[] = [
   ["cache", "exemplars", "stats", "observability", "console", "idempotency", "sessions", "rules-store", "gateway"],
   ["lifecycle"],
   ["http"],
+  ["client"],
   ["routers.ts"],
   ["deps.ts"],
   ["app.ts"],

@@ -11,6 +11,7 @@ import { createExemplarRoutes } from "./http/exemplars.js";
 import { createGatewayStatsRoutes } from "./http/gateway-stats.js";
 import { createHealthRoutes } from "./http/health.js";
 import { createMetricsRoutes } from "./http/metrics.js";
+import { openApiDocument } from "./http/openapi.js";
 import { requestLog } from "./http/request-log.js";
 import { createRouteRoutes } from "./http/route.js";
 import { createRulesRoutes } from "./http/rules.js";
@@ -66,22 +67,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }),
   );
   app.route("/", createGatewayRoutes(deps.gateway, requireRole));
-  app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames));
+  app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames, ["default", ...Object.keys(config.profiles)]));
   app.route("/", createGatewayStatsRoutes(deps.gatewayStats, requireRole));
   app.route("/", createRulesRoutes({ rules: deps.rules, requireRole, tiers: tierNames, maxInputChars: () => deps.encoder.maxInputChars, idempotency: { db: deps.database.db, guard: deps.guard } }));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createConsoleRoutes());
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "tierline",
-      version: "0.1.0",
-      description: "Routes each query to the cheapest model tier that can answer it; unsure means premium.",
-    },
-  });
-
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A token of the role the operation needs (admin, analyst, feedback or route), from TIERLINE_<ROLE>_TOKEN(S)" });
+  app.doc31("/openapi.json", openApiDocument(config.port));
   app.notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(createErrorHandler(logger));
   return app;

@@ -134,6 +134,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     database,
     guard,
     lockWaitMs: config.curation.lockWaitMs,
+    perItemBudgetMs: config.curation.perItemBudgetMs,
     encoder,
     sync,
     index,

@@ -3,6 +3,8 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig, loadSecrets } from "./config/load-config.js";
 import { buildDeps } from "./deps.js";
+import { ExemplarFileError } from "./exemplars/exemplar-files.js";
+import { UnconfiguredTiersError } from "./exemplars/tier-labels.js";
 
 /** loadConfig -> buildDeps -> listen -> start (model, index) -> graceful shutdown. */
 async function main(): Promise<void> {
@@ -67,6 +69,8 @@ async function main(): Promise<void> {
     await lifecycle.start();
   } catch (err) {
     logger.fatal({ err }, "start-up failed");
+    // A mistake of the operator's, not a fault: say it plainly too (the log line is JSON).
+    if (err instanceof UnconfiguredTiersError || err instanceof ExemplarFileError) process.stderr.write(`${err.message}\n`);
     await lifecycle.stop().catch(() => {});
     process.exit(1);
   }

@@ -1,4 +1,6 @@
 import type { Writable } from "node:stream";
+import { createClient } from "../client/index.js";
+import { describeError } from "./describe-error.js";
 import { renderProgress } from "./progress.js";
 
 interface ClientOptions {
@@ -6,20 +8,10 @@ interface ClientOptions {
   token: string;
 }
 
-async function failure(res: Response): Promise<Error> {
-  const text = await res.text();
-  try {
-    const { error } = JSON.parse(text) as { error: { code: string; message: string } };
-    return new Error(`${res.status} ${error.code}: ${error.message}`);
-  } catch {
-    return new Error(`${res.status}: ${text.slice(0, 200)}`);
-  }
-}
-
 /** Streams GET /exemplars/export to `out`. */
 export async function exportExemplars(options: ClientOptions & { out: Writable }): Promise<number> {
-  const res = await fetch(`${options.baseUrl}/exemplars/export`, { headers: { authorization: `Bearer ${options.token}` } });
-  if (!res.ok || !res.body) throw await failure(res);
+  const res = await createClient(options).request("GET", "/exemplars/export", { timeout: false });
+  if (!res.body) throw new Error(`${res.url}: the export has no body`);
   const expected = Number(res.headers.get("x-exemplar-count"));
   let lines = 0;
   for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
@@ -54,18 +46,16 @@ export async function importExemplars(
   const showProgress = options.progress !== undefined && lines.length > 300;
   const total: ImportSummary = { lines: 0, created: 0, moved: 0, unchanged: 0, revision: 0 };
   const started = performance.now();
+  const client = createClient(options);
   for (let i = 0; i < lines.length; i += size) {
     const chunk = lines.slice(i, i + size);
-    const res = await fetch(`${options.baseUrl}/exemplars/import${options.force ? "?force=true" : ""}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${options.token}`, "content-type": "application/x-ndjson" },
-      body: chunk.join("\n") + "\n",
-    });
-    if (!res.ok) {
-      const err = await failure(res);
-      throw new Error(`lines ${i + 1}-${i + chunk.length} failed (${total.lines} lines before them were imported): ${err.message}`);
+    let result: ImportSummary;
+    try {
+      result = await client.importExemplars(chunk.join("\n") + "\n", { force: options.force });
+    } catch (err) {
+      // What to do next depends on what was imported already: say so (re-running is idempotent).
+      throw new Error(`lines ${i + 1}-${i + chunk.length} failed (${total.lines} lines before them were imported): ${describeError(err)}`, { cause: err });
     }
-    const result = (await res.json()) as ImportSummary;
     total.lines += result.lines;
     total.created += result.created;
     total.moved += result.moved;

@@ -18,9 +18,16 @@ const tierSchema = z.object({
   upstreams: z.array(upstreamSchema).max(16).optional(),
   /** Tiers whose upstreams are tried, in order, after this tier's own; none by default. */
   fallbackTiers: z.array(z.string()).max(8).optional(),
-});
+}).strict();
 
-const labelledToken = z.object({ label: z.string().min(1), token: z.string().min(16, "must be at least 16 characters") });
+const labelledToken = z.object({
+  label: z.string().min(1),
+  token: z
+    .string()
+    .min(16, "must be at least 16 characters")
+    // tierline.env.example's placeholders: a copied example must not become a known admin token.
+    .refine((t) => !/change-?me/i.test(t), "is a placeholder (CHANGE-ME…): set a token of your own, e.g. `openssl rand -hex 24`"),
+});
 
 export const configSchema = z
   .object({
@@ -58,10 +65,12 @@ export const configSchema = z
             maxBatch: z.number().int().min(1).max(256).default(32),
             maxWaitMs: z.number().min(0).max(50).default(0),
           })
+          .strict()
           .prefault({}),
         /** Texts per forward pass of bulk work (imports, catch-ups): a routed query waits at most one such pass. */
         bulkSlice: z.number().int().min(1).max(256).default(4),
       })
+      .strict()
       .prefault({}),
     routing: z
       .object({
@@ -80,6 +89,7 @@ export const configSchema = z
             /** What a query sent to too cheap a tier costs, in top-tier calls; default: the model file's calibrated value. */
             downgradeCost: z.number().positive().optional(),
           })
+          .strict()
           .prefault({}),
         /** Out-of-distribution guard: the 1st percentiles over the calibration rows with the default model (`npm run calibrate`). */
         ood: z
@@ -89,8 +99,10 @@ export const configSchema = z
             minMeanSimilarity: z.number().min(-1).max(1).default(0.3355),
             k: z.number().int().min(1).max(100).default(7),
           })
+          .strict()
           .prefault({}),
       })
+      .strict()
       .prefault({}),
     index: z
       .object({
@@ -100,6 +112,7 @@ export const configSchema = z
         /** Keep the built graph in dataDir/index so a warm start skips rebuilding it. */
         snapshot: z.boolean().default(true),
       })
+      .strict()
       .prefault({}),
     cache: z
       .object({
@@ -111,6 +124,7 @@ export const configSchema = z
         flushIntervalMs: z.number().int().min(10).default(1000),
         storeText: z.boolean().default(false),
       })
+      .strict()
       .prefault({}),
     /** Largest accepted JSON request body, bytes (curator and other JSON routes). */
     maxBodyBytes: z.number().int().min(1024).default(1_000_000),
@@ -129,13 +143,17 @@ export const configSchema = z
         maxImportLines: z.number().int().min(1).default(10_000),
         /** Writes are serialised; one waits this long for the one before it before answering 503 (nothing written). */
         lockWaitMs: z.number().int().min(100).default(10_000),
+        /** Beyond the database guard's bound, the time a batch or import may take per item (embedding, checks, rows). */
+        perItemBudgetMs: z.number().int().min(1).default(25),
       })
+      .strict()
       .prefault({}),
     replication: z
       .object({
         /** Safety net behind LISTEN/NOTIFY: how often a replica compares revisions. */
         pollIntervalMs: z.number().int().min(100).default(5000),
       })
+      .strict()
       .prefault({}),
     stats: z
       .object({
@@ -143,6 +161,7 @@ export const configSchema = z
         /** Distinct (minute, tier, reason, cached) counters buffered while the database is away. */
         maxPendingKeys: z.number().int().min(1).default(50_000),
       })
+      .strict()
       .prefault({}),
     gateway: gatewaySchema.prefault({}),
     /** Service-wide rules, evaluated in order before the vote (README "Routing policy"); PUT /rules replaces them at run time. */
@@ -155,6 +174,7 @@ export const configSchema = z
         /** A session held in memory is re-read after this, so a raise on another replica is seen. */
         refreshMs: z.number().int().min(0).default(5000),
       })
+      .strict()
       .prefault({}),
     profiles: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _"), profileSchema).default({}),
     /** The currency of pricePer1MTokens, as shown next to estimated costs. */
@@ -171,8 +191,10 @@ export const configSchema = z
         /** Calling services of /route (and the gateway); when none is configured those endpoints are open and the caller is "anonymous". */
         routeTokens: z.array(labelledToken).default([]),
       })
+      .strict()
       .prefault({}),
   })
+  .strict()
   .superRefine((cfg, ctx) => {
     const names = cfg.tiers.map((t) => t.name);
     if (new Set(names).size !== names.length) {

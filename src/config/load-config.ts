@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { z } from "zod";
 import { configSchema, type Config } from "./config-schema.js";
+import { formatConfigIssues } from "./config-issues.js";
 import { Secrets } from "./secrets.js";
 
 /**
@@ -45,14 +45,6 @@ function setPath(target: Record<string, unknown>, keys: string[], value: unknown
   node[keys[keys.length - 1]!] = value;
 }
 
-function formatIssues(error: z.ZodError, source: string): string {
-  const lines = error.issues.map((issue) => {
-    const field = issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    return `  - ${field}: ${issue.message}`;
-  });
-  return `Invalid configuration (${source}):\n${lines.join("\n")}`;
-}
-
 /**
  * Builds the config from an optional raw object (the file's content) and env
  * overrides. Throws ConfigError naming every invalid field.
@@ -60,26 +52,29 @@ function formatIssues(error: z.ZodError, source: string): string {
 export function parseConfig(raw: unknown, env: Env = {}, source = "config"): Config {
   const base: Record<string, unknown> =
     typeof raw === "object" && raw !== null ? structuredClone(raw as Record<string, unknown>) : {};
+  // Which variable set which field, so an invalid value is blamed on the variable, not the file.
+  const fromEnv = new Map<string, string>();
   for (const [name, keys, kind] of envOverrides) {
     const value = env[name];
     if (value === undefined || value === "") continue;
     if (kind === "number") {
       const n = Number(value);
-      if (!Number.isFinite(n)) throw new ConfigError(`Invalid configuration (env):\n  - ${name}: expected a number, got "${value}"`);
+      if (!Number.isFinite(n)) throw new ConfigError(`Invalid configuration:\n  - (environment) ${name}: expected a number, got "${value}"`);
       setPath(base, keys, n);
     } else {
       setPath(base, keys, value);
     }
+    fromEnv.set(keys.join("."), name);
   }
-  if ("auth" in base) throw new ConfigError(`Invalid configuration (${source}):\n  - auth: tokens are read from TIERLINE_{ADMIN,ANALYST,FEEDBACK,ROUTE}_TOKEN(S), not the config file`);
-  base.auth = {
-    adminTokens: parseTokens(env, "ADMIN"),
-    analystTokens: parseTokens(env, "ANALYST"),
-    feedbackTokens: parseTokens(env, "FEEDBACK"),
-    routeTokens: parseTokens(env, "ROUTE"),
-  };
+  if ("auth" in base) throw new ConfigError(`Invalid configuration:\n  - (${source}) auth: tokens are read from TIERLINE_{ADMIN,ANALYST,FEEDBACK,ROUTE}_TOKEN(S), not the config file`);
+  const kinds = { adminTokens: "ADMIN", analystTokens: "ANALYST", feedbackTokens: "FEEDBACK", routeTokens: "ROUTE" } as const;
+  const auth: Record<string, Array<{ label: string; token: string }>> = {};
+  for (const [field, kind] of Object.entries(kinds)) {
+    auth[field] = parseTokens(env, kind, (i, variable) => fromEnv.set(`auth.${field}.${i}`, variable));
+  }
+  base.auth = auth;
   const parsed = configSchema.safeParse(base);
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, source));
+  if (!parsed.success) throw new ConfigError(formatConfigIssues(parsed.error, configSchema, source, fromEnv));
   return parsed.data;
 }
 
@@ -87,14 +82,18 @@ export function parseConfig(raw: unknown, env: Env = {}, source = "config"): Con
  * TIERLINE_<KIND>_TOKEN is one token labelled with the kind; TIERLINE_<KIND>_TOKENS
  * is "label:token,label:token" so the audit log can tell curators apart.
  */
-function parseTokens(env: Env, kind: "ADMIN" | "ANALYST" | "FEEDBACK" | "ROUTE"): Array<{ label: string; token: string }> {
+function parseTokens(env: Env, kind: "ADMIN" | "ANALYST" | "FEEDBACK" | "ROUTE", origin: (index: number, variable: string) => void): Array<{ label: string; token: string }> {
   const tokens: Array<{ label: string; token: string }> = [];
   const single = env[`TIERLINE_${kind}_TOKEN`];
-  if (single) tokens.push({ label: kind.toLowerCase(), token: single });
+  if (single) {
+    origin(tokens.length, `TIERLINE_${kind}_TOKEN`);
+    tokens.push({ label: kind.toLowerCase(), token: single });
+  }
   for (const entry of (env[`TIERLINE_${kind}_TOKENS`] ?? "").split(",")) {
     if (entry.trim() === "") continue;
     const at = entry.indexOf(":");
-    if (at <= 0) throw new ConfigError(`Invalid configuration (env):\n  - TIERLINE_${kind}_TOKENS: expected label:token pairs separated by commas`);
+    if (at <= 0) throw new ConfigError(`Invalid configuration:\n  - (environment) TIERLINE_${kind}_TOKENS: expected label:token pairs separated by commas`);
+    origin(tokens.length, `TIERLINE_${kind}_TOKENS (label ${entry.slice(0, at).trim()})`);
     tokens.push({ label: entry.slice(0, at).trim(), token: entry.slice(at + 1).trim() });
   }
   return tokens;
@@ -109,7 +108,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     try {
       raw = JSON.parse(readFileSync(file, "utf8"));
     } catch (err) {
-      throw new ConfigError(`Invalid configuration (${file}): not valid JSON: ${(err as Error).message}`);
+      throw new ConfigError(`Invalid configuration:\n  - (${file}) not valid JSON: ${(err as Error).message}`);
     }
   } else if (explicit !== undefined) {
     throw new ConfigError(`TIERLINE_CONFIG points to ${file}, which does not exist`);

@@ -9,7 +9,7 @@ export const sessionSchema = z.object({
   policy: z.enum(["none", "no-downgrade"]).default("none"),
   /** Seconds since a session's last request after which it starts afresh. */
   ttlSeconds: z.number().int().min(1).max(30 * 86_400).default(1800),
-});
+}).strict();
 
 /** A named routing setup chosen per request (`profile`) or by the caller's token label. */
 export const profileSchema = z
@@ -35,7 +35,7 @@ export const profileSchema = z
 export const httpSection = z
   .object({
     /** Largest POST /route body, bytes: the model reads 2,048 characters, so a big body is only cost. */
-    maxRouteBodyBytes: z.number().int().min(1024).default(512 * 1024),
+    maxRouteBodyBytes: z.number().int().min(1024).default(1_000_000),
     /** Every request is answered within this (503 deadline_exceeded), whatever it waits on. */
     requestTimeoutMs: z.number().int().min(100).default(15_000),
     /** A client that has not sent its headers by then is disconnected (slow-header attacks). */
@@ -49,12 +49,13 @@ export const httpSection = z
     /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
     trustProxy: z.boolean().default(false),
   })
+  .strict()
   .prefault({});
 
 export const databaseSection = z
   .object({
     /** A database operation of a request gives up after this (503); the write is rolled back if it has not committed. */
-    operationTimeoutMs: z.number().int().min(100).default(2_000),
+    operationTimeoutMs: z.number().int().min(100).default(1_500),
     /** Server-side statement_timeout for every connection (PostgreSQL). */
     statementTimeoutMs: z.number().int().min(100).default(5_000),
     /** Server-side idle_in_transaction_session_timeout (PostgreSQL): a client that stalls mid-transaction releases its locks. */
@@ -64,6 +65,7 @@ export const databaseSection = z
     cooldownMs: z.number().int().min(0).default(1_000),
     maxConnections: z.number().int().min(1).max(200).default(10),
   })
+  .strict()
   .prefault({});
 
 export const shutdownSection = z
@@ -73,6 +75,7 @@ export const shutdownSection = z
     /** After the drain, in-flight requests get this long before connections are cut; keep drain + this under the orchestrator's grace period (30 s in Kubernetes). */
     timeoutMs: z.number().int().min(0).default(15_000),
   })
+  .strict()
   .prefault({});
 
 export const rateLimitSection = z
@@ -82,4 +85,5 @@ export const rateLimitSection = z
     /** Failed authentications per client address per minute before that address gets 429s. */
     authFailuresPerMinute: z.number().int().min(1).default(30),
   })
+  .strict()
   .prefault({});

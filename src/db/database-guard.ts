@@ -64,14 +64,22 @@ export class DatabaseGuard {
     return Date.now() >= this.downUntil;
   }
 
+  /** The bound of one operation, and the budget of a small write. */
+  get timeoutMs(): number {
+    return this.options.timeoutMs;
+  }
+
   /**
    * Runs one operation within the timeout. `outcome` is what a failure means
    * for the caller: "not_applied" for reads and for work before a commit,
    * "unknown" for a commit.
    */
-  async run<T>(outcome: WriteOutcome, op: (deadline: Deadline) => Promise<T>): Promise<T> {
+  async run<T>(outcome: WriteOutcome, op: (deadline: Deadline) => Promise<T>, budget?: Deadline): Promise<T> {
     if (!this.available) throw new DatabaseUnavailableError("not_applied", "the database is unavailable; nothing was written, retry shortly");
-    const deadline = Deadline.after(this.options.timeoutMs);
+    // Within a request's budget (several operations share it), else one operation's own bound.
+    const deadline = budget ?? Deadline.after(this.options.timeoutMs);
+    const ms = deadline.remainingMs;
+    if (ms <= 0) throw new DatabaseUnavailableError("not_applied", "the request ran out of time before writing; nothing was written, retry");
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     const work = op(deadline);
@@ -79,7 +87,7 @@ export class DatabaseGuard {
       timer = setTimeout(() => {
         timedOut = true;
         reject(new DatabaseUnavailableError(outcome, this.describe(outcome)));
-      }, this.options.timeoutMs);
+      }, ms);
     });
     try {
       return await Promise.race([work, timeout]);

@@ -1,7 +1,7 @@
 import { normalizeQuery, textHash } from "../text/normalize.js";
 import { findConflicts, type ConflictCandidate } from "./conflicts.js";
 import { findByTextHashes, insertAudit, insertExemplarRows, saveVectorsIn, updateExemplarRow, type AuditEntry } from "./curation-repository.js";
-import { auditSnapshot, checkTier, commitRevision, read, recordNoChange, requireIndex, withWriteLock, type CuratorDeps, type WriteOptions } from "./curation-context.js";
+import { auditSnapshot, checkTier, commitRevision, read, recordNoChange, requireIndex, withWriteLock, writeBudget, type CuratorDeps, type WriteOptions } from "./curation-context.js";
 import { ExemplarConflictError, type ConflictDetail, type Exemplar } from "./exemplar.js";
 import type { ExemplarInput } from "./exemplar-files.js";
 
@@ -21,15 +21,16 @@ export async function createExemplars(deps: CuratorDeps, inputs: readonly Exempl
   const items = prepareInputs(deps, inputs);
   requireIndex(deps);
   const hashes = items.map((i) => i.hash);
+  const budget = writeBudget(deps, items.length);
   // Same text and tier already stored: idempotent, no need to embed it.
-  const known = new Map((await read(deps, (db) => findByTextHashes(db, hashes))).map((e) => [e.textHash, e]));
+  const known = new Map((await read(deps, (db) => findByTextHashes(db, hashes), budget)).map((e) => [e.textHash, e]));
   const toEmbed = items.filter((i) => known.get(i.hash)?.tier !== i.tier);
   const vectors = await deps.encoder.embed(toEmbed.map((i) => normalizeQuery(i.text)), { priority: "bulk" });
   const vectorOf = new Map(toEmbed.map((i, n) => [i.hash, vectors[n]!]));
 
   return withWriteLock(deps, async () => {
     const index = requireIndex(deps);
-    const existing = new Map((await read(deps, (db) => findByTextHashes(db, hashes))).map((e) => [e.textHash, e]));
+    const existing = new Map((await read(deps, (db) => findByTextHashes(db, hashes), budget)).map((e) => [e.textHash, e]));
     // Rows that changed since the read above (a concurrent delete, say) need vectors too.
     const late = items.filter((i) => existing.get(i.hash)?.tier !== i.tier && !vectorOf.has(i.hash));
     if (late.length > 0) {
@@ -50,10 +51,10 @@ export async function createExemplars(deps: CuratorDeps, inputs: readonly Exempl
     const fresh = items.filter((i) => !existing.has(i.hash));
     const moved = items.filter((i) => existing.has(i.hash) && existing.get(i.hash)!.tier !== i.tier);
     if (fresh.length === 0 && moved.length === 0) {
-      return recordNoChange(deps, options, { exemplars: items.map((i) => ({ ...existing.get(i.hash)!, status: "unchanged" as const })), revision: index.revision });
+      return recordNoChange(deps, options, budget, { exemplars: items.map((i) => ({ ...existing.get(i.hash)!, status: "unchanged" as const })), revision: index.revision });
     }
 
-    const { revision, result } = await commitRevision(deps, options, async (tx, revision) => {
+    const { revision, result } = await commitRevision(deps, options, budget, async (tx, revision) => {
       const created = await insertExemplarRows(tx, fresh.map((i) => ({ text: i.text, textHash: i.hash, tier: i.tier, note: i.note })));
       const movedRows: Exemplar[] = [];
       for (const m of moved) movedRows.push((await updateExemplarRow(tx, existing.get(m.hash)!.id, { tier: m.tier }))!);
@@ -71,7 +72,7 @@ export async function createExemplars(deps: CuratorDeps, inputs: readonly Exempl
     const written = result.exemplars.filter((e) => e.status !== "unchanged");
     await deps.sync.applyCommitted(revision, written.map((e) => ({ op: "put", id: e.id, tier: e.tier, text: e.text, vector: vectorOf.get(textHash(e.text))! })));
     return result;
-  });
+  }, budget);
 }
 
 /** Trimmed, tier-checked, de-duplicated within the batch (the last of equal texts wins). */

@@ -1,4 +1,4 @@
-import { DatabaseUnavailableError, type DatabaseGuard } from "../db/database-guard.js";
+import { DatabaseUnavailableError, Deadline, type DatabaseGuard } from "../db/database-guard.js";
 import type { Database, DatabaseHandle, Executor } from "../db/client.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import type { ExemplarIndex, ExemplarIndexRef } from "../vector-index/exemplar-index.js";
@@ -21,6 +21,17 @@ export interface CuratorDeps {
   conflictSimilarity: number;
   /** How long a write waits for the one before it (writes to the exemplar set are serialised). */
   lockWaitMs: number;
+  /** Time a write may take per item beyond the guard's bound (embedding, conflict checks, rows): big imports get longer. */
+  perItemBudgetMs: number;
+}
+
+/**
+ * The time one write may take from start to commit: the database guard's
+ * bound for a small write (so a write during an outage answers within it),
+ * plus an allowance per item for a big batch or import.
+ */
+export function writeBudget(deps: Pick<CuratorDeps, "guard" | "perItemBudgetMs">, items: number): Deadline {
+  return Deadline.after(deps.guard.timeoutMs + (items > 1 ? items * deps.perItemBudgetMs : 0));
 }
 
 export interface WriteOptions<R = unknown> {
@@ -52,9 +63,9 @@ export function requireIndex(deps: Pick<CuratorDeps, "index">): ExemplarIndex {
   return index;
 }
 
-/** A read that a write depends on: bounded, and its failure means nothing was written. */
-export function read<T>(deps: Pick<CuratorDeps, "guard" | "database">, op: (db: Database) => Promise<T>): Promise<T> {
-  return deps.guard.run("not_applied", () => op(deps.database.db));
+/** A read (on its own, or within a write's budget): bounded, and its failure means nothing was written. */
+export function read<T>(deps: Pick<CuratorDeps, "guard" | "database">, op: (db: Database) => Promise<T>, budget?: Deadline): Promise<T> {
+  return deps.guard.run("not_applied", () => op(deps.database.db), budget);
 }
 
 /**
@@ -63,7 +74,7 @@ export function read<T>(deps: Pick<CuratorDeps, "guard" | "database">, op: (db: 
  * away, so writes queued behind a stuck one answer quickly instead of
  * piling up; fn never runs after its caller was told it would not.
  */
-export function withWriteLock<T>(deps: Pick<CuratorDeps, "sync" | "guard" | "lockWaitMs">, fn: () => Promise<T>): Promise<T> {
+export function withWriteLock<T>(deps: Pick<CuratorDeps, "sync" | "guard" | "lockWaitMs">, fn: () => Promise<T>, budget: Deadline): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let started = false;
     let abandoned = false;
@@ -73,7 +84,8 @@ export function withWriteLock<T>(deps: Pick<CuratorDeps, "sync" | "guard" | "loc
       stopWaiting();
       reject(new DatabaseUnavailableError("not_applied", why));
     };
-    const timer = setTimeout(() => giveUp(`another write held the exemplar set for ${deps.lockWaitMs} ms; nothing was written, retry`), deps.lockWaitMs);
+    const wait = Math.min(deps.lockWaitMs, budget.remainingMs);
+    const timer = setTimeout(() => giveUp(`another write held the exemplar set for ${wait} ms; nothing was written, retry`), wait);
     const offTrip = deps.guard.onTrip(() => giveUp("the database is unavailable; nothing was written, retry shortly"));
     const stopWaiting = () => {
       clearTimeout(timer);
@@ -102,6 +114,7 @@ export function withWriteLock<T>(deps: Pick<CuratorDeps, "sync" | "guard" | "loc
 export async function commitRevision<R>(
   deps: Pick<CuratorDeps, "database" | "guard">,
   options: Pick<WriteOptions<R>, "receipt">,
+  budget: Deadline,
   fn: (tx: Executor, revision: number) => Promise<R>,
 ): Promise<{ revision: number; result: R }> {
   return deps.guard.run("unknown", (deadline) =>
@@ -114,11 +127,12 @@ export async function commitRevision<R>(
       deadline.check();
       return { revision, result };
     }),
+    budget,
   );
 }
 
 /** A write that changed nothing still leaves its receipt, so a retry gets the same answer. */
-export async function recordNoChange<R>(deps: Pick<CuratorDeps, "database" | "guard">, options: Pick<WriteOptions<R>, "receipt">, result: R): Promise<R> {
+export async function recordNoChange<R>(deps: Pick<CuratorDeps, "database" | "guard">, options: Pick<WriteOptions<R>, "receipt">, budget: Deadline, result: R): Promise<R> {
   const receipt = options.receipt;
   if (receipt) {
     await deps.guard.run("unknown", (deadline) =>
@@ -127,6 +141,7 @@ export async function recordNoChange<R>(deps: Pick<CuratorDeps, "database" | "gu
         await receipt(tx, result);
         deadline.check();
       }),
+      budget,
     );
   }
   return result;

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { hasNul, MAX_EXEMPLAR_NOTE, MAX_EXEMPLAR_TEXT, NUL_MESSAGE } from "./exemplar.js";
+import { checkExemplarTiers } from "./tier-labels.js";
 
 export const exemplarInputSchema = z.object({
   text: z
@@ -27,8 +28,8 @@ export class ExemplarFileError extends Error {
   override name = "ExemplarFileError";
 }
 
-/** Parses JSONL exemplar lines; errors name the file and line. */
-export function parseExemplarJsonl(content: string, source: string, tiers: readonly string[]): ExemplarInput[] {
+/** Parses JSONL exemplar lines; errors name the file and line. With `tiers` null, any tier label is accepted. */
+export function parseExemplarJsonl(content: string, source: string, tiers: readonly string[] | null): ExemplarInput[] {
   const out: ExemplarInput[] = [];
   const lines = content.split(/\r?\n/);
   lines.forEach((line, i) => {
@@ -46,7 +47,7 @@ export function parseExemplarJsonl(content: string, source: string, tiers: reado
       const issue = parsed.error.issues[0]!;
       throw new ExemplarFileError(`${where}: ${issue.path.join(".") || "line"}: ${issue.message}`);
     }
-    if (!tiers.includes(parsed.data.tier)) {
+    if (tiers !== null && !tiers.includes(parsed.data.tier)) {
       throw new ExemplarFileError(`${where}: tier "${parsed.data.tier}" is not configured (tiers: ${tiers.join(", ")})`);
     }
     out.push(parsed.data);
@@ -54,10 +55,33 @@ export function parseExemplarJsonl(content: string, source: string, tiers: reado
   return out;
 }
 
-/** Every *.jsonl file in dir, in name order. */
+/**
+ * Every *.jsonl file in dir, in name order. Tiers are checked over the whole
+ * set, so renamed tiers are reported once, with every label and what to do.
+ */
 export function readExemplarDir(dir: string, tiers: readonly string[]): ExemplarInput[] {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".jsonl"))
     .sort();
-  return files.flatMap((f) => parseExemplarJsonl(readFileSync(path.join(dir, f), "utf8"), path.join(dir, f), tiers));
+  const contents = files.map((f) => ({ file: path.join(dir, f), text: readFileSync(path.join(dir, f), "utf8") }));
+  const inputs = contents.flatMap((c) => parseExemplarJsonl(c.text, c.file, null));
+  const counts: Record<string, number> = {};
+  for (const e of inputs) counts[e.tier] = (counts[e.tier] ?? 0) + 1;
+  checkExemplarTiers(counts, tiers, { kind: "files", name: dir, firstAt: (tier) => firstLineOf(contents, tier) });
+  return inputs;
+}
+
+/** file:line of the first exemplar of a tier (only looked up to report an unconfigured one). */
+function firstLineOf(contents: ReadonlyArray<{ file: string; text: string }>, tier: string): string | undefined {
+  for (const { file, text } of contents) {
+    const lines = text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      try {
+        if ((JSON.parse(lines[i]!) as { tier?: unknown }).tier === tier) return `${file}:${i + 1}`;
+      } catch {
+        // blank or invalid lines were reported by the parser already
+      }
+    }
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import { normalizeQuery, textHash } from "../text/normalize.js";
 import { findConflicts } from "./conflicts.js";
 import { deleteExemplarRow, findByTextHashes, getExemplar, insertAudit, saveVectorsIn, updateExemplarRow } from "./curation-repository.js";
-import { auditSnapshot, checkTier, commitRevision, read, requireIndex, withWriteLock, type CuratorDeps, type WriteOptions } from "./curation-context.js";
+import { auditSnapshot, checkTier, commitRevision, read, requireIndex, withWriteLock, writeBudget, type CuratorDeps, type WriteOptions } from "./curation-context.js";
 import { ExemplarConflictError, ExemplarNotFoundError, type Exemplar } from "./exemplar.js";
 
 export interface ChangeResult {
@@ -21,7 +21,8 @@ export async function updateExemplar(
   options: WriteOptions<ChangeResult>,
 ): Promise<ChangeResult> {
   if (patch.tier !== undefined) checkTier(deps, patch.tier);
-  const current = await read(deps, (db) => getExemplar(db, id));
+  const budget = writeBudget(deps, 1);
+  const current = await read(deps, (db) => getExemplar(db, id), budget);
   if (!current) throw new ExemplarNotFoundError(id);
   // Embed outside the lock (slow); re-checked against the row read under it.
   let embeddedText = patch.text === undefined ? current.text : patch.text.trim();
@@ -29,7 +30,7 @@ export async function updateExemplar(
 
   return withWriteLock(deps, async () => {
     const index = requireIndex(deps);
-    const before = await read(deps, (db) => getExemplar(db, id));
+    const before = await read(deps, (db) => getExemplar(db, id), budget);
     if (!before) throw new ExemplarNotFoundError(id);
     // Built from the row as it is now, so a concurrent PATCH is not undone.
     const after = { text: patch.text === undefined ? before.text : patch.text.trim(), tier: patch.tier ?? before.tier, note: patch.note === undefined ? before.note : patch.note };
@@ -46,6 +47,7 @@ export async function updateExemplar(
           deadline.check();
           return result;
         }),
+        budget,
       );
     }
     if (after.text !== embeddedText) {
@@ -54,12 +56,12 @@ export async function updateExemplar(
     }
     const hash = textHash(after.text);
     if (after.text !== before.text) {
-      const clash = (await read(deps, (db) => findByTextHashes(db, [hash]))).find((e) => e.id !== id);
+      const clash = (await read(deps, (db) => findByTextHashes(db, [hash]), budget)).find((e) => e.id !== id);
       if (clash) throw new ExemplarConflictError([{ text: after.text, tier: after.tier, conflictsWith: { id: clash.id, text: clash.text, tier: clash.tier, similarity: 1 } }]);
     }
     const conflicts = await findConflicts([{ text: after.text, tier: after.tier, vector, selfId: id }], index, deps.conflictSimilarity, deps.createScratchIndex);
     if (conflicts.length > 0 && !options.force) throw new ExemplarConflictError(conflicts);
-    const { revision, result } = await commitRevision(deps, options, async (tx, revision) => {
+    const { revision, result } = await commitRevision(deps, options, budget, async (tx, revision) => {
       const row = (await updateExemplarRow(tx, id, { ...after, textHash: hash }))!;
       await saveVectorsIn(tx, deps.encoder.modelId, [{ id, vector }]);
       await insertAudit(tx, [{ revision, action: "update", exemplarId: id, before: auditSnapshot(before), after: auditSnapshot(row), actor: options.actor }]);
@@ -67,14 +69,15 @@ export async function updateExemplar(
     });
     await deps.sync.applyCommitted(revision, [{ op: "put", id, tier: result.exemplar.tier, text: result.exemplar.text, vector }]);
     return result;
-  });
+  }, budget);
 }
 
 /** Deletes an exemplar with a new revision; 404 (ExemplarNotFoundError) rolls the revision bump back. */
 export async function removeExemplar(deps: CuratorDeps, id: number, options: WriteOptions<ChangeResult>): Promise<ChangeResult> {
+  const budget = writeBudget(deps, 1);
   return withWriteLock(deps, async () => {
     requireIndex(deps);
-    const { revision, result } = await commitRevision(deps, options, async (tx, revision) => {
+    const { revision, result } = await commitRevision(deps, options, budget, async (tx, revision) => {
       const row = await deleteExemplarRow(tx, id);
       if (!row) throw new ExemplarNotFoundError(id); // rolls the revision bump back
       await insertAudit(tx, [{ revision, action: "delete", exemplarId: id, before: auditSnapshot(row), after: null, actor: options.actor }]);
@@ -82,5 +85,5 @@ export async function removeExemplar(deps: CuratorDeps, id: number, options: Wri
     });
     await deps.sync.applyCommitted(revision, [{ op: "remove", id }]);
     return result;
-  });
+  }, budget);
 }

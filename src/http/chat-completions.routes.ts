@@ -26,7 +26,7 @@ export const chatCompletionRequestSchema = z
   .passthrough()
   .openapi("ChatCompletionRequest");
 
-const chatCompletionSchema = z
+export const chatCompletionSchema = z
   .object({
     id: z.string().optional(),
     object: z.string().optional(),
@@ -55,7 +55,8 @@ const errorContent = { "application/json": { schema: errorSchema } };
 export const chatCompletionsRoute = createRoute({
   method: "post",
   path: "/v1/chat/completions",
-  tags: ["Gateway"],
+  operationId: "createChatCompletion",
+  tags: ["gateway"],
   summary: "OpenAI-compatible chat completions: route, forward, fall back, cascade",
   security: [{ bearer: [] }],
   request: {
@@ -93,14 +94,17 @@ const modelSchema = z
   })
   .openapi("GatewayModel");
 
+export const modelListSchema = z.object({ object: z.literal("list"), data: z.array(modelSchema) }).openapi("GatewayModelList");
+
 export const modelsRoute = createRoute({
   method: "get",
   path: "/v1/models",
-  tags: ["Gateway"],
+  operationId: "listModels",
+  tags: ["gateway"],
   summary: "The profiles and tiers a chat-completions request may name as its model",
   security: [{ bearer: [] }],
   responses: {
-    200: { description: "OpenAI's model list", content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(modelSchema) }).openapi("GatewayModelList") } } },
+    200: { description: "OpenAI's model list", content: { "application/json": { schema: modelListSchema } } },
     401: { description: "Route tokens are configured and none (or a wrong one) was sent", content: errorContent },
   },
 });

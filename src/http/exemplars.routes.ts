@@ -4,7 +4,7 @@ import { errorSchema, textField } from "./schemas.js";
 
 /** Request and response schemas and the OpenAPI route definitions of the curator API. */
 
-const exemplarInput = z
+export const exemplarInput = z
   .object({
     text: textField(MAX_EXEMPLAR_TEXT).refine((t) => t.trim() !== "", "text must not be blank"),
     tier: textField(64).pipe(z.string().min(1)),
@@ -27,20 +27,27 @@ export const exemplarSchema = z
 const forceQuery = z.object({ force: z.enum(["true", "false", "1", "0"]).optional().openapi({ description: "Keep near-duplicates across tiers" }) });
 const idParams = z.object({ id: z.string().regex(/^\d{1,15}$/, "must be a positive integer").openapi({ param: { name: "id", in: "path" } }) });
 const errors = Object.fromEntries(
-  ([[400, "Invalid request"], [401, "Missing or invalid token"], [404, "No such exemplar"], [409, "Conflicts with an exemplar of another tier"], [503, "Index not built yet"]] as const).map(
+  ([[400, "Invalid request"], [401, "Missing or invalid token"], [403, "A token of another role (this needs admin)"], [404, "No such exemplar"], [409, "Conflicts with an exemplar of another tier"], [503, "Index not built yet"]] as const).map(
     ([status, description]) => [status, { description, content: { "application/json": { schema: errorSchema } } }],
   ),
 );
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const security = [{ bearer: [] }];
-const writeResult = z.object({ exemplars: z.array(exemplarSchema.extend({ status: z.enum(["created", "unchanged", "moved"]) })), revision: z.number().int() });
-const changed = z.object({ exemplar: exemplarSchema, revision: z.number().int() });
+export const writeResult = z.object({ exemplars: z.array(exemplarSchema.extend({ status: z.enum(["created", "unchanged", "moved"]) })), revision: z.number().int() });
+export const changed = z.object({ exemplar: exemplarSchema, revision: z.number().int() });
+export const exemplarPage = z.object({ exemplars: z.array(exemplarSchema), nextCursor: z.string().nullable() });
+export const importResult = z.object({ lines: z.number(), created: z.number(), moved: z.number(), unchanged: z.number(), revision: z.number() });
+export const exemplarPatch = z
+  .object({ text: exemplarInput.shape.text.optional(), tier: exemplarInput.shape.tier.optional(), note: textField(MAX_EXEMPLAR_NOTE).nullable().optional() })
+  .refine((p) => p.text !== undefined || p.tier !== undefined || p.note !== undefined, "give text, tier or note");
 
 export function exemplarRoutes(maxBatch: number) {
   return {
     create: createRoute({
       method: "post",
       path: "/exemplars",
+      operationId: "createExemplars",
+      tags: ["exemplars"],
       summary: "Add one exemplar or a batch; idempotent for exact duplicates in the same tier",
       security,
       request: {
@@ -52,6 +59,8 @@ export function exemplarRoutes(maxBatch: number) {
     list: createRoute({
       method: "get",
       path: "/exemplars",
+      operationId: "listExemplars",
+      tags: ["exemplars"],
       summary: "List exemplars (cursor pagination, optional tier and text filter)",
       security,
       request: {
@@ -62,11 +71,13 @@ export function exemplarRoutes(maxBatch: number) {
           cursor: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
         }),
       },
-      responses: { 200: json(z.object({ exemplars: z.array(exemplarSchema), nextCursor: z.string().nullable() }), "A page of exemplars"), ...errors },
+      responses: { 200: json(exemplarPage, "A page of exemplars"), ...errors },
     }),
     export: createRoute({
       method: "get",
       path: "/exemplars/export",
+      operationId: "exportExemplars",
+      tags: ["exemplars"],
       summary: "All exemplars as JSONL ({text, tier, note?} per line)",
       security,
       responses: {
@@ -81,15 +92,19 @@ export function exemplarRoutes(maxBatch: number) {
     import: createRoute({
       method: "post",
       path: "/exemplars/import",
+      operationId: "importExemplars",
+      tags: ["exemplars"],
       summary: "Import JSONL ({text, tier, note?} per line) atomically; re-importing is idempotent",
       security,
       request: { query: forceQuery, body: { required: true, content: { "application/x-ndjson": { schema: z.string() } } } },
-      responses: { 200: json(z.object({ lines: z.number(), created: z.number(), moved: z.number(), unchanged: z.number(), revision: z.number() }), "Imported"), ...errors },
+      responses: { 200: json(importResult, "Imported"), ...errors },
     }),
-    get: createRoute({ method: "get", path: "/exemplars/{id}", summary: "One exemplar", security, request: { params: idParams }, responses: { 200: json(exemplarSchema, "The exemplar"), ...errors } }),
+    get: createRoute({ method: "get", path: "/exemplars/{id}", operationId: "getExemplar", tags: ["exemplars"], summary: "One exemplar", security, request: { params: idParams }, responses: { 200: json(exemplarSchema, "The exemplar"), ...errors } }),
     update: createRoute({
       method: "patch",
       path: "/exemplars/{id}",
+      operationId: "updateExemplar",
+      tags: ["exemplars"],
       summary: "Change text, tier and/or note",
       security,
       request: {
@@ -99,15 +114,13 @@ export function exemplarRoutes(maxBatch: number) {
           required: true,
           content: {
             "application/json": {
-              schema: z
-                .object({ text: exemplarInput.shape.text.optional(), tier: exemplarInput.shape.tier.optional(), note: textField(MAX_EXEMPLAR_NOTE).nullable().optional() })
-                .refine((p) => p.text !== undefined || p.tier !== undefined || p.note !== undefined, "give text, tier or note"),
+              schema: exemplarPatch,
             },
           },
         },
       },
       responses: { 200: json(changed, "Updated"), ...errors },
     }),
-    remove: createRoute({ method: "delete", path: "/exemplars/{id}", summary: "Remove an exemplar", security, request: { params: idParams }, responses: { 200: json(changed, "Deleted"), ...errors } }),
+    remove: createRoute({ method: "delete", path: "/exemplars/{id}", operationId: "deleteExemplar", tags: ["exemplars"], summary: "Remove an exemplar", security, request: { params: idParams }, responses: { 200: json(changed, "Deleted"), ...errors } }),
   };
 }

@@ -8,7 +8,7 @@ import { windowQuery } from "./stats.js";
 
 const spend = z.object({ requests: z.number(), promptTokens: z.number(), completionTokens: z.number(), spendUsd: z.number(), counterfactualUsd: z.number() });
 
-const gatewayStatsSchema = z
+export const gatewayStatsSchema = z
   .object({
     from: z.string(),
     to: z.string(),
@@ -41,6 +41,8 @@ export function createGatewayStatsRoutes(stats: GatewayStats, requireRole: Requi
     createRoute({
       method: "get",
       path: "/stats/gateway",
+      operationId: "getGatewayStats",
+      tags: ["stats"],
       summary: "Gateway spend per tier against sending everything to premium; attempts, fallbacks, cascades, ratings, circuits",
       security: [{ bearer: [] }],
       request: { query: windowQuery },

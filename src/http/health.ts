@@ -7,6 +7,8 @@ import { readinessSchema } from "./schemas.js";
 const healthz = createRoute({
   method: "get",
   path: "/healthz",
+  operationId: "liveness",
+  tags: ["operations"],
   summary: "Liveness: the process answers",
   responses: { 200: { description: "Alive", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } } },
 });
@@ -14,6 +16,8 @@ const healthz = createRoute({
 const readyz = createRoute({
   method: "get",
   path: "/readyz",
+  operationId: "readiness",
+  tags: ["operations"],
   summary: "Readiness: model loaded, index built, database reachable",
   description: "200 with status ready, or degraded when routing works but the database does not answer (decisions are then not cached); 503 while starting and while draining at shutdown.",
   responses: {

@@ -15,6 +15,8 @@ const sessionHeader = z.object({ "x-session-id": z.string().optional().openapi({
 const routeQuery = createRoute({
   method: "post",
   path: "/route",
+  operationId: "route",
+  tags: ["routing"],
   summary: "Choose the model tier for a query",
   request: {
     query: routeQueryParamsSchema,
@@ -34,6 +36,8 @@ const routeQuery = createRoute({
 const routeBatch = createRoute({
   method: "post",
   path: "/route/batch",
+  operationId: "routeBatch",
+  tags: ["routing"],
   summary: "Route up to 256 queries in one call (one embedding pass); results in order, each a decision or an error",
   request: {
     headers: sessionHeader,

@@ -38,7 +38,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
   const security = [{ bearer: [] }];
 
   app.openapi(
-    createRoute({ method: "get", path: "/rules", summary: "The service-wide rules in force", tags: ["rules"], security, responses: { 200: json(z.object({ rules: ruleList, revision: z.number(), source: z.enum(["config", "database"]) }), "The rules"), ...errors } }),
+    createRoute({ method: "get", path: "/rules", operationId: "getRules", summary: "The service-wide rules in force", tags: ["rules"], security, responses: { 200: json(z.object({ rules: ruleList, revision: z.number(), source: z.enum(["config", "database"]) }), "The rules"), ...errors } }),
     (c) => c.json(options.rules.list() as never, 200),
   );
 
@@ -46,6 +46,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
     createRoute({
       method: "put",
       path: "/rules",
+      operationId: "replaceRules",
       summary: "Replace the service-wide rules (validated, audited; every replica reloads them)",
       tags: ["rules"],
       security,
@@ -64,6 +65,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
     createRoute({
       method: "post",
       path: "/rules/test",
+      operationId: "testRules",
       summary: "Test a draft rule set (or the rules in force) against a query or a labelled JSONL file, without applying it",
       tags: ["rules"],
       security,
@@ -147,3 +149,8 @@ function evaluateLabelled(compiled: readonly CompiledRule[], jsonl: string, opti
   });
   return { lines: lines.length, decided, agree, tooWeak, byRule, rows };
 }
+
+/** POST /rules/test with `request`: which rules match and which decides. */
+export type RuleTestResult = ReturnType<typeof evaluate>;
+/** POST /rules/test with `labelled`: per line and in total. */
+export type LabelledRuleTestResult = ReturnType<typeof evaluateLabelled>;

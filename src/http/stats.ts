@@ -17,8 +17,62 @@ export const windowQuery = z.object({
 const errors = {
   400: { description: "Invalid window", content: { "application/json": { schema: errorSchema } } },
   401: { description: "Missing or invalid token", content: { "application/json": { schema: errorSchema } } },
+  403: { description: "A token of another role (this needs analyst or admin)", content: { "application/json": { schema: errorSchema } } },
 };
 const counts = z.object({ requests: z.number(), hits: z.number(), misses: z.number(), hitRate: z.number() });
+export const cacheStatsSchema = counts.extend({
+  from: z.string(),
+  to: z.string(),
+  tier: z.string().nullable(),
+  distinctKeys: z.number(),
+  byTier: z.record(z.string(), counts),
+  droppedDecisions: z.number(),
+});
+export const routingStatsSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  profile: z.string().nullable(),
+  requests: z.number(),
+  cacheHitRate: z.number(),
+  tierMix: z.record(z.string(), z.object({ requests: z.number(), share: z.number() })),
+  reasons: z.record(z.string(), z.number()),
+  fallbackRate: z.number(),
+  lowMarginFallbackRate: z.number(),
+  outOfDistributionRate: z.number().openapi({ description: "Share of decisions with reason out_of_distribution: a drift signal" }),
+  ruleRate: z.number().openapi({ description: "Share of requests a rule decided" }),
+  estimatedCost: z
+    .object({
+      relativeToAlwaysPremium: z.number(),
+      savings: z.number(),
+      spend: z.number(),
+      spendIfMostCapable: z.number(),
+      saved: z.number(),
+      inputTokens: z.number(),
+      currency: z.string(),
+    })
+    .openapi({ description: "Estimated input spend at the chosen tiers against sending everything to the most capable tier" }),
+  byProfile: z.record(z.string(), z.object({ requests: z.number(), share: z.number(), spend: z.number(), saved: z.number() })),
+  droppedDecisions: z.number(),
+});
+export const statsSeriesSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  bucket: z.enum(["hour", "day"]),
+  tiers: z.array(z.string()),
+  points: z.array(
+    z.object({
+      start: z.string(),
+      requests: z.number(),
+      hits: z.number(),
+      hitRate: z.number(),
+      tiers: z.record(z.string(), z.number()),
+      reasons: z.record(z.string(), z.number()),
+      fallbackRate: z.number(),
+      relativeCost: z.number(),
+      savings: z.number(),
+    }),
+  ),
+});
 
 function windowOf(q: { from?: Date; to?: Date }) {
   const to = q.to ?? new Date();
@@ -27,11 +81,16 @@ function windowOf(q: { from?: Date; to?: Date }) {
   return { from, to };
 }
 
-export function createStatsRoutes(stats: StatsService, requireRole: RequireRole, tiers: readonly string[]): OpenAPIHono<AppEnv> {
+export function createStatsRoutes(stats: StatsService, requireRole: RequireRole, tiers: readonly string[], profiles: readonly string[]): OpenAPIHono<AppEnv> {
   const tierFilter = z
     .string()
     .refine((t) => tiers.includes(t), `must be one of the configured tiers (${tiers.join(", ")})`)
     .optional();
+  const profileFilter = z
+    .string()
+    .refine((p) => profiles.includes(p), `must be one of the configured profiles (${profiles.join(", ")})`)
+    .optional()
+    .openapi({ description: "Only the decisions of this profile" });
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("/stats/*", requireRole("analyst"));
   const security = [{ bearer: [] }];
@@ -40,6 +99,8 @@ export function createStatsRoutes(stats: StatsService, requireRole: RequireRole,
     createRoute({
       method: "get",
       path: "/stats/cache",
+      operationId: "getCacheStats",
+      tags: ["stats"],
       summary: "Decision-cache hit rate, hits, misses and distinct keys over a window",
       security,
       request: { query: windowQuery.extend({ tier: tierFilter }) },
@@ -48,14 +109,7 @@ export function createStatsRoutes(stats: StatsService, requireRole: RequireRole,
           description: "Cache statistics",
           content: {
             "application/json": {
-              schema: counts.extend({
-                from: z.string(),
-                to: z.string(),
-                tier: z.string().nullable(),
-                distinctKeys: z.number(),
-                byTier: z.record(z.string(), counts),
-                droppedDecisions: z.number(),
-              }),
+              schema: cacheStatsSchema,
             },
           },
         },
@@ -72,40 +126,35 @@ export function createStatsRoutes(stats: StatsService, requireRole: RequireRole,
     createRoute({
       method: "get",
       path: "/stats/routing",
+      operationId: "getRoutingStats",
+      tags: ["stats"],
       summary: "Tier mix, reasons, fallback rate and estimated savings over a window",
       security,
-      request: { query: windowQuery },
+      request: { query: windowQuery.extend({ profile: profileFilter }) },
       responses: {
         200: {
           description: "Routing statistics",
           content: {
             "application/json": {
-              schema: z.object({
-                from: z.string(),
-                to: z.string(),
-                requests: z.number(),
-                cacheHitRate: z.number(),
-                tierMix: z.record(z.string(), z.object({ requests: z.number(), share: z.number() })),
-                reasons: z.record(z.string(), z.number()),
-                fallbackRate: z.number(),
-                lowMarginFallbackRate: z.number(),
-                outOfDistributionRate: z.number().openapi({ description: "Share of decisions with reason out_of_distribution: a drift signal" }),
-                estimatedCost: z.object({ relativeToAlwaysPremium: z.number(), savings: z.number() }),
-                droppedDecisions: z.number(),
-              }),
+              schema: routingStatsSchema,
             },
           },
         },
         ...errors,
       },
     }),
-    async (c) => c.json(await stats.routing(windowOf(c.req.valid("query"))), 200),
+    async (c) => {
+      const q = c.req.valid("query");
+      return c.json(await stats.routing(windowOf(q), q.profile), 200);
+    },
   );
 
   app.openapi(
     createRoute({
       method: "get",
       path: "/stats/series",
+      operationId: "getStatsSeries",
+      tags: ["stats"],
       summary: "Tier mix, cache hits, fallback reasons and estimated savings per hour or day, for charts",
       security,
       request: {
@@ -116,25 +165,7 @@ export function createStatsRoutes(stats: StatsService, requireRole: RequireRole,
           description: "One point per bucket that saw traffic, in time order (buckets are UTC)",
           content: {
             "application/json": {
-              schema: z.object({
-                from: z.string(),
-                to: z.string(),
-                bucket: z.enum(["hour", "day"]),
-                tiers: z.array(z.string()),
-                points: z.array(
-                  z.object({
-                    start: z.string(),
-                    requests: z.number(),
-                    hits: z.number(),
-                    hitRate: z.number(),
-                    tiers: z.record(z.string(), z.number()),
-                    reasons: z.record(z.string(), z.number()),
-                    fallbackRate: z.number(),
-                    relativeCost: z.number(),
-                    savings: z.number(),
-                  }),
-                ),
-              }),
+              schema: statsSeriesSchema,
             },
           },
         },

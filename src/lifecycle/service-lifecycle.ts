@@ -8,6 +8,7 @@ import { migrateDatabase } from "../db/migrate.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import type { ExemplarInput } from "../exemplars/exemplar-files.js";
 import { buildExemplarIndex, indexFromSnapshot, seedIfNeeded } from "../exemplars/exemplar-service.js";
+import { checkExemplarTiers } from "../exemplars/tier-labels.js";
 import type { IndexSync } from "../exemplars/index-sync.js";
 import type { GatewayLog } from "../gateway/gateway-log.js";
 import type { StatsRecorder } from "../stats/stats-recorder.js";
@@ -94,6 +95,8 @@ export class ServiceLifecycle {
     const fromSnapshot = await indexFromSnapshot(db, (revision, fingerprint) => this.deps.snapshots.tryLoad(encoder.modelId, revision, fingerprint));
     this.indexSource = fromSnapshot ? "snapshot" : "database";
     const index = fromSnapshot ?? (await buildExemplarIndex(db, encoder, { createVectorIndex: this.deps.createVectorIndex, logger }));
+    // Exemplars of tiers the configuration no longer names would silently send everything to the fallback.
+    checkExemplarTiers(index.countByTier(), config.tiers.map((t) => t.name), { kind: "database", name: "the database" });
     if (fromSnapshot) logger.info({ exemplars: index.size, revision: index.revision }, "exemplar index loaded from snapshot");
     else this.saveSnapshot(index);
     if (this.deps.cache) {

@@ -100,6 +100,43 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     await page.close();
   });
 
+  it("shows each operation's id, the tags' descriptions, the servers, /metrics as text/plain and every error code", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+      tags: Array<{ name: string; description: string }>;
+      servers: Array<{ url: string }>;
+      "x-error-codes": Array<{ code: string; status: number }>;
+    };
+    const page = await browser.newPage();
+    await page.goto(`${service.url}/docs`);
+    await page.locator("article.op[data-method]").first().waitFor();
+
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const article = page.locator(`article.op[data-method="${method.toUpperCase()}"][data-path="${path}"]`).first();
+        expect(await article.locator("p.meta", { hasText: "operationId" }).locator("code").textContent(), `${method} ${path}`).toBe(op.operationId);
+        // The anchor is named after the operationId, so links to an operation survive path changes.
+        expect(await article.getAttribute("id")).toBe(`op-${op.operationId!.toLowerCase()}`);
+      }
+    }
+    for (const tag of doc.tags) expect(await page.locator(`section#tag-${tag.name}`).textContent(), tag.name).toContain(tag.description);
+    const servers = page.getByRole("region", { name: "Servers" });
+    for (const server of doc.servers) expect(await servers.locator("code", { hasText: server.url }).count(), server.url).toBeGreaterThan(0);
+
+    const metrics = page.locator('section#tag-operations article.op[data-method="GET"][data-path="/metrics"]');
+    expect(await metrics.locator(".media .meta code").allTextContents()).toEqual(["text/plain"]);
+    expect(await metrics.locator("details.example").textContent()).toContain("tierline_decisions_total");
+    expect(await metrics.locator(".security").textContent()).toMatch(/none \(public\)/);
+
+    const codes = page.locator('.extension[data-extension="x-error-codes"] tbody tr');
+    expect(await codes.count()).toBe(doc["x-error-codes"].length);
+    expect(await codes.filter({ hasText: "forbidden" }).textContent()).toContain("403");
+    await screenshot(page, "docs-head", { fullPage: false });
+    await metrics.evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await screenshot(page, "docs-metrics", { fullPage: false });
+    await page.close();
+  });
+
   it("signs in with a bearer token: a wrong one is refused with the API's message, sign-out forgets it", async () => {
     const page = await browser.newPage();
     await page.goto(`${service.url}/console`);

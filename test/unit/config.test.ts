@@ -50,7 +50,53 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ tiers: [tier, tier] })).toThrow(/tiers: tier names must be unique/);
     expect(() => parseConfig({ routing: { fallbackTier: "gold" } })).toThrow(/routing\.fallbackTier/);
     expect(() => parseConfig({}, { TIERLINE_K: "seven" })).toThrow(/TIERLINE_K/);
-    expect(() => parseConfig({}, { DATABASE_URL: "mysql://x" })).toThrow(/databaseUrl/);
+    expect(() => parseConfig({}, { DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
+  });
+
+  it("rejects unknown keys at the root and in every section, naming the key and the likely intended one", () => {
+    expect(() => parseConfig({ routng: { k: 5 } }, {}, "tierline.config.json")).toThrow(/\(tierline\.config\.json\) routng: unknown key \(did you mean "routing"\?\)/);
+    const typos: Array<[Record<string, unknown>, string]> = [
+      [{ routing: { marign: 0.2 } }, "routing.marign"],
+      [{ routing: { ood: { minNearst: 0.3 } } }, "routing.ood.minNearst"],
+      [{ routing: { secondStage: { model: "x.json" } } }, "routing.secondStage.model"],
+      [{ tiers: [{ name: "a", model: "m", pricePer1MTokens: 1, price: 2 }, { name: "b", model: "m", pricePer1MTokens: 2 }] }, "tiers.0.price"],
+      [{ embedding: { batching: { maxBatchSize: 8 } } }, "embedding.batching.maxBatchSize"],
+      [{ index: { efSearch: 10 } }, "index.efSearch"],
+      [{ cache: { store_text: true } }, "cache.store_text"],
+      [{ http: { timeoutMs: 5 } }, "http.timeoutMs"],
+      [{ database: { timeout: 5 } }, "database.timeout"],
+      [{ shutdown: { drain: 5 } }, "shutdown.drain"],
+      [{ rateLimit: { writes: 5 } }, "rateLimit.writes"],
+      [{ curation: { conflict: 0.9 } }, "curation.conflict"],
+      [{ replication: { poll: 5 } }, "replication.poll"],
+      [{ stats: { flushMs: 5 } }, "stats.flushMs"],
+      [{ session: { ttl: 5 } }, "session.ttl"],
+      [{ sessions: { readMs: 5 } }, "sessions.readMs"],
+      [{ profiles: { bot: { routng: {} } } }, "profiles.bot.routng"],
+    ];
+    for (const [raw, field] of typos) expect(() => parseConfig(raw), field).toThrow(new RegExp(`${field.replace(/\./g, "\\.")}: unknown key`));
+    // Every key the shipped file uses is known.
+    expect(() => loadConfig({}, path.resolve(__dirname, "../.."))).not.toThrow();
+  });
+
+  it("blames an invalid environment variable on the variable, not on the config file", () => {
+    const attempt = (env: Record<string, string>) => () => parseConfig({ routing: { k: 5 } }, env, "/etc/tierline.config.json");
+    expect(attempt({ TIERLINE_MARGIN: "5" })).toThrow(/\(environment\) TIERLINE_MARGIN: Too big/);
+    expect(attempt({ TIERLINE_MARGIN: "5" })).not.toThrow(/tierline\.config\.json/);
+    expect(attempt({ PORT: "70000" })).toThrow(/\(environment\) PORT: /);
+    expect(attempt({ LOG_LEVEL: "loud" })).toThrow(/\(environment\) LOG_LEVEL: /);
+    expect(attempt({ TIERLINE_K: "seven" })).toThrow(/\(environment\) TIERLINE_K: expected a number, got "seven"/);
+    expect(attempt({ TIERLINE_ADMIN_TOKEN: "short" })).toThrow(/\(environment\) TIERLINE_ADMIN_TOKEN: must be at least 16 characters/);
+    expect(attempt({ TIERLINE_ADMIN_TOKEN: "CHANGE-ME-admin-token-0123456789" })).toThrow(/\(environment\) TIERLINE_ADMIN_TOKEN: is a placeholder/);
+    expect(attempt({ TIERLINE_ANALYST_TOKENS: "alice:0123456789abcdef,bob:short" })).toThrow(/\(environment\) TIERLINE_ANALYST_TOKENS \(label bob\): must be at least 16 characters/);
+    // A bad value in the file is still the file's, with the variable's one beside it.
+    try {
+      parseConfig({ routing: { k: 0 } }, { TIERLINE_MARGIN: "-1" }, "/etc/tierline.config.json");
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toContain("(/etc/tierline.config.json) routing.k: ");
+      expect((err as Error).message).toContain("(environment) TIERLINE_MARGIN: ");
+    }
   });
 });
 

@@ -156,7 +156,7 @@ describe("gateway config and keys", () => {
           { name: "fast", model: "f", pricePer1MTokens: 1, upstreams: [{ baseUrl: "http://user:pw@host/v1", model: "x" }], fallbackTiers: ["fast", "nope"] },
           { name: "premium", model: "p", pricePer1MTokens: 10 },
         ],
-        gateway: { profiles: { fast: {} }, complexityRating: { enabled: true, tier: "premium" }, bogus: 1 },
+        gateway: { complexityRating: { enabled: true, tier: "premium" }, bogus: 1 },
       });
     expect(bad).toThrow(ConfigError);
     const message = (() => {
@@ -169,7 +169,9 @@ describe("gateway config and keys", () => {
     expect(message).toContain("tiers.0.upstreams.0.baseUrl: no credentials in the URL");
     expect(message).toContain("tiers.0.fallbackTiers.0: a tier cannot fall back to itself");
     expect(message).toContain("tiers.0.fallbackTiers.1: must be one of the configured tiers");
-    expect(message).toContain("gateway: Unrecognized key");
+    expect(message).toContain("gateway.bogus: unknown key");
+    expect(message).toContain("tiers.1.upstreams: other tiers have upstreams");
+    expect(message).toContain("gateway.complexityRating.enabled: the rating tier (premium) has no upstreams");
   });
 
   it("resolves apiKeyEnv names into Secrets that never print, and refuses a missing variable by name only", () => {

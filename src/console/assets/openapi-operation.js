@@ -141,7 +141,8 @@ function contentView(content, ctx, depth = 0) {
   if (!content) return null;
   return Object.entries(content).map(([type, media]) => {
     const schema = media.schema ?? {};
-    const example = media.example ?? Object.values(media.examples ?? {})[0]?.value ?? (/json/.test(type) ? exampleOf(schema, ctx) : undefined);
+    // JSON bodies get an example built from the schema; other types (text/plain metrics, JSONL) only the one the schema states.
+    const example = media.example ?? Object.values(media.examples ?? {})[0]?.value ?? (/json/.test(type) ? exampleOf(schema, ctx) : resolved(schema, ctx).example);
     return h(
       "div",
       { class: "media" },

@@ -1,0 +1,68 @@
+import type { z } from "@hono/zod-openapi";
+import type { ErrorCode } from "../http/error-codes.js";
+import type { chatCompletionRequestSchema, chatCompletionSchema, modelListSchema } from "../http/chat-completions.routes.js";
+import type { changed, exemplarInput, exemplarPage, exemplarPatch, exemplarSchema, importResult, writeResult } from "../http/exemplars.routes.js";
+import type { LabelledRuleTestResult, RuleTestResult } from "../http/rules.js";
+import type { errorSchema, readinessSchema, routeRequestSchema, routeResponseSchema } from "../http/schemas.js";
+import type { gatewayStatsSchema } from "../http/gateway-stats.js";
+import type { cacheStatsSchema, routingStatsSchema, statsSeriesSchema } from "../http/stats.js";
+import type { Rule } from "../policy/rules.js";
+
+/**
+ * The client's types, inferred from the zod schemas the service validates
+ * and documents with (src/http/*), so they cannot drift from the API. Type
+ * imports only: the compiled client loads none of these modules.
+ */
+
+/** A POST /route body: `query`, or OpenAI-style `messages`, plus optional limits, profile, session and tags. */
+export type RouteRequest = z.input<typeof routeRequestSchema>;
+/** The decision: tier, model, confidence, margin, reason, cost estimate, timings (neighbours and votes with explain). */
+export type RouteDecision = z.output<typeof routeResponseSchema>;
+/** One item of a batch: a decision, or that item's own error. */
+export type BatchItem = RouteDecision | { error: { code: ErrorCode; message: string } };
+export type Readiness = z.output<typeof readinessSchema>;
+export type ErrorBody = z.output<typeof errorSchema>;
+export type { ErrorCode, Rule };
+
+export type Exemplar = z.output<typeof exemplarSchema>;
+export type ExemplarInput = z.input<typeof exemplarInput>;
+export type ExemplarPatch = z.input<typeof exemplarPatch>;
+export type ExemplarWriteResult = z.output<typeof writeResult>;
+export type ExemplarChange = z.output<typeof changed>;
+export type ExemplarPage = z.output<typeof exemplarPage>;
+export type ImportResult = z.output<typeof importResult>;
+
+export type CacheStats = z.output<typeof cacheStatsSchema>;
+export type RoutingStats = z.output<typeof routingStatsSchema>;
+export type StatsSeries = z.output<typeof statsSeriesSchema>;
+
+/** A chat-completions request through the gateway (OpenAI's, plus an optional `tierline` object of routing options). */
+export type ChatCompletionRequest = z.input<typeof chatCompletionRequestSchema>;
+/** The upstream's answer (a cascaded one adds `tierline`). */
+export type ChatCompletion = z.output<typeof chatCompletionSchema>;
+export type ModelList = z.output<typeof modelListSchema>;
+export type GatewayStats = z.output<typeof gatewayStatsSchema>;
+
+export type RulesInForce = { rules: Rule[]; revision: number; source: "config" | "database" };
+export type { LabelledRuleTestResult, RuleTestResult };
+
+/** A statistics window: ISO 8601 date-times or dates (UTC midnight), or Dates; default the last 24 hours. */
+export interface StatsWindow {
+  from?: string | Date;
+  to?: string | Date;
+}
+
+export interface ListExemplarsQuery {
+  tier?: string;
+  /** Case-insensitive substring of the text. */
+  q?: string;
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Curator writes: keep near-duplicates across tiers (`force`), and an Idempotency-Key to retry safely. */
+export interface WriteOptions {
+  force?: boolean;
+  idempotencyKey?: string;
+}
