@@ -14,7 +14,7 @@ export const layers: readonly (readonly string[])[] = [
   ["config"],
   ["vector-index", "embeddings", "db"],
   ["routing"],
-  ["cache", "exemplars", "stats", "observability", "console", "idempotency", "sessions", "rules-store"],
+  ["cache", "exemplars", "stats", "observability", "console", "idempotency", "sessions", "rules-store", "gateway"],
   ["lifecycle"],
   ["http"],
   ["client"],

@@ -4,6 +4,7 @@ import { upsertCacheRows } from "./cache/cache-repository.js";
 import { CacheWriter } from "./cache/cache-writer.js";
 import { MemoryDecisionCache } from "./cache/decision-cache.js";
 import type { Config } from "./config/config-schema.js";
+import { Secrets } from "./config/secrets.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { DatabaseGuard } from "./db/database-guard.js";
 import { BatchingEncoder } from "./embeddings/batching-encoder.js";
@@ -13,6 +14,10 @@ import type { Encoder } from "./embeddings/encoder.js";
 import { CuratorService } from "./exemplars/curator-service.js";
 import { readExemplarDir, type ExemplarInput } from "./exemplars/exemplar-files.js";
 import { IndexSync } from "./exemplars/index-sync.js";
+import { buildGatewayParts, type GatewayInput } from "./gateway/build-gateway.js";
+import type { Gateway } from "./gateway/gateway.js";
+import type { GatewayLog } from "./gateway/gateway-log.js";
+import type { GatewayStats } from "./gateway/gateway-stats.js";
 import { DatabaseProbe } from "./lifecycle/readiness.js";
 import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { createLogger } from "./observability/logger.js";
@@ -39,6 +44,12 @@ export interface DepsOverrides {
   encoder?: Encoder;
   /** Exemplars seeded into an empty database; defaults to the files in config.exemplarsDir. */
   loadShippedExemplars?: () => ExemplarInput[];
+  /** Upstream API keys (load-config.ts `loadSecrets`); none: upstreams are called without a key. */
+  secrets?: Secrets;
+  /** Cascade verifiers beyond the built-in "self-rating", by name. */
+  verifiers?: GatewayInput["verifiers"];
+  /** The gateway's upstream transport (tests, benches); default Node's fetch. */
+  upstreamCall?: GatewayInput["call"];
 }
 
 /** Everything the service is made of, built once. createApp takes it; main, tests, benches and tools all build it here. */
@@ -59,6 +70,11 @@ export interface Deps {
   curator: CuratorService;
   stats: StatsService;
   statsRecorder: StatsRecorder;
+  /** The OpenAI-compatible gateway (POST /v1/chat/completions). */
+  gateway: Gateway;
+  gatewayStats: GatewayStats;
+  /** The gateway's attempt log, written behind. */
+  gatewayLog: GatewayLog;
   cacheWriter: CacheWriter | null;
   lifecycle: ServiceLifecycle;
 }
@@ -75,7 +91,8 @@ export function hnswFactory(config: Pick<Config, "index">): VectorIndexFactory {
  * Nothing is started: call `lifecycle.start()` (migrate, seed, load, index).
  */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const secrets = overrides.secrets ?? new Secrets();
+  const logger = overrides.logger ?? createLogger(config.logLevel, { secrets: secrets.values() });
   const { maxConnections, statementTimeoutMs, idleInTransactionTimeoutMs, connectTimeoutSeconds } = config.database;
   const database =
     overrides.database ??
@@ -132,6 +149,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   });
   const rules = new RulesStore({ database, guard, tiers: tierNames, initial: config.rules, pollIntervalMs: config.replication.pollIntervalMs, logger });
   const sessions = new SessionStore(db, new TierLadder(config.tiers), { memoryEntries: config.cache.memoryEntries, readTimeoutMs: config.sessions.readTimeoutMs, refreshMs: config.sessions.refreshMs, logger });
+  const gatewayParts = buildGatewayParts({ config, secrets, db, guard, registry: metrics.registry, logger, verifiers: overrides.verifiers, call: overrides.upstreamCall });
   const router = buildRouting({
     config,
     encoder,
@@ -141,8 +159,10 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     sessions,
     logger,
     secondStageModel,
+    llmRating: gatewayParts.llmRating,
     onDecision: [(d) => statsRecorder.record(d), (d) => metrics.observeDecision(d)],
   });
+  const gateway = gatewayParts.createGateway(router);
   const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush());
   const { M, efConstruction, ef } = config.index;
   const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), (file, dimensions, ids) =>
@@ -161,10 +181,30 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     cache,
     cacheWriter,
     statsRecorder,
+    gatewayLog: gatewayParts.log,
     probe,
     rules,
     sessions,
     loadShippedExemplars: overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames)),
   });
-  return { config, logger, database, encoder, index, guard, metrics, router, rules, sessions, curator, stats, statsRecorder, cacheWriter, lifecycle };
+  return {
+    config,
+    logger,
+    database,
+    encoder,
+    index,
+    guard,
+    metrics,
+    router,
+    rules,
+    sessions,
+    curator,
+    stats,
+    statsRecorder,
+    gateway,
+    gatewayStats: gatewayParts.stats,
+    gatewayLog: gatewayParts.log,
+    cacheWriter,
+    lifecycle,
+  };
 }

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config/load-config.js";
+import { ConfigError, loadConfig, loadSecrets } from "./config/load-config.js";
 import { buildDeps } from "./deps.js";
 import { ExemplarFileError } from "./exemplars/exemplar-files.js";
 import { UnconfiguredTiersError } from "./exemplars/tier-labels.js";
@@ -9,8 +9,10 @@ import { UnconfiguredTiersError } from "./exemplars/tier-labels.js";
 /** loadConfig -> buildDeps -> listen -> start (model, index) -> graceful shutdown. */
 async function main(): Promise<void> {
   let config;
+  let secrets;
   try {
     config = loadConfig();
+    secrets = loadSecrets(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -18,7 +20,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const deps = await buildDeps(config);
+  const deps = await buildDeps(config, { secrets });
   const { logger, lifecycle } = deps;
   const app = createApp(deps);
 

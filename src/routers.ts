@@ -13,6 +13,7 @@ import { relativePrices, type SecondStageModel } from "./routing/second-stage/mo
 import { loadSecondStageModel } from "./routing/second-stage/model-file.js";
 import { TierLadder } from "./routing/tier-ladder.js";
 import type { RulesStore } from "./rules-store/rules-store.js";
+import type { LlmRatingOptions } from "./routing/steps/llm-rated.js";
 import type { SessionStore } from "./sessions/session-store.js";
 import type { ExemplarIndexRef } from "./vector-index/exemplar-index.js";
 
@@ -45,6 +46,8 @@ export interface RoutersDeps {
   logger: Logger;
   /** The second stage, when routing.strategy is "second-stage" (secondStageModelFor). */
   secondStageModel?: SecondStageModel;
+  /** LLM-rated complexity for what the vote cannot settle, in every profile (gateway.complexityRating). */
+  llmRating?: LlmRatingOptions;
   onDecision: ReadonlyArray<(decision: Decision, request: RouteRequest) => void>;
 }
 
@@ -60,7 +63,7 @@ export function buildRouting(deps: RoutersDeps): RoutingService {
   const tierNames = ladder.names;
   const routers = new Map<string, Router>();
   const sessionsFor = (policy: string, ttlSeconds: number) => (policy === "no-downgrade" ? deps.sessions.withTtl(ttlSeconds) : undefined);
-  const common = { encoder: deps.encoder, index: deps.index, ladder, logger: deps.logger, onDecision: deps.onDecision };
+  const common = { encoder: deps.encoder, index: deps.index, ladder, logger: deps.logger, onDecision: deps.onDecision, llmRating: deps.llmRating };
 
   routers.set(
     "default",

@@ -22,6 +22,7 @@ import type {
   StatsWindow,
   WriteOptions,
 } from "./types.js";
+import type { ChatCompletion, ChatCompletionRequest, GatewayStats, ModelList } from "./types.js";
 
 export interface ClientOptions {
   /** Where the service listens; default http://127.0.0.1:8787. */
@@ -158,6 +159,15 @@ export class TierlineClient {
   getStatsSeries(query: StatsWindow & { bucket?: "hour" | "day" } = {}): Promise<StatsSeries> {
     return this.json("GET", "/stats/series", { query: { ...query } });
   }
+
+  // Gateway (route token; its statistics: analyst)
+
+  /** OpenAI's chat completions through the gateway, not streamed (for a stream, `request` it and read the body). */
+  createChatCompletion(body: ChatCompletionRequest, options: { sessionId?: string } = {}): Promise<ChatCompletion> {
+    return this.json("POST", "/v1/chat/completions", { json: body, headers: session(options.sessionId), timeout: false });
+  }
+  listModels(): Promise<ModelList> { return this.json("GET", "/v1/models"); }
+  getGatewayStats(query: StatsWindow = {}): Promise<GatewayStats> { return this.json("GET", "/stats/gateway", { query: { ...query } }); }
 
   // Rules (admin token)
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { compileRules, InvalidRuleError, ruleSchema } from "../policy/rules.js";
+import { gatewayIssues, gatewaySchema, upstreamSchema } from "./gateway-schema.js";
 import { databaseSection, httpSection, profileSchema, rateLimitSection, sessionSchema, shutdownSection } from "./sections.js";
 
 /**
@@ -13,6 +14,10 @@ const tierSchema = z.object({
   model: z.string().min(1),
   /** USD per 1M tokens; only ratios matter (cost reports, calibration). */
   pricePer1MTokens: z.number().nonnegative(),
+  /** The gateway's upstream models for this tier, tried in order (README "Gateway"); none: the gateway does not serve it. */
+  upstreams: z.array(upstreamSchema).max(16).optional(),
+  /** Tiers whose upstreams are tried, in order, after this tier's own; none by default. */
+  fallbackTiers: z.array(z.string()).max(8).optional(),
 }).strict();
 
 const labelledToken = z.object({
@@ -158,6 +163,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    gateway: gatewaySchema.prefault({}),
     /** Service-wide rules, evaluated in order before the vote (README "Routing policy"); PUT /rules replaces them at run time. */
     rules: z.array(ruleSchema).default([]),
     session: sessionSchema.prefault({}),
@@ -225,6 +231,7 @@ export const configSchema = z
         message: `must be one of the configured tiers (${names.join(", ")})`,
       });
     }
+    for (const issue of gatewayIssues(cfg.tiers, cfg.gateway)) ctx.addIssue({ code: "custom", ...issue });
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -26,6 +26,7 @@ export function openApiDocument(port: number) {
       { name: "exemplars", description: "The curated example queries the router votes with (role admin)." },
       { name: "rules", description: "Service-wide routing rules, replaced and tested at run time (role admin)." },
       { name: "stats", description: "Traffic, cache hits, tier mix and savings over a window (role analyst, or admin)." },
+      { name: "gateway", description: "OpenAI-compatible chat completions: routed, forwarded to the tier's upstream, with fallbacks and an optional cascade (role route)." },
       { name: "operations", description: "Liveness, readiness and Prometheus metrics, for orchestrators and scrapers (no token)." },
     ],
     "x-error-codes": Object.entries(errorStatus).map(([code, status]) => ({ code, status })),

@@ -10,7 +10,7 @@ const instant = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()])
   .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s))
   .refine((d) => d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, "must be between 1970 and 9999");
-const windowQuery = z.object({
+export const windowQuery = z.object({
   from: instant.optional().openapi({ description: "ISO 8601 date-time or date (UTC midnight); default 24 hours before `to`", type: "string" }),
   to: instant.optional().openapi({ description: "ISO 8601 date-time or date, exclusive; default now", type: "string" }),
 });

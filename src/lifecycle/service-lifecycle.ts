@@ -10,6 +10,7 @@ import type { ExemplarInput } from "../exemplars/exemplar-files.js";
 import { buildExemplarIndex, indexFromSnapshot, seedIfNeeded } from "../exemplars/exemplar-service.js";
 import { checkExemplarTiers } from "../exemplars/tier-labels.js";
 import type { IndexSync } from "../exemplars/index-sync.js";
+import type { GatewayLog } from "../gateway/gateway-log.js";
 import type { StatsRecorder } from "../stats/stats-recorder.js";
 import { syncTierPrices } from "../stats/stats-repository.js";
 import { purgeReceipts } from "../idempotency/receipts.js";
@@ -41,6 +42,8 @@ export interface LifecycleDeps {
   cache: MemoryDecisionCache | null;
   cacheWriter: CacheWriter | null;
   statsRecorder: StatsRecorder;
+  /** The gateway's attempt log: started with the other writers, flushed at shutdown. */
+  gatewayLog: GatewayLog;
   probe: DatabaseProbe;
   rules: RulesStore;
   sessions: SessionStore;
@@ -88,6 +91,7 @@ export class ServiceLifecycle {
     await syncTierPrices(db, config.tiers);
     await this.deps.rules.start();
     this.deps.statsRecorder.start();
+    this.deps.gatewayLog.start();
     await modelLoading;
     // The first forward pass compiles kernels; pay it here, not on a user's request.
     await encoder.embed(["warm-up"]);
@@ -146,6 +150,7 @@ export class ServiceLifecycle {
       if (index) this.saveSnapshot(index);
       await this.deps.cacheWriter?.stop(STOP_WAIT_MS);
       await this.deps.statsRecorder.stop(STOP_WAIT_MS);
+      await this.deps.gatewayLog.stop(STOP_WAIT_MS);
     } finally {
       if (this.deps.ownsDatabase) await settlesWithin(this.deps.database.close(), STOP_WAIT_MS);
     }

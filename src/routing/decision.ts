@@ -25,6 +25,8 @@ export const decisionReasons = [
   "warming_up",
   /** A configured rule decided, before the vote (the fast path for obvious cases). */
   "rule",
+  /** The vote could not settle (low margin or confidence, nothing close) and a model rated the query's complexity (opt-in, gateway.complexityRating). */
+  "llm_rated",
 ] as const;
 
 export type DecisionReason = (typeof decisionReasons)[number];
@@ -36,14 +38,14 @@ export function isDecisionReason(value: string): value is DecisionReason {
   return reasonSet.has(value);
 }
 
-/** The reasons under which a judgement stands: the vote, the second stage, or a configured rule. */
-const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule"]);
+/** The reasons under which a judgement stands: the vote, the second stage, a configured rule, or a model's rating. */
+const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule", "llm_rated"]);
 
 /**
- * A decision neither the vote, the second stage nor a rule made: the query
- * went to the fallback tier because the router was unsure, the query was out
- * of distribution, or it could not look. The one definition stats, metrics
- * and reports use.
+ * A decision neither the vote, the second stage, a rule nor a model's rating
+ * made: the query went to the fallback tier because the router was unsure,
+ * the query was out of distribution, or it could not look. The one
+ * definition stats, metrics and reports use.
  */
 export function isFallback(reason: DecisionReason | string): boolean {
   return !decidedReasons.has(reason);
