@@ -1,4 +1,4 @@
-import type { EmbedOptions, Encoder } from "./encoder.js";
+import { EncoderDecorator, type EmbedOptions, type Encoder } from "./encoder.js";
 
 interface Job {
   texts: readonly string[];
@@ -14,7 +14,7 @@ interface Job {
  * delays a routed query by at most one slice (a few milliseconds), instead
  * of competing for the cores with a long bulk forward pass.
  */
-export class PriorityEncoder implements Encoder {
+export class PriorityEncoder extends EncoderDecorator {
   private readonly interactive: Job[] = [];
   private readonly bulk: Job[] = [];
   private running = false;
@@ -22,27 +22,13 @@ export class PriorityEncoder implements Encoder {
   private sinceBulk = 0;
 
   constructor(
-    private readonly inner: Encoder,
+    inner: Encoder,
     /** Texts per bulk slice. */
     private readonly bulkSlice: number,
     /** Under saturating traffic, one bulk slice after this many interactive jobs, so curation is slowed, never starved. */
     private readonly bulkEvery = 8,
-  ) {}
-
-  get modelId(): string {
-    return this.inner.modelId;
-  }
-
-  get dimensions(): number {
-    return this.inner.dimensions;
-  }
-
-  get maxInputChars(): number {
-    return this.inner.maxInputChars;
-  }
-
-  load(): Promise<void> {
-    return this.inner.load();
+  ) {
+    super(inner);
   }
 
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {
