@@ -11,9 +11,9 @@ export interface BenchServer {
 }
 
 /** Starts the service as `npm start` does (node on the build in dist/), with env overrides, and waits until ready. */
-export async function startServer(port: number, env: Record<string, string>): Promise<BenchServer> {
+export async function startServer(port: number, env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<BenchServer> {
   const started = performance.now();
-  const child = spawn(process.execPath, ["dist/main.js"], {
+  const child = spawn(process.execPath, [...nodeArgs, "dist/main.js"], {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });

@@ -14,7 +14,7 @@ export const layers: readonly (readonly string[])[] = [
   ["config"],
   ["vector-index", "embeddings", "db"],
   ["routing"],
-  ["cache", "exemplars", "stats", "observability", "console", "idempotency", "sessions", "rules-store", "decision-log", "calibration"],
+  ["cache", "exemplars", "stats", "observability", "console", "idempotency", "sessions", "rules-store", "gateway", "decision-log", "calibration"],
   ["feedback"],
   ["lifecycle"],
   ["http"],

@@ -28,10 +28,16 @@ if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) {
 }
 const out = opt("out") ?? path.join(config.dataDir, "report.svg");
 // The service's own composition root; only the database is used (the model is never loaded).
-const { database, stats } = await buildDeps(config, { logger: pino({ level: "silent" }) });
+const { database, stats, gatewayStats } = await buildDeps(config, { logger: pino({ level: "silent" }) });
 await migrateDatabase(database);
 const window = { from, to };
-const [cache, routing, days, top] = await Promise.all([stats.cache(window), stats.routing(window), dailySeries(database.db, from, to), topRepeatedQueries(database.db, 10)]);
+const [cache, routing, days, top, gateway] = await Promise.all([
+  stats.cache(window),
+  stats.routing(window),
+  dailySeries(database.db, from, to),
+  topRepeatedQueries(database.db, 10),
+  gatewayStats.summary(window),
+]);
 await database.close();
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -50,8 +56,30 @@ const lines = [
   "",
   "top repeated queries (hits, tier, text or hash)",
   ...top.map((q) => `  ${String(q.hits).padStart(6)}  ${q.tier.padEnd(9)} ${q.sampleText ?? `#${q.key.slice(0, 16)}`}`),
+  "",
+  ...gatewayLines(gateway),
 ];
 console.log(lines.join("\n"));
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, renderDailyChart(days, config.tiers.map((t) => t.name)));
 console.log(`\nchart: ${out}`);
+
+/** The gateway's spend: real, per tier, against sending every answer to the most expensive tier. */
+function gatewayLines(g: Awaited<ReturnType<typeof gatewayStats.summary>>): string[] {
+  if (g.requests === 0 && g.attempts.total === 0) return ["gateway           no requests in this window"];
+  const usd = (x: number) => `$${x.toFixed(x >= 100 ? 0 : x >= 1 ? 2 : 4)}`;
+  const outcomes = Object.entries(g.outcomes).map(([o, n]) => `${o} ${n}`).join(", ");
+  return [
+    `gateway           ${g.requests} requests (${outcomes}); ${g.attempts.fallbacks} served after a fallback; cascades ${g.cascade.accepted} accepted, ${g.cascade.escalated} escalated`,
+    `gateway spend     ${usd(g.spend.actualUsd)} against ${usd(g.spend.counterfactualUsd)} with every answer on the most expensive tier: ` +
+      `savings ${usd(g.spend.savingsUsd)}${g.spend.relativeToAlwaysPremium === null ? "" : ` (${pct(g.spend.relativeToAlwaysPremium)} of always-premium)`}` +
+      `${g.spend.requestsWithoutUsage > 0 ? `; ${g.spend.requestsWithoutUsage} answers came without usage and are not counted` : ""}`,
+    `  of which         checks ${usd(g.spend.byKind.verify ?? 0)}, complexity ratings ${usd(g.spend.byKind.rate ?? 0)} (${g.llmRating.ratings} ratings; ${g.llmRating.ratedRequests} rated requests)`,
+    "",
+    "tier         answers  attempts   prompt tok  completion tok    spend USD  all-premium USD",
+    ...Object.entries(g.byTier).map(
+      ([tier, t]) =>
+        `${tier.padEnd(12)} ${String(t.requests).padStart(7)} ${String(t.attempts).padStart(9)} ${String(t.promptTokens).padStart(12)} ${String(t.completionTokens).padStart(15)} ${t.spendUsd.toFixed(4).padStart(12)} ${t.counterfactualUsd.toFixed(4).padStart(16)}`,
+    ),
+  ];
+}

@@ -6,9 +6,11 @@ import type { AppEnv } from "./http/app-env.js";
 import { createAuth } from "./http/auth.js";
 import { bodyLimits } from "./http/body-limits.js";
 import { createErrorHandler, errorResponse, validationHook } from "./http/errors.js";
+import { createGatewayRoutes } from "./http/chat-completions.js";
 import { createExemplarRoutes } from "./http/exemplars.js";
 import { createFeedbackRoutes } from "./http/feedback.js";
 import { createReviewRoutes } from "./http/review.js";
+import { createGatewayStatsRoutes } from "./http/gateway-stats.js";
 import { createHealthRoutes } from "./http/health.js";
 import { createMetricsRoutes } from "./http/metrics.js";
 import { openApiDocument } from "./http/openapi.js";
@@ -16,13 +18,16 @@ import { requestLog } from "./http/request-log.js";
 import { createRouteRoutes } from "./http/route.js";
 import { createRulesRoutes } from "./http/rules.js";
 import { createStatsRoutes } from "./http/stats.js";
-import { closeWhenDone, crossOrigin, requestDeadline, securityHeaders } from "./http/transport.js";
+import { closeWhenDone, crossOrigin, cutoverDoor, requestDeadline, securityHeaders } from "./http/transport.js";
 
 /** What the HTTP app needs from the composition root. */
-export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "encoder" | "router" | "rules" | "curator" | "stats" | "metrics" | "lifecycle" | "feedback" | "review" | "insights">;
+export type AppDeps = Pick<
+  Deps,
+  "config" | "logger" | "database" | "guard" | "encoder" | "router" | "rules" | "curator" | "stats" | "metrics" | "lifecycle" | "gateway" | "gatewayStats" | "feedback" | "review" | "insights"
+>;
 
-/** Paths with bounds of their own (lock wait, database guard) and long legitimate runs. */
-const LONG_RUNNING = ["/exemplars/import", "/exemplars/export", "/feedback/import", "/stats/feedback/labels", "/review/gaps"];
+/** Paths with bounds of their own (lock wait, database guard, the gateway's upstream timeouts) and long legitimate runs. */
+const LONG_RUNNING = ["/exemplars/import", "/exemplars/export", "/v1/chat/completions", "/feedback/import", "/stats/feedback/labels", "/review/gaps"];
 
 /** Builds the HTTP app from its dependencies. No I/O here: tests call app.request(). */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -36,6 +41,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     trustProxy: config.http.trustProxy,
   });
 
+  app.use(cutoverDoor(deps.lifecycle.cutover));
   app.use(requestId());
   app.use(requestLog(logger, config.logQueryText));
   app.use(securityHeaders());
@@ -48,6 +54,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         { paths: ["/exemplars/import"], kind: "jsonl", maxBytes: config.curation.maxImportBytes, label: "import body" },
         { paths: ["/feedback/import"], kind: "jsonl", maxBytes: config.feedback.maxImportBytes, label: "feedback import body" },
         { paths: ["/route", "/route/"], kind: "json", maxBytes: config.http.maxRouteBodyBytes, label: "route body" },
+        { paths: ["/v1/chat/completions"], kind: "json", maxBytes: config.gateway.maxBodyBytes, label: "chat completions body" },
       ],
       { paths: [], kind: "json", maxBytes: config.maxBodyBytes, label: "request body" },
     ),
@@ -78,6 +85,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       idempotency: { db: deps.database.db, guard: deps.guard },
     }),
   );
+  app.route("/", createGatewayRoutes(deps.gateway, requireRole));
+  app.route("/", createGatewayStatsRoutes(deps.gatewayStats, requireRole));
   app.route("/", createRulesRoutes({ rules: deps.rules, requireRole, tiers: tierNames, maxInputChars: () => deps.encoder.maxInputChars, idempotency: { db: deps.database.db, guard: deps.guard } }));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createConsoleRoutes());

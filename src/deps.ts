@@ -3,10 +3,11 @@ import type { Logger } from "pino";
 import { upsertCacheRows } from "./cache/cache-repository.js";
 import { CacheWriter } from "./cache/cache-writer.js";
 import { MemoryDecisionCache } from "./cache/decision-cache.js";
-import { shadowTierOf, type Config } from "./config/config-schema.js";
+import type { Config } from "./config/config-schema.js";
+import { Secrets } from "./config/secrets.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { DatabaseGuard } from "./db/database-guard.js";
-import { DecisionLog } from "./decision-log/decision-log.js";
+import type { DecisionLog } from "./decision-log/decision-log.js";
 import { DecisionLogStore } from "./decision-log/decision-log-repository.js";
 import { DecisionLogWriter } from "./decision-log/decision-log-writer.js";
 import { BatchingEncoder } from "./embeddings/batching-encoder.js";
@@ -16,9 +17,14 @@ import type { Encoder } from "./embeddings/encoder.js";
 import { CuratorService } from "./exemplars/curator-service.js";
 import { readExemplarDir, type ExemplarInput } from "./exemplars/exemplar-files.js";
 import { IndexSync } from "./exemplars/index-sync.js";
-import { FeedbackService } from "./feedback/feedback-service.js";
-import { InsightsService } from "./feedback/insights-service.js";
-import { ReviewService } from "./feedback/review-service.js";
+import { buildFeedbackLoop } from "./feedback/build-feedback-loop.js";
+import type { FeedbackService } from "./feedback/feedback-service.js";
+import type { InsightsService } from "./feedback/insights-service.js";
+import type { ReviewService } from "./feedback/review-service.js";
+import { buildGatewayParts, type GatewayInput } from "./gateway/build-gateway.js";
+import type { Gateway } from "./gateway/gateway.js";
+import type { GatewayLog } from "./gateway/gateway-log.js";
+import type { GatewayStats } from "./gateway/gateway-stats.js";
 import { DatabaseProbe } from "./lifecycle/readiness.js";
 import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { createLogger } from "./observability/logger.js";
@@ -47,6 +53,12 @@ export interface DepsOverrides {
   encoder?: Encoder;
   /** Exemplars seeded into an empty database; defaults to the files in config.exemplarsDir. */
   loadShippedExemplars?: () => ExemplarInput[];
+  /** Upstream API keys (load-config.ts `loadSecrets`); none: upstreams are called without a key. */
+  secrets?: Secrets;
+  /** Cascade verifiers beyond the built-in "self-rating", by name. */
+  verifiers?: GatewayInput["verifiers"];
+  /** The gateway's upstream transport (tests, benches); default Node's fetch. */
+  upstreamCall?: GatewayInput["call"];
 }
 
 /** Everything the service is made of, built once. createApp takes it; main, tests, benches and tools all build it here. */
@@ -67,6 +79,11 @@ export interface Deps {
   curator: CuratorService;
   stats: StatsService;
   statsRecorder: StatsRecorder;
+  /** The OpenAI-compatible gateway (POST /v1/chat/completions). */
+  gateway: Gateway;
+  gatewayStats: GatewayStats;
+  /** The gateway's attempt log, written behind. */
+  gatewayLog: GatewayLog;
   cacheWriter: CacheWriter | null;
   /** Every decision, written behind (null with decisions.enabled false). */
   decisionLogWriter: DecisionLogWriter | null;
@@ -89,7 +106,8 @@ export function hnswFactory(config: Pick<Config, "index">): VectorIndexFactory {
  * Nothing is started: call `lifecycle.start()` (migrate, seed, load, index).
  */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const secrets = overrides.secrets ?? new Secrets();
+  const logger = overrides.logger ?? createLogger(config.logLevel, { secrets: secrets.values() });
   const { maxConnections, statementTimeoutMs, idleInTransactionTimeoutMs, connectTimeoutSeconds } = config.database;
   const database =
     overrides.database ??
@@ -124,12 +142,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     statsDroppedDecisions: () => statsRecorder.dropped,
     cacheDroppedUpdates: () => cacheWriter?.dropped ?? 0,
     decisionLogDropped: () => decisionLogWriter?.dropped ?? 0,
-    databaseErrors: () => ({
-      stats_flush: statsRecorder.failedFlushes,
-      cache_flush: cacheWriter?.failedFlushes ?? 0,
-      decision_log_flush: decisionLogWriter?.failedFlushes ?? 0,
-      ping: probe.failures,
-    }),
+    databaseErrors: () => ({ stats_flush: statsRecorder.failedFlushes, cache_flush: cacheWriter?.failedFlushes ?? 0, decision_log_flush: decisionLogWriter?.failedFlushes ?? 0, ping: probe.failures }),
   });
   // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
   const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), config.embedding.bulkSlice);
@@ -157,6 +170,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   });
   const rules = new RulesStore({ database, guard, tiers: tierNames, initial: config.rules, pollIntervalMs: config.replication.pollIntervalMs, logger });
   const sessions = new SessionStore(db, new TierLadder(config.tiers), { memoryEntries: config.cache.memoryEntries, readTimeoutMs: config.sessions.readTimeoutMs, refreshMs: config.sessions.refreshMs, logger });
+  const gatewayParts = buildGatewayParts({ config, secrets, db, guard, registry: metrics.registry, logger, verifiers: overrides.verifiers, call: overrides.upstreamCall });
   const router = buildRouting({
     config,
     encoder,
@@ -166,25 +180,16 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     sessions,
     logger,
     secondStageModel,
+    llmRating: gatewayParts.llmRating,
     onDecision: [
       (d) => statsRecorder.record(d),
       (d, _request, facts) => metrics.observeDecision(d, facts),
       ...(decisionLogWriter ? [(d: Decision, request: RouteRequest, facts: DecisionFacts) => decisionLogWriter.record(d, request, facts)] : []),
     ],
   });
-  const decisionLog = new DecisionLog({
-    db,
-    guard,
-    writer: decisionLogWriter,
-    store: logStore,
-    retentionDays: decisions.retentionDays,
-    partitionsAhead: decisions.partitionsAhead,
-    flushIntervalMs: decisions.flushIntervalMs,
-    logger,
-  });
-  const feedback = new FeedbackService({ db, guard, log: decisionLog, tiers: tierNames, maxInputChars: () => encoder.maxInputChars, onFeedback: (f) => metrics.observeFeedback(f) });
-  const review = new ReviewService({ db, guard, curator, encoder, index });
-  const insights = new InsightsService({ db, guard, log: decisionLog, tiers: config.tiers, shadowTier: shadowTierOf(config), encoder, index });
+  const loop = { config, db, guard, writer: decisionLogWriter, store: logStore, curator, encoder, index, logger, onFeedback: metrics.observeFeedback.bind(metrics) };
+  const { decisionLog, feedback, review, insights } = buildFeedbackLoop(loop);
+  const gateway = gatewayParts.createGateway(router);
   const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush());
   const { M, efConstruction, ef } = config.index;
   const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), (file, dimensions, ids) =>
@@ -205,10 +210,31 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     statsRecorder,
     decisionLog,
     decisionLogWriter,
+    gatewayLog: gatewayParts.log,
     probe,
     rules,
     sessions,
     loadShippedExemplars: overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames)),
   });
-  return { config, logger, database, encoder, index, guard, metrics, router, rules, sessions, curator, stats, statsRecorder, cacheWriter, decisionLogWriter, decisionLog, feedback, review, insights, lifecycle };
+  return {
+    config,
+    logger,
+    database,
+    encoder,
+    index,
+    guard,
+    metrics,
+    router,
+    rules,
+    sessions,
+    curator,
+    stats,
+    statsRecorder,
+    gateway,
+    gatewayStats: gatewayParts.stats,
+    gatewayLog: gatewayParts.log,
+    cacheWriter,
+    ...{ decisionLogWriter, decisionLog, feedback, review, insights },
+    lifecycle,
+  };
 }

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config/load-config.js";
+import { ConfigError, loadConfig, loadSecrets } from "./config/load-config.js";
 import { buildDeps } from "./deps.js";
 import { ExemplarFileError } from "./exemplars/exemplar-files.js";
 import { UnconfiguredTiersError } from "./exemplars/tier-labels.js";
@@ -9,8 +9,10 @@ import { UnconfiguredTiersError } from "./exemplars/tier-labels.js";
 /** loadConfig -> buildDeps -> listen -> start (model, index) -> graceful shutdown. */
 async function main(): Promise<void> {
   let config;
+  let secrets;
   try {
     config = loadConfig();
+    secrets = loadSecrets(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -18,7 +20,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const deps = await buildDeps(config);
+  const deps = await buildDeps(config, { secrets });
   const { logger, lifecycle } = deps;
   const app = createApp(deps);
 
@@ -49,8 +51,15 @@ async function main(): Promise<void> {
     lifecycle.draining = true;
     logger.info({ signal, drainMs: config.shutdown.drainMs }, "draining");
     await new Promise((r) => setTimeout(r, config.shutdown.drainMs));
-    // Then stop accepting, let in-flight requests finish (their decisions are still counted), and flush.
-    await closeServer(server, config.shutdown.timeoutMs);
+    // Cutover: hold new requests, let the ones in flight finish, and close the listener once the
+    // event loop has accepted everyone who connected (no connection reset in the accept queue).
+    const { cutover } = lifecycle;
+    cutover.hold();
+    await cutover.idle(config.shutdown.timeoutMs);
+    await quiet(server, 50, config.shutdown.timeoutMs);
+    const closed = closeServer(server, config.shutdown.timeoutMs);
+    cutover.open();
+    await closed;
     try {
       await lifecycle.stop();
     } catch (err) {
@@ -75,27 +84,42 @@ async function main(): Promise<void> {
   logger.info({ ms: Math.round(performance.now() - started), exemplars: deps.index.get()?.size }, "ready");
 }
 
+/** Resolves once no new connection has arrived for quietMs (or after timeoutMs). */
+function quiet(server: Server, quietMs: number, timeoutMs: number): Promise<void> {
+  let last = Date.now();
+  const mark = () => (last = Date.now());
+  server.on("connection", mark);
+  const until = Date.now() + timeoutMs;
+  return new Promise((resolve) => {
+    const check = () => {
+      if (Date.now() - last >= quietMs || Date.now() >= until) {
+        server.off("connection", mark);
+        resolve();
+      } else setTimeout(check, 5);
+    };
+    check();
+  });
+}
+
 /**
- * Stops accepting and resolves once every connection has ended, cutting the
- * rest after timeoutMs. Node's close() also drops "idle" sockets at once,
- * but a socket accepted a moment ago looks idle while its first request is
- * still on the wire, and dropping it resets that request. So idle sockets
- * are only closed after a grace period: by then every response has gone out
- * with Connection: close (the drain) and each client's in-flight request
- * has been answered.
+ * Stops accepting and resolves when every open connection has ended. Node's
+ * close() would also drop "idle" keep-alive sockets at once, racing a
+ * request a client is sending on one; here idle sockets are closed only
+ * after a grace second, when each client has had its answer with
+ * Connection: close. Whatever is left is cut after timeoutMs.
  */
 function closeServer(server: Server, timeoutMs: number, graceMs = 1_000): Promise<void> {
   return new Promise((resolve) => {
     const closeIdle = server.closeIdleConnections.bind(server);
     server.closeIdleConnections = () => {};
     let sweep: NodeJS.Timeout | undefined;
-    const startSweeping = setTimeout(() => {
+    const afterGrace = setTimeout(() => {
       closeIdle();
       sweep = setInterval(closeIdle, 250);
     }, graceMs);
     const cut = setTimeout(() => server.closeAllConnections(), timeoutMs);
     server.close(() => {
-      clearTimeout(startSweeping);
+      clearTimeout(afterGrace);
       clearInterval(sweep);
       clearTimeout(cut);
       resolve();

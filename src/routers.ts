@@ -1,7 +1,8 @@
 import path from "node:path";
 import type { Logger } from "pino";
 import { namespacedCache } from "./cache/namespaced-cache.js";
-import { fallbackTierOf, shadowTierOf, type Config } from "./config/config-schema.js";
+import { fallbackTierOf, type Config } from "./config/config-schema.js";
+import { shadowTierOf } from "./config/loop-schema.js";
 import type { Encoder } from "./embeddings/encoder.js";
 import { compileRules } from "./policy/rules.js";
 import type { Decision, DecisionFacts } from "./routing/decision.js";
@@ -13,6 +14,7 @@ import { relativePrices, type SecondStageModel } from "./routing/second-stage/mo
 import { loadSecondStageModel } from "./routing/second-stage/model-file.js";
 import { TierLadder } from "./routing/tier-ladder.js";
 import type { RulesStore } from "./rules-store/rules-store.js";
+import type { LlmRatingOptions } from "./routing/steps/llm-rated.js";
 import type { SessionStore } from "./sessions/session-store.js";
 import type { ExemplarIndexRef } from "./vector-index/exemplar-index.js";
 
@@ -45,6 +47,8 @@ export interface RoutersDeps {
   logger: Logger;
   /** The second stage, when routing.strategy is "second-stage" (secondStageModelFor). */
   secondStageModel?: SecondStageModel;
+  /** LLM-rated complexity for what the vote cannot settle, in every profile (gateway.complexityRating). */
+  llmRating?: LlmRatingOptions;
   onDecision: ReadonlyArray<(decision: Decision, request: RouteRequest, facts: DecisionFacts) => void>;
 }
 
@@ -60,10 +64,10 @@ export function buildRouting(deps: RoutersDeps): RoutingService {
   const tierNames = ladder.names;
   const routers = new Map<string, Router>();
   const sessionsFor = (policy: string, ttlSeconds: number) => (policy === "no-downgrade" ? deps.sessions.withTtl(ttlSeconds) : undefined);
-  const common = { encoder: deps.encoder, index: deps.index, ladder, logger: deps.logger, onDecision: deps.onDecision };
   // Shadow mode is the service's, not the routing's: evaluations built from routerOptionsFrom never see it.
   // A profile without the shadow tier answers the next tier up it offers.
   const shadow = (tiers: Config["tiers"]) => ({ enabled: config.shadow.enabled, tier: ladder.atOrAbove(shadowTierOf(config), tiers) });
+  const common = { encoder: deps.encoder, index: deps.index, ladder, logger: deps.logger, onDecision: deps.onDecision, llmRating: deps.llmRating };
 
   routers.set(
     "default",

@@ -37,6 +37,7 @@ import type {
   StatsWindow,
   WriteOptions,
 } from "./types.js";
+import type { ChatCompletion, ChatCompletionRequest, GatewayStats, ModelList } from "./types.js";
 
 /**
  * A small typed client of the tierline HTTP API: one method per operation of
@@ -140,6 +141,15 @@ export class TierlineClient extends ClientCore {
   getStatsSeries(query: StatsWindow & { bucket?: "hour" | "day" } = {}): Promise<StatsSeries> {
     return this.json("GET", "/stats/series", { query: { ...query } });
   }
+
+  // Gateway (route token; its statistics: analyst)
+
+  /** OpenAI's chat completions through the gateway, not streamed (for a stream, `request` it and read the body). */
+  createChatCompletion(body: ChatCompletionRequest, options: { sessionId?: string } = {}): Promise<ChatCompletion> {
+    return this.json("POST", "/v1/chat/completions", { json: body, headers: session(options.sessionId), timeout: false });
+  }
+  listModels(): Promise<ModelList> { return this.json("GET", "/v1/models"); }
+  getGatewayStats(query: StatsWindow = {}): Promise<GatewayStats> { return this.json("GET", "/stats/gateway", { query: { ...query } }); }
 
   // Rules (admin token)
 

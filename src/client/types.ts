@@ -1,8 +1,10 @@
 import type { z } from "@hono/zod-openapi";
 import type { ErrorCode } from "../http/error-codes.js";
+import type { chatCompletionRequestSchema, chatCompletionSchema, modelListSchema } from "../http/chat-completions.routes.js";
 import type { changed, exemplarInput, exemplarPage, exemplarPatch, exemplarSchema, importResult, writeResult } from "../http/exemplars.routes.js";
 import type { LabelledRuleTestResult, RuleTestResult } from "../http/rules.js";
 import type { errorSchema, readinessSchema, routeRequestSchema, routeResponseSchema } from "../http/schemas.js";
+import type { gatewayStatsSchema } from "../http/gateway-stats.js";
 import type { cacheStatsSchema, routingStatsSchema, statsSeriesSchema } from "../http/stats.js";
 import type { Rule } from "../policy/rules.js";
 import type { feedbackImportResult, feedbackInputSchema, feedbackResult } from "../http/feedback.routes.js";
@@ -36,6 +38,13 @@ export type ImportResult = z.output<typeof importResult>;
 export type CacheStats = z.output<typeof cacheStatsSchema>;
 export type RoutingStats = z.output<typeof routingStatsSchema>;
 export type StatsSeries = z.output<typeof statsSeriesSchema>;
+
+/** A chat-completions request through the gateway (OpenAI's, plus an optional `tierline` object of routing options). */
+export type ChatCompletionRequest = z.input<typeof chatCompletionRequestSchema>;
+/** The upstream's answer (a cascaded one adds `tierline`). */
+export type ChatCompletion = z.output<typeof chatCompletionSchema>;
+export type ModelList = z.output<typeof modelListSchema>;
+export type GatewayStats = z.output<typeof gatewayStatsSchema>;
 
 export type RulesInForce = { rules: Rule[]; revision: number; source: "config" | "database" };
 export type { LabelledRuleTestResult, RuleTestResult };

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { decisionsSchema, feedbackSchema, shadowSchema } from "./loop-schema.js";
+import { checkShadowTier, decisionsSchema, feedbackSchema, shadowSchema } from "./loop-schema.js";
 import { compileRules, InvalidRuleError, ruleSchema } from "../policy/rules.js";
+import { gatewayIssues, gatewaySchema, upstreamSchema } from "./gateway-schema.js";
 import { databaseSection, httpSection, profileSchema, rateLimitSection, sessionSchema, shutdownSection } from "./sections.js";
 
 /**
@@ -14,6 +15,10 @@ const tierSchema = z.object({
   model: z.string().min(1),
   /** USD per 1M tokens; only ratios matter (cost reports, calibration). */
   pricePer1MTokens: z.number().nonnegative(),
+  /** The gateway's upstream models for this tier, tried in order (README "Gateway"); none: the gateway does not serve it. */
+  upstreams: z.array(upstreamSchema).max(16).optional(),
+  /** Tiers whose upstreams are tried, in order, after this tier's own; none by default. */
+  fallbackTiers: z.array(z.string()).max(8).optional(),
 }).strict();
 
 const labelledToken = z.object({
@@ -159,6 +164,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    gateway: gatewaySchema.prefault({}),
     /** Service-wide rules, evaluated in order before the vote (README "Routing policy"); PUT /rules replaces them at run time. */
     rules: z.array(ruleSchema).default([]),
     session: sessionSchema.prefault({}),
@@ -199,9 +205,7 @@ export const configSchema = z
     if (new Set(names).size !== names.length) {
       ctx.addIssue({ code: "custom", path: ["tiers"], message: "tier names must be unique" });
     }
-    if (cfg.shadow.tier !== undefined && !names.includes(cfg.shadow.tier)) {
-      ctx.addIssue({ code: "custom", path: ["shadow", "tier"], message: `must be one of the configured tiers (${names.join(", ")})` });
-    }
+    checkShadowTier(cfg.shadow, names, ctx);
     const checkRules = (rules: z.infer<typeof ruleSchema>[], path: (string | number)[]) => {
       try {
         compileRules(rules, names);
@@ -233,6 +237,7 @@ export const configSchema = z
         message: `must be one of the configured tiers (${names.join(", ")})`,
       });
     }
+    for (const issue of gatewayIssues(cfg.tiers, cfg.gateway)) ctx.addIssue({ code: "custom", ...issue });
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -241,9 +246,4 @@ export type TierConfig = Config["tiers"][number];
 /** The tier that takes every query the router is unsure about. */
 export function fallbackTierOf(config: Pick<Config, "tiers" | "routing">): string {
   return config.routing.fallbackTier ?? config.tiers[config.tiers.length - 1]!.name;
-}
-
-/** The tier shadow mode answers with. */
-export function shadowTierOf(config: Pick<Config, "tiers" | "routing" | "shadow">): string {
-  return config.shadow.tier ?? fallbackTierOf(config);
 }

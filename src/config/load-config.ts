@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { configSchema, type Config } from "./config-schema.js";
 import { formatConfigIssues } from "./config-issues.js";
+import { Secrets } from "./secrets.js";
 
 /**
  * The only reader of process.env and of the config file. Everything else gets
@@ -115,3 +116,23 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   return parseConfig(raw, env, file);
 }
 
+
+/**
+ * The upstream API keys the config names (tiers[].upstreams[].apiKeyEnv),
+ * read from the environment at start. A named variable that is unset or
+ * empty stops the service, naming the field and the variable, never a value.
+ */
+export function loadSecrets(config: Pick<Config, "tiers">, env: Env = process.env): Secrets {
+  const values = new Map<string, string>();
+  const missing: string[] = [];
+  config.tiers.forEach((tier, i) =>
+    (tier.upstreams ?? []).forEach((u, j) => {
+      if (u.apiKeyEnv === undefined) return;
+      const value = env[u.apiKeyEnv];
+      if (value === undefined || value.trim() === "") missing.push(`  - tiers.${i}.upstreams.${j}.apiKeyEnv: the environment variable ${u.apiKeyEnv} is not set`);
+      else values.set(u.apiKeyEnv, value.trim());
+    }),
+  );
+  if (missing.length > 0) throw new ConfigError(`Invalid configuration (env):\n${missing.join("\n")}`);
+  return new Secrets(values);
+}

@@ -39,3 +39,15 @@ export const feedbackSchema = z
   })
   .strict()
   .prefault({});
+
+/** shadow.tier must name a configured tier (called from the configuration's own checks). */
+export function checkShadowTier(shadow: { tier?: string }, tiers: readonly string[], ctx: z.RefinementCtx): void {
+  if (shadow.tier !== undefined && !tiers.includes(shadow.tier)) {
+    ctx.addIssue({ code: "custom", path: ["shadow", "tier"], message: `must be one of the configured tiers (${tiers.join(", ")})` });
+  }
+}
+
+/** The tier shadow mode answers with: shadow.tier, else the fallback tier (premium). */
+export function shadowTierOf(config: { shadow: { tier?: string }; routing: { fallbackTier?: string }; tiers: ReadonlyArray<{ name: string }> }): string {
+  return config.shadow.tier ?? config.routing.fallbackTier ?? config.tiers[config.tiers.length - 1]!.name;
+}

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ruleSchema } from "../policy/rules.js";
+import { cascadeSchema } from "./gateway-schema.js";
 
 /** Sections of the configuration, each with its defaults; config-schema.ts assembles them. */
 
@@ -25,6 +26,8 @@ export const profileSchema = z
     session: sessionSchema.partial().strict().optional(),
     /** Token labels (route tokens) whose requests use this profile unless they name another. */
     tokens: z.array(z.string().min(1)).default([]),
+    /** The gateway's cascade for this profile's ambiguous middle (opt-in, README "Gateway"); not inherited from gateway.cascade. */
+    cascade: cascadeSchema.optional(),
   })
   .strict();
 

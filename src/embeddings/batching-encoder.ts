@@ -1,4 +1,4 @@
-import type { EmbedOptions, Encoder } from "./encoder.js";
+import { EncoderDecorator, type EmbedOptions, type Encoder } from "./encoder.js";
 
 export interface BatchingOptions {
   /** Most texts per forward pass. */
@@ -23,30 +23,16 @@ interface Pending {
  * Results are per text, so a caller never sees another caller's vectors; if
  * a batch fails, its texts are retried alone so only the bad one fails.
  */
-export class BatchingEncoder implements Encoder {
+export class BatchingEncoder extends EncoderDecorator {
   private queue: Pending[] = [];
   private running = false;
   private scheduled = false;
 
   constructor(
-    private readonly inner: Encoder,
+    inner: Encoder,
     private readonly options: BatchingOptions,
-  ) {}
-
-  get modelId(): string {
-    return this.inner.modelId;
-  }
-
-  get dimensions(): number {
-    return this.inner.dimensions;
-  }
-
-  get maxInputChars(): number {
-    return this.inner.maxInputChars;
-  }
-
-  load(): Promise<void> {
-    return this.inner.load();
+  ) {
+    super(inner);
   }
 
   async embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {

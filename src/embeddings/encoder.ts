@@ -55,3 +55,30 @@ export function withEmbed(inner: Encoder, embed: Encoder["embed"]): Encoder {
     embed,
   };
 }
+
+/**
+ * Base of the encoders that wrap another one and change only how embed()
+ * runs (micro-batching, the priority lane): everything else is the inner
+ * model's. Getters, because dimensions is only known once it has loaded.
+ */
+export abstract class EncoderDecorator implements Encoder {
+  constructor(protected readonly inner: Encoder) {}
+
+  get modelId(): string {
+    return this.inner.modelId;
+  }
+
+  get dimensions(): number {
+    return this.inner.dimensions;
+  }
+
+  get maxInputChars(): number {
+    return this.inner.maxInputChars;
+  }
+
+  load(): Promise<void> {
+    return this.inner.load();
+  }
+
+  abstract embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
+}

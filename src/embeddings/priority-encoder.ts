@@ -1,4 +1,4 @@
-import type { EmbedOptions, Encoder } from "./encoder.js";
+import { EncoderDecorator, type EmbedOptions, type Encoder } from "./encoder.js";
 
 interface Job {
   texts: readonly string[];
@@ -14,31 +14,21 @@ interface Job {
  * delays a routed query by at most one slice (a few milliseconds), instead
  * of competing for the cores with a long bulk forward pass.
  */
-export class PriorityEncoder implements Encoder {
+export class PriorityEncoder extends EncoderDecorator {
   private readonly interactive: Job[] = [];
   private readonly bulk: Job[] = [];
   private running = false;
+  /** Interactive jobs run since the last bulk slice: past `bulkEvery`, a waiting slice goes next. */
+  private sinceBulk = 0;
 
   constructor(
-    private readonly inner: Encoder,
+    inner: Encoder,
     /** Texts per bulk slice. */
     private readonly bulkSlice: number,
-  ) {}
-
-  get modelId(): string {
-    return this.inner.modelId;
-  }
-
-  get dimensions(): number {
-    return this.inner.dimensions;
-  }
-
-  get maxInputChars(): number {
-    return this.inner.maxInputChars;
-  }
-
-  load(): Promise<void> {
-    return this.inner.load();
+    /** Under saturating traffic, one bulk slice after this many interactive jobs, so curation is slowed, never starved. */
+    private readonly bulkEvery = 8,
+  ) {
+    super(inner);
   }
 
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {
@@ -62,8 +52,10 @@ export class PriorityEncoder implements Encoder {
     this.running = true;
     try {
       for (;;) {
-        const job = this.interactive.shift() ?? this.bulk.shift();
+        const bulkTurn = this.bulk.length > 0 && (this.interactive.length === 0 || this.sinceBulk >= this.bulkEvery);
+        const job = bulkTurn ? this.bulk.shift() : this.interactive.shift();
         if (job === undefined) return;
+        this.sinceBulk = bulkTurn ? 0 : this.sinceBulk + 1;
         try {
           job.resolve(await this.inner.embed(job.texts, job.options));
         } catch (err) {

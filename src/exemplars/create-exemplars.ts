@@ -21,12 +21,13 @@ export async function createExemplars(deps: CuratorDeps, inputs: readonly Exempl
   const items = prepareInputs(deps, inputs);
   requireIndex(deps);
   const hashes = items.map((i) => i.hash);
-  const budget = writeBudget(deps, items.length);
   // Same text and tier already stored: idempotent, no need to embed it.
-  const known = new Map((await read(deps, (db) => findByTextHashes(db, hashes), budget)).map((e) => [e.textHash, e]));
+  const known = new Map((await read(deps, (db) => findByTextHashes(db, hashes))).map((e) => [e.textHash, e]));
   const toEmbed = items.filter((i) => known.get(i.hash)?.tier !== i.tier);
   const vectors = await deps.encoder.embed(toEmbed.map((i) => normalizeQuery(i.text)), { priority: "bulk" });
   const vectorOf = new Map(toEmbed.map((i, n) => [i.hash, vectors[n]!]));
+  // The budget starts after the embedding (CPU, slowed by routing traffic on purpose): it bounds the database part.
+  const budget = writeBudget(deps, items.length);
 
   return withWriteLock(deps, async () => {
     const index = requireIndex(deps);

@@ -21,12 +21,13 @@ export async function updateExemplar(
   options: WriteOptions<ChangeResult>,
 ): Promise<ChangeResult> {
   if (patch.tier !== undefined) checkTier(deps, patch.tier);
-  const budget = writeBudget(deps, 1);
-  const current = await read(deps, (db) => getExemplar(db, id), budget);
+  const current = await read(deps, (db) => getExemplar(db, id));
   if (!current) throw new ExemplarNotFoundError(id);
   // Embed outside the lock (slow); re-checked against the row read under it.
   let embeddedText = patch.text === undefined ? current.text : patch.text.trim();
   let [vector] = (await deps.encoder.embed([normalizeQuery(embeddedText)], { priority: "bulk" })) as [Float32Array];
+  // The budget bounds the database part, after the embedding.
+  const budget = writeBudget(deps, 1);
 
   return withWriteLock(deps, async () => {
     const index = requireIndex(deps);

@@ -18,6 +18,7 @@ export const errorStatus = {
   auth_not_configured: 401,
   forbidden: 403,
   not_found: 404,
+  model_not_found: 404,
   exemplar_not_found: 404,
   decision_not_found: 404,
   review_item_not_found: 404,
@@ -30,11 +31,16 @@ export const errorStatus = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  upstream_rate_limited: 429,
   internal_error: 500,
+  upstream_unavailable: 502,
+  upstream_unauthorized: 502,
   not_ready: 503,
   database_unavailable: 503,
   outcome_unknown: 503,
   deadline_exceeded: 503,
+  gateway_not_configured: 503,
+  upstream_timeout: 504,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof errorStatus;

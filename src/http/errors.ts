@@ -7,6 +7,7 @@ import { classifyDatabaseError } from "../db/db-errors.js";
 import { IndexNotReadyError } from "../exemplars/curation-context.js";
 import { ExemplarConflictError, ExemplarNotFoundError, UnknownTierError } from "../exemplars/exemplar.js";
 import { DecisionNotFoundError, FeedbackConflictError, InvalidFeedbackError, ReviewItemClosedError, ReviewItemNotFoundError } from "../feedback/errors.js";
+import { GatewayError, ModelNotFoundError } from "../gateway/errors.js";
 import { InvalidRuleError } from "../policy/rules.js";
 import { BudgetTooSmallError, InvalidLimitError } from "../routing/limits.js";
 import { UnknownProfileError } from "../routing/routing-service.js";
@@ -64,6 +65,8 @@ export function validationHook(result: { success: boolean; error?: ZodError; tar
 export function apiErrorOf(err: Error): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err instanceof EmptyQueryError) return new ApiError("empty_query", err.message);
+  if (err instanceof ModelNotFoundError) return new ApiError("model_not_found", err.message);
+  if (err instanceof GatewayError) return new ApiError(err.code, err.message, err.attempts.length > 0 ? { attempts: err.attempts } : undefined);
   if (err instanceof ExemplarNotFoundError) return new ApiError("exemplar_not_found", err.message);
   if (err instanceof UnknownTierError) return new ApiError("unknown_tier", err.message);
   if (err instanceof ExemplarConflictError) return new ApiError("exemplar_conflict", err.message, { conflicts: err.conflicts });
@@ -102,11 +105,18 @@ export function createErrorHandler(logger: Pick<Logger, "error" | "warn" | "info
       logger.error({ err, requestId }, "unhandled error");
       return errorResponse(c, "internal_error", "internal error; the request id identifies it in the logs");
     }
-    if (api.status >= 500 && api.status !== 503) logger.error({ err, requestId, code: api.code }, api.message);
-    else if (api.status === 503) logger.warn({ err, requestId, code: api.code }, api.message);
+    // Upstreams failing is their weather, not our bug: warn, as for a database away.
+    const passing = api.status === 503 || err instanceof GatewayError;
+    if (api.status >= 500 && !passing) logger.error({ err, requestId, code: api.code }, api.message);
+    else if (api.status >= 500 || passing) logger.warn({ requestId, code: api.code, ...(err instanceof GatewayError ? { attempts: err.attempts } : { err }) }, api.message);
     else logger.info({ requestId, code: api.code }, api.message);
     // A 503 is a passing condition (database away, still starting): say when to come back.
     if (api.status === 503) c.header("retry-after", "1");
+    // A gateway failure says which decision it was and, when known, when to come back.
+    if (err instanceof GatewayError) {
+      for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+      if (err.retryAfterSeconds !== undefined) c.header("retry-after", String(err.retryAfterSeconds));
+    }
     return errorResponse(c, api.code, api.message, api.details);
   };
 }

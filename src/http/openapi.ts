@@ -28,6 +28,7 @@ export function openApiDocument(port: number) {
       { name: "stats", description: "Traffic, cache hits, tier mix and savings over a window; misroute rates, the shadow-mode report, drift and labelled decisions from the decision log (role analyst, or admin)." },
       { name: "feedback", description: "Outcomes of logged decisions, reported by the calling services: one per decision and source (role feedback, or admin)." },
       { name: "review", description: "The curators' review queue: decisions whose feedback disagrees with routing, promoted to exemplars or dismissed; coverage gaps (role admin)." },
+      { name: "gateway", description: "OpenAI-compatible chat completions: routed, forwarded to the tier's upstream, with fallbacks and an optional cascade (role route)." },
       { name: "operations", description: "Liveness, readiness and Prometheus metrics, for orchestrators and scrapers (no token)." },
     ],
     "x-error-codes": Object.entries(errorStatus).map(([code, status]) => ({ code, status })),

@@ -7,7 +7,7 @@ import { apiErrorOf, ApiError, describeZodError, validationHook } from "./errors
 import { toRouteRequest } from "./route-request.js";
 import { errorSchema, routeQueryParamsSchema, routeRequestSchema, routeResponseSchema } from "./schemas.js";
 
-const SESSION_HEADER = /^[\x21-\x7e]{1,200}$/;
+export const SESSION_HEADER = /^[\x21-\x7e]{1,200}$/;
 const MAX_BATCH = 256;
 const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
 const sessionHeader = z.object({ "x-session-id": z.string().optional().openapi({ description: "Session id, when not given in the body" }) });

@@ -11,7 +11,7 @@ const messagePart = z
   .passthrough()
   .openapi("MessagePart");
 
-const chatMessage = z
+export const chatMessage = z
   .object({
     role: z.string().min(1).max(64),
     content: z.union([textField(1_000_000), z.array(messagePart), z.null()]).optional(),

@@ -8,7 +8,8 @@ import { windowOf, windowQuery as windowQueryOf } from "./window.js";
 import { registerInsightRoutes } from "./insights.js";
 import type { InsightsService } from "../feedback/insights-service.js";
 
-const windowQuery = windowQueryOf();
+/** The statistics window (24 hours by default); the gateway's statistics use it too. */
+export const windowQuery = windowQueryOf();
 const errors = {
   400: { description: "Invalid window", content: { "application/json": { schema: errorSchema } } },
   401: { description: "Missing or invalid token", content: { "application/json": { schema: errorSchema } } },

@@ -40,8 +40,19 @@ export function crossOrigin(origins: readonly string[]): MiddlewareHandler<AppEn
   return cors({
     origin: [...origins],
     allowMethods: allow.split(", "),
-    allowHeaders: ["authorization", "content-type", "idempotency-key", "x-session-id"],
-    exposeHeaders: ["x-request-id", "x-exemplar-count", "idempotent-replayed", "retry-after"],
+    allowHeaders: ["authorization", "content-type", "idempotency-key", "x-session-id", "x-tierline-tags"],
+    exposeHeaders: [
+      "x-request-id",
+      "x-exemplar-count",
+      "idempotent-replayed",
+      "retry-after",
+      "x-tierline-decision-id",
+      "x-tierline-tier",
+      "x-tierline-reason",
+      "x-tierline-served-tier",
+      "x-tierline-upstream",
+      "x-tierline-attempts",
+    ],
     maxAge: 600,
   });
 }
@@ -79,6 +90,19 @@ export function requestDeadline(ms: number, exempt: readonly string[]): Middlewa
     } finally {
       clearTimeout(timer);
       work.catch(() => {});
+    }
+  };
+}
+
+/** Counts requests in flight and holds new ones during the shutdown's cutover (lifecycle/cutover.ts). */
+export function cutoverDoor(cutover: { pass(): Promise<void>; inFlight: number }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await cutover.pass();
+    cutover.inFlight++;
+    try {
+      await next();
+    } finally {
+      cutover.inFlight--;
     }
   };
 }

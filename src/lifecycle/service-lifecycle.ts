@@ -13,6 +13,7 @@ import type { IndexSync } from "../exemplars/index-sync.js";
 import type { DecisionLog } from "../decision-log/decision-log.js";
 import type { DecisionLogWriter } from "../decision-log/decision-log-writer.js";
 import { purgeExpiredFeedback } from "../feedback/retention.js";
+import type { GatewayLog } from "../gateway/gateway-log.js";
 import type { StatsRecorder } from "../stats/stats-recorder.js";
 import { syncTierPrices } from "../stats/stats-repository.js";
 import { purgeReceipts } from "../idempotency/receipts.js";
@@ -22,6 +23,7 @@ import type { ExemplarIndex, ExemplarIndexRef } from "../vector-index/exemplar-i
 import { exemplarFingerprint, type IndexSnapshots } from "../vector-index/index-snapshot.js";
 import { isPersistent, type VectorIndexFactory } from "../vector-index/vector-index.js";
 import { settlesWithin } from "../util/timeout.js";
+import { Cutover } from "./cutover.js";
 import { readinessOf, type DatabaseProbe, type Readiness } from "./readiness.js";
 
 const HOUSEKEEPING_MS = 10 * 60_000;
@@ -45,6 +47,8 @@ export interface LifecycleDeps {
   statsRecorder: StatsRecorder;
   decisionLog: DecisionLog;
   decisionLogWriter: DecisionLogWriter | null;
+  /** The gateway's attempt log: started with the other writers, flushed at shutdown. */
+  gatewayLog: GatewayLog;
   probe: DatabaseProbe;
   rules: RulesStore;
   sessions: SessionStore;
@@ -62,6 +66,8 @@ export class ServiceLifecycle {
   private modelLoaded = false;
   /** Set at shutdown: readiness turns 503 so load balancers move traffic away while requests drain. */
   draining = false;
+  /** Holds new requests for the instant the listener closes (main.ts). */
+  readonly cutover = new Cutover();
   private starting: Promise<void> | undefined;
   private housekeeping: NodeJS.Timeout | undefined;
 
@@ -94,6 +100,7 @@ export class ServiceLifecycle {
       await this.maintainDecisionLog();
       this.deps.decisionLogWriter.start();
     }
+    this.deps.gatewayLog.start();
     await modelLoading;
     // The first forward pass compiles kernels; pay it here, not on a user's request.
     await encoder.embed(["warm-up"]);
@@ -173,6 +180,7 @@ export class ServiceLifecycle {
       await this.deps.cacheWriter?.stop(STOP_WAIT_MS);
       await this.deps.statsRecorder.stop(STOP_WAIT_MS);
       await this.deps.decisionLogWriter?.stop(STOP_WAIT_MS);
+      await this.deps.gatewayLog.stop(STOP_WAIT_MS);
     } finally {
       if (this.deps.ownsDatabase) await settlesWithin(this.deps.database.close(), STOP_WAIT_MS);
     }

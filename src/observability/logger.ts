@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { redactSecrets } from "../config/secrets.js";
 
 /** Fields of driver errors that carry the statement's bound values: exemplar text, filters, queries. */
 const VALUE_FIELDS = new Set(["params", "parameters", "args"]);
@@ -24,7 +25,14 @@ function scrub(value: Record<string, unknown>, depth: number): Record<string, un
   return value;
 }
 
-/** JSON lines on stdout, errors redacted; query text is only ever logged by the request log, when configured. */
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: "tierline" }, serializers: { err: redactError } });
+/**
+ * JSON lines on stdout, errors redacted; query text is only ever logged by
+ * the request log, when configured. Upstream keys (`secrets`) are cut out of
+ * every line as a last line of defence: no code logs them, and if some
+ * library ever did, the line would still not carry them.
+ */
+export function createLogger(level: string, options: { secrets?: readonly string[]; destination?: pino.DestinationStream } = {}): Logger {
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
+  const redacting = secrets.length === 0 ? {} : { hooks: { streamWrite: (line: string) => redactSecrets(line, secrets) } };
+  return pino({ level, base: { service: "tierline" }, serializers: { err: redactError }, ...redacting }, options.destination);
 }

@@ -25,6 +25,8 @@ export const decisionReasons = [
   "warming_up",
   /** A configured rule decided, before the vote (the fast path for obvious cases). */
   "rule",
+  /** The vote could not settle (low margin or confidence, nothing close) and a model rated the query's complexity (opt-in, gateway.complexityRating). */
+  "llm_rated",
   /** The query is itself a curated exemplar (the same normalised text): its tier decides. */
   "exemplar",
   /** Shadow mode: the fixed shadow tier was answered; `shadowOf` is the tier routing chose. Not a fallback. */
@@ -40,15 +42,15 @@ export function isDecisionReason(value: string): value is DecisionReason {
   return reasonSet.has(value);
 }
 
-/** The reasons under which a judgement stands: the vote, the second stage, a configured rule or a curated exemplar; and shadow answers, which are a choice, not a fallback. */
-const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule", "exemplar", "shadow"]);
+/** The reasons under which a judgement stands: the vote, the second stage, a configured rule, a model's rating or a curated exemplar; and shadow answers, which are a choice, not a fallback. */
+const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule", "llm_rated", "exemplar", "shadow"]);
 
 /**
- * A decision neither the vote, the second stage nor a rule made (nor a
- * shadow answer): the query
- * went to the fallback tier because the router was unsure, the query was out
- * of distribution, or it could not look. The one definition stats, metrics
- * and reports use.
+ * A decision neither the vote, the second stage, a rule, a model's rating
+ * nor a curated exemplar made (nor a shadow answer): the query went to the
+ * fallback tier because the router was unsure, the query was out of
+ * distribution, or it could not look. The one definition stats, metrics and
+ * reports use.
  */
 export function isFallback(reason: DecisionReason | string): boolean {
   return !decidedReasons.has(reason);

@@ -43,6 +43,8 @@ export interface RouteRequest {
  */
 export interface DecisionContext {
   readonly request: RouteRequest;
+  /** The id the decision will carry, known from the start so steps can log against it. */
+  readonly decisionId: string;
   readonly startedAt: number;
   /** Normalised and cut to what the model reads. */
   text: string;

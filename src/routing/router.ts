@@ -20,6 +20,7 @@ import { oodStep } from "./steps/ood.js";
 import { rulesStep } from "./steps/rules.js";
 import { secondStageStep, type SecondStageOptions } from "./steps/second-stage.js";
 import { sessionFloorStep, sessionRecordStep, type SessionMemory } from "./steps/session.js";
+import { llmRatedStep, type LlmRatingOptions } from "./steps/llm-rated.js";
 import { shadowStep, type ShadowOptions } from "./steps/shadow.js";
 import { guardsStep, voteStep } from "./steps/vote.js";
 import { warmUpStep } from "./steps/warm-up.js";
@@ -51,6 +52,8 @@ export interface RouterDeps {
   rules?: () => readonly CompiledRule[];
   /** Session consistency (no-downgrade); absent: none. */
   sessions?: SessionMemory;
+  /** A model rates what the vote could not settle (opt-in, gateway.complexityRating). */
+  llmRating?: LlmRatingOptions;
   logger?: Pick<Logger, "warn">;
   /** Called with every decision, cached or not, fallbacks included (statistics, metrics, the decision log). */
   onDecision?: ReadonlyArray<(decision: Decision, request: RouteRequest, facts: DecisionFacts) => void>;
@@ -59,14 +62,16 @@ export interface RouterDeps {
 /**
  * Decides a tier for each query by running the decision steps in order:
  * normalize -> limits check -> rules -> warm-up guard -> exact repeat ->
- * embed -> cache lookup -> neighbours -> vote -> exemplar match -> OOD guard -> guards
- * (strategy "knn") or second stage, then settles: cache record -> rule
- * bounds -> session floor -> shadow -> limits -> session record. A new
- * capability is a new step, not a new branch.
+ * embed -> cache lookup -> neighbours -> vote -> exemplar match -> OOD
+ * guard -> guards (strategy "knn") or second stage, then settles: LLM rating
+ * (when enabled) -> cache record -> rule bounds -> session floor -> shadow ->
+ * limits -> session record. A new capability is a new step, not a new branch.
  */
 export class Router {
   readonly profile: string;
   readonly ladder: TierLadder;
+  /** The tiers this router answers with, cheapest first (a profile may offer a subset). */
+  readonly tierNames: readonly string[];
   private readonly decide: readonly DecisionStep[];
   private readonly settle: readonly DecisionStep[];
   private readonly modelByTier: Map<string, string>;
@@ -77,6 +82,7 @@ export class Router {
     this.profile = deps.profile ?? "default";
     this.ladder = deps.ladder ?? new TierLadder(options.tiers);
     const own = options.tiers.map((t) => t.name);
+    this.tierNames = own;
     this.modelByTier = new Map(this.ladder.tiers.map((t) => [t.name, t.model]));
     this.mostCapable = own[own.length - 1]!;
     // Exemplars of a tier this router does not offer vote for the next tier up that it does.
@@ -99,6 +105,8 @@ export class Router {
       secondStage ? secondStageStep(secondStage, options, mapTier) : guardsStep(options),
     ];
     this.settle = [
+      // The rating settles before the cache records, so a rated verdict is what repeats replay.
+      ...(deps.llmRating ? [llmRatedStep({ ...deps.llmRating, mapTier })] : []),
       ...(cache ? [cacheRecordStep(cache)] : []),
       ruleBoundsStep(this.ladder),
       ...(deps.sessions ? [sessionFloorStep(this.ladder, deps.sessions, this.profile)] : []),
@@ -113,6 +121,7 @@ export class Router {
     const index = this.deps.index.get();
     const ctx: DecisionContext = {
       request,
+      decisionId: randomUUID(),
       startedAt: performance.now(),
       text: "",
       truncated: false,
@@ -127,7 +136,7 @@ export class Router {
     const { verdict } = await runSteps(ctx, this.decide, this.settle);
     const tier = ctx.tier ?? verdict.tier;
     const decision: Decision = {
-      decisionId: randomUUID(),
+      decisionId: ctx.decisionId,
       ...verdict,
       tier,
       model: this.modelOf(tier),

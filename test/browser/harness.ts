@@ -71,9 +71,10 @@ async function freePort(): Promise<number> {
 
 /**
  * Starts the service with its own data directory (embedded PGlite), seed
- * exemplars and tokens, and waits for GET /readyz to answer 200.
+ * exemplars and tokens, and waits for GET /readyz to answer 200. `config`
+ * becomes its tierline.config.json, `env` is added to its environment.
  */
-export async function startService(): Promise<RunningService> {
+export async function startService(options: { config?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<RunningService> {
   const dir = mkdtempSync(path.join(tmpdir(), "tierline-browser-"));
   const exemplarsDir = path.join(dir, "exemplars");
   mkdirSync(exemplarsDir);
@@ -90,7 +91,12 @@ export async function startService(): Promise<RunningService> {
     TIERLINE_ADMIN_TOKEN: adminToken,
     TIERLINE_ANALYST_TOKEN: analystToken,
     LOG_LEVEL: "warn",
+    ...options.env,
   };
+  if (options.config) {
+    writeFileSync(path.join(dir, "tierline.config.json"), JSON.stringify(options.config));
+    env.TIERLINE_CONFIG = path.join(dir, "tierline.config.json");
+  }
   for (const key of ["DATABASE_URL", "TIERLINE_ADMIN_TOKENS", "TIERLINE_ANALYST_TOKENS", "NODE_OPTIONS"]) delete env[key];
 
   // A process group of its own, so stop() ends the service and whatever wrapper (npx, sh) started it.

@@ -108,7 +108,8 @@ describe.skipIf(!existsSync("/proc/self/stat"))("npm start under a supervisor", 
     }
     expect(answer, "the server still answers 20 s after SIGTERM to npm").toBeNull();
     expect(probes).toContain("503 draining");
-    expect(probes.filter((p) => p !== "503 draining")).toEqual([]);
+    // npm forwards the signal a moment later (longer on a loaded machine): "200 ready" may come first, never after.
+    expect(probes.slice(probes.indexOf("503 draining")).filter((p) => p !== "503 draining")).toEqual([]);
 
     const exit = await Promise.race([npmExit, sleep(30_000).then(() => null)]);
     expect(exit, `npm did not exit:\n${output}`).not.toBeNull();

@@ -57,6 +57,18 @@ describe("DatabaseGuard", () => {
     expect(tripped).toBe(1);
   });
 
+  it("does not treat a slow query as an outage when the database still answers a probe", async () => {
+    let alive = true;
+    const guard = new DatabaseGuard({ timeoutMs: 30, cooldownMs: 10_000, probe: async () => (alive ? undefined : Promise.reject(new Error("no answer"))) });
+    await expect(guard.run("not_applied", () => new Promise<never>(() => {}))).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(guard.available).toBe(true);
+    alive = false;
+    await expect(guard.run("not_applied", () => new Promise<never>(() => {}))).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(guard.available).toBe(false);
+  });
+
   it("a deadline refuses work once passed", async () => {
     const d = Deadline.after(20);
     expect(() => d.check()).not.toThrow();
@@ -116,6 +128,20 @@ class Counter extends WriteBehind<{ key: string; n: number }> {
     return row.n;
   }
 }
+
+describe("PriorityEncoder under saturating traffic", () => {
+  it("runs a bulk slice after every few interactive jobs, so curation is slowed but never starved", async () => {
+    const fake = createFakeEncoder({ dimensions: 8 });
+    const calls: string[] = [];
+    const inner = { ...fake, embed: async (texts: readonly string[]) => (calls.push(texts[0]!), fake.embed(texts)) };
+    const lane = new PriorityEncoder(inner, 1, 3);
+    const first = lane.embed(["q0"]); // the lane is busy with it while the rest queue
+    const bulk = lane.embed(["b1", "b2"], { priority: "bulk" });
+    const queries = Array.from({ length: 7 }, (_, i) => lane.embed([`q${i + 1}`]));
+    await Promise.all([first, bulk, ...queries]);
+    expect(calls).toEqual(["q0", "q1", "q2", "b1", "q3", "q4", "q5", "b2", "q6", "q7"]);
+  });
+});
 
 describe("WriteBehind.stop", () => {
   it("gives up on a database that never answers within its bound and counts what was lost", async () => {

@@ -14,7 +14,7 @@ const pages = [
   { id: "traffic", label: "Traffic", module: "./traffic-page.js", roles: ["curator", "analyst"] },
   { id: "review", label: "Review", module: "./review-page.js", roles: ["curator"] },
   { id: "rules", label: "Rules", coming: "Routing rules land here in a later release." },
-  { id: "gateway", label: "Gateway", coming: "Gateway spend lands here in a later release." },
+  { id: "gateway", label: "Gateway", module: "./gateway-page.js", roles: ["curator", "analyst"] },
 ];
 
 const tokenKey = "tierline.console.token";

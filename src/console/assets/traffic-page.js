@@ -25,7 +25,7 @@ const reasonLabels = {
 };
 const reasonOrder = Object.keys(reasonLabels);
 // The router's own judgement (the vote, or the second stage): not a fallback (routing/decision.ts isFallback).
-const decided = new Set(["knn", "second_stage"]);
+const decided = new Set(["knn", "second_stage", "rule", "llm_rated"]);
 
 export function render({ api, container, params, session, navigate, isCurrent }) {
   const rangeKey = ranges[params.get("range")] ? params.get("range") : "24h";

@@ -13,6 +13,7 @@ const reasonText = {
   empty_index: "there are no exemplars yet, so the query went to the fallback tier",
   encoder_error_fallback: "the embedding model failed, so the query went to the fallback tier",
   warming_up: "the service is still starting, so the query went to the fallback tier",
+  llm_rated: "the vote could not settle it, so a model rated the query's complexity and the rating chose the tier",
 };
 
 export function render({ api, container, params, session }) {

@@ -32,9 +32,9 @@ CREATE OR REPLACE VIEW "v_fallback_rate_daily" AS
 SELECT date_trunc('day', bucket) AS day,
        sum(count)::bigint AS requests,
        coalesce(sum(count) FILTER (WHERE reason = 'low_margin_fallback'), 0)::bigint AS low_margin_fallbacks,
-       coalesce(sum(count) FILTER (WHERE reason NOT IN ('knn', 'second_stage', 'rule', 'exemplar', 'shadow')), 0)::bigint AS all_fallbacks,
+       coalesce(sum(count) FILTER (WHERE reason NOT IN ('knn', 'second_stage', 'rule', 'llm_rated', 'exemplar', 'shadow')), 0)::bigint AS all_fallbacks,
        round(coalesce(sum(count) FILTER (WHERE reason = 'low_margin_fallback'), 0)::numeric / nullif(sum(count), 0), 4) AS low_margin_rate,
-       round(coalesce(sum(count) FILTER (WHERE reason NOT IN ('knn', 'second_stage', 'rule', 'exemplar', 'shadow')), 0)::numeric / nullif(sum(count), 0), 4) AS fallback_rate
+       round(coalesce(sum(count) FILTER (WHERE reason NOT IN ('knn', 'second_stage', 'rule', 'llm_rated', 'exemplar', 'shadow')), 0)::numeric / nullif(sum(count), 0), 4) AS fallback_rate
 FROM routing_stats
 GROUP BY 1;
 --> statement-breakpoint
@@ -46,7 +46,7 @@ SELECT date_trunc('day', at) AS day,
        count(nearest_similarity)::bigint AS searched,
        round(avg(nearest_similarity)::numeric, 4) AS mean_nearest_similarity,
        round((percentile_cont(0.1) WITHIN GROUP (ORDER BY nearest_similarity))::numeric, 4) AS p10_nearest_similarity,
-       round((count(*) FILTER (WHERE coalesce(shadow_reason, reason) NOT IN ('knn', 'second_stage', 'rule', 'exemplar')))::numeric / count(*), 4) AS fallback_rate,
+       round((count(*) FILTER (WHERE coalesce(shadow_reason, reason) NOT IN ('knn', 'second_stage', 'rule', 'llm_rated', 'exemplar')))::numeric / count(*), 4) AS fallback_rate,
        round((count(*) FILTER (WHERE coalesce(shadow_reason, reason) IN ('no_close_exemplar', 'out_of_distribution')))::numeric / count(*), 4) AS out_of_distribution_rate
 FROM decision_log
 GROUP BY 1;

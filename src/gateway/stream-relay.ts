@@ -1,0 +1,112 @@
+import { usageOf, type TokenUsage } from "./recorder.js";
+import type { StreamStart } from "./upstream-client.js";
+
+/** How a relayed stream ended. */
+export type StreamEnd = "ok" | "stream_interrupted" | "timeout" | "cancelled";
+
+/** The longest partial SSE line kept while looking for usage: a line longer than this is not a usage chunk. */
+const MAX_LINE = 256 * 1024;
+
+/**
+ * Watches an SSE byte stream for the `usage` object OpenAI-compatible
+ * servers send in a final chunk (with stream_options.include_usage). It
+ * reads copies of the bytes only; what the caller receives is untouched.
+ */
+export class SseUsageTap {
+  private readonly decoder = new TextDecoder();
+  private partial = "";
+  usage: TokenUsage | null = null;
+
+  push(bytes: Uint8Array): void {
+    const text = this.partial + this.decoder.decode(bytes, { stream: true });
+    const lines = text.split("\n");
+    this.partial = lines.pop() ?? "";
+    if (this.partial.length > MAX_LINE) this.partial = "";
+    for (const line of lines) this.line(line);
+  }
+
+  end(): void {
+    this.line(this.partial + this.decoder.decode());
+    this.partial = "";
+  }
+
+  private line(raw: string): void {
+    if (!raw.startsWith("data:") || !raw.includes('"usage"')) return;
+    try {
+      this.usage = usageOf(JSON.parse(raw.slice(5).trim())) ?? this.usage;
+    } catch {
+      // not JSON ([DONE], a torn line): no usage in it
+    }
+  }
+}
+
+/**
+ * The caller's stream: the upstream's first chunk, then every chunk as it
+ * arrives, unbuffered (highWaterMark 0: a chunk is read from upstream only
+ * when the caller's side asks for one) and byte for byte. A caller that goes
+ * away cancels the upstream call; a stream idle past `idleTimeoutMs` is cut;
+ * an upstream that breaks off mid-stream breaks the caller's stream too
+ * (nothing can be retried once bytes were sent). `onEnd` runs once.
+ */
+export function relayStream(
+  start: StreamStart,
+  options: {
+    idleTimeoutMs: number;
+    onEnd: (end: StreamEnd, usage: TokenUsage | null) => void;
+    /** Cuts the caller's connection (so it sees the break) and says whether it could; otherwise the stream errors. */
+    breakCaller?: () => boolean;
+  },
+): ReadableStream<Uint8Array> {
+  const tap = new SseUsageTap();
+  let first: Uint8Array | null = start.first;
+  let ended = false;
+  const finish = (end: StreamEnd) => {
+    if (ended) return;
+    ended = true;
+    start.release();
+    if (end === "ok") tap.end();
+    options.onEnd(end, tap.usage);
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (first !== null) {
+          tap.push(first);
+          controller.enqueue(first);
+          first = null;
+          return;
+        }
+        let idle = false;
+        const timer = setTimeout(() => {
+          idle = true;
+          start.abort(new Error("upstream stream idle"));
+        }, options.idleTimeoutMs);
+        try {
+          const { done, value } = await start.reader.read();
+          if (done) {
+            finish("ok");
+            controller.close();
+            return;
+          }
+          tap.push(value);
+          controller.enqueue(value);
+        } catch {
+          if (ended) return;
+          finish(start.clientGone() ? "cancelled" : idle ? "timeout" : "stream_interrupted");
+          // The caller must see a broken stream, not a clean end: cut its connection when the server lets us
+          // (quietly), else error the stream (with a bare message: never the socket's details).
+          if (options.breakCaller?.()) controller.close();
+          else controller.error(new Error("the upstream broke off the stream"));
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel(reason) {
+        finish("cancelled");
+        start.abort(reason ?? new Error("client gone"));
+        void start.reader.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
