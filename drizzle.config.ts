@@ -3,6 +3,7 @@ import { defineConfig } from "drizzle-kit";
 // Migrations are generated once per schema change and committed; never `push`.
 export default defineConfig({
   dialect: "postgresql",
-  schema: ["./src/db/schema.ts", "./src/db/gateway-schema.ts"],
+  // Beside schema.ts: the gateway's tables, and the feedback loop's (the partitioned decision log is a custom migration).
+  schema: ["./src/db/schema.ts", "./src/db/gateway-schema.ts", "./src/db/feedback-schema.ts"],
   out: "./migrations",
 });

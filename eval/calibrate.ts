@@ -10,6 +10,9 @@
  *                        [--write] [--config tierline.config.json] [--model-out models/second-stage.json] [--json]
  * `npm run train-router` is the same with --strategy second-stage: it trains the second stage
  * on the calibration rows (cross-fitted, so its operating point is chosen on risks no model saw the label of).
+ * --from-feedback [--from D] [--to D] takes the rows from the service's own traffic instead: the logged
+ * decisions with feedback (default the last 30 days), each labelled with the most capable tier its feedback
+ * leaves open, with their text from the report or the log (README "Calibration on your own traffic").
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -18,10 +21,11 @@ import { createEncoder } from "../src/embeddings/create-encoder.js";
 import { runCalibrate } from "./lib/calibrate-command.js";
 import { fitArgs, fitOptionsFrom, UsageError } from "./lib/calibration-options.js";
 import { formatCalibration } from "./lib/calibration-report.js";
+import { readFeedbackRows } from "./lib/feedback-data.js";
 import { createProgressBar } from "./lib/progress-bar.js";
 
 const usage =
-  "usage: npm run calibrate -- [--strategy knn|second-stage] [--target-quality Q] [--confidence C] [--criterion any-mix|uniform-mix|quality] [--data dir|file.jsonl] [--write] [--config file] [--model-out file] [--json]";
+  "usage: npm run calibrate -- [--strategy knn|second-stage] [--target-quality Q] [--confidence C] [--criterion any-mix|uniform-mix|quality] [--data dir|file.jsonl | --from-feedback [--from D] [--to D]] [--write] [--config file] [--model-out file] [--json]";
 const { values } = parseArgs({
   options: {
     ...fitArgs,
@@ -30,6 +34,9 @@ const { values } = parseArgs({
     write: { type: "boolean", default: false },
     "model-out": { type: "string" },
     json: { type: "boolean", default: false },
+    "from-feedback": { type: "boolean", default: false },
+    from: { type: "string" },
+    to: { type: "string" },
   },
 });
 const configFile = path.resolve(values.config ?? process.env.TIERLINE_CONFIG ?? "tierline.config.json");
@@ -45,12 +52,25 @@ try {
   process.exit(2);
 }
 
+const to = values.to ? new Date(values.to) : new Date();
+const from = values.from ? new Date(values.from) : new Date(to.getTime() - 30 * 86_400_000);
+if (values["from-feedback"] && (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to)) {
+  console.error(`--from and --to: dates with --from before --to\n${usage}`);
+  process.exit(2);
+}
+let feedbackCounts: { decisions: number; withoutText: number } | undefined;
 const result = await runCalibrate({
   config,
   configFile,
   strategy,
   fit,
-  data: values.data,
+  data: values["from-feedback"]
+    ? async (live) => {
+        const read = await readFeedbackRows(live, config, { from, to });
+        feedbackCounts = { decisions: read.decisions, withoutText: read.withoutText };
+        return read.rows;
+      }
+    : values.data,
   write: values.write,
   modelFile: values["model-out"] ?? config.routing.secondStage.modelFile,
   progress: (label) => createProgressBar(label),
@@ -60,6 +80,7 @@ if (values.json) {
   const fitted = { chosen: f.selection.chosen, tested: f.selection.tested.length, downgrades: f.downgrades, ood: f.ood, model: f.strategy === "second-stage" ? f.model : undefined };
   process.stdout.write(JSON.stringify({ ...rest, configFile, target: fit.target, fitted }, null, 1) + "\n");
 } else {
+  if (feedbackCounts) console.log(`from feedback: ${feedbackCounts.decisions} decisions with feedback ${from.toISOString().slice(0, 10)} .. ${to.toISOString().slice(0, 10)}, ${feedbackCounts.withoutText} without text left out`);
   console.log(formatCalibration(result, { configFile, fit, write: values.write, modelFile: values["model-out"] ?? config.routing.secondStage.modelFile }));
 }
 if (!result.fit.selection.chosen) process.exitCode = 1;

@@ -8,6 +8,8 @@ import { bodyLimits } from "./http/body-limits.js";
 import { createErrorHandler, errorResponse, validationHook } from "./http/errors.js";
 import { createGatewayRoutes } from "./http/chat-completions.js";
 import { createExemplarRoutes } from "./http/exemplars.js";
+import { createFeedbackRoutes } from "./http/feedback.js";
+import { createReviewRoutes } from "./http/review.js";
 import { createGatewayStatsRoutes } from "./http/gateway-stats.js";
 import { createHealthRoutes } from "./http/health.js";
 import { createMetricsRoutes } from "./http/metrics.js";
@@ -19,10 +21,13 @@ import { createStatsRoutes } from "./http/stats.js";
 import { closeWhenDone, crossOrigin, cutoverDoor, requestDeadline, securityHeaders } from "./http/transport.js";
 
 /** What the HTTP app needs from the composition root. */
-export type AppDeps = Pick<Deps, "config" | "logger" | "database" | "guard" | "encoder" | "router" | "rules" | "curator" | "stats" | "metrics" | "lifecycle" | "gateway" | "gatewayStats">;
+export type AppDeps = Pick<
+  Deps,
+  "config" | "logger" | "database" | "guard" | "encoder" | "router" | "rules" | "curator" | "stats" | "metrics" | "lifecycle" | "gateway" | "gatewayStats" | "feedback" | "review" | "insights"
+>;
 
 /** Paths with bounds of their own (lock wait, database guard, the gateway's upstream timeouts) and long legitimate runs. */
-const LONG_RUNNING = ["/exemplars/import", "/exemplars/export", "/v1/chat/completions"];
+const LONG_RUNNING = ["/exemplars/import", "/exemplars/export", "/v1/chat/completions", "/feedback/import", "/stats/feedback/labels", "/review/gaps"];
 
 /** Builds the HTTP app from its dependencies. No I/O here: tests call app.request(). */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -47,6 +52,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     bodyLimits(
       [
         { paths: ["/exemplars/import"], kind: "jsonl", maxBytes: config.curation.maxImportBytes, label: "import body" },
+        { paths: ["/feedback/import"], kind: "jsonl", maxBytes: config.feedback.maxImportBytes, label: "feedback import body" },
         { paths: ["/route", "/route/"], kind: "json", maxBytes: config.http.maxRouteBodyBytes, label: "route body" },
         { paths: ["/v1/chat/completions"], kind: "json", maxBytes: config.gateway.maxBodyBytes, label: "chat completions body" },
       ],
@@ -67,8 +73,19 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       idempotency: { db: deps.database.db, guard: deps.guard },
     }),
   );
+  app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames, ["default", ...Object.keys(config.profiles)], deps.insights));
+  app.route("/", createFeedbackRoutes({ feedback: deps.feedback, requireRole, tiers: tierNames, maxImportLines: config.feedback.maxImportLines }));
+  app.route(
+    "/",
+    createReviewRoutes({
+      review: deps.review,
+      insights: deps.insights,
+      requireRole,
+      gapThreshold: Math.min(1, config.routing.minSimilarity + 0.1),
+      idempotency: { db: deps.database.db, guard: deps.guard },
+    }),
+  );
   app.route("/", createGatewayRoutes(deps.gateway, requireRole));
-  app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames, ["default", ...Object.keys(config.profiles)]));
   app.route("/", createGatewayStatsRoutes(deps.gatewayStats, requireRole));
   app.route("/", createRulesRoutes({ rules: deps.rules, requireRole, tiers: tierNames, maxInputChars: () => deps.encoder.maxInputChars, idempotency: { db: deps.database.db, guard: deps.guard } }));
   app.route("/", createMetricsRoutes(deps.metrics.registry));

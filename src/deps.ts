@@ -7,6 +7,9 @@ import type { Config } from "./config/config-schema.js";
 import { Secrets } from "./config/secrets.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { DatabaseGuard } from "./db/database-guard.js";
+import type { DecisionLog } from "./decision-log/decision-log.js";
+import { DecisionLogStore } from "./decision-log/decision-log-repository.js";
+import { DecisionLogWriter } from "./decision-log/decision-log-writer.js";
 import { BatchingEncoder } from "./embeddings/batching-encoder.js";
 import { createEncoder } from "./embeddings/create-encoder.js";
 import { PriorityEncoder } from "./embeddings/priority-encoder.js";
@@ -14,6 +17,10 @@ import type { Encoder } from "./embeddings/encoder.js";
 import { CuratorService } from "./exemplars/curator-service.js";
 import { readExemplarDir, type ExemplarInput } from "./exemplars/exemplar-files.js";
 import { IndexSync } from "./exemplars/index-sync.js";
+import { buildFeedbackLoop } from "./feedback/build-feedback-loop.js";
+import type { FeedbackService } from "./feedback/feedback-service.js";
+import type { InsightsService } from "./feedback/insights-service.js";
+import type { ReviewService } from "./feedback/review-service.js";
 import { buildGatewayParts, type GatewayInput } from "./gateway/build-gateway.js";
 import type { Gateway } from "./gateway/gateway.js";
 import type { GatewayLog } from "./gateway/gateway-log.js";
@@ -23,6 +30,8 @@ import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { createLogger } from "./observability/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
 import { buildRouting, secondStageModelFor } from "./routers.js";
+import type { Decision, DecisionFacts } from "./routing/decision.js";
+import type { RouteRequest } from "./routing/pipeline.js";
 import { decisionCacheScope } from "./routing/settings-fingerprint.js";
 import type { RoutingService } from "./routing/routing-service.js";
 import { TierLadder } from "./routing/tier-ladder.js";
@@ -76,6 +85,12 @@ export interface Deps {
   /** The gateway's attempt log, written behind. */
   gatewayLog: GatewayLog;
   cacheWriter: CacheWriter | null;
+  /** Every decision, written behind (null with decisions.enabled false). */
+  decisionLogWriter: DecisionLogWriter | null;
+  decisionLog: DecisionLog;
+  feedback: FeedbackService;
+  review: ReviewService;
+  insights: InsightsService;
   lifecycle: ServiceLifecycle;
 }
 
@@ -115,13 +130,19 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const cache = config.cache.enabled
     ? new MemoryDecisionCache({ modelId: cacheScope, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
     : null;
+  const logStore = new DecisionLogStore(database);
+  const { decisions } = config;
+  const decisionLogWriter = decisions.enabled
+    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, storeText: decisions.storeText })
+    : null;
   const probe = new DatabaseProbe(database, logger);
   const metrics = new ServiceMetrics({
     indexSize: () => index.get()?.size ?? 0,
     revision: () => index.get()?.revision ?? 0,
     statsDroppedDecisions: () => statsRecorder.dropped,
     cacheDroppedUpdates: () => cacheWriter?.dropped ?? 0,
-    databaseErrors: () => ({ stats_flush: statsRecorder.failedFlushes, cache_flush: cacheWriter?.failedFlushes ?? 0, ping: probe.failures }),
+    decisionLogDropped: () => decisionLogWriter?.dropped ?? 0,
+    databaseErrors: () => ({ stats_flush: statsRecorder.failedFlushes, cache_flush: cacheWriter?.failedFlushes ?? 0, decision_log_flush: decisionLogWriter?.failedFlushes ?? 0, ping: probe.failures }),
   });
   // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
   const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), config.embedding.bulkSlice);
@@ -160,8 +181,14 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     logger,
     secondStageModel,
     llmRating: gatewayParts.llmRating,
-    onDecision: [(d) => statsRecorder.record(d), (d) => metrics.observeDecision(d)],
+    onDecision: [
+      (d) => statsRecorder.record(d),
+      (d, _request, facts) => metrics.observeDecision(d, facts),
+      ...(decisionLogWriter ? [(d: Decision, request: RouteRequest, facts: DecisionFacts) => decisionLogWriter.record(d, request, facts)] : []),
+    ],
   });
+  const loop = { config, db, guard, writer: decisionLogWriter, store: logStore, curator, encoder, index, logger, onFeedback: metrics.observeFeedback.bind(metrics) };
+  const { decisionLog, feedback, review, insights } = buildFeedbackLoop(loop);
   const gateway = gatewayParts.createGateway(router);
   const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush());
   const { M, efConstruction, ef } = config.index;
@@ -181,6 +208,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     cache,
     cacheWriter,
     statsRecorder,
+    decisionLog,
+    decisionLogWriter,
     gatewayLog: gatewayParts.log,
     probe,
     rules,
@@ -205,6 +234,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     gatewayStats: gatewayParts.stats,
     gatewayLog: gatewayParts.log,
     cacheWriter,
+    ...{ decisionLogWriter, decisionLog, feedback, review, insights },
     lifecycle,
   };
 }

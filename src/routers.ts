@@ -2,9 +2,10 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { namespacedCache } from "./cache/namespaced-cache.js";
 import { fallbackTierOf, type Config } from "./config/config-schema.js";
+import { shadowTierOf } from "./config/loop-schema.js";
 import type { Encoder } from "./embeddings/encoder.js";
 import { compileRules } from "./policy/rules.js";
-import type { Decision } from "./routing/decision.js";
+import type { Decision, DecisionFacts } from "./routing/decision.js";
 import type { DecisionCache } from "./routing/decision-cache.js";
 import type { RouteRequest } from "./routing/pipeline.js";
 import { Router, type RouterOptions } from "./routing/router.js";
@@ -48,7 +49,7 @@ export interface RoutersDeps {
   secondStageModel?: SecondStageModel;
   /** LLM-rated complexity for what the vote cannot settle, in every profile (gateway.complexityRating). */
   llmRating?: LlmRatingOptions;
-  onDecision: ReadonlyArray<(decision: Decision, request: RouteRequest) => void>;
+  onDecision: ReadonlyArray<(decision: Decision, request: RouteRequest, facts: DecisionFacts) => void>;
 }
 
 /**
@@ -63,11 +64,21 @@ export function buildRouting(deps: RoutersDeps): RoutingService {
   const tierNames = ladder.names;
   const routers = new Map<string, Router>();
   const sessionsFor = (policy: string, ttlSeconds: number) => (policy === "no-downgrade" ? deps.sessions.withTtl(ttlSeconds) : undefined);
+  // Shadow mode is the service's, not the routing's: evaluations built from routerOptionsFrom never see it.
+  // A profile without the shadow tier answers the next tier up it offers.
+  const shadow = (tiers: Config["tiers"]) => ({ enabled: config.shadow.enabled, tier: ladder.atOrAbove(shadowTierOf(config), tiers) });
   const common = { encoder: deps.encoder, index: deps.index, ladder, logger: deps.logger, onDecision: deps.onDecision, llmRating: deps.llmRating };
 
   routers.set(
     "default",
-    new Router({ ...common, profile: "default", cache: deps.cache, options: routerOptionsFrom(config, deps.secondStageModel), rules: () => deps.rules.current(), sessions: sessionsFor(config.session.policy, config.session.ttlSeconds) }),
+    new Router({
+      ...common,
+      profile: "default",
+      cache: deps.cache,
+      options: { ...routerOptionsFrom(config, deps.secondStageModel), shadow: shadow(config.tiers) },
+      rules: () => deps.rules.current(),
+      sessions: sessionsFor(config.session.policy, config.session.ttlSeconds),
+    }),
   );
   const profileOfCaller = new Map<string, string>();
   for (const [name, profile] of Object.entries(config.profiles)) {
@@ -80,7 +91,7 @@ export function buildRouting(deps: RoutersDeps): RoutingService {
         ...common,
         profile: name,
         cache: deps.cache ? namespacedCache(deps.cache, name) : null,
-        options: { ...routerOptionsFrom(config, deps.secondStageModel), ...profile.routing, fallbackTier: tiers[tiers.length - 1]!.name, tiers },
+        options: { ...routerOptionsFrom(config, deps.secondStageModel), ...profile.routing, fallbackTier: tiers[tiers.length - 1]!.name, tiers, shadow: shadow(tiers) },
         rules: () => [...own, ...deps.rules.current()],
         sessions: sessionsFor(session.policy, session.ttlSeconds),
       }),

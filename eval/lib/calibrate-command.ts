@@ -10,7 +10,7 @@ import { openLiveService } from "./live-service.js";
 import type { Strategy } from "./loso.js";
 import type { ProgressBar } from "./progress-bar.js";
 import { formatModelJson } from "./model-json.js";
-import { loadRealInputs } from "./real-inputs.js";
+import { loadRealInputs, type LabelledSource } from "./real-inputs.js";
 import { evaluatePoint, type Evaluated } from "./risk-control.js";
 import { fitKnn, fitSecondStageStrategy, type FitOptions, type KnnFit, type SecondStageFit } from "./strategy-fit.js";
 
@@ -20,7 +20,8 @@ export interface CalibrateRequest {
   configFile: string;
   strategy: Strategy;
   fit: FitOptions;
-  data: string;
+  /** A labelled-data path, or rows read from the live service (--from-feedback). */
+  data: string | LabelledSource;
   write: boolean;
   /** Where the second-stage model is written (with `write`); as given, relative to the working directory. */
   modelFile: string;
@@ -54,7 +55,7 @@ export async function runCalibrate(req: CalibrateRequest): Promise<CalibrateResu
   try {
     const inputs = await loadRealInputs(live, req.config, req.data, req.progress);
     const rows = inputs.rows.filter((r) => r.split === "calibration");
-    if (rows.length === 0) throw new Error(`${req.data}: no calibration rows`);
+    if (rows.length === 0) throw new Error(`${typeof req.data === "string" ? req.data : "the decision log"}: no calibration rows`);
     const bySource: Record<string, number> = {};
     for (const r of rows) bySource[r.source] = (bySource[r.source] ?? 0) + 1;
     const fit = req.strategy === "knn" ? fitKnn(rows, req.fit) : fitSecondStageStrategy(rows, inputs.exemplarRows, req.fit);
@@ -121,7 +122,7 @@ function provenance(req: CalibrateRequest, fit: SecondStageFit, rows: number, by
   const chosen = fit.selection.chosen;
   const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
   return {
-    data: req.data,
+    data: typeof req.data === "string" ? req.data : "feedback on logged decisions",
     rows,
     bySource,
     exemplars: { count: exemplars, revision, weight: req.fit.exemplarWeight },

@@ -8,6 +8,9 @@ import { exemplarNeighbourhoods, queryNeighbourhoods, type Neighbourhood } from 
 import type { ProgressBar } from "./progress-bar.js";
 import { readRealRows } from "./real-data.js";
 
+/** Labelled rows read from the live service itself (calibrate --from-feedback: the decision log and its feedback). */
+export type LabelledSource = (live: LiveService) => Promise<Array<{ id: string; query: string; tier: string; source: string; split: "calibration" | "report" }>>;
+
 /** Neighbours searched per row: enough for every k the calibration grid and the second stage use. */
 export const searchDepth = 64;
 
@@ -23,11 +26,14 @@ export interface RealInputs {
  * splits) or one JSONL file of {"query", "tier"} rows, your own labelled
  * traffic, all of it calibration rows from one source ("own").
  */
-export async function loadRealInputs(live: LiveService, config: Config, data: string, progress?: (label: string) => ProgressBar): Promise<RealInputs> {
+export async function loadRealInputs(live: LiveService, config: Config, data: string | LabelledSource, progress?: (label: string) => ProgressBar): Promise<RealInputs> {
   const tiers = config.tiers.map((t) => t.name);
-  const labelled = statSync(data).isDirectory()
-    ? readRealRows(data, tiers)
-    : readLabelledJsonl(data, tiers).map((r, i) => ({ ...r, id: `own-${i + 1}`, source: "own", split: "calibration" as const }));
+  const labelled =
+    typeof data !== "string"
+      ? await data(live)
+      : statSync(data).isDirectory()
+        ? readRealRows(data, tiers)
+        : readLabelledJsonl(data, tiers).map((r, i) => ({ ...r, id: `own-${i + 1}`, source: "own", split: "calibration" as const }));
   const { encoder } = live.deps;
   const store = EmbeddingStore.open(embeddingStoreFile(config.dataDir, encoder.modelId), encoder.modelId);
   const bar = progress?.("embedding");

@@ -10,18 +10,39 @@ export interface Args {
   chunk?: number;
   profile?: string;
   session?: string;
+  /** report, calibrate: the window. */
+  from?: string;
+  to?: string;
+  /** calibrate: labelled decisions from the service's feedback. */
+  fromFeedback: boolean;
+  targetQuality?: number;
+  confidence?: number;
+  config?: string;
+  criterion?: "quality" | "any-mix" | "uniform-mix";
+  write: boolean;
 }
 
 export class UsageError extends Error {
   override name = "UsageError";
 }
 
-const booleans = { "--help": "help", "-h": "help", "--version": "version", "--json": "json", "--explain": "explain", "--force": "force" } as const;
-const valued = { "--url": "url", "--chunk": "chunk", "--profile": "profile", "--session": "session" } as const;
+const booleans = { "--help": "help", "-h": "help", "--version": "version", "--json": "json", "--explain": "explain", "--force": "force", "--from-feedback": "fromFeedback", "--write": "write" } as const;
+const valued = {
+  "--url": "url",
+  "--chunk": "chunk",
+  "--profile": "profile",
+  "--session": "session",
+  "--from": "from",
+  "--to": "to",
+  "--target-quality": "targetQuality",
+  "--confidence": "confidence",
+  "--config": "config",
+  "--criterion": "criterion",
+} as const;
 
 /** `--name value` and `--name=value`; `--` ends the options; a lone `-` is a positional (stdin). */
 export function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { positionals: [], help: false, version: false, json: false, explain: false, force: false };
+  const args: Args = { positionals: [], help: false, version: false, json: false, explain: false, force: false, fromFeedback: false, write: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
@@ -45,6 +66,13 @@ export function parseArgs(argv: readonly string[]): Args {
         const n = Number(value);
         if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`--chunk: expected a whole number of lines between 1 and 10000, got "${value}"`);
         args.chunk = n;
+      } else if (key === "criterion") {
+        if (value !== "quality" && value !== "any-mix" && value !== "uniform-mix") throw new UsageError(`--criterion: quality, any-mix or uniform-mix, got "${value}"`);
+        args.criterion = value;
+      } else if (key === "targetQuality" || key === "confidence") {
+        const n = Number(value);
+        if (!(n > 0 && n < 1)) throw new UsageError(`${name}: expected a number between 0 and 1, got "${value}"`);
+        args[key] = n;
       } else {
         args[key] = value;
       }

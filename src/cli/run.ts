@@ -4,6 +4,7 @@ import { createClient } from "../client/index.js";
 import { parseArgs, UsageError, type Args } from "./args.js";
 import { describeError, exitCodeOf } from "./describe-error.js";
 import { exportExemplars, importExemplars } from "./exemplars-client.js";
+import { calibrateCommand, feedbackCommand, reportCommand } from "./loop-commands.js";
 import { relabelExemplars } from "./relabel.js";
 import { formatDecision } from "./route-command.js";
 
@@ -18,6 +19,12 @@ usage:
   tierline exemplars import <file.jsonl> [--force] [--chunk 250] [--json]
   tierline exemplars relabel <old=new,…> <files or dirs…> > relabelled.jsonl
       rename tiers in exemplar files, offline (README "Bringing your own tiers")
+  tierline feedback import <file.jsonl> [--chunk 1000] [--json]
+      outcomes of logged decisions, one {decisionId or query, verdict, …} per line
+  tierline report [--from DATE] [--to DATE] [--json]
+      shadow-mode savings and quality per tier and tag, misroute rates, drift
+  tierline calibrate --from-feedback [--from DATE] [--to DATE] [--target-quality 0.95] [--confidence 0.95] [--criterion any-mix] [--config FILE] [--write] [--json]
+      the risk-controlled rule on the decisions with feedback; --write puts k, margin and floor into the config file
   tierline --help | --version
 
 options:
@@ -27,7 +34,9 @@ options:
 environment:
   TIERLINE_URL          where the service listens
   TIERLINE_ROUTE_TOKEN  bearer token for route, once the service requires route tokens
-  TIERLINE_ADMIN_TOKEN  bearer token for exemplars (and, when no route token is set, for route)
+  TIERLINE_ADMIN_TOKEN  bearer token for exemplars (and, when no route token is set, for route; it also works for the commands below)
+  TIERLINE_FEEDBACK_TOKEN  bearer token for feedback import
+  TIERLINE_ANALYST_TOKEN   bearer token for report and calibrate
 
 exit codes: 0 done, 1 the service answered an error, 2 wrong command line, 3 the service could not be reached
 `;
@@ -57,6 +66,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     if (command === "route") return await route(rest, args, baseUrl, io);
     if (command === "ready") return await ready(args, baseUrl, io);
     if (command === "exemplars") return await exemplars(rest, args, baseUrl, io);
+    if (command === "feedback") return await feedbackCommand(rest, args, baseUrl, io, readAll);
+    if (command === "report" && rest.length === 0) return await reportCommand(args, baseUrl, io);
+    if (command === "calibrate" && rest.length === 0) return await calibrateCommand(args, baseUrl, io);
     throw new UsageError(command === undefined ? "no command given" : `unknown command "${command}"`);
   } catch (err) {
     const code = exitCodeOf(err);

@@ -1,6 +1,21 @@
-import { errorFromResponse, reasonOf, TierlineConnectionError, TierlineError } from "./errors.js";
+import { ClientCore, type ClientOptions, type Query } from "./core.js";
+import { TierlineError } from "./errors.js";
 import type {
   BatchItem,
+  CoverageGaps,
+  DismissInput,
+  Drift,
+  FeedbackImportResult,
+  FeedbackInput,
+  FeedbackLabelsPage,
+  FeedbackResult,
+  FeedbackStats,
+  PromoteInput,
+  PromoteResult,
+  ReviewDetail,
+  ReviewItem,
+  ReviewPage,
+  ShadowReport,
   CacheStats,
   Exemplar,
   ExemplarChange,
@@ -24,31 +39,6 @@ import type {
 } from "./types.js";
 import type { ChatCompletion, ChatCompletionRequest, GatewayStats, ModelList } from "./types.js";
 
-export interface ClientOptions {
-  /** Where the service listens; default http://127.0.0.1:8787. */
-  baseUrl?: string;
-  /** Bearer token sent with every request: a route token for /route (when configured), admin for exemplars and rules, analyst for /stats. */
-  token?: string;
-  /** Each request gives up after this (TierlineConnectionError); default 30 s. Imports and exports are bounded by the service instead. */
-  timeoutMs?: number;
-  /** A fetch to use instead of the global one: a test's `app.request`, or one with a proxy agent. */
-  fetch?: (url: string, init: RequestInit) => Response | Promise<Response>;
-  /** Extra headers on every request (X-Request-Id, tracing). */
-  headers?: Record<string, string>;
-}
-
-type Query = Record<string, string | number | boolean | Date | undefined>;
-export interface RequestOptions {
-  query?: Query;
-  json?: unknown;
-  body?: string;
-  headers?: Record<string, string>;
-  /** Statuses other than 2xx whose body is an answer, not an error (503 from /readyz). */
-  accept?: number[];
-  /** false: no client-side timeout (bulk transfers). */
-  timeout?: boolean;
-}
-
 /**
  * A small typed client of the tierline HTTP API: one method per operation of
  * GET /openapi.json, named by its operationId. Errors are thrown, never
@@ -60,15 +50,7 @@ export interface RequestOptions {
  * const tierline = createClient({ baseUrl: "http://127.0.0.1:8787" });
  * const { tier, model } = await tierline.route({ query: "What is the capital of France?" });
  */
-export class TierlineClient {
-  readonly baseUrl: string;
-  private readonly options: ClientOptions;
-
-  constructor(options: ClientOptions = {}) {
-    this.options = options;
-    this.baseUrl = (options.baseUrl ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
-  }
-
+export class TierlineClient extends ClientCore {
   // Routing
 
   route(request: RouteRequest, options: { explain?: boolean; sessionId?: string } = {}): Promise<RouteDecision> {
@@ -186,44 +168,52 @@ export class TierlineClient {
     return this.json("POST", "/rules/test", { json: body });
   }
 
-  // Any request
+  // Closing the loop: feedback (feedback token), its reports (analyst), the review queue (admin)
 
-  /**
-   * One request to the service, with the base URL, token, headers and timeout
-   * applied; resolves to the Response when its status is 2xx (or accepted).
-   */
-  async request(method: string, path: string, call: RequestOptions = {}): Promise<Response> {
-    const url = `${this.baseUrl}${path}${queryString(call.query)}`;
-    const headers: Record<string, string> = { ...this.options.headers, ...call.headers };
-    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    let body = call.body;
-    if (call.json !== undefined) {
-      body = JSON.stringify(call.json);
-      headers["content-type"] ??= "application/json";
-    }
-    const timeoutMs = this.options.timeoutMs ?? 30_000;
-    const signal = call.timeout === false ? undefined : AbortSignal.timeout(timeoutMs);
-    const doFetch = this.options.fetch ?? fetch;
-    let res: Response;
-    try {
-      res = await doFetch(url, { method, headers, body, signal });
-    } catch (err) {
-      const reason = (err as Error)?.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : reasonOf(err);
-      throw new TierlineConnectionError(url, reason, { cause: err });
-    }
-    if (!res.ok && !call.accept?.includes(res.status)) throw await errorFromResponse(res, url);
-    return res;
+  submitFeedback(decisionId: string, input: FeedbackInput): Promise<FeedbackResult> {
+    return this.json("POST", `/decisions/${encodeURIComponent(decisionId)}/feedback`, { json: input });
   }
 
-  private async json<T>(method: string, path: string, call: RequestOptions = {}): Promise<T> {
-    const res = await this.request(method, path, call);
-    const text = await res.text();
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      // A 2xx (or accepted 503) that is not the API's JSON: something else answered on that address.
-      throw new TierlineError(res.status, "unexpected_response", `expected JSON, got: ${text.replace(/\s+/g, " ").trim().slice(0, 200)}`, res.url || `${this.baseUrl}${path}`);
-    }
+  /** JSONL, one report per line naming a decisionId or the query text (at most 10,000 lines a call). */
+  importFeedback(jsonl: string): Promise<FeedbackImportResult> {
+    return this.json("POST", "/feedback/import", { body: jsonl, headers: { "content-type": "application/x-ndjson" }, timeout: false });
+  }
+
+  getFeedbackStats(query: StatsWindow = {}): Promise<FeedbackStats> {
+    return this.json("GET", "/stats/feedback", { query: { ...query } });
+  }
+
+  getShadowReport(query: StatsWindow = {}): Promise<ShadowReport> {
+    return this.json("GET", "/stats/shadow", { query: { ...query } });
+  }
+
+  getDrift(query: StatsWindow = {}): Promise<Drift> {
+    return this.json("GET", "/stats/drift", { query: { ...query } });
+  }
+
+  getFeedbackLabels(query: StatsWindow & { cursor?: string; limit?: number; depth?: number } = {}): Promise<FeedbackLabelsPage> {
+    return this.json("GET", "/stats/feedback/labels", { query: { ...query }, timeout: false });
+  }
+
+  listReviewItems(query: { status?: "open" | "promoted" | "dismissed"; limit?: number; cursor?: string } = {}): Promise<ReviewPage> {
+    return this.json("GET", "/review", { query: { ...query } });
+  }
+
+  getCoverageGaps(query: StatsWindow & { threshold?: number; clusterSimilarity?: number; limit?: number } = {}): Promise<CoverageGaps> {
+    return this.json("GET", "/review/gaps", { query: { ...query }, timeout: false });
+  }
+
+  getReviewItem(id: number): Promise<ReviewDetail> {
+    return this.json("GET", `/review/${id}`);
+  }
+
+  promoteReviewItem(id: number, input: PromoteInput = {}, options: WriteOptions = {}): Promise<PromoteResult> {
+    const { query, headers } = write(options);
+    return this.json("POST", `/review/${id}/promote`, { json: input, query, headers });
+  }
+
+  dismissReviewItem(id: number, input: DismissInput = {}, options: Omit<WriteOptions, "force"> = {}): Promise<{ item: ReviewItem }> {
+    return this.json("POST", `/review/${id}/dismiss`, { json: input, headers: write(options).headers });
   }
 }
 
@@ -238,12 +228,3 @@ function write(options: WriteOptions): { query: Query; headers: Record<string, s
   return { query: { force: options.force ? "true" : undefined }, headers: options.idempotencyKey === undefined ? {} : { "idempotency-key": options.idempotencyKey } };
 }
 
-function queryString(query: Query | undefined): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query ?? {})) {
-    if (value === undefined) continue;
-    params.set(key, value instanceof Date ? value.toISOString() : String(value));
-  }
-  const s = params.toString();
-  return s === "" ? "" : `?${s}`;
-}

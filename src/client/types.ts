@@ -7,6 +7,9 @@ import type { errorSchema, readinessSchema, routeRequestSchema, routeResponseSch
 import type { gatewayStatsSchema } from "../http/gateway-stats.js";
 import type { cacheStatsSchema, routingStatsSchema, statsSeriesSchema } from "../http/stats.js";
 import type { Rule } from "../policy/rules.js";
+import type { feedbackImportResult, feedbackInputSchema, feedbackResult } from "../http/feedback.routes.js";
+import type { driftSchema, feedbackStatsSchema, labelsPageSchema, shadowReportSchema } from "../http/insights.js";
+import type { coverageGaps, dismissInput, promoteInput, promoteResult, reviewDetail, reviewItemSchema, reviewPage } from "../http/review.routes.js";
 
 /**
  * The client's types, inferred from the zod schemas the service validates
@@ -66,3 +69,19 @@ export interface WriteOptions {
   force?: boolean;
   idempotencyKey?: string;
 }
+
+/** A report on a logged decision: verdict (too_weak, ok, overkill), correctTier?, score?, note?, source?, query?. */
+export type FeedbackInput = z.input<typeof feedbackInputSchema>;
+export type FeedbackResult = z.output<typeof feedbackResult>;
+export type FeedbackImportResult = z.output<typeof feedbackImportResult>;
+export type FeedbackStats = z.output<typeof feedbackStatsSchema>;
+export type ShadowReport = z.output<typeof shadowReportSchema>;
+export type Drift = z.output<typeof driftSchema>;
+export type FeedbackLabelsPage = z.output<typeof labelsPageSchema>;
+export type ReviewItem = z.output<typeof reviewItemSchema>;
+export type ReviewPage = z.output<typeof reviewPage>;
+export type ReviewDetail = z.output<typeof reviewDetail>;
+export type CoverageGaps = z.output<typeof coverageGaps>;
+export type PromoteInput = z.input<typeof promoteInput>;
+export type PromoteResult = z.output<typeof promoteResult>;
+export type DismissInput = z.input<typeof dismissInput>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkShadowTier, decisionsSchema, feedbackSchema, shadowSchema } from "./loop-schema.js";
 import { compileRules, InvalidRuleError, ruleSchema } from "../policy/rules.js";
 import { gatewayIssues, gatewaySchema, upstreamSchema } from "./gateway-schema.js";
 import { databaseSection, httpSection, profileSchema, rateLimitSection, sessionSchema, shutdownSection } from "./sections.js";
@@ -179,6 +180,10 @@ export const configSchema = z
     profiles: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _"), profileSchema).default({}),
     /** The currency of pricePer1MTokens, as shown next to estimated costs. */
     currency: z.string().min(1).max(8).default("USD"),
+    /** The feedback loop (README "Closing the loop"): the decision log, shadow mode, feedback imports. */
+    decisions: decisionsSchema,
+    shadow: shadowSchema,
+    feedback: feedbackSchema,
     /** Put the query text in the request log line (off: queries may hold personal data). */
     logQueryText: z.boolean().default(false),
     /** Bearer tokens, from the environment only (never the config file). */
@@ -200,6 +205,7 @@ export const configSchema = z
     if (new Set(names).size !== names.length) {
       ctx.addIssue({ code: "custom", path: ["tiers"], message: "tier names must be unique" });
     }
+    checkShadowTier(cfg.shadow, names, ctx);
     const checkRules = (rules: z.infer<typeof ruleSchema>[], path: (string | number)[]) => {
       try {
         compileRules(rules, names);

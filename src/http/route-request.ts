@@ -17,6 +17,8 @@ export interface RouteBody {
   allowedTiers?: readonly string[];
   budget?: number;
   tools?: readonly unknown[];
+  /** Shadow mode for this request (README "Shadow mode"). */
+  shadow?: boolean;
 }
 
 /** Characters looked at for code: enough to see it, bounded whatever the body holds. */
@@ -57,6 +59,7 @@ export function toRouteRequest(body: RouteBody, context: { caller?: string; sess
     caller: context.caller,
     sessionId: body.sessionId ?? context.sessionId,
     tags: body.tags,
+    ...(body.shadow !== undefined && { shadow: body.shadow }),
     profile: body.profile,
     ...(hasLimits && { limits }),
     conversation: conversationFacts(body, text),

@@ -32,6 +32,7 @@ export const routeRequestSchema = z
     allowedTiers: z.array(z.string().min(1).max(64)).max(32).optional().openapi({ description: "Answer only one of these tiers" }),
     budget: z.number().nonnegative().finite().optional().openapi({ description: "Most this request may cost (estimated input tokens × tier price, in the configured currency); the router picks the best tier the budget allows" }),
     tools: z.array(z.unknown()).optional().openapi({ description: "OpenAI-style tool definitions; only their presence is used (rules can match on it)" }),
+    shadow: z.boolean().optional().openapi({ description: "Shadow mode for this request: answer the shadow tier (premium), log the routed tier (shadowOf); default: shadow.enabled" }),
   })
   .refine((b) => b.query !== undefined || b.messages !== undefined, {
     message: "give either query (a string) or messages (an OpenAI-style array)",
@@ -63,6 +64,7 @@ export const routeResponseSchema = z
     estimatedInputTokens: z.number().int(),
     estimatedCost: z.object({ chosen: z.number(), mostCapable: z.number() }).openapi({ description: "Estimated cost of the input at the chosen tier and at the most capable tier" }),
     timings: z.object({ embedMs: z.number(), searchMs: z.number(), totalMs: z.number() }),
+    shadowOf: z.string().optional().openapi({ description: "Shadow mode only: the tier routing chose (the answer is the shadow tier, reason shadow)" }),
     votedTier: z.string().nullable().optional(),
     votes: z.record(z.string(), z.number()).optional(),
     neighbors: z.array(neighborSchema).optional(),

@@ -4,16 +4,12 @@ import type { StatsService } from "../stats/stats-service.js";
 import type { RequireRole } from "./auth.js";
 import { ApiError, validationHook } from "./errors.js";
 import { errorSchema } from "./schemas.js";
+import { windowOf, windowQuery as windowQueryOf } from "./window.js";
+import { registerInsightRoutes } from "./insights.js";
+import type { InsightsService } from "../feedback/insights-service.js";
 
-/** An ISO 8601 instant with an offset, or a date alone (midnight UTC), between 1970 and 9999. */
-const instant = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s))
-  .refine((d) => d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, "must be between 1970 and 9999");
-export const windowQuery = z.object({
-  from: instant.optional().openapi({ description: "ISO 8601 date-time or date (UTC midnight); default 24 hours before `to`", type: "string" }),
-  to: instant.optional().openapi({ description: "ISO 8601 date-time or date, exclusive; default now", type: "string" }),
-});
+/** The statistics window (24 hours by default); the gateway's statistics use it too. */
+export const windowQuery = windowQueryOf();
 const errors = {
   400: { description: "Invalid window", content: { "application/json": { schema: errorSchema } } },
   401: { description: "Missing or invalid token", content: { "application/json": { schema: errorSchema } } },
@@ -74,14 +70,7 @@ export const statsSeriesSchema = z.object({
   ),
 });
 
-function windowOf(q: { from?: Date; to?: Date }) {
-  const to = q.to ?? new Date();
-  const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
-  if (from >= to) throw new ApiError("invalid_request", "from must be before to");
-  return { from, to };
-}
-
-export function createStatsRoutes(stats: StatsService, requireRole: RequireRole, tiers: readonly string[], profiles: readonly string[]): OpenAPIHono<AppEnv> {
+export function createStatsRoutes(stats: StatsService, requireRole: RequireRole, tiers: readonly string[], profiles: readonly string[], insights: InsightsService): OpenAPIHono<AppEnv> {
   const tierFilter = z
     .string()
     .refine((t) => tiers.includes(t), `must be one of the configured tiers (${tiers.join(", ")})`)
@@ -182,5 +171,7 @@ export function createStatsRoutes(stats: StatsService, requireRole: RequireRole,
       return c.json(await stats.series(window, q.bucket), 200);
     },
   );
+  // Under the same analyst guard: the decision log and the feedback.
+  registerInsightRoutes(app, insights);
   return app;
 }

@@ -10,6 +10,9 @@ import type { ExemplarInput } from "../exemplars/exemplar-files.js";
 import { buildExemplarIndex, indexFromSnapshot, seedIfNeeded } from "../exemplars/exemplar-service.js";
 import { checkExemplarTiers } from "../exemplars/tier-labels.js";
 import type { IndexSync } from "../exemplars/index-sync.js";
+import type { DecisionLog } from "../decision-log/decision-log.js";
+import type { DecisionLogWriter } from "../decision-log/decision-log-writer.js";
+import { purgeExpiredFeedback } from "../feedback/retention.js";
 import type { GatewayLog } from "../gateway/gateway-log.js";
 import type { StatsRecorder } from "../stats/stats-recorder.js";
 import { syncTierPrices } from "../stats/stats-repository.js";
@@ -42,6 +45,8 @@ export interface LifecycleDeps {
   cache: MemoryDecisionCache | null;
   cacheWriter: CacheWriter | null;
   statsRecorder: StatsRecorder;
+  decisionLog: DecisionLog;
+  decisionLogWriter: DecisionLogWriter | null;
   /** The gateway's attempt log: started with the other writers, flushed at shutdown. */
   gatewayLog: GatewayLog;
   probe: DatabaseProbe;
@@ -91,6 +96,10 @@ export class ServiceLifecycle {
     await syncTierPrices(db, config.tiers);
     await this.deps.rules.start();
     this.deps.statsRecorder.start();
+    if (this.deps.decisionLogWriter) {
+      await this.maintainDecisionLog();
+      this.deps.decisionLogWriter.start();
+    }
     this.deps.gatewayLog.start();
     await modelLoading;
     // The first forward pass compiles kernels; pay it here, not on a user's request.
@@ -112,8 +121,28 @@ export class ServiceLifecycle {
     // Changes committed by other replicas while the index was being built are picked up here.
     await this.deps.sync.start();
     await this.deps.sync.catchUp();
-    this.housekeeping = setInterval(() => void this.forgetOldReceipts(), HOUSEKEEPING_MS);
+    this.housekeeping = setInterval(() => void this.keepHouse(), HOUSEKEEPING_MS);
     this.housekeeping.unref();
+  }
+
+  private async keepHouse(): Promise<void> {
+    await this.forgetOldReceipts();
+    if (this.deps.decisionLogWriter) await this.maintainDecisionLog();
+  }
+
+  /**
+   * Decision-log partitions: made ahead (yesterday, today and the next
+   * days), dropped past retention together with the feedback and review
+   * items of those days. Best effort: a write creates its day on demand.
+   */
+  async maintainDecisionLog(now = new Date()): Promise<void> {
+    try {
+      const { cutoff } = await this.deps.decisionLog.maintain(now);
+      const purged = await purgeExpiredFeedback(this.deps.database.db, cutoff);
+      if (purged.feedback > 0 || purged.reviewItems > 0) this.deps.logger.info({ ...purged, before: cutoff.toISOString() }, "expired feedback purged");
+    } catch (err) {
+      this.deps.logger.warn({ err }, "could not maintain the decision log partitions; will retry");
+    }
   }
 
   /** Idempotency receipts older than a day and expired sessions are dropped. Best effort: retried next time. */
@@ -150,6 +179,7 @@ export class ServiceLifecycle {
       if (index) this.saveSnapshot(index);
       await this.deps.cacheWriter?.stop(STOP_WAIT_MS);
       await this.deps.statsRecorder.stop(STOP_WAIT_MS);
+      await this.deps.decisionLogWriter?.stop(STOP_WAIT_MS);
       await this.deps.gatewayLog.stop(STOP_WAIT_MS);
     } finally {
       if (this.deps.ownsDatabase) await settlesWithin(this.deps.database.close(), STOP_WAIT_MS);

@@ -1,12 +1,14 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { withEmbed, type Encoder } from "../embeddings/encoder.js";
-import { skipsCache, type Decision } from "../routing/decision.js";
+import { skipsCache, type Decision, type DecisionFacts } from "../routing/decision.js";
 
 export interface MetricsSources {
   indexSize: () => number;
   revision: () => number;
   statsDroppedDecisions: () => number;
   cacheDroppedUpdates: () => number;
+  /** Decisions the decision log lost (buffer full while the database was away, or unwritable at shutdown). */
+  decisionLogDropped: () => number;
   /** Failed database operations so far, by kind (write-behind flushes, readiness pings). */
   databaseErrors: () => Record<string, number>;
 }
@@ -21,6 +23,8 @@ export class ServiceMetrics {
   private readonly decisions: Counter<"tier" | "reason">;
   private readonly cacheLookups: Counter<"result">;
   private readonly outOfDistribution: Counter;
+  private readonly feedback: Counter<"tier" | "reason" | "verdict">;
+  private readonly shadowed: Counter<"routed_tier">;
   readonly embedLatency: Histogram;
   readonly embedBatchSize: Histogram;
 
@@ -41,6 +45,13 @@ export class ServiceMetrics {
       help: "Decisions sent to the fallback tier because the query's neighbourhood is unlike the calibration data (a drift signal)",
       registers,
     });
+    this.feedback = new Counter({
+      name: "tierline_feedback_total",
+      help: "Feedback reports received on this replica, by the tier that answered, its reason, and the verdict (misroute rate: too_weak + overkill over all)",
+      labelNames: ["tier", "reason", "verdict"],
+      registers,
+    });
+    this.shadowed = new Counter({ name: "tierline_shadow_decisions_total", help: "Shadow-mode answers by the tier routing would have chosen", labelNames: ["routed_tier"], registers });
     this.cacheLookups = new Counter({ name: "tierline_cache_lookups_total", help: "Decision cache lookups by result (hit or miss)", labelNames: ["result"], registers });
     this.embedLatency = new Histogram({
       name: "tierline_embedding_duration_seconds",
@@ -64,6 +75,7 @@ export class ServiceMetrics {
       });
     mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", sources.statsDroppedDecisions);
     mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", sources.cacheDroppedUpdates);
+    mirror("tierline_decision_log_dropped_total", "Decisions the decision log lost: write-behind buffer full, or unwritable at shutdown", sources.decisionLogDropped);
     new Counter({
       name: "tierline_database_errors_total",
       help: "Failed database operations by kind",
@@ -78,13 +90,19 @@ export class ServiceMetrics {
     this.cacheLookups.inc({ result: "miss" }, 0);
   }
 
-  observeDecision(d: Decision): void {
+  observeDecision(d: Decision, facts?: Pick<DecisionFacts, "wouldBe">): void {
     this.routeLatency.observe({ cached: String(d.cached), tier: d.tier }, d.timings.totalMs / 1000);
     this.decisions.inc({ tier: d.tier, reason: d.reason });
-    if (d.reason === "out_of_distribution") this.outOfDistribution.inc();
-    // Fallbacks before any lookup (warming up, model error) are neither hit nor miss.
+    const routedReason = facts?.wouldBe?.reason ?? d.reason;
+    if (routedReason === "out_of_distribution") this.outOfDistribution.inc();
+    if (d.shadowOf !== undefined) this.shadowed.inc({ routed_tier: d.shadowOf });
+    // Fallbacks before any lookup (warming up, model error) are neither hit nor miss; a shadow answer is judged by its routed reason.
     if (d.cached) this.cacheLookups.inc({ result: "hit" });
-    else if (!skipsCache(d.reason)) this.cacheLookups.inc({ result: "miss" });
+    else if (!skipsCache(routedReason)) this.cacheLookups.inc({ result: "miss" });
+  }
+
+  observeFeedback(f: { tier: string; reason: string; verdict: string }): void {
+    this.feedback.inc(f);
   }
 }
 

@@ -27,6 +27,10 @@ export const decisionReasons = [
   "rule",
   /** The vote could not settle (low margin or confidence, nothing close) and a model rated the query's complexity (opt-in, gateway.complexityRating). */
   "llm_rated",
+  /** The query is itself a curated exemplar (the same normalised text): its tier decides. */
+  "exemplar",
+  /** Shadow mode: the fixed shadow tier was answered; `shadowOf` is the tier routing chose. Not a fallback. */
+  "shadow",
 ] as const;
 
 export type DecisionReason = (typeof decisionReasons)[number];
@@ -38,14 +42,15 @@ export function isDecisionReason(value: string): value is DecisionReason {
   return reasonSet.has(value);
 }
 
-/** The reasons under which a judgement stands: the vote, the second stage, a configured rule, or a model's rating. */
-const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule", "llm_rated"]);
+/** The reasons under which a judgement stands: the vote, the second stage, a configured rule, a model's rating or a curated exemplar; and shadow answers, which are a choice, not a fallback. */
+const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule", "llm_rated", "exemplar", "shadow"]);
 
 /**
- * A decision neither the vote, the second stage, a rule nor a model's rating
- * made: the query went to the fallback tier because the router was unsure,
- * the query was out of distribution, or it could not look. The one
- * definition stats, metrics and reports use.
+ * A decision neither the vote, the second stage, a rule, a model's rating
+ * nor a curated exemplar made (nor a shadow answer): the query went to the
+ * fallback tier because the router was unsure, the query was out of
+ * distribution, or it could not look. The one definition stats, metrics and
+ * reports use.
  */
 export function isFallback(reason: DecisionReason | string): boolean {
   return !decidedReasons.has(reason);
@@ -126,9 +131,28 @@ export interface Decision extends Verdict {
   /** Estimated cost of those tokens at the chosen tier and at the most capable tier, in the prices' currency. */
   estimatedCost: { chosen: number; mostCapable: number };
   timings: DecisionTimings;
+  /** Shadow mode only: the tier routing chose (after rules and the session floor); the answer is the shadow tier, reason "shadow". */
+  shadowOf?: string;
   /** Only with explain: the vote before any fallback, and the rules that matched. */
   votedTier?: string | null;
   votes?: Record<string, number>;
   neighbors?: Neighbor[];
   rules?: MatchedRule[];
+}
+
+/**
+ * What observers (the decision log, metrics) learn about a decision beyond
+ * the answer; none of it is in the API response.
+ */
+export interface DecisionFacts {
+  /** The normalised text as routed. Whoever stores it honours its own privacy setting. */
+  text: string;
+  /** sha256 of the normalised text, when a step computed it. */
+  textHash?: string;
+  /** The decision-cache key of the query's embedding, when known. */
+  key?: string;
+  /** Similarity of the nearest exemplar, for decisions whose neighbours were searched (not cache replays). */
+  nearest?: number;
+  /** Shadow mode: the verdict routing chose; the answer is the shadow tier. */
+  wouldBe?: Verdict;
 }

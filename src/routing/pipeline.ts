@@ -32,6 +32,8 @@ export interface RouteRequest {
   conversation?: ConversationFacts;
   /** The query's embedding when the caller already computed it (batch routing embeds all items in one pass). */
   embedding?: Float32Array;
+  /** Shadow mode for this request (answer the shadow tier, log the routed one); unset: the configured default. */
+  shadow?: boolean;
 }
 
 /**
@@ -62,6 +64,8 @@ export interface DecisionContext {
   heldHit?: Verdict;
   /** Set once decided. */
   verdict?: Verdict;
+  /** Shadow mode: what routing chose (its verdict, with the answer after rules and the session floor as its tier). */
+  wouldBe?: Verdict;
   cached: boolean;
   embedMs: number;
   searchMs: number;

@@ -4,7 +4,7 @@ import type { TierConfig } from "../config/config-schema.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import type { CompiledRule } from "../policy/rules.js";
 import type { ExemplarIndexRef } from "../vector-index/exemplar-index.js";
-import type { Decision } from "./decision.js";
+import type { Decision, DecisionFacts } from "./decision.js";
 import type { DecisionCache } from "./decision-cache.js";
 import type { GuardOptions } from "./guards.js";
 import type { OodOptions } from "./ood.js";
@@ -13,6 +13,7 @@ import { limitsCheckStep, limitsStep, ruleBoundsStep } from "./steps/bounds.js";
 import { cacheLookupStep, cacheRecordStep } from "./steps/cache-lookup.js";
 import { embedStep } from "./steps/embed.js";
 import { exactRepeatStep } from "./steps/exact-repeat.js";
+import { exemplarMatchStep } from "./steps/exemplar-match.js";
 import { neighboursStep } from "./steps/neighbours.js";
 import { normalizeStep } from "./steps/normalize.js";
 import { oodStep } from "./steps/ood.js";
@@ -20,6 +21,7 @@ import { rulesStep } from "./steps/rules.js";
 import { secondStageStep, type SecondStageOptions } from "./steps/second-stage.js";
 import { sessionFloorStep, sessionRecordStep, type SessionMemory } from "./steps/session.js";
 import { llmRatedStep, type LlmRatingOptions } from "./steps/llm-rated.js";
+import { shadowStep, type ShadowOptions } from "./steps/shadow.js";
 import { guardsStep, voteStep } from "./steps/vote.js";
 import { warmUpStep } from "./steps/warm-up.js";
 import { TierLadder } from "./tier-ladder.js";
@@ -32,6 +34,8 @@ export interface RouterOptions extends GuardOptions {
   ood?: OodOptions;
   /** Set: the "second-stage" strategy decides instead of the vote's guards. */
   secondStage?: SecondStageOptions;
+  /** Shadow mode; off when absent. */
+  shadow?: ShadowOptions;
 }
 
 export interface RouterDeps {
@@ -52,16 +56,16 @@ export interface RouterDeps {
   llmRating?: LlmRatingOptions;
   logger?: Pick<Logger, "warn">;
   /** Called with every decision, cached or not, fallbacks included (statistics, metrics, the decision log). */
-  onDecision?: ReadonlyArray<(decision: Decision, request: RouteRequest) => void>;
+  onDecision?: ReadonlyArray<(decision: Decision, request: RouteRequest, facts: DecisionFacts) => void>;
 }
 
 /**
  * Decides a tier for each query by running the decision steps in order:
  * normalize -> limits check -> rules -> warm-up guard -> exact repeat ->
- * embed -> cache lookup -> neighbours -> vote -> OOD guard -> guards
- * (strategy "knn") or second stage, then settles: LLM rating (when
- * enabled) -> cache record -> rule bounds -> session floor -> limits ->
- * session record. A new capability is a new step, not a new branch.
+ * embed -> cache lookup -> neighbours -> vote -> exemplar match -> OOD
+ * guard -> guards (strategy "knn") or second stage, then settles: LLM rating
+ * (when enabled) -> cache record -> rule bounds -> session floor -> shadow ->
+ * limits -> session record. A new capability is a new step, not a new branch.
  */
 export class Router {
   readonly profile: string;
@@ -96,6 +100,7 @@ export class Router {
       ...(cache ? [cacheLookupStep(cache)] : []),
       neighboursStep(searchK),
       voteStep(own, options.k, mapTier),
+      exemplarMatchStep(mapTier),
       ...(ood?.enabled ? [oodStep(ood, options.fallbackTier)] : []),
       secondStage ? secondStageStep(secondStage, options, mapTier) : guardsStep(options),
     ];
@@ -105,6 +110,8 @@ export class Router {
       ...(cache ? [cacheRecordStep(cache)] : []),
       ruleBoundsStep(this.ladder),
       ...(deps.sessions ? [sessionFloorStep(this.ladder, deps.sessions, this.profile)] : []),
+      // After what routing would answer (the cache keeps the routed verdict), before the caller's own limits, which still win.
+      shadowStep(options.shadow ?? { enabled: false, tier: options.fallbackTier }),
       limitsStep(this.ladder),
       ...(deps.sessions ? [sessionRecordStep(deps.sessions, this.profile)] : []),
     ];
@@ -142,6 +149,7 @@ export class Router {
       estimatedCost: { chosen: this.ladder.costOf(tier, ctx.inputTokens), mostCapable: this.ladder.costOf(this.mostCapable, ctx.inputTokens) },
       timings: { embedMs: ctx.embedMs, searchMs: ctx.searchMs, totalMs: performance.now() - ctx.startedAt },
     };
+    if (ctx.wouldBe) decision.shadowOf = ctx.wouldBe.tier;
     if (request.explain) {
       if (ctx.vote) {
         decision.votedTier = ctx.vote.votedTier;
@@ -150,7 +158,15 @@ export class Router {
       }
       decision.rules = ctx.matchedRules;
     }
-    for (const observe of this.deps.onDecision ?? []) observe(decision, request);
+    const nearest = ctx.tally?.nearest;
+    const facts: DecisionFacts = {
+      text: ctx.text,
+      textHash: ctx.textHash,
+      key: ctx.key,
+      nearest: nearest !== undefined && Number.isFinite(nearest) ? nearest : undefined,
+      wouldBe: ctx.wouldBe,
+    };
+    for (const observe of this.deps.onDecision ?? []) observe(decision, request, facts);
     return decision;
   }
 

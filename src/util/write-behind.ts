@@ -46,6 +46,11 @@ export abstract class WriteBehind<Row> {
     return [...this.pending.values()];
   }
 
+  /** A row not written yet (pending, or in a write that has not settled), by key. */
+  peek(key: string): Row | undefined {
+    return this.pending.get(key) ?? this.inFlightRows.find((row) => this.keyOf(row) === key);
+  }
+
   protected add(row: Row): void {
     this.merge(this.pending, row);
   }

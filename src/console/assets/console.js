@@ -1,5 +1,5 @@
 // The console shell: sign-in, navigation between hash routes (#/try,
-// #/exemplars, #/traffic) and the session. Each page is its own module,
+// #/exemplars, #/traffic, #/review) and the session. Each page is its own module,
 // loaded when first visited, with render(ctx) -> optional cleanup.
 import { ApiError, createApi, errorView } from "./api.js";
 import { h, replace } from "./dom.js";
@@ -12,7 +12,7 @@ const pages = [
   { id: "try", label: "Try a query", module: "./try-page.js", roles: ["curator", "analyst"] },
   { id: "exemplars", label: "Exemplars", module: "./exemplars-page.js", roles: ["curator"] },
   { id: "traffic", label: "Traffic", module: "./traffic-page.js", roles: ["curator", "analyst"] },
-  { id: "review", label: "Review", coming: "The review queue of routed queries lands here in a later release." },
+  { id: "review", label: "Review", module: "./review-page.js", roles: ["curator"] },
   { id: "rules", label: "Rules", coming: "Routing rules land here in a later release." },
   { id: "gateway", label: "Gateway", module: "./gateway-page.js", roles: ["curator", "analyst"] },
 ];

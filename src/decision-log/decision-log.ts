@@ -1,0 +1,109 @@
+import type { Logger } from "pino";
+import type { Database } from "../db/client.js";
+import type { DatabaseGuard } from "../db/database-guard.js";
+import { addDays, dayOf, dropPartitionsBefore, ensurePartitions } from "../db/partitions.js";
+import type { DecisionLogWriter } from "./decision-log-writer.js";
+import { findLogged, latestByTextHash, type DecisionLogStore } from "./decision-log-repository.js";
+import type { LogRow } from "./log-row.js";
+
+export interface DecisionLogOptions {
+  db: Database;
+  guard: DatabaseGuard;
+  /** Null when the log is disabled (decisions.enabled: false). */
+  writer: DecisionLogWriter | null;
+  store: DecisionLogStore;
+  retentionDays: number;
+  partitionsAhead: number;
+  flushIntervalMs: number;
+  logger: Pick<Logger, "info" | "warn">;
+}
+
+/** Longest wait for a row another replica may still hold (its flush interval, 1 s by default, plus slack). */
+const MAX_WAIT_MS = 2_500;
+
+/**
+ * Reading the decision log, and keeping its partitions. A decision is
+ * written behind, so feedback can arrive before its row: lookups read this
+ * replica's buffer first, then the database, and for ids still missing wait
+ * one flush interval (at most 2.5 s) and read again (a row another replica
+ * has not flushed yet), so an unknown id answers 404 only after that.
+ */
+export class DecisionLog {
+  constructor(private readonly options: DecisionLogOptions) {}
+
+  get enabled(): boolean {
+    return this.options.writer !== null;
+  }
+
+  get retentionDays(): number {
+    return this.options.retentionDays;
+  }
+
+  /** The oldest time still retained. */
+  retainedSince(now = new Date()): Date {
+    return addDays(dayOf(now), -this.options.retentionDays + 1);
+  }
+
+  /** Logged decisions by id; ids absent from the result are unknown (or already expired). */
+  async find(ids: readonly string[]): Promise<Map<string, LogRow>> {
+    const found = new Map<string, LogRow>();
+    const writer = this.options.writer;
+    if (writer === null) return found;
+    for (const id of ids) {
+      const pending = writer.peek(id);
+      if (pending) found.set(id, pending);
+    }
+    await this.readInto(found, ids);
+    if (found.size < new Set(ids).size) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.flushIntervalMs + 250, MAX_WAIT_MS)));
+      await this.readInto(found, ids);
+    }
+    return found;
+  }
+
+  /** The latest retained decision for each text hash (this replica's buffer is flushed first). */
+  async findByTextHash(hashes: readonly string[]): Promise<Map<string, LogRow>> {
+    if (this.options.writer === null || hashes.length === 0) return new Map();
+    return this.options.guard.run("not_applied", async () => {
+      await this.flush();
+      return latestByTextHash(this.options.db, hashes, this.retainedSince());
+    });
+  }
+
+  /**
+   * Writes this replica's pending rows now (reports read the table). A flush
+   * already under way carries only the rows it started with, so the rows
+   * queued behind it get a second one.
+   */
+  async flush(): Promise<void> {
+    const writer = this.options.writer;
+    if (writer === null) return;
+    await writer.flush();
+    if (writer.pendingCount > 0) await writer.flush();
+  }
+
+  /**
+   * Housekeeping: creates the partitions of yesterday (late rows), today and
+   * `partitionsAhead` days ahead, and drops those past retention. Returns
+   * the names, and the cutoff before which everything is gone.
+   */
+  async maintain(now = new Date()): Promise<{ created: string[]; dropped: string[]; cutoff: Date }> {
+    const { db, store, partitionsAhead, logger } = this.options;
+    const today = dayOf(now);
+    const days = Array.from({ length: partitionsAhead + 2 }, (_, i) => addDays(today, i - 1));
+    const created = await ensurePartitions(db, days);
+    store.remember(days);
+    const cutoff = this.retainedSince(now);
+    const dropped = await dropPartitionsBefore(db, cutoff);
+    if (dropped.length > 0) store.forget();
+    if (created.length > 0 || dropped.length > 0) logger.info({ created, dropped }, "decision log partitions maintained");
+    return { created, dropped, cutoff };
+  }
+
+  private async readInto(found: Map<string, LogRow>, ids: readonly string[]): Promise<void> {
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length === 0) return;
+    const rows = await this.options.guard.run("not_applied", () => findLogged(this.options.db, missing));
+    for (const row of rows) found.set(row.decisionId, row);
+  }
+}

@@ -1,0 +1,92 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { MAX_FEEDBACK_NOTE, MAX_FEEDBACK_QUERY, SOURCE } from "../feedback/feedback-jsonl.js";
+import { feedbackVerdicts } from "../feedback/verdicts.js";
+import { errorSchema, textField } from "./schemas.js";
+
+/** Schemas and OpenAPI definitions of the feedback API. */
+
+const error = (description: string) => ({ description, content: { "application/json": { schema: errorSchema } } });
+const security = [{ bearer: [] }];
+
+export const feedbackInputSchema = z
+  .object({
+    verdict: z.enum(feedbackVerdicts).openapi({ description: "About the tier that answered: too_weak (a more capable tier was needed), ok, overkill (a cheaper tier would have done)" }),
+    correctTier: textField(64).optional().openapi({ description: "The tier that was right, when known; must agree with the verdict" }),
+    score: z.number().min(0).max(1).optional().openapi({ description: "An evaluator's grade of the answer, 0..1" }),
+    note: textField(MAX_FEEDBACK_NOTE).optional(),
+    source: z.string().regex(SOURCE, "1 to 64 printable ASCII characters").optional().openapi({ description: "Who judged (default: the token label); one report per decision and source" }),
+    query: textField(MAX_FEEDBACK_QUERY).optional().openapi({ description: "The query text, for the review queue when the log keeps none (checked against the decision)" }),
+  })
+  .strict()
+  .openapi("FeedbackInput");
+
+export const feedbackSchema = z
+  .object({
+    id: z.number().int(),
+    decisionId: z.string(),
+    source: z.string(),
+    verdict: z.enum(feedbackVerdicts),
+    correctTier: z.string().nullable(),
+    score: z.number().nullable(),
+    note: z.string().nullable(),
+    tier: z.string().openapi({ description: "The tier that answered" }),
+    reason: z.string(),
+    shadowOf: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi("Feedback");
+
+export const feedbackResult = z.object({
+  status: z.enum(["created", "unchanged"]),
+  feedback: feedbackSchema,
+  reviewId: z.number().int().nullable().openapi({ description: "The review item this decision is in, when feedback disagrees with routing" }),
+});
+
+const lineIssue = z.object({ line: z.number().int(), decisionId: z.string().nullable(), message: z.string() });
+export const feedbackImportResult = z.object({ lines: z.number(), created: z.number(), unchanged: z.number(), conflicts: z.array(lineIssue), notFound: z.array(lineIssue), invalid: z.array(lineIssue) });
+
+export const feedbackRoutes = {
+  submit: createRoute({
+    method: "post",
+    path: "/decisions/{id}/feedback",
+    operationId: "submitFeedback",
+    summary: "Report the outcome of a decision (idempotent per decision and source)",
+    tags: ["feedback"],
+    security,
+    request: {
+      params: z.object({ id: z.string().uuid("must be a decision id (UUID)").openapi({ param: { name: "id", in: "path" } }) }),
+      body: { required: true, content: { "application/json": { schema: feedbackInputSchema } } },
+    },
+    responses: {
+      201: { description: "Recorded", content: { "application/json": { schema: feedbackResult } } },
+      200: { description: "The same report was already recorded", content: { "application/json": { schema: feedbackResult } } },
+      400: error("Invalid report (a correctTier that contradicts the verdict, a query that is not the decision's)"),
+      401: error("Missing or invalid token"),
+      403: error("The token has another role"),
+      404: error("No logged decision with this id"),
+      409: error("This source already reported something else on this decision"),
+    },
+  }),
+  import: createRoute({
+    method: "post",
+    path: "/feedback/import",
+    operationId: "importFeedback",
+    summary: "Import reports as JSONL: {decisionId or query, verdict, correctTier?, score?, note?, source?} per line",
+    tags: ["feedback"],
+    security,
+    request: { body: { required: true, content: { "application/x-ndjson": { schema: z.string() } } } },
+    responses: {
+      200: {
+        description: "Every valid line written in one transaction; lines that could not be applied are listed",
+        content: {
+          "application/json": {
+            schema: feedbackImportResult,
+          },
+        },
+      },
+      400: error("A line is not valid JSON or not a report"),
+      401: error("Missing or invalid token"),
+      413: error("Too many lines or bytes"),
+    },
+  }),
+};
