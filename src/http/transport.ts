@@ -67,7 +67,8 @@ export function crossOrigin(origins: readonly string[]): MiddlewareHandler<AppEn
 export function closeWhenDone(draining: () => boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    const unreadBody = c.req.raw.body !== null && !c.req.raw.bodyUsed;
+    // A 413 may come part-way through reading a body sent without Content-Length: the rest is still on the wire.
+    const unreadBody = c.req.raw.body !== null && (!c.req.raw.bodyUsed || c.res.status === 413);
     if (draining() || unreadBody) c.header("connection", "close");
   };
 }
