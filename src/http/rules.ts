@@ -1,13 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { compileRules, rulesSchema, type CompiledRule, type RequestFacts } from "../policy/rules.js";
-import { estimateTokens } from "../routing/estimate.js";
+import { estimateRequestTokens } from "../routing/estimate.js";
+import { requestFacts } from "../routing/steps/rules.js";
 import type { RulesStore } from "../rules-store/rules-store.js";
 import { normalizeBounded } from "../text/normalize.js";
 import type { AppEnv } from "./app-env.js";
 import type { RequireRole } from "./auth.js";
 import { ApiError, describeZodError, validationHook } from "./errors.js";
 import { idempotentWrite, type IdempotencyDeps } from "./idempotency.js";
-import { conversationFacts, type RouteBody } from "./route-request.js";
+import { toRouteRequest, type RouteBody } from "./route-request.js";
 import { errorSchema, routeRequestSchema } from "./schemas.js";
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -105,10 +106,10 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
   return app;
 }
 
+/** The facts the router's rules step would see for this body: the same routed text, token estimate and conversation facts. */
 function factsOf(body: RouteBody, maxInputChars: () => number): RequestFacts {
-  const raw = body.query ?? (body.messages ?? []).map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
-  const conversation = conversationFacts(body, raw);
-  return { text: normalizeBounded(raw, maxInputChars()).text, tokens: estimateTokens(conversation.chars), messages: conversation.messages, hasCode: conversation.hasCode, hasAttachments: conversation.hasAttachments, hasTools: conversation.hasTools, tags: body.tags ?? [] };
+  const request = toRouteRequest(body, {});
+  return requestFacts(request, normalizeBounded(request.query, maxInputChars()).text, estimateRequestTokens(request));
 }
 
 /** Which rules match, and the tier the first deciding one gives (null: the vote decides). */

@@ -6,3 +6,8 @@
 export function estimateTokens(chars: number): number {
   return Math.max(1, Math.ceil(chars / 4));
 }
+
+/** A request's input tokens: every message of a conversation, else the query. */
+export function estimateRequestTokens(request: { query: string; conversation?: { chars: number } }): number {
+  return estimateTokens(request.conversation?.chars ?? request.query.length);
+}

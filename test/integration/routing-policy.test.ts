@@ -155,6 +155,10 @@ describe.each(databaseTargets())("routing policy on $name", (target) => {
     expect(test.status).toBe(200);
     expect(await test.json()).toMatchObject({ lines: 2, decided: 1, agree: 0, tooWeak: 0, byRule: { capitals: { decided: 1, tooWeak: 0 } } });
     expect((await route({ query: EASY })).body.reason).not.toBe("rule"); // the draft was not applied
+    // The draft sees what the router's rules step sees: the last user message, not the whole conversation.
+    const conversation = { messages: [{ role: "system", content: "You know the capital of every country." }, { role: "user", content: "Write a haiku about rain" }] };
+    const one = await service.app.request("/rules/test", { method: "POST", headers: admin, body: JSON.stringify({ rules: draft, request: conversation }) });
+    expect(await one.json()).toMatchObject({ matched: [], tier: null });
 
     const bad = await service.app.request("/rules", { method: "PUT", headers: admin, body: JSON.stringify({ rules: [{ name: "x", match: { regex: "(a+)+" }, action: { tier: "fast" } }] }) });
     expect(bad.status).toBe(400);

@@ -1,5 +1,5 @@
 import { normalizeBounded } from "../../text/normalize.js";
-import { estimateTokens } from "../estimate.js";
+import { estimateRequestTokens } from "../estimate.js";
 import type { DecisionStep } from "../pipeline.js";
 
 /** Thrown for a query that is empty after normalisation; the HTTP layer maps it to 400. */
@@ -19,7 +19,7 @@ export function normalizeStep(maxInputChars: () => number): DecisionStep {
       if (text === "") throw new EmptyQueryError("query is empty or whitespace only");
       ctx.text = text;
       ctx.truncated = truncated;
-      ctx.inputTokens = estimateTokens(ctx.request.conversation?.chars ?? ctx.request.query.length);
+      ctx.inputTokens = estimateRequestTokens(ctx.request);
     },
   };
 }

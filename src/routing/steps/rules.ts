@@ -1,5 +1,19 @@
 import type { CompiledRule, RequestFacts } from "../../policy/rules.js";
-import type { DecisionStep } from "../pipeline.js";
+import type { DecisionStep, RouteRequest } from "../pipeline.js";
+
+/** What rules match on, from a request, its routed text (normalised) and its estimated input tokens. */
+export function requestFacts(request: Pick<RouteRequest, "conversation" | "tags">, text: string, tokens: number): RequestFacts {
+  const conversation = request.conversation;
+  return {
+    text,
+    tokens,
+    messages: conversation?.messages ?? 1,
+    hasCode: conversation?.hasCode ?? false,
+    hasAttachments: conversation?.hasAttachments ?? false,
+    hasTools: conversation?.hasTools ?? false,
+    tags: request.tags ?? [],
+  };
+}
 
 /**
  * The rules fast path, before the cache and the vote: every rule is
@@ -13,16 +27,7 @@ export function rulesStep(rules: () => readonly CompiledRule[]): DecisionStep {
     run(ctx) {
       const compiled = rules();
       if (compiled.length === 0) return;
-      const conversation = ctx.request.conversation;
-      const facts: RequestFacts = {
-        text: ctx.text,
-        tokens: ctx.inputTokens,
-        messages: conversation?.messages ?? 1,
-        hasCode: conversation?.hasCode ?? false,
-        hasAttachments: conversation?.hasAttachments ?? false,
-        hasTools: conversation?.hasTools ?? false,
-        tags: ctx.request.tags ?? [],
-      };
+      const facts = requestFacts(ctx.request, ctx.text, ctx.inputTokens);
       for (const { rule, test } of compiled) {
         if (!test(facts)) continue;
         ctx.matchedRules.push({ name: rule.name, action: rule.action });
