@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { LruMap } from "../util/lru.js";
 
 /**
  * Token buckets per key (a client address, a token label): `perMinute`
@@ -8,40 +9,42 @@ import { getConnInfo } from "@hono/node-server/conninfo";
  * flood of distinct addresses costs bounded memory.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets: LruMap<string, { tokens: number; at: number }>;
 
   constructor(
     private readonly perMinute: number,
-    private readonly maxKeys = 10_000,
-  ) {}
+    maxKeys = 10_000,
+  ) {
+    this.buckets = new LruMap(maxKeys);
+  }
 
   /** Takes one event for key; returns 0 when allowed, else the seconds until the next is. */
   take(key: string, now = Date.now()): number {
     const bucket = this.refilled(key, now);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil(((1 - bucket.tokens) * 60_000) / this.perMinute / 1000));
+    if (bucket.tokens < 1) return this.waitSeconds(bucket.tokens);
+    bucket.tokens -= 1;
+    return 0;
   }
 
   /** Seconds until key may act again without taking an event (0: may act now). */
   blockedFor(key: string, now = Date.now()): number {
-    const bucket = this.refilled(key, now);
-    return bucket.tokens >= 1 ? 0 : Math.max(1, Math.ceil(((1 - bucket.tokens) * 60_000) / this.perMinute / 1000));
+    const { tokens } = this.refilled(key, now);
+    return tokens >= 1 ? 0 : this.waitSeconds(tokens);
+  }
+
+  private waitSeconds(tokens: number): number {
+    return Math.max(1, Math.ceil(((1 - tokens) * 60_000) / this.perMinute / 1000));
   }
 
   private refilled(key: string, now: number) {
-    let bucket = this.buckets.get(key);
+    const bucket = this.buckets.get(key);
     if (bucket === undefined) {
-      bucket = { tokens: this.perMinute, at: now };
-      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string);
-    } else {
-      this.buckets.delete(key); // re-inserted below: most recently used last
-      bucket.tokens = Math.min(this.perMinute, bucket.tokens + ((now - bucket.at) * this.perMinute) / 60_000);
-      bucket.at = now;
+      const fresh = { tokens: this.perMinute, at: now };
+      this.buckets.set(key, fresh);
+      return fresh;
     }
-    this.buckets.set(key, bucket);
+    bucket.tokens = Math.min(this.perMinute, bucket.tokens + ((now - bucket.at) * this.perMinute) / 60_000);
+    bucket.at = now;
     return bucket;
   }
 }
