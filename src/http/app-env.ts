@@ -10,5 +10,7 @@ export type AppEnv = {
     actor?: string;
     /** The routed text, logged only with logQueryText. */
     queryText?: string;
+    /** A refused body could not be read to its end within bounds: the connection must close. */
+    bodyLeftUnread?: boolean;
   };
 };

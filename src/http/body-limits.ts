@@ -1,5 +1,4 @@
-import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.js";
 import { ApiError } from "./errors.js";
 
@@ -16,27 +15,88 @@ export interface BodyRule {
 }
 
 /**
+ * How much of a refused body is read and thrown away before the answer goes
+ * out. A server that answers early and closes with the body still arriving
+ * makes the kernel reset the connection, and the client, still writing, may
+ * see EPIPE before it reads the answer (RFC 9112 §9.6, "lingering close").
+ * Reading a bounded remainder first lets an ordinary oversized request get
+ * its 413; past the bound the connection is closed and that is the client's
+ * lot.
+ */
+export const DISCARD_LIMIT = { bytes: 16 * 1024 * 1024, ms: 2_000 };
+
+/**
+ * Reads and drops the rest of a body, up to `limit`. True when the body was
+ * read to its end (the connection can then carry another request).
+ */
+export async function discardBody(reader: ReadableStreamDefaultReader<Uint8Array>, limit = DISCARD_LIMIT, alreadyRead = 0): Promise<boolean> {
+  let read = alreadyRead;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), limit.ms)));
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === "late") return false;
+      if (next.done) return true;
+      read += next.value.length;
+      if (read > limit.bytes) return false;
+    }
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+    reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Reads the whole body under `maxBytes` into memory (so the handlers can parse
+ * it) or refuses it with 413 after discarding a bounded remainder. A body
+ * with Content-Length is judged by the header before anything is read.
+ */
+async function limitBody(c: Context<AppEnv>, rule: BodyRule): Promise<void> {
+  const body = c.req.raw.body;
+  if (!body) return;
+  const tooLarge = () => new ApiError("payload_too_large", `${rule.label} exceeds ${rule.maxBytes} bytes`);
+  const declared = c.req.raw.headers.has("transfer-encoding") ? null : c.req.raw.headers.get("content-length");
+  if (declared !== null) {
+    if (Number.parseInt(declared, 10) > rule.maxBytes) {
+      c.set("bodyLeftUnread", !(await discardBody(body.getReader())));
+      throw tooLarge();
+    }
+    return;
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > rule.maxBytes) {
+      c.set("bodyLeftUnread", !(await discardBody(reader, DISCARD_LIMIT, size)));
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  c.req.raw = new Request(c.req.raw, { body: Buffer.concat(chunks, size) });
+}
+
+/**
  * Checks the content type of every body-carrying request and caps its size
  * before anything reads it. The first rule whose path matches applies; the
  * fallback rule covers every other path.
  */
 export function bodyLimits(rules: readonly BodyRule[], fallback: BodyRule): MiddlewareHandler<AppEnv> {
-  const compiled = [...rules, fallback].map((rule) => ({
-    rule,
-    limit: bodyLimit({
-      maxSize: rule.maxBytes,
-      onError: () => {
-        throw new ApiError("payload_too_large", `${rule.label} exceeds ${rule.maxBytes} bytes`);
-      },
-    }),
-  }));
+  const all = [...rules, fallback];
   const matches = (rule: BodyRule, path: string) => rule.paths.some((p) => (p.endsWith("/") ? path.startsWith(p) : path === p));
   return async (c, next) => {
     if (c.req.method !== "POST" && c.req.method !== "PUT" && c.req.method !== "PATCH") return next();
-    const { rule, limit } = compiled.find((r) => matches(r.rule, c.req.path)) ?? compiled[compiled.length - 1]!;
+    const rule = all.find((r) => matches(r, c.req.path)) ?? fallback;
     const type = c.req.header("content-type") ?? "";
     if (rule.kind === "jsonl" && !ndjsonType.test(type)) throw new ApiError("unsupported_media_type", "send the body as JSONL with Content-Type: application/x-ndjson");
     if (rule.kind === "json" && !jsonType.test(type)) throw new ApiError("unsupported_media_type", "send the body as JSON with Content-Type: application/json");
-    return limit(c, next);
+    await limitBody(c, rule);
+    return next();
   };
 }

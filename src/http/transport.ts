@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.js";
+import { discardBody } from "./body-limits.js";
 import { ApiError } from "./errors.js";
 
 /**
@@ -61,15 +62,18 @@ export function crossOrigin(origins: readonly string[]): MiddlewareHandler<AppEn
  * Connection: close on a response when the connection must not be reused:
  * while shutting down (keep-alive clients reconnect elsewhere before the
  * process goes), and when the answer came before the request body was read
- * (a 401, 413 or 415): Node then drops the connection, and a client that
- * believed it kept alive would have its next request reset.
+ * (a 401 or 415) and the rest could not be discarded within bounds. An unread
+ * body is first read and dropped (up to DISCARD_LIMIT): closing with bytes
+ * still arriving resets the connection, and a client still writing would see
+ * EPIPE instead of its answer.
  */
 export function closeWhenDone(draining: () => boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    // A 413 may come part-way through reading a body sent without Content-Length: the rest is still on the wire.
-    const unreadBody = c.req.raw.body !== null && (!c.req.raw.bodyUsed || c.res.status === 413);
-    if (draining() || unreadBody) c.header("connection", "close");
+    const body = c.req.raw.body;
+    let unread = c.get("bodyLeftUnread") === true;
+    if (body !== null && !c.req.raw.bodyUsed && !body.locked) unread = !(await discardBody(body.getReader()));
+    if (draining() || unread) c.header("connection", "close");
   };
 }
 

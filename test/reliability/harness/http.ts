@@ -106,7 +106,13 @@ export function send(base: string, req: HttpRequest): Promise<HttpResult> {
       res.on("error", (err) => finish({ status: null, headers: res.headers, body: Buffer.concat(chunks), ...classify(err) }));
       res.on("aborted", () => finish({ status: null, headers: res.headers, body: Buffer.concat(chunks), error: "reset", errorMessage: "response aborted mid-body" }));
     });
-    r.on("error", (err) => finish({ status: null, headers: {}, body: Buffer.alloc(0), ...classify(err) }));
+    r.on("error", (err) => {
+      // A server may answer early (a 413 before the body is read) and close while the body is still going out:
+      // the write then fails with EPIPE, but an answer that arrived whole is the answer (RFC 9112 §9.6). So once
+      // a response head is here, its own end or abort decides; the error counts only if neither comes.
+      if (headersAt === undefined) finish({ status: null, headers: {}, body: Buffer.alloc(0), ...classify(err) });
+      else setTimeout(() => finish({ status: null, headers: {}, body: Buffer.alloc(0), ...classify(err) }), 250);
+    });
     if (req.body !== undefined) r.end(req.body);
     else r.end();
   });
