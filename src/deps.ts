@@ -29,7 +29,7 @@ import { DatabaseProbe } from "./lifecycle/readiness.js";
 import { ServiceLifecycle } from "./lifecycle/service-lifecycle.js";
 import { createLogger } from "./observability/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "./observability/metrics.js";
-import { buildRouting, secondStageModelFor } from "./routers.js";
+import { buildRouting, serviceSecondStageModel } from "./routers.js";
 import type { Decision, DecisionFacts } from "./routing/decision.js";
 import type { RouteRequest } from "./routing/pipeline.js";
 import { decisionCacheScope } from "./routing/settings-fingerprint.js";
@@ -125,7 +125,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const cacheWriter = config.cache.enabled
     ? new CacheWriter((rows) => upsertCacheRows(db, rows), { maxKeys: config.cache.queueLimit, flushIntervalMs: config.cache.flushIntervalMs, logger })
     : null;
-  const secondStageModel = secondStageModelFor(config, rawEncoder.modelId);
+  const secondStageModel = serviceSecondStageModel(config, rawEncoder.modelId, logger);
   const cacheScope = decisionCacheScope(rawEncoder.modelId, config, secondStageModel);
   const cache = config.cache.enabled
     ? new MemoryDecisionCache({ modelId: cacheScope, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)

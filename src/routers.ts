@@ -11,7 +11,7 @@ import type { RouteRequest } from "./routing/pipeline.js";
 import { Router, type RouterOptions } from "./routing/router.js";
 import { RoutingService } from "./routing/routing-service.js";
 import { relativePrices, type SecondStageModel } from "./routing/second-stage/model.js";
-import { loadSecondStageModel } from "./routing/second-stage/model-file.js";
+import { loadSecondStageModel, SecondStageMismatchError } from "./routing/second-stage/model-file.js";
 import { TierLadder } from "./routing/tier-ladder.js";
 import type { RulesStore } from "./rules-store/rules-store.js";
 import type { LlmRatingOptions } from "./routing/steps/llm-rated.js";
@@ -23,8 +23,9 @@ export function routerOptionsFrom(config: Pick<Config, "routing" | "tiers">, sec
   const { k, margin, minSimilarity, ood, secondStage } = config.routing;
   const options: RouterOptions = { k, margin, minSimilarity, fallbackTier: fallbackTierOf(config), tiers: config.tiers, ood };
   if (secondStageModel) {
+    // A format-1 model's cost rule weighs the configured prices (an override of its downgrade cost wins); a format-2 model carries thresholds.
     const downgradeCost = secondStage.downgradeCost ?? secondStageModel.downgradeCost;
-    // The model weighs every configured tier, at the configured prices; a profile's subset maps its choice upwards.
+    // The model weighs every configured tier; a profile's subset maps its choice upwards.
     options.secondStage = { model: secondStageModel, downgradeCost, relativePrices: relativePrices(config.tiers) };
   }
   return options;
@@ -35,6 +36,23 @@ export function secondStageModelFor(config: Pick<Config, "routing" | "tiers">, e
   if (config.routing.strategy !== "second-stage") return undefined;
   const file = path.resolve(config.routing.secondStage.modelFile);
   return loadSecondStageModel(file, { tiers: config.tiers.map((t) => t.name), embeddingModel });
+}
+
+/**
+ * The model the service routes with: as secondStageModelFor, except that a
+ * valid model which does not fit this configuration (another number of
+ * tiers, another embedding model) leaves the service on the vote, said in one
+ * log line, instead of refusing to start. An unreadable or invalid file still
+ * throws: that is a mistake in the configuration, not in the data.
+ */
+export function serviceSecondStageModel(config: Pick<Config, "routing" | "tiers">, embeddingModel: string, logger: Pick<Logger, "warn">): SecondStageModel | undefined {
+  try {
+    return secondStageModelFor(config, embeddingModel);
+  } catch (err) {
+    if (!(err instanceof SecondStageMismatchError)) throw err;
+    logger.warn({ strategy: "knn" }, `routing with the vote (strategy knn) instead of the second stage: ${err.message}`);
+    return undefined;
+  }
 }
 
 export interface RoutersDeps {

@@ -12,7 +12,8 @@ export const fitArgs = {
   data: { type: "string", default: defaultRealDataDir },
   "target-quality": { type: "string", default: "0.95" },
   confidence: { type: "string", default: "0.95" },
-  criterion: { type: "string", default: "any-mix" },
+  criterion: { type: "string" },
+  scope: { type: "string" },
   bound: { type: "string", default: "clopper-pearson" },
   "ood-percentile": { type: "string", default: "1" },
   "exemplar-weight": { type: "string", default: "0" },
@@ -32,9 +33,19 @@ function numberArg(values: FitArgValues, name: keyof typeof fitArgs, ok: (n: num
 }
 
 /** The fit options the arguments describe; throws UsageError naming the bad argument. */
+/**
+ * The fit options the arguments describe; throws UsageError naming the bad
+ * argument. Defaults depend on the data: the shipped outcome sets (several
+ * sources, labels judged against the strongest model) are held to the
+ * target on each source and on the rows the model decides; one's own
+ * traffic (one source) on its own tier mix and on every row.
+ */
 export function fitOptionsFrom(values: FitArgValues, config: Config, embeddingModel: string): FitOptions {
-  const criterion = values.criterion as RiskTarget["criterion"];
-  if (!["quality", "uniform-mix", "any-mix"].includes(criterion!)) throw new UsageError(`--criterion: one of quality, uniform-mix, any-mix`);
+  const shipped = values.data === undefined || values.data === defaultRealDataDir;
+  const criterion = (values.criterion ?? (shipped ? "per-source" : "quality")) as RiskTarget["criterion"];
+  if (!["quality", "uniform-mix", "any-mix", "per-source"].includes(criterion!)) throw new UsageError(`--criterion: one of quality, per-source, uniform-mix, any-mix`);
+  const scope = values.scope ?? (shipped ? "model" : "all");
+  if (scope !== "model" && scope !== "all") throw new UsageError(`--scope: model or all`);
   const method = values.bound as BoundMethod;
   if (!["clopper-pearson", "wilson"].includes(method)) throw new UsageError(`--bound: clopper-pearson or wilson`);
   const tierNames = config.tiers.map((t) => t.name);
@@ -55,5 +66,6 @@ export function fitOptionsFrom(values: FitArgValues, config: Config, embeddingMo
     folds: numberArg(values, "folds", (n) => Number.isInteger(n) && n >= 2),
     seed: numberArg(values, "seed", Number.isInteger),
     embeddingModel,
+    scope,
   };
 }

@@ -25,7 +25,27 @@ export interface RealRow {
   source: string;
 }
 
-export const defaultRealDataDir = "test/data/real";
+export const defaultRealDataDir = "test/data/outcomes";
+
+/** The three levels the shipped data and exemplars are labelled with, cheapest first. */
+export const shippedLevels = ["fast", "standard", "premium"] as const;
+
+/**
+ * How the shipped levels map onto configured tiers of other names, by
+ * position: the same three in order; with two tiers, fast to the cheaper and
+ * the rest to the dearer (erring up); with more, fast to the cheapest,
+ * standard to the second, premium to the dearest. Null when the tiers are the
+ * shipped names already.
+ */
+export function shippedLevelMap(tiers: readonly string[]): Map<string, string> | null {
+  if (shippedLevels.every((l) => tiers.includes(l))) return null;
+  const last = tiers[tiers.length - 1]!;
+  return new Map([
+    ["fast", tiers[0]!],
+    ["standard", tiers.length === 2 ? last : tiers[1]!],
+    ["premium", last],
+  ]);
+}
 
 /** Every labelled row of every `*.jsonl` directly in dir (pending chunks live in a subfolder and are not read). */
 export function readRealRows(dir: string, tiers: readonly string[]): RealRow[] {
@@ -34,6 +54,7 @@ export function readRealRows(dir: string, tiers: readonly string[]): RealRow[] {
     .sort();
   if (files.length === 0) throw new Error(`${dir}: no labelled .jsonl files`);
   const seen = new Set<string>();
+  const levels = shippedLevelMap(tiers);
   return files.flatMap((f) =>
     readFileSync(path.join(dir, f), "utf8")
       .split(/\r?\n/)
@@ -42,7 +63,7 @@ export function readRealRows(dir: string, tiers: readonly string[]): RealRow[] {
         const where = `${path.join(dir, f)}:${i + 1}`;
         const parsed = rowSchema.safeParse(JSON.parse(line));
         if (!parsed.success) throw new Error(`${where}: expected {id, query, tier, split}: ${parsed.error.issues[0]?.message}`);
-        const row = parsed.data;
+        const row = { ...parsed.data, tier: levels?.get(parsed.data.tier) ?? parsed.data.tier };
         if (!tiers.includes(row.tier)) throw new Error(`${where}: unknown tier "${row.tier}"`);
         // Ids are not unique in every source (CoNaLa has two titles under one post id): a row is its id and text.
         const key = `${row.id}\u0000${row.query}`;

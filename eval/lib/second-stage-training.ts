@@ -1,4 +1,4 @@
-import { extractFeatures, modelFormat, tierRisks, type SecondStageModel } from "../../src/routing/second-stage/model.js";
+import { extractFeatures, modelFormat, tierRisks, type SecondStageModel, type VoteGate } from "../../src/routing/second-stage/model.js";
 import { neighbourFeatureNames } from "../../src/routing/second-stage/neighbour-features.js";
 import { textFeatureNames } from "../../src/routing/second-stage/text-features.js";
 import { fitLogistic } from "./logistic.js";
@@ -19,10 +19,21 @@ export interface Recipe {
   ks: number[];
   features: string[];
   l2: number;
+  /** Where the curated exemplars decide before the model (null: the model decides everything). */
+  voteGate: VoteGate | null;
 }
 
+/**
+ * The shipped gate: the nearest 3 exemplars give at least 70% of their
+ * similarity-weighted vote to one tier and are at least 0.5 similar on
+ * average. Chosen for common sense, not fitted: at these values the gate
+ * settles greetings, one-line facts and proofs like the curated ones, and
+ * about a tenth of real traffic (README "Routing quality").
+ */
+export const defaultVoteGate: VoteGate = { k: 3, minShare: 0.7, minMeanSimilarity: 0.5 };
+
 export function defaultRecipe(tiers: readonly string[], ks: readonly number[] = [3, 7, 15, 31]): Recipe {
-  return { tiers: [...tiers], ks: [...ks], features: [...neighbourFeatureNames(tiers, ks), ...textFeatureNames], l2: 10 };
+  return { tiers: [...tiers], ks: [...ks], features: [...neighbourFeatureNames(tiers, ks), ...textFeatureNames], l2: 10, voteGate: defaultVoteGate };
 }
 
 export function examplesOf(rows: readonly Neighbourhood[], recipe: Pick<Recipe, "tiers" | "ks">, weight = 1): TrainingExample[] {
@@ -31,9 +42,10 @@ export function examplesOf(rows: readonly Neighbourhood[], recipe: Pick<Recipe, 
 
 /**
  * Fits one logistic regression per tier boundary on standardised features.
- * downgradeCost is a placeholder until an operating point is chosen.
+ * The thresholds are a placeholder (nothing leaves the top tier) until an
+ * operating point is chosen.
  */
-export function fitSecondStage(examples: readonly TrainingExample[], recipe: Recipe, embeddingModel: string, downgradeCost = 1000): SecondStageModel {
+export function fitSecondStage(examples: readonly TrainingExample[], recipe: Recipe, embeddingModel: string, thresholds: readonly number[] = recipe.tiers.slice(1).map(() => 0)): SecondStageModel {
   if (examples.length === 0) throw new Error("no training rows");
   const total = examples.reduce((s, e) => s + e.weight, 0);
   const features = recipe.features.map((name) => {
@@ -50,7 +62,7 @@ export function fitSecondStage(examples: readonly TrainingExample[], recipe: Rec
     const fit = fitLogistic(x, y, { l2: recipe.l2, sampleWeights });
     return { above, bias: round(fit.bias), weights: Object.fromEntries(features.map((f, j) => [f.name, round(fit.weights[j]!)])) };
   });
-  return { format: modelFormat, tiers: recipe.tiers, ks: recipe.ks, features, boundaries, downgradeCost, embeddingModel, training: {} };
+  return { format: modelFormat, tiers: recipe.tiers, ks: recipe.ks, features, boundaries, thresholds: [...thresholds], voteGate: recipe.voteGate, embeddingModel, training: {} };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { applyGuards } from "../../src/routing/guards.js";
 import { isOutOfDistribution, type OodOptions } from "../../src/routing/ood.js";
-import { chooseTier } from "../../src/routing/second-stage/model.js";
+import { tierByThresholds } from "../../src/routing/second-stage/model.js";
 import { tallyVotes } from "../../src/routing/vote.js";
 import type { Tally } from "../../src/routing/decision.js";
 import type { RoutingParams, TierSetup } from "./knn-routing.js";
@@ -51,25 +51,36 @@ export function knnRouter(rows: readonly Neighbourhood[], setup: TierSetup, ood:
   };
 }
 
-export interface CostParams {
-  /** What one query sent too cheap costs, in top-tier calls (routing/second-stage/model.ts). */
-  downgradeCost: number;
+export interface ThresholdParams {
+  /** Per tier but the top one: the highest risk of being too weak at which it is chosen (routing/second-stage/model.ts). */
+  thresholds: number[];
 }
 
 /**
- * The second stage's one path: downgrade costs from `from` (nearly everything
- * to the top tier) down to `to`, each `ratio` times the one before, rounded
- * to 4 significant digits.
+ * The second stage's operating points, as paths for risk-controlled
+ * selection: each path moves along one direction in threshold space, from
+ * all zero (nothing leaves the top tier unless certain) to `max`, so a
+ * path's points only ever send more traffic cheaper. The directions weigh
+ * the tiers below the top differently (each component 0, 1/4, 1/2 or 1, at
+ * least one 1), so the cheapest tier can open on its own, the middle one on
+ * its own, or both in any proportion.
  */
-export function downgradeCostPath(from = 1000, to = 0.5, ratio = Math.exp(-0.05)): CostParams[] {
-  const out: CostParams[] = [];
-  for (let c = from; c >= to; c *= ratio) out.push({ downgradeCost: Number(c.toPrecision(4)) });
-  return out;
+export function thresholdPaths(tiers: number, step = 0.005, max = 0.5): ThresholdParams[][] {
+  const levels = [0, 0.25, 0.5, 1];
+  let directions: number[][] = [[]];
+  for (let i = 0; i < tiers - 1; i++) directions = directions.flatMap((d) => levels.map((l) => [...d, l]));
+  directions = directions.filter((d) => d.includes(1));
+  const steps = Math.round(max / step);
+  return directions.map((d) => Array.from({ length: steps + 1 }, (_, i) => ({ thresholds: d.map((x) => Math.round(x * i * step * 1e6) / 1e6) })));
 }
 
-/** Routes rows from their tier risks at any downgrade cost, with the tiers' prices relative to the top one. */
-export function secondStageRouter(risks: readonly (readonly number[])[], setup: TierSetup, ood: readonly boolean[], prices: readonly number[]): (p: CostParams) => string[] {
-  return (p) => risks.map((r, i) => (ood[i] ? setup.fallbackTier : setup.tiers[chooseTier(r, prices, p.downgradeCost)]!));
+/**
+ * Routes rows from their tier risks at any thresholds. `gated` holds, per
+ * row, the tier the vote gate settles it at (null: the model decides), and
+ * OOD rows go to the fallback tier first, as in the service.
+ */
+export function secondStageRouter(risks: readonly (readonly number[])[], setup: TierSetup, ood: readonly boolean[], gated: readonly (string | null)[]): (p: ThresholdParams) => string[] {
+  return (p) => risks.map((r, i) => (ood[i] ? setup.fallbackTier : (gated[i] ?? setup.tiers[tierByThresholds(r, p.thresholds)]!)));
 }
 
 /** OOD thresholds at a low percentile of the fitting rows' nearest and mean-top-k similarities. */

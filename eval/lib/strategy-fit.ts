@@ -1,10 +1,11 @@
 import type { OodOptions } from "../../src/routing/ood.js";
-import { relativePrices, tierRisks, type SecondStageModel } from "../../src/routing/second-stage/model.js";
+import { gateVote } from "../../src/routing/steps/second-stage.js";
+import { tierRisks, type SecondStageModel } from "../../src/routing/second-stage/model.js";
 import type { RoutingParams, TierSetup } from "./knn-routing.js";
 import type { Neighbourhood } from "./neighbourhoods.js";
 import { downgradeRates, selectRiskControlled, type Downgrade, type Evaluated, type RiskTarget, type Selection } from "./risk-control.js";
-import { crossFitRisks, examplesOf, fitSecondStage, type Recipe } from "./second-stage-training.js";
-import { downgradeCostPath, fitOod, knnPaths, knnRouter, oodFlags, secondStageRouter, type CostParams, type KnnGrid } from "./strategies.js";
+import { crossFitRisks, examplesOf, fitSecondStage, type Recipe, type TrainingExample } from "./second-stage-training.js";
+import { fitOod, knnPaths, knnRouter, oodFlags, secondStageRouter, thresholdPaths, type KnnGrid, type ThresholdParams } from "./strategies.js";
 
 type Tier = { name: string; pricePer1MTokens: number };
 
@@ -23,6 +24,14 @@ export interface FitOptions {
   folds: number;
   seed: number;
   embeddingModel: string;
+  /**
+   * Which rows the second stage's operating point is held to the target on:
+   * "all" (every row, whatever decided it: the quality a user gets) or
+   * "model" (the rows the model decides, the gate's and the OOD guard's
+   * left out: for data whose labels disagree with the curated exemplars by
+   * construction, such as outcome labels judged against the strongest model).
+   */
+  scope?: "all" | "model";
 }
 
 export interface StrategyFit<P> {
@@ -36,10 +45,13 @@ export interface KnnFit extends StrategyFit<RoutingParams> {
   strategy: "knn";
 }
 
-export interface SecondStageFit extends StrategyFit<CostParams> {
+export interface SecondStageFit extends StrategyFit<ThresholdParams> {
   strategy: "second-stage";
-  /** Fitted on every fitting row, carrying the chosen downgrade cost (the path's first, nearly everything to the top tier, when none passed). */
+  /** Fitted on the rows it decides, carrying the chosen thresholds (all zero, everything to the top tier, when none passed). */
   model: SecondStageModel;
+  /** Of the fitting rows, how many the vote gate settled and how many the OOD guard sent up. */
+  gated: number;
+  outOfDistribution: number;
 }
 
 function oodFor(rows: readonly Neighbourhood[], options: FitOptions): OodOptions | null {
@@ -60,31 +72,70 @@ export function fitKnn(rows: readonly Neighbourhood[], options: FitOptions): Knn
   return { strategy: "knn", ood, selection, downgrades: downgradesOf(selection.chosen, route, labels, options) };
 }
 
+/** A labelled row, and the source it came from when there are several (the per-source criterion and the weighting need it). */
+type FitRow = Neighbourhood & { source?: string };
+
+/** Per row, the tier the vote gate settles it at, or null when the model decides. */
+export function gatedTiers(rows: readonly Neighbourhood[], recipe: Pick<Recipe, "tiers" | "voteGate">): Array<string | null> {
+  return rows.map((r) => (recipe.voteGate ? (gateVote(r.neighbors, recipe.tiers, recipe.voteGate)?.tier ?? null) : null));
+}
+
+/** Training examples weighted so that every source counts the same in the fit, however many rows it has. */
+function sourceBalanced(examples: TrainingExample[], rows: readonly FitRow[]): TrainingExample[] {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.source ?? "", (counts.get(r.source ?? "") ?? 0) + 1);
+  if (counts.size < 2) return examples;
+  const mean = rows.length / counts.size;
+  return examples.map((e, i) => ({ ...e, weight: e.weight * (mean / counts.get(rows[i]!.source ?? "")!) }));
+}
+
 /**
- * The second stage: OOD thresholds; out-of-fold risks of the fitting rows
- * (stratified folds; exemplars, when weighted, join every training fold but
- * are never scored); the cheapest downgrade cost whose quality bound reaches
- * the target on those risks; then the model refitted on every row, carrying it.
+ * The second stage: OOD thresholds; the vote gate's share; out-of-fold risks
+ * of the rows the model decides (stratified folds; sources weighted equally;
+ * exemplars, when weighted, join every training fold but are never scored);
+ * the cheapest thresholds whose quality bound reaches the target on those
+ * risks (on every source, with the per-source criterion); then the model
+ * refitted on every row it decides, carrying them.
  */
-export function fitSecondStageStrategy(rows: readonly Neighbourhood[], exemplarRows: readonly Neighbourhood[], options: FitOptions): SecondStageFit {
+export function fitSecondStageStrategy(rows: readonly FitRow[], exemplarRows: readonly Neighbourhood[], options: FitOptions): SecondStageFit {
   const ood = oodFor(rows, options);
-  const labels = rows.map((r) => r.tier);
-  const examples = examplesOf(rows, options.recipe);
+  const flags = oodFlags(rows, ood);
+  const gated = gatedTiers(rows, options.recipe);
+  const decided = rows.flatMap((_, i) => (!flags[i] && gated[i] === null ? [i] : []));
+  const examples = sourceBalanced(
+    examplesOf(decided.map((i) => rows[i]!), options.recipe),
+    decided.map((i) => rows[i]!),
+  );
   const extra = options.exemplarWeight > 0 ? examplesOf(exemplarRows, options.recipe, options.exemplarWeight) : [];
-  const risks = crossFitRisks(examples, extra, options.recipe, options.folds, options.seed);
-  const route = secondStageRouter(risks, options.setup, oodFlags(rows, ood), relativePrices(options.tiers));
-  const path = downgradeCostPath();
-  const selection = selectRiskControlled([path], route, labels, options.tiers, options.target);
-  const model = fitSecondStage([...examples, ...extra], options.recipe, options.embeddingModel, (selection.chosen?.params ?? path[0]!).downgradeCost);
-  return { strategy: "second-stage", ood, selection, downgrades: downgradesOf(selection.chosen, route, labels, options), model };
+  const risks: number[][] = rows.map(() => options.setup.tiers.map(() => 0));
+  const outOfFold = examples.length > 0 ? crossFitRisks(examples, extra, options.recipe, options.folds, options.seed) : [];
+  decided.forEach((row, j) => (risks[row] = outOfFold[j]!));
+  const scoped = options.scope === "model" ? decided : rows.map((_, i) => i);
+  const pick = <T>(xs: readonly T[]) => scoped.map((i) => xs[i]!);
+  const routeAll = secondStageRouter(risks, options.setup, flags, gated);
+  const route = (p: ThresholdParams) => pick(routeAll(p));
+  const labels = pick(rows.map((r) => r.tier));
+  const target = { ...options.target, groups: options.target.criterion === "per-source" ? pick(rows.map((r) => r.source ?? "")) : undefined };
+  const selection = selectRiskControlled(thresholdPaths(options.setup.tiers.length), route, labels, options.tiers, target);
+  const thresholds = selection.chosen?.params.thresholds ?? options.setup.tiers.slice(1).map(() => 0);
+  const model = fitSecondStage(examples.length > 0 ? [...examples, ...extra] : extra, options.recipe, options.embeddingModel, thresholds);
+  return {
+    strategy: "second-stage",
+    ood,
+    selection,
+    downgrades: downgradesOf(selection.chosen, route, labels, options),
+    model,
+    gated: gated.filter((g, i) => g !== null && !flags[i]).length,
+    outOfDistribution: flags.filter(Boolean).length,
+  };
 }
 
 /** Routes rows as the fitted strategy would (the fallback tier for every row when no point passed). */
-export function routeWithFit(rows: readonly Neighbourhood[], fit: KnnFit | SecondStageFit, setup: TierSetup, tiers: readonly Tier[]): string[] {
+export function routeWithFit(rows: readonly Neighbourhood[], fit: KnnFit | SecondStageFit, setup: TierSetup, _tiers: readonly Tier[]): string[] {
   const flags = oodFlags(rows, fit.ood);
   const chosen = fit.selection.chosen;
   if (fit.strategy === "knn") return chosen ? knnRouter(rows, setup, flags)(chosen.params as RoutingParams) : rows.map(() => setup.fallbackTier);
-  const risks = rows.map((r) => tierRisks(fit.model, examplesOf([r], fit.model)[0]!.features));
   if (!chosen) return rows.map(() => setup.fallbackTier);
-  return secondStageRouter(risks, setup, flags, relativePrices(tiers))({ downgradeCost: fit.model.downgradeCost });
+  const risks = rows.map((r) => tierRisks(fit.model, examplesOf([r], fit.model)[0]!.features));
+  return secondStageRouter(risks, setup, flags, gatedTiers(rows, { tiers: fit.model.tiers, voteGate: fit.model.voteGate ?? null }))({ thresholds: fit.model.thresholds! });
 }

@@ -16,12 +16,26 @@ export interface RiskTarget {
   targetQuality: number;
   confidence: number;
   method: BoundMethod;
-  criterion?: "quality" | "any-mix" | "uniform-mix";
+  /** "per-source": quality at least `targetQuality` on each source's own tier mix (rows grouped by `groups`). */
+  criterion?: "quality" | "any-mix" | "uniform-mix" | "per-source";
+  /** Per row, the source it came from (the per-source criterion). */
+  groups?: readonly string[];
 }
 
 /** The lower confidence bound the criterion puts on quality. */
 export function qualityLowerBound(routed: readonly string[], labels: readonly string[], tierNames: readonly string[], target: RiskTarget): number {
   const criterion = target.criterion ?? "quality";
+  if (criterion === "per-source") {
+    // The weakest source decides: a point must hold on every kind of traffic it was fitted on.
+    const groups = target.groups ?? labels.map(() => "");
+    let worst = 1;
+    for (const g of new Set(groups)) {
+      const of = groups.flatMap((x, i) => (x === g ? [i] : []));
+      const bound = qualityLowerBound(of.map((i) => routed[i]!), of.map((i) => labels[i]!), tierNames, { ...target, criterion: "quality", groups: undefined });
+      worst = Math.min(worst, bound);
+    }
+    return worst;
+  }
   if (criterion === "quality") return lowerBound(servedCount(routed, labels, tierNames), labels.length, target.confidence, target.method);
   const perTier = 1 - (1 - target.confidence) / (tierNames.length - 1);
   const uppers = downgradeRates(routed, labels, tierNames, perTier, target.method).map((d) => d.upper);

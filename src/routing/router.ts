@@ -89,7 +89,7 @@ export class Router {
     const mapTier = own.length === this.ladder.names.length ? undefined : (tier: string) => this.ladder.atOrAbove(tier, options.tiers);
     const { ood, secondStage } = options;
     // The second stage reads the neighbourhood at several k; the vote and the explain output use the first k.
-    const searchK = Math.max(options.k, ...(secondStage?.model.ks ?? []), ood?.enabled ? ood.k : 1);
+    const searchK = Math.max(options.k, ...(secondStage?.model.ks ?? []), secondStage?.model.voteGate?.k ?? 1, ood?.enabled ? ood.k : 1);
     this.decide = [
       normalizeStep(() => encoder.maxInputChars),
       limitsCheckStep(this.ladder),

@@ -1,9 +1,18 @@
 import { readFileSync } from "node:fs";
-import { secondStageModelSchema, validateModel, type SecondStageModel } from "./model.js";
+import { renameModelTiers, secondStageModelSchema, validateModel, type SecondStageModel } from "./model.js";
 
-/** A model file that cannot serve this configuration: the service refuses to start rather than route on it. */
+/** A model file that cannot be read or is not a valid model: the service refuses to start rather than route on it. */
 export class SecondStageModelError extends Error {
   override name = "SecondStageModelError";
+}
+
+/**
+ * A valid model that does not fit this configuration (another number of
+ * tiers, another embedding model): the service routes with the vote instead
+ * and says so, since the configuration is otherwise sound.
+ */
+export class SecondStageMismatchError extends SecondStageModelError {
+  override name = "SecondStageMismatchError";
 }
 
 /**
@@ -29,13 +38,16 @@ export function loadSecondStageModel(file: string, expect: { tiers: readonly str
   } catch (err) {
     throw new SecondStageModelError(`routing.secondStage.modelFile: ${file}: ${(err as Error).message}`);
   }
-  if (model.tiers.join() !== expect.tiers.join()) {
-    throw new SecondStageModelError(`routing.secondStage.modelFile: ${file} was trained for tiers ${model.tiers.join(", ")}, the config has ${expect.tiers.join(", ")}; retrain it (npm run train-router)`);
+  if (model.tiers.length !== expect.tiers.length) {
+    throw new SecondStageMismatchError(
+      `routing.secondStage.modelFile: ${file} was trained for ${model.tiers.length} tiers (${model.tiers.join(", ")}), the config has ${expect.tiers.length} (${expect.tiers.join(", ")}); retrain it (npm run train-router)`,
+    );
   }
   if (model.embeddingModel !== expect.embeddingModel) {
-    throw new SecondStageModelError(
+    throw new SecondStageMismatchError(
       `routing.secondStage.modelFile: ${file} was trained on ${model.embeddingModel} neighbourhoods, the service embeds with ${expect.embeddingModel}; retrain it (npm run train-router) or use routing.strategy "knn"`,
     );
   }
-  return model;
+  // Same number of tiers under other names: the levels map by position, cheapest first.
+  return model.tiers.join() === expect.tiers.join() ? model : renameModelTiers(model, expect.tiers);
 }

@@ -12,7 +12,9 @@ import { textFeatureNames, textFeatures } from "./text-features.js";
  * written by `npm run train-router` (eval/), read here: training and serving
  * compute the features with the same code.
  */
-export const modelFormat = "tierline-second-stage/1";
+export const modelFormat = "tierline-second-stage/2";
+/** The first format: one downgrade cost instead of per-tier thresholds and no vote gate. Still read. */
+export const legacyModelFormat = "tierline-second-stage/1";
 
 const boundarySchema = z.object({
   /** P(needs more than this tier). */
@@ -22,8 +24,23 @@ const boundarySchema = z.object({
   weights: z.record(z.string(), z.number()),
 });
 
+/**
+ * When the nearest exemplars agree, the curated set decides: the vote over the
+ * nearest `k` settles the query when its tier holds at least `minShare` of the
+ * similarity-weighted vote and those `k` are at least `minMeanSimilarity`
+ * similar on average. This is where common sense lives ("hi", "17 x 23",
+ * "prove that...": a curator wrote their like); the model decides the rest,
+ * the traffic no exemplar speaks for clearly.
+ */
+const voteGateSchema = z.object({
+  k: z.number().int().min(1).max(100),
+  minShare: z.number().min(0).max(1),
+  minMeanSimilarity: z.number().min(-1).max(1),
+});
+export type VoteGate = z.infer<typeof voteGateSchema>;
+
 export const secondStageModelSchema = z.object({
-  format: z.literal(modelFormat),
+  format: z.union([z.literal(modelFormat), z.literal(legacyModelFormat)]),
   /** Cheapest first; must equal the configured tiers. */
   tiers: z.array(z.string()).min(2),
   /** The k values of the neighbourhood features; the router searches max(ks) neighbours. */
@@ -31,11 +48,20 @@ export const secondStageModelSchema = z.object({
   features: z.array(z.object({ name: z.string(), mean: z.number(), sd: z.number().positive() })),
   boundaries: z.array(boundarySchema),
   /**
-   * What one query sent to too cheap a tier costs, in calls of the most
-   * expensive tier: the router picks the tier with the lowest price (relative
-   * to the top tier's) plus downgradeCost x risk. Chosen by calibration.
+   * The operating point (format 2): for each tier but the top one, the
+   * highest risk of being too weak at which it is still chosen. The router
+   * picks the cheapest tier whose risk is at most its threshold, so every
+   * tier is reachable on its own. Chosen by calibration for the tiers' prices.
    */
-  downgradeCost: z.number().positive(),
+  thresholds: z.array(z.number().min(0).max(1)).optional(),
+  /** The curated exemplars' say before the model's (format 2; absent or null: the model decides alone). */
+  voteGate: voteGateSchema.nullable().optional(),
+  /**
+   * Format 1's operating point: what one query sent to too cheap a tier
+   * costs, in calls of the most expensive tier (the tier with the lowest
+   * relative price plus downgradeCost x risk wins).
+   */
+  downgradeCost: z.number().positive().optional(),
   /** The embedding model the neighbourhood features were computed with. */
   embeddingModel: z.string(),
   /** How it was trained and how downgradeCost was chosen: provenance, not read by the router. */
@@ -44,9 +70,13 @@ export const secondStageModelSchema = z.object({
 
 export type SecondStageModel = z.infer<typeof secondStageModelSchema>;
 
-/** Checks what the schema cannot: boundaries match the tiers, features are known. */
+/** Checks what the schema cannot: boundaries match the tiers, features are known, the operating point fits the format. */
 export function validateModel(model: SecondStageModel): SecondStageModel {
   const expected = model.tiers.slice(0, -1);
+  if (model.format === legacyModelFormat && model.downgradeCost === undefined) throw new Error(`second-stage model: format ${legacyModelFormat} needs downgradeCost`);
+  if (model.format === modelFormat && model.thresholds?.length !== expected.length) {
+    throw new Error(`second-stage model: thresholds must give one risk for each tier but the top one (${expected.join(", ")})`);
+  }
   if (model.boundaries.map((b) => b.above).join() !== expected.join()) {
     throw new Error(`second-stage model: boundaries must be above ${expected.join(", ")} in order`);
   }
@@ -57,6 +87,25 @@ export function validateModel(model: SecondStageModel): SecondStageModel {
     for (const name of Object.keys(b.weights)) if (!names.has(name)) throw new Error(`second-stage model: weight for "${name}" has no feature entry`);
   }
   return model;
+}
+
+/**
+ * The same model under other tier names, matched by position (cheapest
+ * first): its boundaries and the features named after a tier
+ * (`knn.<k>.<tier>`, `sim.best.<tier>`) follow. A model learns what an
+ * ordinal level of difficulty looks like, not a name, so "small, medium,
+ * large" can use one trained as "fast, standard, premium".
+ */
+export function renameModelTiers(model: SecondStageModel, tiers: readonly string[]): SecondStageModel {
+  if (tiers.length !== model.tiers.length) throw new Error(`cannot rename ${model.tiers.length} tiers to ${tiers.length}`);
+  const to = new Map(model.tiers.map((t, i) => [t, tiers[i]!]));
+  const rename = (name: string) => name.replace(/^(knn\.\d+\.|sim\.best\.)(.+)$/, (whole, prefix: string, tier: string) => (to.has(tier) ? prefix + to.get(tier)! : whole));
+  return {
+    ...model,
+    tiers: [...tiers],
+    features: model.features.map((f) => ({ ...f, name: rename(f.name) })),
+    boundaries: model.boundaries.map((b) => ({ ...b, above: to.get(b.above) ?? b.above, weights: Object.fromEntries(Object.entries(b.weights).map(([n, w]) => [rename(n), w])) })),
+  };
 }
 
 /** Every feature, by name, for one query: its normalised text and its neighbours (most similar first). */
@@ -102,6 +151,17 @@ export function chooseTier(risks: readonly number[], relativePrices: readonly nu
     }
   }
   return best;
+}
+
+/** The cheapest tier whose risk of being too weak is at most its threshold (the top tier, whose risk is 0, otherwise). */
+export function tierByThresholds(risks: readonly number[], thresholds: readonly number[]): number {
+  for (let t = 0; t < risks.length - 1; t++) if (risks[t]! <= thresholds[t]! + 1e-12) return t;
+  return risks.length - 1;
+}
+
+/** P(the query needs exactly tier i), from the risks P(needs more than tier i). */
+export function exactTierLikelihoods(risks: readonly number[]): number[] {
+  return risks.map((r, i) => (i === 0 ? 1 : risks[i - 1]!) - r);
 }
 
 /** Each tier's price as a share of the most expensive one's. */
