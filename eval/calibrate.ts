@@ -45,7 +45,7 @@ const strategy = values.strategy ?? config.routing.strategy;
 let fit;
 try {
   if (strategy !== "knn" && strategy !== "second-stage") throw new UsageError("--strategy: knn or second-stage");
-  fit = fitOptionsFrom(values, config, createEncoder(config).modelId);
+  fit = fitOptionsFrom(values, config, createEncoder(config).modelId, { feedback: values["from-feedback"] });
 } catch (err) {
   if (!(err instanceof UsageError)) throw err;
   console.error(`${err.message}\n${usage}`);

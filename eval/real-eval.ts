@@ -20,7 +20,7 @@ import { openLiveService } from "./lib/live-service.js";
 import { createProgressBar } from "./lib/progress-bar.js";
 import { reportCurves, renderReportChart } from "./lib/real-chart.js";
 import { loadRealInputs } from "./lib/real-inputs.js";
-import { losoAt, losoCurves, reportSplit, runThroughRouter, strategies } from "./lib/real-report.js";
+import { baselinesAtQuality, losoAt, losoCurves, reportSplit, runThroughRouter, strategies } from "./lib/real-report.js";
 import { costAtQuality, formatSummaries } from "./lib/real-report-text.js";
 import type { Summary } from "./lib/summary.js";
 
@@ -34,6 +34,9 @@ try {
   const inputs = await loadRealInputs(live, config, values.data, (label) => createProgressBar(label));
   const report = inputs.rows.filter((r) => r.split === "report");
   const shipped = await runThroughRouter(live.deps.router, report, config);
+  const shippedBaselines = Object.fromEntries(
+    Object.entries(shipped.bySource).map(([src, v]) => [src, baselinesAtQuality(report.filter((r) => r.source === src), fit.tiers, v.quality)]),
+  );
   const dev = await runThroughRouter(live.deps.router, readLabelledJsonl(values.dev, names), config);
   const split = reportSplit(inputs, fit, config.routing.strategy);
   const loso = losoAt(inputs, fit);
@@ -55,7 +58,7 @@ try {
     exemplars: { count: live.exemplars.length, revision: live.index.revision },
     embeddingModel: live.deps.encoder.modelId,
     target: fit.target,
-    shipped: { setting: describeCurrent(config), report: shipped, devInSampleInHouse: dev },
+    shipped: { setting: describeCurrent(config), report: shipped, atSameQualityBySource: shippedBaselines, devInSampleInHouse: dev },
     reportSplit: { calibratedNow: split.methods, settings: Object.fromEntries(strategies.map((s) => [s, split.fits[s].selection.chosen?.params ?? null])), baselines: split.baselines },
     leaveOneSourceOut: { basis: "calibrated on the other sources' calibration rows, measured on every row of the left-out source", ...loso },
     losoTargetSweep: curves,
@@ -73,12 +76,20 @@ try {
   out.push(`target: ${describeTarget(fit.target)}\n`);
   out.push(`shipped (${describeCurrent(config)}), through the service's router; reasons on the report split: ${JSON.stringify(shipped.reasons)}`);
   out.push(formatSummaries([["report split", shipped.summary], ...Object.entries(shipped.bySource).map(([s, v]): [string, Summary] => [`  ${s}`, v]), ["dev.jsonl (in-house, in-sample)", dev.summary]], names));
+  for (const [src, b] of Object.entries(shippedBaselines)) {
+    const f = (x: number | null) => (x === null ? "not reached" : x.toFixed(3));
+    out.push(`  ${src}: at the shipped router's quality ${shipped.bySource[src]!.quality.toFixed(3)}, the cheapest random mix costs ${f(b.random)}, the cheapest word-count cuts ${f(b.length)} (tuned in hindsight); the router ${shipped.bySource[src]!.relativeCost.toFixed(3)}`);
+  }
   out.push(`\nreport split, calibrated now on the calibration split:`);
   const calibratedNow = strategies.map((s): [string, Summary] => [`${s} ${JSON.stringify(split.fits[s].selection.chosen?.params ?? null)}`, split.methods[s]]);
   out.push(formatSummaries([...calibratedNow, ...Object.entries(split.baselines)], names));
   for (const s of strategies) {
     out.push(`\nleave-one-source-out, ${s} (calibrated on the other sources' calibration rows; every row of the left-out source):`);
     out.push(formatSummaries([["pooled", loso[s].pooled], ...Object.entries(loso[s].perSource).map(([src, v]) => [`${src} ${v.setting}`, v] as [string, typeof v])], names));
+    for (const [src, v] of Object.entries(loso[s].perSource)) {
+      const f = (x: number | null) => (x === null ? "not reached" : x.toFixed(3));
+      out.push(`  ${src}: at its quality ${v.quality.toFixed(3)}, the cheapest random mix costs ${f(v.atSameQuality.random)} and the cheapest word-count cuts ${f(v.atSameQuality.length)} (both tuned in hindsight on ${src}); the router ${v.relativeCost.toFixed(3)}`);
+    }
   }
   out.push(`\nleave-one-source-out as the target moves (pooled quality / cost):`);
   for (const c of curves) out.push(`  target ${c.targetQuality}: ${strategies.map((s) => `${s} ${c[s].quality.toFixed(3)} / ${c[s].relativeCost.toFixed(3)}`).join("   ")}`);

@@ -10,6 +10,7 @@ import { openLiveService } from "./live-service.js";
 import type { Strategy } from "./loso.js";
 import type { ProgressBar } from "./progress-bar.js";
 import { formatModelJson } from "./model-json.js";
+import { labelEfficiency, type EfficiencyPoint } from "./label-efficiency.js";
 import { loadRealInputs, type LabelledSource } from "./real-inputs.js";
 import { evaluatePoint, type Evaluated } from "./risk-control.js";
 import { fitKnn, fitSecondStageStrategy, type FitOptions, type KnnFit, type SecondStageFit } from "./strategy-fit.js";
@@ -26,6 +27,8 @@ export interface CalibrateRequest {
   /** Where the second-stage model is written (with `write`); as given, relative to the working directory. */
   modelFile: string;
   progress?: (label: string) => ProgressBar;
+  /** Measure the label-efficiency curve (default true). */
+  efficiency?: boolean;
 }
 
 export interface CalibrateResult {
@@ -38,6 +41,8 @@ export interface CalibrateResult {
   /** The configured setting, routed through the service's own router over the same rows (null if its model cannot load). */
   current: Evaluated<string> | null;
   fit: KnnFit | SecondStageFit;
+  /** Quality and cost on held-out rows when calibrating on 100, 250, 500, 1,000 of them (sizes the data allows). */
+  efficiency: EfficiencyPoint[];
   /** Files written: empty unless `write`. */
   written: string[];
 }
@@ -63,6 +68,7 @@ export async function runCalibrate(req: CalibrateRequest): Promise<CalibrateResu
       fit.model.training = provenance(req, fit, rows.length, bySource, live.exemplars.length, live.index.revision);
     }
     const current = await evaluateCurrent(req, live, rows);
+    const efficiency = req.efficiency === false ? [] : labelEfficiency(rows, inputs.exemplarRows, req.strategy, req.fit);
     const written = req.write && fit.selection.chosen ? writeResult(req, fit) : [];
     return {
       strategy: req.strategy,
@@ -73,6 +79,7 @@ export async function runCalibrate(req: CalibrateRequest): Promise<CalibrateResu
       embeddingModel: live.deps.encoder.modelId,
       current,
       fit,
+      efficiency,
       written,
     };
   } finally {

@@ -40,8 +40,8 @@ function numberArg(values: FitArgValues, name: keyof typeof fitArgs, ok: (n: num
  * target on each source and on the rows the model decides; one's own
  * traffic (one source) on its own tier mix and on every row.
  */
-export function fitOptionsFrom(values: FitArgValues, config: Config, embeddingModel: string): FitOptions {
-  const shipped = values.data === undefined || values.data === defaultRealDataDir;
+export function fitOptionsFrom(values: FitArgValues, config: Config, embeddingModel: string, from: { feedback?: boolean } = {}): FitOptions {
+  const shipped = !from.feedback && (values.data === undefined || values.data === defaultRealDataDir);
   const criterion = (values.criterion ?? (shipped ? "per-source" : "quality")) as RiskTarget["criterion"];
   if (!["quality", "uniform-mix", "any-mix", "per-source"].includes(criterion!)) throw new UsageError(`--criterion: one of quality, per-source, uniform-mix, any-mix`);
   const scope = values.scope ?? (shipped ? "model" : "all");

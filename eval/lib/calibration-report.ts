@@ -44,6 +44,14 @@ export function formatCalibration(r: CalibrateResult, o: { configFile: string; f
     const { minNearest, minMeanSimilarity, k } = r.fit.ood;
     out.push(`  out of distribution: nearest exemplar < ${minNearest} or mean of the nearest ${k} < ${minMeanSimilarity} (percentile ${o.fit.oodPercentile} of these rows)`);
   } else out.push("  out-of-distribution guard off (--ood-percentile 0)");
+  if (r.efficiency.length > 0) {
+    out.push("label efficiency (calibrated on a random subset, measured on the rest; mean of the draws):");
+    for (const e of r.efficiency) {
+      const none = e.noPoint > 0 ? `; ${e.noPoint} of ${e.draws} draws found no point and sent everything to the fallback tier` : "";
+      out.push(`  ${String(e.labels).padStart(5)} labels: quality ${n3(e.quality)}, cost ${n3(e.relativeCost)} on ${e.heldOut} held-out rows${none}`);
+    }
+    out.push("  where quality still rises or cost still falls from one size to the next, more labels would pay");
+  }
   if (o.write) out.push(`wrote ${r.written.join(" and ")}`);
   else {
     const model = r.strategy === "second-stage" ? ` and the model to ${o.modelFile}` : "";

@@ -42,3 +42,29 @@ export function apportion(n: number, shares: readonly number[]): number[] {
   }
   return counts;
 }
+
+/**
+ * The relative cost of the cheapest fixed random mix whose expected quality
+ * on these labels reaches `quality` (the base rates known in hindsight, so
+ * the strongest random baseline there is): a linear programme whose optimum
+ * mixes at most two tiers. Null when even the top tier alone falls short.
+ */
+export function cheapestRandomMixCost(labels: readonly string[], tiers: ReadonlyArray<{ name: string; pricePer1MTokens: number }>, quality: number): number | null {
+  const top = Math.max(...tiers.map((t) => t.pricePer1MTokens));
+  const rank = new Map(tiers.map((t, i) => [t.name, i]));
+  // Served share when everything goes to tier i: the labels at or below it.
+  const served = tiers.map((_, i) => labels.filter((l) => rank.get(l)! <= i).length / Math.max(1, labels.length));
+  const cost = tiers.map((t) => t.pricePer1MTokens / top);
+  let best: number | null = null;
+  const consider = (c: number) => (best = best === null ? c : Math.min(best, c));
+  for (let i = 0; i < tiers.length; i++) {
+    if (served[i]! >= quality - 1e-12) consider(cost[i]!);
+    for (let j = i + 1; j < tiers.length; j++) {
+      // a share on i, the rest on j: a*served_i + (1-a)*served_j = quality.
+      if (served[j]! < quality - 1e-12 || served[i]! >= quality) continue;
+      const a = (served[j]! - quality) / (served[j]! - served[i]!);
+      consider(a * cost[i]! + (1 - a) * cost[j]!);
+    }
+  }
+  return best;
+}

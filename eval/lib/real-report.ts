@@ -2,7 +2,7 @@ import type { Config } from "../../src/config/config-schema.js";
 import type { Decision, DecisionReason } from "../../src/routing/decision.js";
 import { fitForQuality, lengthCandidates, routeByLength } from "./length-baseline.js";
 import { leaveOneSourceOut, type Strategy } from "./loso.js";
-import { routeAtRandomMix, tierMix } from "./random-baseline.js";
+import { cheapestRandomMixCost, routeAtRandomMix, tierMix } from "./random-baseline.js";
 import type { RealInputs } from "./real-inputs.js";
 import { fitKnn, fitSecondStageStrategy, routeWithFit, type FitOptions } from "./strategy-fit.js";
 import { summarise, type Summary } from "./summary.js";
@@ -74,16 +74,31 @@ export function reportSplit(inputs: RealInputs, options: FitOptions, routerStrat
   };
 }
 
-/** Leave-one-source-out at the given target: pooled and per source, per strategy. */
+/**
+ * What the naive routers cost on these rows at a given quality, each tuned in
+ * hindsight on the very rows measured (so the comparison flatters them): the
+ * cheapest fixed random mix, and the cheapest word-count cuts.
+ */
+export function baselinesAtQuality(rows: ReadonlyArray<{ query: string; tier: string }>, tiers: FitOptions["tiers"], quality: number): { random: number | null; length: number | null } {
+  const labels = rows.map((r) => r.tier);
+  const length = fitForQuality(lengthCandidates(rows.map((r) => ({ text: r.query, tier: r.tier })), tiers), quality);
+  return { random: cheapestRandomMixCost(labels, tiers, quality), length: length ? Math.round(length.train.relativeCost * 1e4) / 1e4 : null };
+}
+
+export type HeldOutSummary = Summary & { setting: string; atSameQuality: { random: number | null; length: number | null } };
+
+/** Leave-one-source-out at the given target: pooled and per source, per strategy, with the naive routers' cost at each source's realised quality. */
 export function losoAt(inputs: RealInputs, options: FitOptions) {
   const held = leaveOneSourceOut(inputs.rows, inputs.exemplarRows, options, strategies);
-  const out: Record<Strategy, { pooled: Summary; perSource: Record<string, Summary & { setting: string }> }> = {} as never;
+  const out: Record<Strategy, { pooled: Summary; perSource: Record<string, HeldOutSummary> }> = {} as never;
   for (const s of strategies) {
-    const perSource: Record<string, Summary & { setting: string }> = {};
+    const perSource: Record<string, HeldOutSummary> = {};
     for (const h of held) {
       const chosen = h.fits[s]?.selection.chosen;
       const setting = chosen ? JSON.stringify(chosen.params) : "none passes: all to the fallback tier";
-      perSource[h.source] = { ...summarise(h.routed[s], h.labels, options.tiers), setting };
+      const summary = summarise(h.routed[s], h.labels, options.tiers);
+      const rows = inputs.rows.filter((r) => r.source === h.source);
+      perSource[h.source] = { ...summary, setting, atSameQuality: baselinesAtQuality(rows, options.tiers, summary.quality) };
     }
     out[s] = {
       pooled: summarise(held.flatMap((h) => h.routed[s]), held.flatMap((h) => h.labels), options.tiers),

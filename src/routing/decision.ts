@@ -11,7 +11,7 @@ export const decisionReasons = [
   "second_stage",
   /** The majority's lead was below the threshold: sent to the fallback (premium) tier. */
   "low_margin_fallback",
-  /** The second stage found no cheaper tier safe enough although it thought one likelier: sent to the fallback tier. */
+  /** Older versions only: the first second stage sent its doubts to the fallback tier under this name. Kept so their logged rows still read; the second stage's own choice is now always "second_stage". */
   "low_confidence_fallback",
   /** The neighbourhood is unlike anything in the calibration data (routing.ood): sent to the fallback tier. A drift signal. */
   "out_of_distribution",
@@ -64,7 +64,13 @@ export function skipsCache(reason: DecisionReason): boolean {
 /** What was decided: the part of a decision the cache stores and replays. */
 export interface Verdict {
   tier: string;
-  /** The chosen tier's own share of the similarity-weighted vote, 0..1 (0 for a fallback that never voted). */
+  /**
+   * The estimated probability, 0..1, that the query needs exactly this tier
+   * (not a cheaper one, not a dearer one), whatever decided: the vote's
+   * similarity-weighted share for it (the vote, and its fallbacks, for the
+   * fallback tier), the second stage's P(needs exactly it), 1 for a rule or a
+   * curated exemplar, 0 when nothing was estimated (warming up, encoder error).
+   */
   confidence: number;
   /**
    * Lead of the majority behind the choice: share for the chosen tier or a

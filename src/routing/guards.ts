@@ -16,7 +16,8 @@ export interface GuardOptions {
  */
 export function applyGuards(tally: Tally, options: GuardOptions): VoteOutcome {
   const { votedTier, confidence, margin, votes } = tally;
-  const fallback = (reason: DecisionReason, c = confidence, m = margin): VoteOutcome => ({
+  // Confidence is always about the tier answered: here the vote's own share for the fallback tier.
+  const fallback = (reason: DecisionReason, c = votes[options.fallbackTier] ?? 0, m = margin): VoteOutcome => ({
     tier: options.fallbackTier,
     confidence: c,
     margin: m,

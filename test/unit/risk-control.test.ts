@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { lowerBound } from "../../eval/lib/bounds.js";
 import { downgradeRates, qualityLowerBound, selectRiskControlled, type RiskTarget } from "../../eval/lib/risk-control.js";
-import { downgradeCostPath, knnPaths } from "../../eval/lib/strategies.js";
+import { knnPaths, thresholdPaths } from "../../eval/lib/strategies.js";
 
 const tiers = [
   { name: "fast", pricePer1MTokens: 1 },
@@ -68,10 +68,34 @@ describe("risk-controlled selection", () => {
 });
 
 describe("operating-point paths", () => {
-  it("walk each (k, floor) from the most conservative margin down, and downgrade costs down from the dearest", () => {
+  it("walk each (k, floor) from the most conservative margin down, and risk thresholds up from closed along each direction", () => {
     const paths = knnPaths({ k: [3, 5], minSimilarity: [0, 0.3], margin: [0, 0.5, 1] });
     expect(paths).toHaveLength(4);
     expect(paths[0]!.map((p) => p.margin)).toEqual([1, 0.5, 0]);
-    expect(downgradeCostPath(100, 10, 0.5).map((p) => p.downgradeCost)).toEqual([100, 50, 25, 12.5]);
+    const thresholds = thresholdPaths(3, 0.1, 0.2);
+    // Directions with components in {0, 1/4, 1/2, 1} and at least one 1: 7 for two thresholds.
+    expect(thresholds).toHaveLength(7);
+    for (const path of thresholds) {
+      expect(path[0]!.thresholds).toEqual([0, 0]);
+      for (let i = 1; i < path.length; i++) path[i]!.thresholds.forEach((t, j) => expect(t).toBeGreaterThanOrEqual(path[i - 1]!.thresholds[j]!));
+    }
+    expect(thresholds.map((p) => p.at(-1)!.thresholds)).toContainEqual([0.2, 0]);
+    expect(thresholds.map((p) => p.at(-1)!.thresholds)).toContainEqual([0, 0.2]);
+    expect(thresholdPaths(2, 0.1, 0.2)).toEqual([[{ thresholds: [0] }, { thresholds: [0.1] }, { thresholds: [0.2] }]]);
+  });
+});
+
+describe("the per-source criterion", () => {
+  it("holds the weakest source to the target: a point pooled quality would pass fails when one source falls short", () => {
+    const labels = [...Array(60).fill("fast"), ...Array(40).fill("premium")];
+    // Source a: 60 fast-labelled rows, all served. Source b: 40 premium-labelled rows, 8 sent to fast.
+    const routed = [...Array(60).fill("fast"), ...Array(32).fill("premium"), ...Array(8).fill("fast")];
+    const groups = [...Array(60).fill("a"), ...Array(40).fill("b")];
+    const pooled: RiskTarget = { targetQuality: 0.9, confidence: 0.5, method: "wilson", criterion: "quality" };
+    expect(qualityLowerBound(routed, labels, tiers.map((t) => t.name), pooled)).toBeGreaterThan(0.9);
+    const perSource: RiskTarget = { ...pooled, criterion: "per-source", groups };
+    const bound = qualityLowerBound(routed, labels, tiers.map((t) => t.name), perSource);
+    expect(bound).toBeLessThan(0.85);
+    expect(bound).toBeCloseTo(qualityLowerBound(routed.slice(60), labels.slice(60), tiers.map((t) => t.name), pooled), 12);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import { isFallback } from "../../src/routing/decision.js";
 import { Router, type RouterOptions } from "../../src/routing/router.js";
-import { modelFormat, type SecondStageModel } from "../../src/routing/second-stage/model.js";
+import { legacyModelFormat, modelFormat, type SecondStageModel, type VoteGate } from "../../src/routing/second-stage/model.js";
 import { ExemplarIndex, ExemplarIndexRef } from "../../src/vector-index/exemplar-index.js";
 import { HnswIndex } from "../../src/vector-index/hnsw-index.js";
 import { axis, createFakeEncoder } from "../helpers/fake-encoder.js";
@@ -40,9 +40,9 @@ async function router(extra: Partial<RouterOptions>) {
 
 const ood = { enabled: true, minNearest: 0.5, minMeanSimilarity: -1, k: 3 };
 
-/** A model that reads only the maths flag: premium risk high for maths, low otherwise. */
+/** A model that reads only the maths flag: premium risk high for maths (~0.88), low otherwise (~0.018). */
 const prices = [0.02, 0.1, 1];
-const mathsModel = (downgradeCost: number): SecondStageModel => ({
+const mathsModel = (thresholds: number[], voteGate: VoteGate | null = null): SecondStageModel => ({
   format: modelFormat,
   tiers: tiers.map((t) => t.name),
   ks: [3, 4],
@@ -51,7 +51,8 @@ const mathsModel = (downgradeCost: number): SecondStageModel => ({
     { above: "fast", bias: -4, weights: { "text.math": 8 } },
     { above: "standard", bias: -4, weights: { "text.math": 6 } },
   ],
-  downgradeCost,
+  thresholds,
+  voteGate,
   embeddingModel: "fake-8",
   training: {},
 });
@@ -80,26 +81,53 @@ describe("the OOD guard", () => {
 });
 
 describe("the second-stage strategy", () => {
-  it("decides by the model: the tier with the lowest expected cost, the vote kept for explain", async () => {
-    const r = await router({ secondStage: { model: mathsModel(5), downgradeCost: 5, relativePrices: prices } });
+  it("decides by the model: the cheapest tier within its risk threshold, the vote kept for explain", async () => {
+    const r = await router({ secondStage: { model: mathsModel([0.05, 0.05]), relativePrices: prices } });
     const easy = await r.route({ query: "clearly fast", explain: true });
     expect(easy).toMatchObject({ tier: "fast", reason: "second_stage", votedTier: "fast" });
-    expect(easy.confidence).toBeGreaterThan(0.8);
+    // P(needs exactly fast) = 1 - risk(fast) ~ 0.98.
+    expect(easy.confidence).toBeGreaterThan(0.95);
     expect(easy.neighbors).toHaveLength(3); // k, though the model searched max(ks) = 4
     const hard = await r.route({ query: "prove the theorem, derive the integral, solve the equation" });
     expect(hard).toMatchObject({ tier: "premium", reason: "second_stage" });
     expect(isFallback("second_stage")).toBe(false);
   });
 
-  it("calls premium a fallback when a mistake is too dear for a cheaper tier it thought likelier", async () => {
-    // Risks for a non-maths query: fast ~0.018, standard ~0.018; at 1000 premium calls per mistake only premium is cheap enough.
-    const r = await router({ secondStage: { model: mathsModel(1000), downgradeCost: 1000, relativePrices: prices } });
-    expect(await r.route({ query: "clearly fast" })).toMatchObject({ tier: "premium", reason: "low_confidence_fallback" });
-    expect(isFallback("low_confidence_fallback")).toBe(true);
+  it("its own choice of premium is a choice, not a fallback, and its confidence is about the tier answered", async () => {
+    // Thresholds of 0: nothing leaves premium unless certain. Risks ~0.018 for both boundaries: P(exactly premium) ~ 0.018.
+    const r = await router({ secondStage: { model: mathsModel([0, 0]), relativePrices: prices } });
+    const d = await r.route({ query: "clearly fast" });
+    expect(d).toMatchObject({ tier: "premium", reason: "second_stage" });
+    expect(d.confidence).toBeLessThan(0.05);
+  });
+
+  it("a middle threshold opens the middle tier alone", async () => {
+    const r = await router({ secondStage: { model: mathsModel([0, 0.05]), relativePrices: prices } });
+    expect(await r.route({ query: "clearly fast" })).toMatchObject({ tier: "standard", reason: "second_stage" });
+  });
+
+  it("the vote gate settles what the nearest exemplars agree on, before the model (reason knn)", async () => {
+    // Nearest three to "clearly fast": fast one, fast two, then standard/premium far behind; the model alone would say premium.
+    const gate = { k: 2, minShare: 0.9, minMeanSimilarity: 0.5 };
+    const r = await router({ secondStage: { model: mathsModel([0, 0], gate), relativePrices: prices } });
+    const d = await r.route({ query: "clearly fast" });
+    expect(d).toMatchObject({ tier: "fast", reason: "knn" });
+    expect(d.confidence).toBe(1);
+    // Too strict a gate leaves it to the model.
+    const strict = await router({ secondStage: { model: mathsModel([0, 0], { ...gate, minMeanSimilarity: 0.999 }), relativePrices: prices } });
+    expect(await strict.route({ query: "clearly fast" })).toMatchObject({ tier: "premium", reason: "second_stage" });
+  });
+
+  it("still reads format-1 files: lowest price plus downgrade cost x risk", async () => {
+    const legacy = { ...mathsModel([0, 0]), format: legacyModelFormat, thresholds: undefined, downgradeCost: 5 } as SecondStageModel;
+    const cheap = await router({ secondStage: { model: legacy, relativePrices: prices } });
+    expect(await cheap.route({ query: "clearly fast" })).toMatchObject({ tier: "fast", reason: "second_stage" });
+    const dear = await router({ secondStage: { model: { ...legacy, downgradeCost: 1000 }, relativePrices: prices } });
+    expect(await dear.route({ query: "clearly fast" })).toMatchObject({ tier: "premium", reason: "second_stage" });
   });
 
   it("still goes through the OOD guard first", async () => {
-    const r = await router({ ood, secondStage: { model: mathsModel(5), downgradeCost: 5, relativePrices: prices } });
+    const r = await router({ ood, secondStage: { model: mathsModel([0.05, 0.05]), relativePrices: prices } });
     expect(await r.route({ query: "far away" })).toMatchObject({ tier: "premium", reason: "out_of_distribution" });
   });
 });

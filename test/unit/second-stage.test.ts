@@ -4,8 +4,20 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fitLogistic } from "../../eval/lib/logistic.js";
 import { crossFitRisks, defaultRecipe, fitSecondStage, type TrainingExample } from "../../eval/lib/second-stage-training.js";
-import { chooseTier, extractFeatures, modelFormat, relativePrices, tierRisks, validateModel, type SecondStageModel } from "../../src/routing/second-stage/model.js";
-import { loadSecondStageModel, SecondStageModelError } from "../../src/routing/second-stage/model-file.js";
+import {
+  chooseTier,
+  exactTierLikelihoods,
+  extractFeatures,
+  legacyModelFormat,
+  modelFormat,
+  relativePrices,
+  renameModelTiers,
+  tierByThresholds,
+  tierRisks,
+  validateModel,
+  type SecondStageModel,
+} from "../../src/routing/second-stage/model.js";
+import { loadSecondStageModel, SecondStageMismatchError, SecondStageModelError } from "../../src/routing/second-stage/model-file.js";
 import { neighbourFeatures } from "../../src/routing/second-stage/neighbour-features.js";
 import { textFeatures } from "../../src/routing/second-stage/text-features.js";
 import { mulberry32 } from "../../eval/lib/stratified-folds.js";
@@ -64,7 +76,8 @@ function model(overrides: Partial<SecondStageModel> = {}): SecondStageModel {
       { above: "fast", bias: 0, weights: { "text.math": 2 } },
       { above: "standard", bias: -2, weights: { "text.math": 2, "knn.3.premium": 1 } },
     ],
-    downgradeCost: 5,
+    thresholds: [0.1, 0.3],
+    voteGate: null,
     embeddingModel: "fake-32",
     training: {},
     ...overrides,
@@ -82,7 +95,18 @@ describe("second-stage scoring", () => {
     expect(lifted[0]).toBeCloseTo(lifted[1]!, 12);
   });
 
-  it("routes to the tier with the lowest price plus downgrade cost x risk; ties go to the more capable tier", () => {
+  it("routes to the cheapest tier whose risk is within its own threshold, so each tier opens on its own", () => {
+    expect(tierByThresholds([0.08, 0.02, 0], [0.1, 0.3])).toBe(0);
+    expect(tierByThresholds([0.5, 0.25, 0], [0.1, 0.3])).toBe(1);
+    expect(tierByThresholds([0.9, 0.6, 0], [0.1, 0.3])).toBe(2);
+    // Fast opens without the middle tier opening further: a threshold per tier, not one cost for all.
+    expect(tierByThresholds([0.05, 0.04, 0], [0.06, 0])).toBe(0);
+    expect(tierByThresholds([0.07, 0.04, 0], [0.06, 0])).toBe(2);
+    // Confidence: P(needs exactly the tier), from the risks P(needs more than it).
+    expect(exactTierLikelihoods([0.5, 0.2, 0])).toEqual([0.5, 0.3, 0.2]);
+  });
+
+  it("format 1 (older files): the tier with the lowest price plus downgrade cost x risk; ties go to the more capable tier", () => {
     const prices = relativePrices([{ pricePer1MTokens: 1 }, { pricePer1MTokens: 5 }, { pricePer1MTokens: 50 }]);
     expect(prices).toEqual([0.02, 0.1, 1]);
     expect(chooseTier([0.1, 0.05, 0], prices, 1)).toBe(0); // 0.12 < 0.15 < 1
@@ -93,18 +117,29 @@ describe("second-stage scoring", () => {
     expect(chooseTier([0, 0, 0], [1, 1, 1], 3)).toBe(2);
   });
 
-  it("rejects models whose boundaries or features do not fit", () => {
+  it("rejects models whose boundaries, features or operating point do not fit", () => {
+    expect(() => validateModel(model({ thresholds: [0.1] }))).toThrow(/thresholds/);
+    expect(() => validateModel(model({ format: legacyModelFormat, thresholds: undefined }))).toThrow(/downgradeCost/);
+    expect(validateModel(model({ format: legacyModelFormat, thresholds: undefined, downgradeCost: 5 })).downgradeCost).toBe(5);
     expect(() => validateModel(model({ boundaries: [model().boundaries[0]!] }))).toThrow(/boundaries/);
     expect(() => validateModel(model({ features: [{ name: "text.nonsense", mean: 0, sd: 1 }] }))).toThrow(/unknown feature/);
     expect(() => validateModel(model({ boundaries: [{ above: "fast", bias: 0, weights: { "sim.top1": 1 } }, model().boundaries[1]!] }))).toThrow(/no feature entry/);
   });
 
-  it("loads a model file only for the tiers and embedding model it was trained on", () => {
+  it("loads a model file for its number of tiers under any names, and only for the embedding model it was trained on", () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "tierline-model-")), "m.json");
     writeFileSync(file, JSON.stringify(model()));
-    expect(loadSecondStageModel(file, { tiers, embeddingModel: "fake-32" }).downgradeCost).toBe(5);
-    expect(() => loadSecondStageModel(file, { tiers, embeddingModel: "use-lite-onnx@x" })).toThrow(SecondStageModelError);
-    expect(() => loadSecondStageModel(file, { tiers: ["fast", "premium"], embeddingModel: "fake-32" })).toThrow(/trained for tiers/);
+    expect(loadSecondStageModel(file, { tiers, embeddingModel: "fake-32" }).thresholds).toEqual([0.1, 0.3]);
+    expect(() => loadSecondStageModel(file, { tiers, embeddingModel: "use-lite-onnx@x" })).toThrow(SecondStageMismatchError);
+    expect(() => loadSecondStageModel(file, { tiers: ["fast", "premium"], embeddingModel: "fake-32" })).toThrow(SecondStageMismatchError);
+    expect(() => loadSecondStageModel(file, { tiers: ["fast", "premium"], embeddingModel: "fake-32" })).toThrow(/trained for 3 tiers/);
+    // Renamed tiers map by position, and so do the features named after a tier: the risks are the same.
+    const renamed = loadSecondStageModel(file, { tiers: ["small", "medium", "large"], embeddingModel: "fake-32" });
+    expect(renamed.tiers).toEqual(["small", "medium", "large"]);
+    expect(renamed.boundaries.map((b) => b.above)).toEqual(["small", "medium"]);
+    expect(renamed.features.map((f) => f.name)).toEqual(["text.math", "knn.3.large"]);
+    expect(tierRisks(renamed, { "text.math": 1, "knn.3.large": 0.4 })).toEqual(tierRisks(model(), { "text.math": 1, "knn.3.premium": 0.4 }));
+    expect(() => renameModelTiers(model(), ["a", "b"])).toThrow(/cannot rename/);
     expect(() => loadSecondStageModel(path.join(path.dirname(file), "missing.json"), { tiers, embeddingModel: "fake-32" })).toThrow(/cannot read/);
     writeFileSync(file, JSON.stringify({ ...model(), format: "something-else" }));
     expect(() => loadSecondStageModel(file, { tiers, embeddingModel: "fake-32" })).toThrow(/format/);
@@ -149,7 +184,9 @@ describe("second-stage training", () => {
   it("fits a model the scorer reads, whose risks order the tiers", () => {
     const recipe = defaultRecipe(tiers, [3, 7]);
     const rows = examples(150);
-    const m = validateModel(fitSecondStage(rows, recipe, "fake-32", 5));
+    const m = validateModel(fitSecondStage(rows, recipe, "fake-32", [0.1, 0.2]));
+    expect(m.thresholds).toEqual([0.1, 0.2]);
+    expect(m.voteGate).toEqual(recipe.voteGate);
     expect(m.features.map((f) => f.name)).toEqual(recipe.features);
     const mean = (tier: string, b: number) => {
       const of = rows.filter((r) => r.tier === tier);
@@ -184,7 +221,8 @@ describe("the routing fingerprint that scopes the decision cache", () => {
     expect(fp(parseConfig({ routing: { margin: 0.3 } }))).not.toBe(fp(base));
     expect(fp(parseConfig({ routing: { ood: { minNearest: 0.5 } } }))).not.toBe(fp(base));
     expect(fp(base, model())).not.toBe(fp(base));
-    expect(fp(base, model({ downgradeCost: 9 }))).not.toBe(fp(base, model()));
+    expect(fp(base, model({ thresholds: [0.1, 0.4] }))).not.toBe(fp(base, model()));
+    expect(fp(base, model({ voteGate: { k: 3, minShare: 0.7, minMeanSimilarity: 0.5 } }))).not.toBe(fp(base, model()));
     // Where the model file lives, the port or the log level change nothing the router decides.
     expect(fp(parseConfig({ routing: { secondStage: { modelFile: "elsewhere.json" } } }), model())).toBe(fp(base, model()));
     expect(fp(parseConfig({ port: 9000, logLevel: "warn" }))).toBe(fp(base));

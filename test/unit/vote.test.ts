@@ -37,7 +37,8 @@ describe("voteOnNeighbors", () => {
     const out = voteOnNeighbors([n("fast", 0.25), n("fast", 0.2)], options);
     expect(out.tier).toBe("premium");
     expect(out.reason).toBe("no_close_exemplar");
-    expect(out.confidence).toBe(1);
+    // Confidence is about the tier answered: nothing voted premium.
+    expect(out.confidence).toBe(0);
   });
 
   it("reports an ordinary vote when the vote already chose the fallback tier", () => {

@@ -12,8 +12,9 @@ export function oodStep(options: OodOptions, fallbackTier: string): DecisionStep
     name: "ood",
     run(ctx) {
       if (!isOutOfDistribution(ctx.neighbors!, options)) return;
-      const { votedTier, confidence, margin, votes } = ctx.tally!;
-      settleVote(ctx, { tier: fallbackTier, confidence, margin, reason: "out_of_distribution", votedTier, votes });
+      const { votedTier, margin, votes } = ctx.tally!;
+      // Confidence is about the tier answered: the vote's share for the fallback tier.
+      settleVote(ctx, { tier: fallbackTier, confidence: votes[fallbackTier] ?? 0, margin, reason: "out_of_distribution", votedTier, votes });
     },
   };
 }
