@@ -6,8 +6,12 @@
  * in dataDir; stop a PGlite service first). Prints the chosen setting and
  * writes nothing unless --write.
  *   npm run calibrate -- [--strategy knn|second-stage] [--target-quality 0.95] [--confidence 0.95]
- *                        [--criterion any-mix|uniform-mix|quality] [--data test/data/real | own.jsonl]
- *                        [--write] [--config tierline.config.json] [--model-out models/second-stage.json] [--json]
+ *                        [--criterion quality|per-source|any-mix|uniform-mix] [--scope all|model]
+ *                        [--data test/data/outcomes | own.jsonl] [--write] [--config tierline.config.json]
+ *                        [--model-out models/second-stage.json] [--skip-efficiency] [--json]
+ * Defaults: on the shipped outcome data, quality >= 0.95 on each source (per-source) on the rows the model
+ * decides (scope model); on your own traffic (a file or --from-feedback), quality >= 0.95 on its own tier
+ * mix (quality) on every row (scope all), and the label-efficiency curve at 100/250/500/1,000 labels.
  * `npm run train-router` is the same with --strategy second-stage: it trains the second stage
  * on the calibration rows (cross-fitted, so its operating point is chosen on risks no model saw the label of).
  * --from-feedback [--from D] [--to D] takes the rows from the service's own traffic instead: the logged
@@ -25,7 +29,7 @@ import { readFeedbackRows } from "./lib/feedback-data.js";
 import { createProgressBar } from "./lib/progress-bar.js";
 
 const usage =
-  "usage: npm run calibrate -- [--strategy knn|second-stage] [--target-quality Q] [--confidence C] [--criterion any-mix|uniform-mix|quality] [--data dir|file.jsonl | --from-feedback [--from D] [--to D]] [--write] [--config file] [--model-out file] [--json]";
+  "usage: npm run calibrate -- [--strategy knn|second-stage] [--target-quality Q] [--confidence C] [--criterion quality|per-source|any-mix|uniform-mix] [--scope all|model] [--data dir|file.jsonl | --from-feedback [--from D] [--to D]] [--write] [--config file] [--model-out file] [--skip-efficiency] [--json]";
 const { values } = parseArgs({
   options: {
     ...fitArgs,
@@ -35,6 +39,7 @@ const { values } = parseArgs({
     "model-out": { type: "string" },
     json: { type: "boolean", default: false },
     "from-feedback": { type: "boolean", default: false },
+    "skip-efficiency": { type: "boolean", default: false },
     from: { type: "string" },
     to: { type: "string" },
   },
@@ -74,6 +79,7 @@ const result = await runCalibrate({
   write: values.write,
   modelFile: values["model-out"] ?? config.routing.secondStage.modelFile,
   progress: (label) => createProgressBar(label),
+  efficiency: !values["skip-efficiency"],
 });
 if (values.json) {
   const { fit: f, ...rest } = result;

@@ -81,14 +81,20 @@ export function reportSplit(inputs: RealInputs, options: FitOptions, routerStrat
  */
 export function baselinesAtQuality(rows: ReadonlyArray<{ query: string; tier: string }>, tiers: FitOptions["tiers"], quality: number): { random: number | null; length: number | null } {
   const labels = rows.map((r) => r.tier);
-  const length = fitForQuality(lengthCandidates(rows.map((r) => ({ text: r.query, tier: r.tier })), tiers), quality);
+  // Every pair of word-count cuts over thousands of rows: computed once per set of rows.
+  const key = `${rows.length}\u0000${rows[0]?.query ?? ""}\u0000${rows.at(-1)?.query ?? ""}`;
+  let candidates = lengthCache.get(key);
+  if (!candidates) lengthCache.set(key, (candidates = lengthCandidates(rows.map((r) => ({ text: r.query, tier: r.tier })), tiers)));
+  const length = fitForQuality(candidates, quality);
   return { random: cheapestRandomMixCost(labels, tiers, quality), length: length ? Math.round(length.train.relativeCost * 1e4) / 1e4 : null };
 }
+
+const lengthCache = new Map<string, ReturnType<typeof lengthCandidates>>();
 
 export type HeldOutSummary = Summary & { setting: string; atSameQuality: { random: number | null; length: number | null } };
 
 /** Leave-one-source-out at the given target: pooled and per source, per strategy, with the naive routers' cost at each source's realised quality. */
-export function losoAt(inputs: RealInputs, options: FitOptions) {
+export function losoAt(inputs: RealInputs, options: FitOptions, withBaselines = true) {
   const held = leaveOneSourceOut(inputs.rows, inputs.exemplarRows, options, strategies);
   const out: Record<Strategy, { pooled: Summary; perSource: Record<string, HeldOutSummary> }> = {} as never;
   for (const s of strategies) {
@@ -98,7 +104,7 @@ export function losoAt(inputs: RealInputs, options: FitOptions) {
       const setting = chosen ? JSON.stringify(chosen.params) : "none passes: all to the fallback tier";
       const summary = summarise(h.routed[s], h.labels, options.tiers);
       const rows = inputs.rows.filter((r) => r.source === h.source);
-      perSource[h.source] = { ...summary, setting, atSameQuality: baselinesAtQuality(rows, options.tiers, summary.quality) };
+      perSource[h.source] = { ...summary, setting, atSameQuality: withBaselines ? baselinesAtQuality(rows, options.tiers, summary.quality) : { random: null, length: null } };
     }
     out[s] = {
       pooled: summarise(held.flatMap((h) => h.routed[s]), held.flatMap((h) => h.labels), options.tiers),
@@ -111,7 +117,7 @@ export function losoAt(inputs: RealInputs, options: FitOptions) {
 /** The leave-one-source-out curve of each strategy: pooled quality and cost as the calibration target moves. */
 export function losoCurves(inputs: RealInputs, options: FitOptions, targets = targetSweep) {
   return targets.map((targetQuality) => {
-    const at = losoAt(inputs, { ...options, target: { ...options.target, targetQuality } });
+    const at = losoAt(inputs, { ...options, target: { ...options.target, targetQuality } }, false);
     return { targetQuality, knn: at.knn.pooled, "second-stage": at["second-stage"].pooled };
   });
 }
