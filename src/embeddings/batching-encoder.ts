@@ -12,6 +12,7 @@ export interface BatchingOptions {
 
 interface Pending {
   text: string;
+  signal?: AbortSignal;
   resolve: (v: Float32Array) => void;
   reject: (e: unknown) => void;
 }
@@ -21,7 +22,8 @@ interface Pending {
  * batch runs, new texts queue and go together in the next one, so under load
  * batches grow by themselves; when idle a text waits at most maxWaitMs.
  * Results are per text, so a caller never sees another caller's vectors; if
- * a batch fails, its texts are retried alone so only the bad one fails.
+ * a batch fails, its texts are retried alone so only the bad one fails. A
+ * text whose caller's signal aborts leaves the queue at once.
  */
 export class BatchingEncoder extends EncoderDecorator {
   private queue: Pending[] = [];
@@ -36,13 +38,24 @@ export class BatchingEncoder extends EncoderDecorator {
   }
 
   async embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {
-    // Bulk callers (index builds, imports) batch themselves and yield below; don't split or delay them.
-    if (options?.priority === "bulk" || texts.length >= this.options.maxBatch) return this.inner.embed(texts, options);
-    const results = texts.map(
-      (text) => new Promise<Float32Array>((resolve, reject) => this.queue.push({ text, resolve, reject })),
-    );
+    // Batch and bulk callers come batched and are sliced by the lane below; don't split or delay them.
+    if ((options?.priority ?? "interactive") !== "interactive" || texts.length >= this.options.maxBatch) return this.inner.embed(texts, options);
+    const signal = options?.signal;
+    if (signal?.aborted) throw signal.reason;
+    const mine: Pending[] = [];
+    const results = texts.map((text) => new Promise<Float32Array>((resolve, reject) => mine.push({ text, signal, resolve, reject })));
+    this.queue.push(...mine);
+    const drop = () => {
+      this.queue = this.queue.filter((p) => !mine.includes(p));
+      for (const p of mine) p.reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", drop, { once: true });
     this.schedule();
-    return Promise.all(results);
+    try {
+      return await Promise.all(results);
+    } finally {
+      signal?.removeEventListener("abort", drop);
+    }
   }
 
   private schedule(): void {
@@ -70,8 +83,8 @@ export class BatchingEncoder extends EncoderDecorator {
       batch.forEach((p, i) => p.resolve(vectors[i]!));
     } catch (err) {
       if (batch.length === 1) batch[0]!.reject(err);
-      // One text the model cannot handle must not fail its neighbours: retry them one by one.
-      else for (const p of batch) await this.inner.embed([p.text]).then(([v]) => p.resolve(v!), p.reject);
+      // One text the model cannot handle must not fail its neighbours: retry them one by one (not those nobody waits for).
+      else for (const p of batch) if (!p.signal?.aborted) await this.inner.embed([p.text]).then(([v]) => p.resolve(v!), p.reject);
     } finally {
       this.running = false;
       // Whatever queued meanwhile goes next, without waiting: it has waited already.

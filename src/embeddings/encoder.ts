@@ -21,10 +21,19 @@ export interface Encoder {
 export interface EmbedOptions {
   /**
    * "interactive" (default): a request is waiting, e.g. a query to route.
-   * "bulk": curation and index builds, which yield the model to interactive work.
+   * "batch": the items of a batch request, which yield the model to interactive work.
+   * "bulk": curation and index builds, which yield the model to both.
    */
-  priority?: "interactive" | "bulk";
+  priority?: EmbedPriority;
+  /**
+   * Aborted once nobody waits for the vectors any more (the request has
+   * answered, or its client has gone): texts still queued are dropped, and
+   * embed() rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
+
+export type EmbedPriority = "interactive" | "batch" | "bulk";
 
 /** Scales a vector to unit length in place; a zero vector stays zero. */
 export function normalizeInPlace(v: Float32Array): Float32Array {

@@ -1,0 +1,113 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { createEncoder, type EncoderSpec } from "./create-encoder.js";
+import type { Encoder } from "./encoder.js";
+
+export type WorkerRequest = { id: number; kind: "load" } | { id: number; kind: "embed"; texts: readonly string[] };
+
+export type WorkerReply =
+  | { id: number; ok: true; dimensions: number; maxInputChars: number; flat?: Float32Array }
+  | { id: number; ok: false; name: string; message: string };
+
+interface Waiting {
+  resolve: (reply: Extract<WorkerReply, { ok: true }>) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The configured model, run in a worker thread. onnxruntime-node runs a
+ * forward pass synchronously on the thread that calls it, so on the main
+ * thread every pass (hundreds of ms for a slice of long batch items) froze
+ * the HTTP server: no request read, no health check or refusal answered, and
+ * a query arriving meanwhile reached the priority lane only after the next
+ * batch slice had been picked. Here the main thread stays free, and the lane
+ * picks each next pass with every request that arrived meanwhile in view.
+ * Same model and settings in the worker, so the same vectors. A worker that
+ * dies fails what it was doing; the next call starts a new one.
+ */
+export class WorkerEncoder implements Encoder {
+  /** The same model, never loaded here: its id and input bound are known before the worker answers. */
+  private readonly local: Encoder;
+  private worker: Worker | undefined;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 0;
+  private loaded: { dimensions: number; maxInputChars: number } | undefined;
+  private loading: Promise<void> | undefined;
+
+  constructor(private readonly spec: EncoderSpec) {
+    this.spec = { ...spec, dataDir: path.resolve(spec.dataDir) };
+    this.local = createEncoder(this.spec);
+  }
+
+  get modelId(): string {
+    return this.local.modelId;
+  }
+
+  get dimensions(): number {
+    return this.loaded?.dimensions ?? this.local.dimensions;
+  }
+
+  get maxInputChars(): number {
+    return this.loaded?.maxInputChars ?? this.local.maxInputChars;
+  }
+
+  load(): Promise<void> {
+    this.loading ??= this.call({ kind: "load" }).then(
+      (reply) => {
+        this.loaded = reply;
+      },
+      (err: unknown) => {
+        this.loading = undefined;
+        throw err;
+      },
+    );
+    return this.loading;
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    await this.load();
+    const { flat, dimensions } = await this.call({ kind: "embed", texts });
+    // Copies, so a vector kept (index, cache) does not hold the whole batch's buffer.
+    return texts.map((_, i) => flat!.slice(i * dimensions, (i + 1) * dimensions));
+  }
+
+  private call(request: { kind: "load" } | { kind: "embed"; texts: readonly string[] }): Promise<Extract<WorkerReply, { ok: true }>> {
+    const id = this.nextId++;
+    const worker = this.worker ?? this.spawn();
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, ...request } as WorkerRequest);
+    });
+  }
+
+  private spawn(): Worker {
+    // Built (dist/*.js) the worker is plain JS; from the sources (tests, tsx) it needs tsx to load.
+    const source = fileURLToPath(import.meta.url);
+    const ext = path.extname(source);
+    const worker = new Worker(path.join(path.dirname(source), `encoder-worker${ext}`), {
+      workerData: this.spec,
+      execArgv: ext === ".ts" ? ["--import", "tsx"] : [],
+    });
+    // The model never keeps the process alive: the service exits when its server does.
+    worker.unref();
+    worker.on("message", (reply: WorkerReply) => {
+      const waiting = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if (reply.ok) waiting?.resolve(reply);
+      else waiting?.reject(Object.assign(new Error(reply.message), { name: reply.name }));
+    });
+    const fail = (err: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.loading = undefined;
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`the embedding worker exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+}
