@@ -23,7 +23,8 @@ interface Pending {
  * batches grow by themselves; when idle a text waits at most maxWaitMs.
  * Results are per text, so a caller never sees another caller's vectors; if
  * a batch fails, its texts are retried alone so only the bad one fails. A
- * text whose caller's signal aborts leaves the queue at once.
+ * text whose caller's signal aborts leaves the queue at once, and a batch
+ * already handed to the lane leaves it once all its callers have.
  */
 export class BatchingEncoder extends EncoderDecorator {
   private queue: Pending[] = [];
@@ -78,14 +79,22 @@ export class BatchingEncoder extends EncoderDecorator {
     if (this.running || this.queue.length === 0) return;
     this.running = true;
     const batch = this.queue.splice(0, this.options.maxBatch);
+    // Once every caller of this micro-batch has given up, it leaves the lane below too.
+    const allGone = new AbortController();
+    let waiting = batch.length;
+    const leave = () => {
+      if (--waiting === 0) allGone.abort(new Error("every caller of this micro-batch has gone"));
+    };
+    for (const p of batch) p.signal?.addEventListener("abort", leave, { once: true });
     try {
-      const vectors = await this.inner.embed(batch.map((p) => p.text));
+      const vectors = await this.inner.embed(batch.map((p) => p.text), { signal: allGone.signal });
       batch.forEach((p, i) => p.resolve(vectors[i]!));
     } catch (err) {
       if (batch.length === 1) batch[0]!.reject(err);
       // One text the model cannot handle must not fail its neighbours: retry them one by one (not those nobody waits for).
       else for (const p of batch) if (!p.signal?.aborted) await this.inner.embed([p.text]).then(([v]) => p.resolve(v!), p.reject);
     } finally {
+      for (const p of batch) p.signal?.removeEventListener("abort", leave);
       this.running = false;
       // Whatever queued meanwhile goes next, without waiting: it has waited already.
       if (this.queue.length > 0) void this.runBatch();

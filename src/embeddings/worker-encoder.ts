@@ -1,5 +1,5 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createEncoder, type EncoderSpec } from "./create-encoder.js";
 import type { Encoder } from "./encoder.js";
@@ -83,13 +83,14 @@ export class WorkerEncoder implements Encoder {
   }
 
   private spawn(): Worker {
-    // Built (dist/*.js) the worker is plain JS; from the sources (tests, tsx) it needs tsx to load.
+    // Built (dist/*.js) the worker is plain JS; run from the sources (tests, tsx) it registers tsx first.
     const source = fileURLToPath(import.meta.url);
     const ext = path.extname(source);
-    const worker = new Worker(path.join(path.dirname(source), `encoder-worker${ext}`), {
-      workerData: this.spec,
-      execArgv: ext === ".ts" ? ["--import", "tsx"] : [],
-    });
+    const entry = path.join(path.dirname(source), `encoder-worker${ext}`);
+    const worker =
+      ext === ".ts"
+        ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`, { eval: true, workerData: this.spec })
+        : new Worker(entry, { workerData: this.spec });
     // The model never keeps the process alive: the service exits when its server does.
     worker.unref();
     worker.on("message", (reply: WorkerReply) => {

@@ -53,6 +53,12 @@ describe("parseConfig", () => {
     expect(() => parseConfig({}, { DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
   });
 
+  it("keeps the batch lane's bound under the request deadline: a batch admitted behind more work could only time out", () => {
+    expect(parseConfig({}).embedding).toMatchObject({ batchSlice: 16, maxBatchQueueMs: 8000 });
+    expect(() => parseConfig({ embedding: { maxBatchQueueMs: 15_000 } })).toThrow(/embedding\.maxBatchQueueMs: must be below http\.requestTimeoutMs \(15000\)/);
+    expect(() => parseConfig({ embedding: { maxBatchQueueMs: 15_000 }, http: { requestTimeoutMs: 20_000 } })).not.toThrow();
+  });
+
   it("rejects unknown keys at the root and in every section, naming the key and the likely intended one", () => {
     expect(() => parseConfig({ routng: { k: 5 } }, {}, "tierline.config.json")).toThrow(/\(tierline\.config\.json\) routng: unknown key \(did you mean "routing"\?\)/);
     const typos: Array<[Record<string, unknown>, string]> = [
