@@ -53,6 +53,12 @@ describe("parseConfig", () => {
     expect(() => parseConfig({}, { DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
   });
 
+  it("turns session consistency on from the environment (one setting for every replica of a compose file)", () => {
+    expect(parseConfig({}).session.policy).toBe("none");
+    expect(parseConfig({}, { TIERLINE_SESSION_POLICY: "no-downgrade" }).session.policy).toBe("no-downgrade");
+    expect(() => parseConfig({}, { TIERLINE_SESSION_POLICY: "sticky" })).toThrow(/\(environment\) TIERLINE_SESSION_POLICY/);
+  });
+
   it("keeps the batch lane's bound under the request deadline: a batch admitted behind more work could only time out", () => {
     expect(parseConfig({}).embedding).toMatchObject({ batchSlice: 16, maxBatchQueueMs: 8000 });
     expect(() => parseConfig({ embedding: { maxBatchQueueMs: 15_000 } })).toThrow(/embedding\.maxBatchQueueMs: must be below http\.requestTimeoutMs \(15000\)/);
