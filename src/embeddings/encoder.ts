@@ -16,6 +16,8 @@ export interface Encoder {
   load(): Promise<void>;
   /** One L2-normalised vector per text, in input order. Calls load() itself. */
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
+  /** Releases what the model holds (a worker thread) once the pass in progress is done; at shutdown. */
+  close?(): Promise<void>;
 }
 
 export interface EmbedOptions {
@@ -62,6 +64,7 @@ export function withEmbed(inner: Encoder, embed: Encoder["embed"]): Encoder {
     },
     load: () => inner.load(),
     embed,
+    close: async () => inner.close?.(),
   };
 }
 
@@ -87,6 +90,10 @@ export abstract class EncoderDecorator implements Encoder {
 
   load(): Promise<void> {
     return this.inner.load();
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close?.();
   }
 
   abstract embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;

@@ -34,6 +34,9 @@ export class WorkerEncoder implements Encoder {
   private nextId = 0;
   private loaded: { dimensions: number; maxInputChars: number } | undefined;
   private loading: Promise<void> | undefined;
+  /** Calls the worker has not answered yet. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(private readonly spec: EncoderSpec) {
     this.spec = { ...spec, dataDir: path.resolve(spec.dataDir) };
@@ -65,21 +68,48 @@ export class WorkerEncoder implements Encoder {
     return this.loading;
   }
 
-  async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    if (texts.length === 0) return [];
-    await this.load();
-    const { flat, dimensions } = await this.call({ kind: "embed", texts });
-    // Copies, so a vector kept (index, cache) does not hold the whole batch's buffer.
-    return texts.map((_, i) => flat!.slice(i * dimensions, (i + 1) * dimensions));
+  embed(texts: readonly string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return Promise.resolve([]);
+    if (this.closed) return Promise.reject(new Error("the embedding worker has been closed"));
+    return this.track(
+      this.load()
+        .then(() => this.call({ kind: "embed", texts }))
+        // Copies, so a vector kept (index, cache) does not hold the whole batch's buffer.
+        .then(({ flat, dimensions }) => texts.map((_, i) => flat!.slice(i * dimensions, (i + 1) * dimensions))),
+    );
+  }
+
+  /**
+   * Stops the worker once it has answered every call: ending it in the
+   * middle of a load or a forward pass aborts the whole process (onnxruntime
+   * throws from its teardown), which would turn an orderly exit into SIGABRT.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    // Work settling may have started more (an embed's pass after its load): wait until none is left.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  /** Counts the work in `inFlight` until it settles, so close() waits for it. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const settled = () => this.inFlight.delete(work);
+    work.then(settled, settled);
+    return work;
   }
 
   private call(request: { kind: "load" } | { kind: "embed"; texts: readonly string[] }): Promise<Extract<WorkerReply, { ok: true }>> {
     const id = this.nextId++;
     const worker = this.worker ?? this.spawn();
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, ...request } as WorkerRequest);
-    });
+    return this.track(
+      new Promise((resolve, reject) => {
+        this.waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, ...request } as WorkerRequest);
+      }),
+    );
   }
 
   private spawn(): Worker {

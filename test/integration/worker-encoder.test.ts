@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -38,5 +39,25 @@ describe("WorkerEncoder (the default model in a worker thread)", () => {
     await spinning;
     // In the main thread a 32-text pass is one synchronous call: the loop would turn once or twice around it.
     expect(turns).toBeGreaterThan(20);
+  });
+
+  it("closes only once the pass in progress has answered, then refuses new work", async () => {
+    const worker = new WorkerEncoder(spec);
+    const pass = worker.embed(dev.slice(0, 64).map((q) => q.repeat(10)));
+    await worker.close();
+    expect(await pass).toHaveLength(64); // answered, not cut short (which would abort the process)
+    await expect(worker.embed(["late"])).rejects.toThrow(/closed/);
+  });
+
+  it("lets the built service exit 1 when start-up fails while the model is still loading (not SIGABRT)", async () => {
+    const child = spawn(process.execPath, ["dist/main.js"], {
+      env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "fatal", TIERLINE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "tierline-failed-start-")), TIERLINE_EXEMPLARS_DIR: "test/fixtures/bad-exemplars" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once("exit", (c, sig) => resolve([c, sig])));
+    expect({ code, signal }, stderr).toEqual({ code: 1, signal: null });
+    expect(stderr).toMatch(/tier "gold" is not configured/);
   });
 });
