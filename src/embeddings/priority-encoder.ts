@@ -1,5 +1,5 @@
 import { EncoderDecorator, type EmbedOptions, type EmbedPriority, type Encoder } from "./encoder.js";
-import { BatchLaneFullError, WorkEstimate } from "./work-estimate.js";
+import { BatchLaneFullError, DrainEstimate } from "./work-estimate.js";
 
 interface Job {
   texts: readonly string[];
@@ -24,9 +24,9 @@ export interface PriorityEncoderOptions {
   batchSlice?: number;
   /** Under saturating traffic, a waiting slice of a lower lane runs after this many jobs of the lanes above it: slowed, never starved. */
   every?: number;
-  /** Most batch work waiting, in estimated model time (ms): a batch beyond it is refused (BatchLaneFullError) unless none waits. */
+  /** Most batch work waiting, in estimated time to drain it (ms): a batch beyond it is refused (BatchLaneFullError) unless none waits. */
   maxBatchQueueMs?: number;
-  /** Time source of the work estimate (tests). */
+  /** Time source of the drain estimate (tests). */
   now?: () => number;
 }
 
@@ -55,7 +55,7 @@ export class PriorityEncoder extends EncoderDecorator {
   /** Highest priority first. */
   private readonly order: readonly Lane[];
   private readonly every: number;
-  private readonly estimate: WorkEstimate;
+  private readonly estimate: DrainEstimate;
   private running = false;
   private cancelled = 0;
   private refused = 0;
@@ -69,7 +69,7 @@ export class PriorityEncoder extends EncoderDecorator {
     this.lanes = { interactive: lane(), batch: lane(options.batchSlice ?? 16), bulk: lane(options.bulkSlice) };
     this.order = [this.lanes.interactive, this.lanes.batch, this.lanes.bulk];
     this.every = options.every ?? 8;
-    this.estimate = new WorkEstimate(options.now);
+    this.estimate = new DrainEstimate(options.now);
   }
 
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {
@@ -102,6 +102,7 @@ export class PriorityEncoder extends EncoderDecorator {
         this.cancelled += job.texts.length;
         job.reject(signal!.reason);
       }
+      if (lane === this.lanes.batch && lane.queued === 0) this.estimate.idle();
     };
     signal?.addEventListener("abort", drop, { once: true });
     void this.drain();
@@ -112,9 +113,11 @@ export class PriorityEncoder extends EncoderDecorator {
 
   /**
    * Throws BatchLaneFullError when a batch of this many texts would queue
-   * more than maxBatchQueueMs of model work behind what already waits (a
-   * batch is always taken when none waits). embed() checks it for every batch
-   * call; callers may check earlier, before preparing a batch for nothing.
+   * more than maxBatchQueueMs of work behind what already waits, at the pace
+   * the lane has drained lately. A batch is always taken when none waits;
+   * before a first slice has shown the pace, a second one is not. embed()
+   * checks it for every batch call; callers may check earlier, before
+   * preparing a batch for nothing.
    */
   admitBatch(texts: number): void {
     const queued = this.lanes.batch.queued;
@@ -150,8 +153,7 @@ export class PriorityEncoder extends EncoderDecorator {
         const started = this.estimate.start();
         try {
           job.resolve(await this.inner.embed(job.texts));
-          // Only sliced work: it is what the batch bound is counted in.
-          if (lane.slice !== undefined) this.estimate.record(started, job.texts.length);
+          if (lane === this.lanes.batch) this.estimate.record(started, job.texts.length, lane.queued > 0);
         } catch (err) {
           job.reject(err);
         }

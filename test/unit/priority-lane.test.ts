@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BatchingEncoder } from "../../src/embeddings/batching-encoder.js";
 import { PriorityEncoder } from "../../src/embeddings/priority-encoder.js";
-import { BatchLaneFullError, WorkEstimate } from "../../src/embeddings/work-estimate.js";
+import { BatchLaneFullError, DrainEstimate } from "../../src/embeddings/work-estimate.js";
 import { createGatedEncoder } from "../helpers/gated-encoder.js";
 
 const texts = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
@@ -85,47 +85,81 @@ describe("PriorityEncoder: work ends with its request", () => {
 });
 
 describe("PriorityEncoder: a bounded batch lane", () => {
-  it("refuses a batch that would queue more than maxBatchQueueMs of work, takes one that fits, and always takes one when none waits", async () => {
-    // The estimate starts at 10 ms a text; the fake model takes exactly that.
+  // The fake model takes exactly 10 ms of its own clock per text.
+  const bounded = (maxBatchQueueMs: number) => {
     const model = createGatedEncoder({ msPerText: 10 });
-    const lane = new PriorityEncoder(model, { bulkSlice: 4, batchSlice: 4, maxBatchQueueMs: 100, now: model.clock });
-    const huge = lane.embed(texts("h", 20), { priority: "batch" }); // 200 ms of work: taken, nothing waits
+    return { model, lane: new PriorityEncoder(model, { bulkSlice: 4, batchSlice: 4, maxBatchQueueMs, now: model.clock }) };
+  };
+
+  it("takes a batch when none waits, however large, and no second one before a first slice has shown the pace", async () => {
+    const { model, lane } = bounded(100);
+    const huge = lane.embed(texts("h", 20), { priority: "batch" }); // 200 ms of work, more than the bound: nothing waits, so taken
     await model.passStarted();
-    // 16 texts wait (160 ms): a 1-text batch no longer fits.
     const refused = await settle(lane.embed(["r"], { priority: "batch" }));
-    expect(refused.ok).toBe(false);
     expect((refused as { e: unknown }).e).toBeInstanceOf(BatchLaneFullError);
     expect((refused as { e: BatchLaneFullError }).e.retryAfterSeconds).toBe(1);
-    expect(() => lane.admitBatch(1)).toThrow(BatchLaneFullError);
-    // Interactive queries are never refused.
-    const query = lane.embed(["q"]);
-    await model.release(); // h1-h4 done, q runs
-    await model.release(); // q done, h5-h8 run
-    await model.release(); // h5-h8 done, h9-h12 run: 8 texts (80 ms) wait
-    expect(() => lane.admitBatch(2)).not.toThrow();
-    expect(() => lane.admitBatch(3)).toThrow(BatchLaneFullError);
     await model.releaseAll();
-    await Promise.all([huge, query]);
-    expect(lane.stats()).toMatchObject({ refused: 3, queued: { interactive: 0, batch: 0, bulk: 0 } });
+    expect(await huge).toHaveLength(20);
     expect(model.calls.flat()).not.toContain("r");
+  });
+
+  it("refuses a batch that would wait behind more than maxBatchQueueMs at the measured pace, takes one that fits, never refuses a query", async () => {
+    const { model, lane } = bounded(100);
+    const a = lane.embed(texts("a", 12), { priority: "batch" });
+    await model.release(); // a1-a4 done: 10 ms a text; a5-a8 run, 4 texts (40 ms) wait
+    expect(() => lane.admitBatch(6)).not.toThrow(); // 40 + 60 ms
+    expect(() => lane.admitBatch(7)).toThrow(BatchLaneFullError); // 40 + 70 ms
+    const query = lane.embed(["q"]);
+    await model.releaseAll();
+    await Promise.all([a, query]);
+    expect(lane.stats()).toMatchObject({ refused: 1, queued: { interactive: 0, batch: 0, bulk: 0 } });
+  });
+
+  it("counts the single queries served between batch slices in the lane's pace, and starts afresh after a cancelled backlog", async () => {
+    const { model, lane } = bounded(100);
+    const controller = new AbortController();
+    const a = settle(lane.embed(texts("a", 8), { priority: "batch", signal: controller.signal }));
+    await model.passStarted(); // a1-a4 run (0 -> 40 ms)
+    const q1 = lane.embed(["q1"]);
+    await model.release(); // pace 10 ms a text; q1 runs ahead of a5-a8 (40 -> 50 ms)
+    controller.abort(new Error("deadline passed")); // a5-a8 dropped: nothing waits
+    await model.release();
+    await Promise.all([a, q1]);
+    const b = lane.embed(texts("b", 8), { priority: "batch" }); // b1-b4 run 50 -> 90 ms
+    const q2 = lane.embed(["q2"]);
+    await model.release(); // pace from b1-b4's own start (10), not from a1-a4's end (12.5); q2 runs (90 -> 100)
+    await model.release(); // b5-b8 run 100 -> 140 ms: pace 0.7 x 10 + 0.3 x (140 - 90) / 4 = 10.75 ms a text
+    await model.releaseAll();
+    await Promise.all([b, q2]);
+    const c = lane.embed(texts("c", 8), { priority: "batch" });
+    await model.passStarted(); // c1-c4 run, 4 texts wait: 43 ms at 10.75
+    expect(() => lane.admitBatch(5)).not.toThrow(); // 43 + 53.75 ms
+    expect(() => lane.admitBatch(6)).toThrow(BatchLaneFullError); // 43 + 64.5 ms
+    await model.releaseAll();
+    await c;
   });
 
   it("says in Retry-After about when the batch work already waiting is done", () => {
     expect(new BatchLaneFullError(7_200, 8_000).retryAfterSeconds).toBe(8);
     expect(new BatchLaneFullError(300, 8_000).retryAfterSeconds).toBe(1);
+    expect(new BatchLaneFullError(Infinity, 8_000).retryAfterSeconds).toBe(1);
   });
 });
 
-describe("WorkEstimate", () => {
-  it("follows the measured time per text of the slices", () => {
+describe("DrainEstimate", () => {
+  it("follows the pace of the slices, each counted from the end of the one before while work waited", () => {
     let now = 0;
-    const estimate = new WorkEstimate(() => now);
-    expect(estimate.msFor(10)).toBe(100); // the prior: 10 ms a text
+    const estimate = new DrainEstimate(() => now);
+    expect(estimate.measured).toBe(false);
+    expect(estimate.msFor(10)).toBe(Infinity);
     for (let i = 0; i < 30; i++) {
       const started = estimate.start();
       now += 16 * 2; // 2 ms a text
-      estimate.record(started, 16);
+      estimate.record(started, 16, true);
     }
     expect(estimate.msFor(10)).toBeCloseTo(20, 0);
+    now += 100 * 16; // a long wait between two backlogged slices: 100 ms a text
+    estimate.record(now - 32, 16, false);
+    expect(estimate.msFor(1)).toBeCloseTo(0.7 * 2 + 0.3 * 100, 5);
   });
 });
