@@ -56,6 +56,11 @@ export function createRouteRoutes(router: RoutingService, requireRole: RequireRo
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("/route", requireRole("route"));
   app.use("/route/*", requireRole("route"));
+  // While the model's batch lane has no room for even one more text, a batch is refused before its body is parsed.
+  app.use("/route/batch", async (_c, next) => {
+    router.admitBatch(1);
+    await next();
+  });
   const sessionOf = (header: string | undefined) => {
     if (header !== undefined && !SESSION_HEADER.test(header)) throw new ApiError("invalid_request", "X-Session-Id: 1 to 200 printable ASCII characters without spaces");
     return header;

@@ -52,6 +52,9 @@ describe.each(databaseTargets())("batch work on the model ($name)", (target) => 
     const body: any = await refused.json();
     expect(body.error).toMatchObject({ code: "overloaded", requestId: expect.any(String) });
     expect(body.error.message).toMatch(/batch lane is full/);
+    // Refused before its body is parsed: even a malformed one is told to come back, not read.
+    const unread = await s.app.request("/route/batch", { method: "POST", headers: { "content-type": "application/json" }, body: '{"queries": [' });
+    expect([unread.status, ((await unread.json()) as any).error.code]).toEqual([503, "overloaded"]);
 
     const single = s.route({ query: "What is the capital of Germany today?" });
     await until(async () => (await queued(s, "interactive")) === 1);
@@ -62,7 +65,7 @@ describe.each(databaseTargets())("batch work on the model ($name)", (target) => 
     const answered: any = await (await first).json();
     expect(answered.results.map((r: any) => typeof r.tier)).toEqual(Array(12).fill("string"));
     expect(seen(model, "beta")).toBe(0);
-    expect(await metric(s, "tierline_batches_refused_total")).toBe(1);
+    expect(await metric(s, "tierline_batches_refused_total")).toBe(2);
   });
 
   it("drops the queued work of a batch whose deadline answered 503, and records no decision for it", async () => {
