@@ -55,7 +55,7 @@ export const embeddingSection = z
     /** Texts per forward pass of bulk work (imports, catch-ups): a routed query waits at most one such pass. */
     bulkSlice: z.number().int().min(1).max(256).default(4),
     /** Texts per forward pass of POST /route/batch items: a routed query waits at most one such pass. */
-    batchSlice: z.number().int().min(1).max(256).default(16),
+    batchSlice: z.number().int().min(1).max(256).default(8),
     /**
      * Batch work waiting for the model, in estimated model time, beyond which a
      * new batch is refused (503 overloaded, Retry-After) instead of queued to

@@ -1,6 +1,9 @@
 import { EncoderDecorator, type EmbedOptions, type EmbedPriority, type Encoder } from "./encoder.js";
 import { BatchLaneFullError, DrainEstimate } from "./work-estimate.js";
 
+/** Slices' worth of batch texts that may wait before the lane's pace has been measured. */
+const UNMEASURED_SLICES = 4;
+
 interface Job {
   texts: readonly string[];
   resolve: (vectors: Float32Array[]) => void;
@@ -66,7 +69,7 @@ export class PriorityEncoder extends EncoderDecorator {
   ) {
     super(inner);
     const lane = (slice?: number): Lane => ({ jobs: [], slice, since: 0, queued: 0 });
-    this.lanes = { interactive: lane(), batch: lane(options.batchSlice ?? 16), bulk: lane(options.bulkSlice) };
+    this.lanes = { interactive: lane(), batch: lane(options.batchSlice ?? 8), bulk: lane(options.bulkSlice) };
     this.order = [this.lanes.interactive, this.lanes.batch, this.lanes.bulk];
     this.every = options.every ?? 8;
     this.estimate = new DrainEstimate(options.now);
@@ -115,16 +118,19 @@ export class PriorityEncoder extends EncoderDecorator {
    * Throws BatchLaneFullError when a batch of this many texts would queue
    * more than maxBatchQueueMs of work behind what already waits, at the pace
    * the lane has drained lately. A batch is always taken when none waits;
-   * before a first slice has shown the pace, a second one is not. embed()
+   * before a first slice has shown the pace, only a few slices' worth of
+   * texts may wait behind it. embed()
    * checks it for every batch call; callers may check earlier, before
    * preparing a batch for nothing.
    */
   admitBatch(texts: number): void {
-    const queued = this.lanes.batch.queued;
+    const { queued, slice } = this.lanes.batch;
     if (queued === 0) return;
     const limit = this.options.maxBatchQueueMs ?? Infinity;
     const queuedMs = this.estimate.msFor(queued);
-    if (queuedMs + this.estimate.msFor(texts) <= limit) return;
+    // Before the pace is known, a few slices' worth may wait: small batches side by side, never a pile of big ones.
+    const fits = limit === Infinity || (this.estimate.measured ? queuedMs + this.estimate.msFor(texts) <= limit : limit > 0 && queued + texts <= UNMEASURED_SLICES * slice!);
+    if (fits) return;
     this.refused++;
     throw new BatchLaneFullError(queuedMs, limit);
   }

@@ -42,7 +42,7 @@ describe.each(databaseTargets())("batch work on the model ($name)", (target) => 
   }
 
   it("routes a single query before the batch items queued ahead of it, and refuses a batch the full lane cannot take", async () => {
-    // A bound of 0: while any batch work waits, the next batch is refused (the estimate of real time is not the test's to fix).
+    // A bound of 0: while any batch work waits, the next batch is refused (real time is not the test's to fix).
     const { model, s } = await start({ embedding: { batchSlice: 2, maxBatchQueueMs: 0 } });
     const first = batch(s, { queries: queries("alpha", 12) });
     await model.passStarted(); // alpha 1-2 run; 10 texts wait

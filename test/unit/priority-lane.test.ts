@@ -91,16 +91,26 @@ describe("PriorityEncoder: a bounded batch lane", () => {
     return { model, lane: new PriorityEncoder(model, { bulkSlice: 4, batchSlice: 4, maxBatchQueueMs, now: model.clock }) };
   };
 
-  it("takes a batch when none waits, however large, and no second one before a first slice has shown the pace", async () => {
+  it("takes a batch when none waits, however large, and before a first slice has shown the pace lets only four slices' worth wait", async () => {
     const { model, lane } = bounded(100);
     const huge = lane.embed(texts("h", 20), { priority: "batch" }); // 200 ms of work, more than the bound: nothing waits, so taken
-    await model.passStarted();
+    await model.passStarted(); // h1-h4 run, 16 texts (four slices) wait
     const refused = await settle(lane.embed(["r"], { priority: "batch" }));
     expect((refused as { e: unknown }).e).toBeInstanceOf(BatchLaneFullError);
     expect((refused as { e: BatchLaneFullError }).e.retryAfterSeconds).toBe(1);
     await model.releaseAll();
     expect(await huge).toHaveLength(20);
     expect(model.calls.flat()).not.toContain("r");
+  });
+
+  it("takes small batches side by side before the pace is known, up to four slices' worth waiting", async () => {
+    const { model, lane } = bounded(100);
+    const a = lane.embed(texts("a", 8), { priority: "batch" });
+    await model.passStarted(); // a1-a4 run, 4 texts wait
+    expect(() => lane.admitBatch(12)).not.toThrow();
+    expect(() => lane.admitBatch(13)).toThrow(BatchLaneFullError);
+    await model.releaseAll();
+    await a;
   });
 
   it("refuses a batch that would wait behind more than maxBatchQueueMs at the measured pace, takes one that fits, never refuses a query", async () => {
