@@ -146,8 +146,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     databaseErrors: () => ({ stats_flush: statsRecorder.failedFlushes, cache_flush: cacheWriter?.failedFlushes ?? 0, decision_log_flush: decisionLogWriter?.failedFlushes ?? 0, ping: probe.failures }),
   });
   // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
-  const { bulkSlice, batchSlice, maxBatchQueueMs } = config.embedding;
-  const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), { bulkSlice, batchSlice, maxBatchQueueMs });
+  const { bulkSlice, batchSliceChars, maxBatchQueueMs } = config.embedding;
+  const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), { bulkSlice, batchSliceChars, maxBatchQueueMs });
   const encoder = config.embedding.batching.enabled ? new BatchingEncoder(lane, config.embedding.batching) : lane;
 
   const createVectorIndex = hnswFactory(config);

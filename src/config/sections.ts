@@ -54,8 +54,11 @@ export const embeddingSection = z
       .prefault({}),
     /** Texts per forward pass of bulk work (imports, catch-ups): a routed query waits at most one such pass. */
     bulkSlice: z.number().int().min(1).max(256).default(4),
-    /** Texts per forward pass of POST /route/batch items: a routed query waits at most one such pass. */
-    batchSlice: z.number().int().min(1).max(256).default(8),
+    /**
+     * Work per forward pass of POST /route/batch items, in characters (each text counted up to what the model
+     * reads, a short one as 64): a routed query waits at most one such pass, a few long items or dozens of short ones.
+     */
+    batchSliceChars: z.number().int().min(64).max(1_000_000).default(8192),
     /**
      * Batch work waiting for the model, in estimated model time, beyond which a
      * new batch is refused (503 overloaded, Retry-After) instead of queued to

@@ -1,8 +1,9 @@
 import { EncoderDecorator, type EmbedOptions, type EmbedPriority, type Encoder } from "./encoder.js";
+import { sliceByCount, sliceByWork } from "./slices.js";
 import { BatchLaneFullError, DrainEstimate } from "./work-estimate.js";
 
-/** Slices' worth of batch texts that may wait before the lane's pace has been measured. */
-const UNMEASURED_SLICES = 4;
+/** Batch texts that may wait before the lane's pace has been measured: a few small batches side by side. */
+const UNMEASURED_TEXTS = 32;
 
 interface Job {
   texts: readonly string[];
@@ -12,8 +13,8 @@ interface Job {
 
 interface Lane {
   readonly jobs: Job[];
-  /** Texts per forward pass; unset: each call is one job (interactive calls come micro-batched already). */
-  readonly slice?: number;
+  /** Cuts a call into forward passes; unset: each call is one job (interactive calls come micro-batched already). */
+  readonly cut?: (texts: readonly string[]) => string[][];
   /** Jobs of the lanes above run since this lane last ran. */
   since: number;
   /** Texts waiting in `jobs`. */
@@ -23,8 +24,8 @@ interface Lane {
 export interface PriorityEncoderOptions {
   /** Texts per forward pass of bulk work (imports, replica catch-ups, index builds). */
   bulkSlice: number;
-  /** Texts per forward pass of batch work (POST /route/batch). */
-  batchSlice?: number;
+  /** Characters per forward pass of batch work (POST /route/batch), each text counted up to what the model reads. */
+  batchSliceChars?: number;
   /** Under saturating traffic, a waiting slice of a lower lane runs after this many jobs of the lanes above it: slowed, never starved. */
   every?: number;
   /** Most batch work waiting, in estimated time to drain it (ms): a batch beyond it is refused (BatchLaneFullError) unless none waits. */
@@ -68,8 +69,12 @@ export class PriorityEncoder extends EncoderDecorator {
     private readonly options: PriorityEncoderOptions,
   ) {
     super(inner);
-    const lane = (slice?: number): Lane => ({ jobs: [], slice, since: 0, queued: 0 });
-    this.lanes = { interactive: lane(), batch: lane(options.batchSlice ?? 8), bulk: lane(options.bulkSlice) };
+    const lane = (cut?: Lane["cut"]): Lane => ({ jobs: [], cut, since: 0, queued: 0 });
+    this.lanes = {
+      interactive: lane(),
+      batch: lane((texts) => sliceByWork(texts, options.batchSliceChars ?? 8192, this.inner.maxInputChars)),
+      bulk: lane((texts) => sliceByCount(texts, options.bulkSlice)),
+    };
     this.order = [this.lanes.interactive, this.lanes.batch, this.lanes.bulk];
     this.every = options.every ?? 8;
     this.estimate = new DrainEstimate(options.now);
@@ -88,12 +93,8 @@ export class PriorityEncoder extends EncoderDecorator {
       }
     }
     // Slices are queued one after another, so interactive jobs can slip in between them.
-    const step = lane.slice ?? texts.length;
     const jobs: Job[] = [];
-    const parts: Promise<Float32Array[]>[] = [];
-    for (let i = 0; i < texts.length; i += step) {
-      parts.push(new Promise((resolve, reject) => jobs.push({ texts: texts.slice(i, i + step), resolve, reject })));
-    }
+    const parts = (lane.cut?.(texts) ?? [texts]).map((slice) => new Promise<Float32Array[]>((resolve, reject) => jobs.push({ texts: slice, resolve, reject })));
     lane.jobs.push(...jobs);
     lane.queued += texts.length;
     const drop = () => {
@@ -118,18 +119,18 @@ export class PriorityEncoder extends EncoderDecorator {
    * Throws BatchLaneFullError when a batch of this many texts would queue
    * more than maxBatchQueueMs of work behind what already waits, at the pace
    * the lane has drained lately. A batch is always taken when none waits;
-   * before a first slice has shown the pace, only a few slices' worth of
-   * texts may wait behind it. embed()
+   * before a first slice has shown the pace, only a few texts may wait
+   * behind it. embed()
    * checks it for every batch call; callers may check earlier, before
    * preparing a batch for nothing.
    */
   admitBatch(texts: number): void {
-    const { queued, slice } = this.lanes.batch;
+    const { queued } = this.lanes.batch;
     if (queued === 0) return;
     const limit = this.options.maxBatchQueueMs ?? Infinity;
     const queuedMs = this.estimate.msFor(queued);
-    // Before the pace is known, a few slices' worth may wait: small batches side by side, never a pile of big ones.
-    const fits = limit === Infinity || (this.estimate.measured ? queuedMs + this.estimate.msFor(texts) <= limit : limit > 0 && queued + texts <= UNMEASURED_SLICES * slice!);
+    // Before the pace is known, a few texts may wait: small batches side by side, never a pile of big ones.
+    const fits = limit === Infinity || (this.estimate.measured ? queuedMs + this.estimate.msFor(texts) <= limit : limit > 0 && queued + texts <= UNMEASURED_TEXTS);
     if (fits) return;
     this.refused++;
     throw new BatchLaneFullError(queuedMs, limit);

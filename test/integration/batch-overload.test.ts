@@ -8,6 +8,7 @@ import { sampleExemplars, startTestService, type TestService } from "../helpers/
 // Issue 20, fault 2, through app.request(): single queries before batch items, a bounded batch lane that
 // refuses with 503 overloaded and Retry-After, and work that ends with its request (deadline or client gone).
 // The model is gated: each forward pass waits until the test releases it, so no assertion depends on timing.
+// Slices of 128 characters: two of the short queries below (each counted as 64).
 describe.each(databaseTargets())("batch work on the model ($name)", (target) => {
   let database: DatabaseHandle | undefined;
   let service: TestService | undefined;
@@ -43,7 +44,7 @@ describe.each(databaseTargets())("batch work on the model ($name)", (target) => 
 
   it("routes a single query before the batch items queued ahead of it, and refuses a batch the full lane cannot take", async () => {
     // A bound of 0: while any batch work waits, the next batch is refused (real time is not the test's to fix).
-    const { model, s } = await start({ embedding: { batchSlice: 2, maxBatchQueueMs: 0 } });
+    const { model, s } = await start({ embedding: { batchSliceChars: 128, maxBatchQueueMs: 0 } });
     const first = batch(s, { queries: queries("alpha", 12) });
     await model.passStarted(); // alpha 1-2 run; 10 texts wait
     const refused = await batch(s, { queries: queries("beta", 1) });
@@ -69,7 +70,7 @@ describe.each(databaseTargets())("batch work on the model ($name)", (target) => 
   });
 
   it("drops the queued work of a batch whose deadline answered 503, and records no decision for it", async () => {
-    const { model, s } = await start({ embedding: { batchSlice: 2, maxBatchQueueMs: 100 }, http: { requestTimeoutMs: 200 } });
+    const { model, s } = await start({ embedding: { batchSliceChars: 128, maxBatchQueueMs: 100 }, http: { requestTimeoutMs: 200 } });
     const decisionsBefore = await metric(s, "tierline_decisions_total");
     const late = batch(s, { queries: queries("gamma", 6) });
     await model.passStarted(); // gamma 1-2 hold the model past the deadline
@@ -83,7 +84,7 @@ describe.each(databaseTargets())("batch work on the model ($name)", (target) => 
   });
 
   it("drops a single query whose deadline passed while it waited behind a batch slice", async () => {
-    const { model, s } = await start({ embedding: { batchSlice: 2, maxBatchQueueMs: 100 }, http: { requestTimeoutMs: 200 } });
+    const { model, s } = await start({ embedding: { batchSliceChars: 128, maxBatchQueueMs: 100 }, http: { requestTimeoutMs: 200 } });
     const held = batch(s, { queries: queries("delta", 2) });
     await model.passStarted();
     const res = await s.route({ query: "epsilon: how long does a kettle take to boil?" });
@@ -94,7 +95,7 @@ describe.each(databaseTargets())("batch work on the model ($name)", (target) => 
   });
 
   it("drops the queued work of a batch whose client went away", async () => {
-    const { model, s } = await start({ embedding: { batchSlice: 2, maxBatchQueueMs: 100 } });
+    const { model, s } = await start({ embedding: { batchSliceChars: 128, maxBatchQueueMs: 100 } });
     const client = new AbortController();
     const gone = batch(s, { queries: queries("zeta", 6) }, { signal: client.signal });
     await model.passStarted();

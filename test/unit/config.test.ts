@@ -60,7 +60,7 @@ describe("parseConfig", () => {
   });
 
   it("keeps the batch lane's bound under the request deadline: a batch admitted behind more work could only time out", () => {
-    expect(parseConfig({}).embedding).toMatchObject({ batchSlice: 8, maxBatchQueueMs: 8000 });
+    expect(parseConfig({}).embedding).toMatchObject({ batchSliceChars: 8192, maxBatchQueueMs: 8000 });
     expect(() => parseConfig({ embedding: { maxBatchQueueMs: 15_000 } })).toThrow(/embedding\.maxBatchQueueMs: must be below http\.requestTimeoutMs \(15000\)/);
     expect(() => parseConfig({ embedding: { maxBatchQueueMs: 15_000 }, http: { requestTimeoutMs: 20_000 } })).not.toThrow();
   });

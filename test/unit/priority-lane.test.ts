@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BatchingEncoder } from "../../src/embeddings/batching-encoder.js";
 import { PriorityEncoder } from "../../src/embeddings/priority-encoder.js";
+import { MIN_TEXT_CHARS, sliceByWork } from "../../src/embeddings/slices.js";
 import { BatchLaneFullError, DrainEstimate } from "../../src/embeddings/work-estimate.js";
 import { createGatedEncoder } from "../helpers/gated-encoder.js";
 
@@ -10,7 +11,7 @@ const settle = <T>(p: Promise<T>) => p.then((v) => ({ ok: true as const, v }), (
 describe("PriorityEncoder: interactive queries before batch items", () => {
   it("cuts a batch into slices and runs a query that arrives meanwhile before the next slice", async () => {
     const model = createGatedEncoder();
-    const lane = new PriorityEncoder(model, { bulkSlice: 4, batchSlice: 2 });
+    const lane = new PriorityEncoder(model, { bulkSlice: 4, batchSliceChars: 2 * MIN_TEXT_CHARS });
     const batch = lane.embed(texts("b", 6), { priority: "batch" });
     const query = lane.embed(["q"]);
     await model.releaseAll();
@@ -21,7 +22,7 @@ describe("PriorityEncoder: interactive queries before batch items", () => {
 
   it("serves batch slices before bulk slices, and neither starves under saturating traffic", async () => {
     const model = createGatedEncoder();
-    const lane = new PriorityEncoder(model, { bulkSlice: 1, batchSlice: 1, every: 2 });
+    const lane = new PriorityEncoder(model, { bulkSlice: 1, batchSliceChars: MIN_TEXT_CHARS, every: 2 });
     const first = lane.embed(["q0"]); // holds the model while the rest queue
     const bulk = lane.embed(["u1", "u2"], { priority: "bulk" });
     const batch = lane.embed(["b1", "b2"], { priority: "batch" });
@@ -36,7 +37,7 @@ describe("PriorityEncoder: interactive queries before batch items", () => {
 describe("PriorityEncoder: work ends with its request", () => {
   it("drops the queued slices of a call whose signal aborts: the model never sees them and the call rejects with the reason", async () => {
     const model = createGatedEncoder();
-    const lane = new PriorityEncoder(model, { bulkSlice: 4, batchSlice: 2 });
+    const lane = new PriorityEncoder(model, { bulkSlice: 4, batchSliceChars: 2 * MIN_TEXT_CHARS });
     const controller = new AbortController();
     const batch = settle(lane.embed(texts("b", 6), { priority: "batch", signal: controller.signal }));
     const other = lane.embed(["x1", "x2"], { priority: "batch" });
@@ -76,7 +77,7 @@ describe("PriorityEncoder: work ends with its request", () => {
 
   it("sends batch calls past the micro-batcher, to be sliced in the lane", async () => {
     const model = createGatedEncoder();
-    const batching = new BatchingEncoder(new PriorityEncoder(model, { bulkSlice: 4, batchSlice: 2 }), { maxBatch: 8, maxWaitMs: 0 });
+    const batching = new BatchingEncoder(new PriorityEncoder(model, { bulkSlice: 4, batchSliceChars: 2 * MIN_TEXT_CHARS }), { maxBatch: 8, maxWaitMs: 0 });
     const batch = batching.embed(texts("b", 3), { priority: "batch" });
     await model.releaseAll();
     await batch;
@@ -88,27 +89,27 @@ describe("PriorityEncoder: a bounded batch lane", () => {
   // The fake model takes exactly 10 ms of its own clock per text.
   const bounded = (maxBatchQueueMs: number) => {
     const model = createGatedEncoder({ msPerText: 10 });
-    return { model, lane: new PriorityEncoder(model, { bulkSlice: 4, batchSlice: 4, maxBatchQueueMs, now: model.clock }) };
+    return { model, lane: new PriorityEncoder(model, { bulkSlice: 4, batchSliceChars: 4 * MIN_TEXT_CHARS, maxBatchQueueMs, now: model.clock }) };
   };
 
-  it("takes a batch when none waits, however large, and before a first slice has shown the pace lets only four slices' worth wait", async () => {
+  it("takes a batch when none waits, however large, and before a first slice has shown the pace lets only 32 texts wait", async () => {
     const { model, lane } = bounded(100);
-    const huge = lane.embed(texts("h", 20), { priority: "batch" }); // 200 ms of work, more than the bound: nothing waits, so taken
-    await model.passStarted(); // h1-h4 run, 16 texts (four slices) wait
+    const huge = lane.embed(texts("h", 40), { priority: "batch" }); // 400 ms of work, more than the bound: nothing waits, so taken
+    await model.passStarted(); // h1-h4 run, 36 texts wait
     const refused = await settle(lane.embed(["r"], { priority: "batch" }));
     expect((refused as { e: unknown }).e).toBeInstanceOf(BatchLaneFullError);
     expect((refused as { e: BatchLaneFullError }).e.retryAfterSeconds).toBe(1);
     await model.releaseAll();
-    expect(await huge).toHaveLength(20);
+    expect(await huge).toHaveLength(40);
     expect(model.calls.flat()).not.toContain("r");
   });
 
-  it("takes small batches side by side before the pace is known, up to four slices' worth waiting", async () => {
+  it("takes small batches side by side before the pace is known, up to 32 texts waiting", async () => {
     const { model, lane } = bounded(100);
     const a = lane.embed(texts("a", 8), { priority: "batch" });
     await model.passStarted(); // a1-a4 run, 4 texts wait
-    expect(() => lane.admitBatch(12)).not.toThrow();
-    expect(() => lane.admitBatch(13)).toThrow(BatchLaneFullError);
+    expect(() => lane.admitBatch(28)).not.toThrow();
+    expect(() => lane.admitBatch(29)).toThrow(BatchLaneFullError);
     await model.releaseAll();
     await a;
   });
@@ -153,6 +154,17 @@ describe("PriorityEncoder: a bounded batch lane", () => {
     expect(new BatchLaneFullError(7_200, 8_000).retryAfterSeconds).toBe(8);
     expect(new BatchLaneFullError(300, 8_000).retryAfterSeconds).toBe(1);
     expect(new BatchLaneFullError(Infinity, 8_000).retryAfterSeconds).toBe(1);
+  });
+});
+
+describe("sliceByWork", () => {
+  it("cuts a batch into passes of about equal work: a few long texts or many short ones, at least one text each", () => {
+    const long = "x".repeat(3000); // counted as the 2,048 characters the model reads
+    const short = "y".repeat(100);
+    expect(sliceByWork([long, long, long, long, long], 4096, 2048).map((s) => s.length)).toEqual([2, 2, 1]);
+    expect(sliceByWork(Array(100).fill(short), 4096, 2048).map((s) => s.length)).toEqual([40, 40, 20]);
+    expect(sliceByWork(["a", "b", "c"], 2 * MIN_TEXT_CHARS, 2048).map((s) => s.length)).toEqual([2, 1]); // a short text costs MIN_TEXT_CHARS
+    expect(sliceByWork([long], 100, 2048)).toEqual([[long]]);
   });
 });
 
