@@ -11,9 +11,9 @@ import type { DecisionLog } from "./decision-log/decision-log.js";
 import { DecisionLogStore } from "./decision-log/decision-log-repository.js";
 import { DecisionLogWriter } from "./decision-log/decision-log-writer.js";
 import { BatchingEncoder } from "./embeddings/batching-encoder.js";
-import { createEncoder } from "./embeddings/create-encoder.js";
-import { PriorityEncoder } from "./embeddings/priority-encoder.js";
+import { PriorityEncoder, type LaneStats } from "./embeddings/priority-encoder.js";
 import type { Encoder } from "./embeddings/encoder.js";
+import { WorkerEncoder } from "./embeddings/worker-encoder.js";
 import { CuratorService } from "./exemplars/curator-service.js";
 import { readExemplarDir, type ExemplarInput } from "./exemplars/exemplar-files.js";
 import { IndexSync } from "./exemplars/index-sync.js";
@@ -112,7 +112,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const database =
     overrides.database ??
     (await openDatabase({ url: config.databaseUrl, dataDir: path.resolve(config.dataDir, "pglite"), maxConnections, statementTimeoutMs, idleInTransactionTimeoutMs, connectTimeoutSeconds }));
-  const rawEncoder = overrides.encoder ?? createEncoder(config);
+  const rawEncoder = overrides.encoder ?? new WorkerEncoder(config);
   const tierNames = config.tiers.map((t) => t.name);
   const index = new ExemplarIndexRef();
   const { db } = database;
@@ -142,10 +142,12 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     statsDroppedDecisions: () => statsRecorder.dropped,
     cacheDroppedUpdates: () => cacheWriter?.dropped ?? 0,
     decisionLogDropped: () => decisionLogWriter?.dropped ?? 0,
+    embeddingLane: (): LaneStats => lane.stats(),
     databaseErrors: () => ({ stats_flush: statsRecorder.failedFlushes, cache_flush: cacheWriter?.failedFlushes ?? 0, decision_log_flush: decisionLogWriter?.failedFlushes ?? 0, ping: probe.failures }),
   });
   // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
-  const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), config.embedding.bulkSlice);
+  const { bulkSlice, batchSliceChars, maxBatchQueueMs } = config.embedding;
+  const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), { bulkSlice, batchSliceChars, maxBatchQueueMs });
   const encoder = config.embedding.batching.enabled ? new BatchingEncoder(lane, config.embedding.batching) : lane;
 
   const createVectorIndex = hnswFactory(config);
@@ -181,6 +183,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     logger,
     secondStageModel,
     llmRating: gatewayParts.llmRating,
+    batchRoom: (texts) => lane.admitBatch(texts),
     onDecision: [
       (d) => statsRecorder.record(d),
       (d, _request, facts) => metrics.observeDecision(d, facts),

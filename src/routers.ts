@@ -68,6 +68,8 @@ export interface RoutersDeps {
   /** LLM-rated complexity for what the vote cannot settle, in every profile (gateway.complexityRating). */
   llmRating?: LlmRatingOptions;
   onDecision: ReadonlyArray<(decision: Decision, request: RouteRequest, facts: DecisionFacts) => void>;
+  /** Throws BatchLaneFullError when the model's batch lane has no room for this many texts (PriorityEncoder.admitBatch). */
+  batchRoom?: (texts: number) => void;
 }
 
 /**
@@ -116,5 +118,5 @@ export function buildRouting(deps: RoutersDeps): RoutingService {
     );
     for (const label of profile.tokens) profileOfCaller.set(label, name);
   }
-  return new RoutingService(routers, profileOfCaller, deps.encoder);
+  return new RoutingService(routers, profileOfCaller, deps.encoder, deps.batchRoom);
 }

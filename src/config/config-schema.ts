@@ -2,7 +2,7 @@ import { z } from "zod";
 import { checkShadowTier, decisionsSchema, feedbackSchema, shadowSchema } from "./loop-schema.js";
 import { compileRules, InvalidRuleError, ruleSchema } from "../policy/rules.js";
 import { gatewayIssues, gatewaySchema, upstreamSchema } from "./gateway-schema.js";
-import { databaseSection, httpSection, profileSchema, rateLimitSection, sessionSchema, shutdownSection } from "./sections.js";
+import { databaseSection, embeddingSection, httpSection, profileSchema, rateLimitSection, sessionSchema, shutdownSection } from "./sections.js";
 
 /**
  * The service's configuration, validated once at start-up. Every default is
@@ -48,31 +48,7 @@ export const configSchema = z
         { name: "standard", model: "gpt-4o-mini", pricePer1MTokens: 1.0 },
         { name: "premium", model: "claude-sonnet-4", pricePer1MTokens: 10.0 },
       ]),
-    embedding: z
-      .object({
-        /** use-onnx: USE lite converted to ONNX (default); use-lite: the same model on TF.js; transformers: any transformers.js model. */
-        provider: z.enum(["use-onnx", "use-lite", "transformers"]).default("use-onnx"),
-        /** use-onnx only: "int8" is ~2x faster but not within the 0.999 equivalence tolerance (README "Decisions"). */
-        onnxVariant: z.enum(["fp32", "int8"]).default("fp32"),
-        /** onnxruntime intra-op threads; default: the cores this process may use. */
-        threads: z.number().int().min(1).max(64).optional(),
-        /** Hub id or a label for a local transformers.js model. */
-        model: z.string().default("Xenova/all-MiniLM-L6-v2"),
-        modelPath: z.string().optional(),
-        /** Micro-batching of concurrent route queries into one forward pass. */
-        batching: z
-          .object({
-            enabled: z.boolean().default(true),
-            maxBatch: z.number().int().min(1).max(256).default(32),
-            maxWaitMs: z.number().min(0).max(50).default(0),
-          })
-          .strict()
-          .prefault({}),
-        /** Texts per forward pass of bulk work (imports, catch-ups): a routed query waits at most one such pass. */
-        bulkSlice: z.number().int().min(1).max(256).default(4),
-      })
-      .strict()
-      .prefault({}),
+    embedding: embeddingSection,
     routing: z
       .object({
         k: z.number().int().min(1).max(100).default(7),
@@ -206,6 +182,10 @@ export const configSchema = z
       ctx.addIssue({ code: "custom", path: ["tiers"], message: "tier names must be unique" });
     }
     checkShadowTier(cfg.shadow, names, ctx);
+    if (cfg.embedding.maxBatchQueueMs >= cfg.http.requestTimeoutMs) {
+      // A batch admitted behind that much work would only be answered 503 deadline_exceeded.
+      ctx.addIssue({ code: "custom", path: ["embedding", "maxBatchQueueMs"], message: `must be below http.requestTimeoutMs (${cfg.http.requestTimeoutMs})` });
+    }
     const checkRules = (rules: z.infer<typeof ruleSchema>[], path: (string | number)[]) => {
       try {
         compileRules(rules, names);

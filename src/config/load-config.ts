@@ -33,6 +33,7 @@ const envOverrides: Array<[string, string[], "string" | "number"]> = [
   ["TIERLINE_STRATEGY", ["routing", "strategy"], "string"],
   ["TIERLINE_INDEX_EF", ["index", "ef"], "number"],
   ["TIERLINE_BATCH_MAX", ["embedding", "batching", "maxBatch"], "number"],
+  ["TIERLINE_SESSION_POLICY", ["session", "policy"], "string"],
 ];
 
 function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {

@@ -32,6 +32,43 @@ export const profileSchema = z
   .strict();
 
 
+export const embeddingSection = z
+  .object({
+    /** use-onnx: USE lite converted to ONNX (default); use-lite: the same model on TF.js; transformers: any transformers.js model. */
+    provider: z.enum(["use-onnx", "use-lite", "transformers"]).default("use-onnx"),
+    /** use-onnx only: "int8" is ~2x faster but not within the 0.999 equivalence tolerance (README "Decisions"). */
+    onnxVariant: z.enum(["fp32", "int8"]).default("fp32"),
+    /** onnxruntime intra-op threads; default: the cores this process may use. */
+    threads: z.number().int().min(1).max(64).optional(),
+    /** Hub id or a label for a local transformers.js model. */
+    model: z.string().default("Xenova/all-MiniLM-L6-v2"),
+    modelPath: z.string().optional(),
+    /** Micro-batching of concurrent route queries into one forward pass. */
+    batching: z
+      .object({
+        enabled: z.boolean().default(true),
+        maxBatch: z.number().int().min(1).max(256).default(32),
+        maxWaitMs: z.number().min(0).max(50).default(0),
+      })
+      .strict()
+      .prefault({}),
+    /** Texts per forward pass of bulk work (imports, catch-ups): a routed query waits at most one such pass. */
+    bulkSlice: z.number().int().min(1).max(256).default(4),
+    /**
+     * Work per forward pass of POST /route/batch items, in characters (each text counted up to what the model
+     * reads, a short one as 64): a routed query waits at most one such pass, a few long items or dozens of short ones.
+     */
+    batchSliceChars: z.number().int().min(64).max(1_000_000).default(8192),
+    /**
+     * Batch work waiting for the model, in estimated model time, beyond which a
+     * new batch is refused (503 overloaded, Retry-After) instead of queued to
+     * be answered past the request deadline. Keep it well under http.requestTimeoutMs.
+     */
+    maxBatchQueueMs: z.number().int().min(0).max(600_000).default(8_000),
+  })
+  .strict()
+  .prefault({});
+
 export const httpSection = z
   .object({
     /** Largest POST /route body, bytes: the model reads 2,048 characters, so a big body is only cost. */

@@ -5,8 +5,11 @@ import { createTransformersEncoder } from "./transformers-encoder.js";
 import { createUseLiteEncoder } from "./use-lite-encoder.js";
 import { createUseOnnxEncoder } from "./use-onnx-encoder.js";
 
+/** What picks and places the model: plain data, so a worker thread can be given it too. */
+export type EncoderSpec = Pick<Config, "embedding" | "dataDir">;
+
 /** Picks the embedding runtime named by config.embedding.provider. */
-export function createEncoder(config: Pick<Config, "embedding" | "dataDir">): Encoder {
+export function createEncoder(config: EncoderSpec): Encoder {
   const { embedding } = config;
   switch (embedding.provider) {
     case "use-onnx":

@@ -16,15 +16,26 @@ export interface Encoder {
   load(): Promise<void>;
   /** One L2-normalised vector per text, in input order. Calls load() itself. */
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
+  /** Releases what the model holds (a worker thread) once the pass in progress is done; at shutdown. */
+  close?(): Promise<void>;
 }
 
 export interface EmbedOptions {
   /**
    * "interactive" (default): a request is waiting, e.g. a query to route.
-   * "bulk": curation and index builds, which yield the model to interactive work.
+   * "batch": the items of a batch request, which yield the model to interactive work.
+   * "bulk": curation and index builds, which yield the model to both.
    */
-  priority?: "interactive" | "bulk";
+  priority?: EmbedPriority;
+  /**
+   * Aborted once nobody waits for the vectors any more (the request has
+   * answered, or its client has gone): texts still queued are dropped, and
+   * embed() rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
+
+export type EmbedPriority = "interactive" | "batch" | "bulk";
 
 /** Scales a vector to unit length in place; a zero vector stays zero. */
 export function normalizeInPlace(v: Float32Array): Float32Array {
@@ -53,6 +64,7 @@ export function withEmbed(inner: Encoder, embed: Encoder["embed"]): Encoder {
     },
     load: () => inner.load(),
     embed,
+    close: async () => inner.close?.(),
   };
 }
 
@@ -78,6 +90,10 @@ export abstract class EncoderDecorator implements Encoder {
 
   load(): Promise<void> {
     return this.inner.load();
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close?.();
   }
 
   abstract embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;

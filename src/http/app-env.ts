@@ -12,5 +12,7 @@ export type AppEnv = {
     queryText?: string;
     /** A refused body could not be read to its end within bounds: the connection must close. */
     bodyLeftUnread?: boolean;
+    /** Aborted once the answer no longer matters (the deadline answered 503, or the client went away): work still queued for the request is dropped. */
+    signal?: AbortSignal;
   };
 };

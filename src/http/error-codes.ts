@@ -39,6 +39,7 @@ export const errorStatus = {
   database_unavailable: 503,
   outcome_unknown: 503,
   deadline_exceeded: 503,
+  overloaded: 503,
   gateway_not_configured: 503,
   upstream_timeout: 504,
 } as const satisfies Record<string, ContentfulStatusCode>;

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { ZodError } from "zod";
 import { DatabaseUnavailableError } from "../db/database-guard.js";
 import { classifyDatabaseError } from "../db/db-errors.js";
+import { BatchLaneFullError } from "../embeddings/work-estimate.js";
 import { IndexNotReadyError } from "../exemplars/curation-context.js";
 import { ExemplarConflictError, ExemplarNotFoundError, UnknownTierError } from "../exemplars/exemplar.js";
 import { DecisionNotFoundError, FeedbackConflictError, InvalidFeedbackError, ReviewItemClosedError, ReviewItemNotFoundError } from "../feedback/errors.js";
@@ -80,6 +81,7 @@ export function apiErrorOf(err: Error): ApiError | null {
   if (err instanceof BudgetTooSmallError) return new ApiError("budget_too_small", err.message, { cheapest: err.cheapest, budget: err.budget });
   if (err instanceof UnknownProfileError) return new ApiError("unknown_profile", err.message);
   if (err instanceof InvalidRuleError) return new ApiError("invalid_rules", err.message);
+  if (err instanceof BatchLaneFullError) return new ApiError("overloaded", err.message);
   if (err instanceof DatabaseUnavailableError) return new ApiError(err.outcome === "unknown" ? "outcome_unknown" : "database_unavailable", err.message);
   if (err instanceof HTTPException && err.status < 500) {
     if (/malformed json/i.test(err.message)) return new ApiError("invalid_json", "request body is not valid JSON");
@@ -111,7 +113,7 @@ export function createErrorHandler(logger: Pick<Logger, "error" | "warn" | "info
     else if (api.status >= 500 || passing) logger.warn({ requestId, code: api.code, ...(err instanceof GatewayError ? { attempts: err.attempts } : { err }) }, api.message);
     else logger.info({ requestId, code: api.code }, api.message);
     // A 503 is a passing condition (database away, still starting): say when to come back.
-    if (api.status === 503) c.header("retry-after", "1");
+    if (api.status === 503) c.header("retry-after", String(err instanceof BatchLaneFullError ? err.retryAfterSeconds : 1));
     // A gateway failure says which decision it was and, when known, when to come back.
     if (err instanceof GatewayError) {
       for (const [name, value] of Object.entries(err.headers)) c.header(name, value);

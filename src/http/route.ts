@@ -30,6 +30,7 @@ const routeQuery = createRoute({
     413: json(errorSchema, "Body too large"),
     415: json(errorSchema, "Body is not JSON"),
     422: json(errorSchema, "The budget does not cover the cheapest allowed tier"),
+    503: json(errorSchema, "deadline_exceeded: no answer within http.requestTimeoutMs (the query's queued work is dropped)"),
   },
 });
 
@@ -47,6 +48,7 @@ const routeBatch = createRoute({
     200: json(z.object({ results: z.array(z.union([routeResponseSchema, z.object({ error: z.object({ code: z.string(), message: z.string() }) })])) }), "One result per query, in order"),
     400: json(errorSchema, "Not a batch"),
     401: json(errorSchema, "Route tokens are configured and none (or a wrong one) was sent"),
+    503: json(errorSchema, "overloaded: more batch work waits for the model than it finishes in time (embedding.maxBatchQueueMs); nothing was routed, retry after Retry-After seconds. deadline_exceeded: past http.requestTimeoutMs"),
   },
 });
 
@@ -54,6 +56,11 @@ export function createRouteRoutes(router: RoutingService, requireRole: RequireRo
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("/route", requireRole("route"));
   app.use("/route/*", requireRole("route"));
+  // While the model's batch lane has no room for even one more text, a batch is refused before its body is parsed.
+  app.use("/route/batch", async (_c, next) => {
+    router.admitBatch(1);
+    await next();
+  });
   const sessionOf = (header: string | undefined) => {
     if (header !== undefined && !SESSION_HEADER.test(header)) throw new ApiError("invalid_request", "X-Session-Id: 1 to 200 printable ASCII characters without spaces");
     return header;
@@ -63,7 +70,7 @@ export function createRouteRoutes(router: RoutingService, requireRole: RequireRo
     const body = c.req.valid("json");
     const params = c.req.valid("query");
     const explain = body.explain === true || params.explain === "1" || params.explain === "true";
-    const request = toRouteRequest(body, { caller: c.get("actor"), sessionId: sessionOf(c.req.header("x-session-id")), explain });
+    const request = { ...toRouteRequest(body, { caller: c.get("actor"), sessionId: sessionOf(c.req.header("x-session-id")), explain }), signal: c.get("signal") };
     const decision = await router.route(request);
     c.set("decision", decision);
     c.set("queryText", request.query);
@@ -73,8 +80,11 @@ export function createRouteRoutes(router: RoutingService, requireRole: RequireRo
   app.openapi(routeBatch, async (c) => {
     const sessionId = sessionOf(c.req.header("x-session-id"));
     const caller = c.get("actor");
+    const { queries } = c.req.valid("json");
+    // A batch the model's batch lane cannot take is refused (503 overloaded) before its items are looked at.
+    router.admitBatch(queries.length);
     // Each item is validated on its own: one bad item is its own error, not the batch's.
-    const prepared = c.req.valid("json").queries.map((item, i) => {
+    const prepared = queries.map((item, i) => {
       const parsed = routeRequestSchema.safeParse(item);
       if (!parsed.success) return new ApiError("invalid_request", `queries[${i}]: ${describeZodError(parsed.error)}`);
       try {
@@ -84,7 +94,7 @@ export function createRouteRoutes(router: RoutingService, requireRole: RequireRo
       }
     });
     const requests = prepared.filter((p) => !(p instanceof Error));
-    const routed = await router.routeMany(requests as Exclude<(typeof prepared)[number], Error>[]);
+    const routed = await router.routeMany(requests as Exclude<(typeof prepared)[number], Error>[], { signal: c.get("signal") });
     let next = 0;
     const results = prepared.map((p) => (p instanceof Error ? p : routed[next++]!)).map((r) => (r instanceof Error ? itemError(r) : (r as Decision)));
     return c.json({ results }, 200);

@@ -79,21 +79,40 @@ export function closeWhenDone(draining: () => boolean): MiddlewareHandler<AppEnv
 
 /**
  * Answers 503 deadline_exceeded when a request runs past `ms` (paths in
- * `exempt` have bounds of their own: long imports and streamed exports).
- * The work itself is not cut short; writes are idempotent by key.
+ * `exempt` have bounds of their own: long imports and streamed exports), and
+ * then aborts the request's signal (`c.get("signal")`), as does a client that
+ * closes its connection first: model work still queued for the request is
+ * dropped, so nothing keeps the model busy for an answer nobody waits for.
+ * Work already under way finishes; writes are idempotent by key.
  */
 export function requestDeadline(ms: number, exempt: readonly string[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (exempt.includes(c.req.path)) return next();
+    const controller = new AbortController();
+    const gone = c.req.raw.signal;
+    const onGone = () => controller.abort(new ApiError("deadline_exceeded", "the client closed the connection before the answer; its queued work was dropped"));
+    gone.addEventListener("abort", onGone, { once: true });
+    c.set("signal", controller.signal);
+    if (exempt.includes(c.req.path)) {
+      try {
+        return await next();
+      } finally {
+        gone.removeEventListener("abort", onGone);
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ApiError("deadline_exceeded", `the request took longer than ${ms} ms; for a write, retry with the same Idempotency-Key`)), ms);
+      timer = setTimeout(() => {
+        const err = new ApiError("deadline_exceeded", `the request took longer than ${ms} ms; for a write, retry with the same Idempotency-Key`);
+        reject(err);
+        controller.abort(err);
+      }, ms);
     });
     const work = next();
     try {
       await Promise.race([work, late]);
     } finally {
       clearTimeout(timer);
+      gone.removeEventListener("abort", onGone);
       work.catch(() => {});
     }
   };

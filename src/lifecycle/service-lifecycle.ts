@@ -183,6 +183,8 @@ export class ServiceLifecycle {
       await this.deps.gatewayLog.stop(STOP_WAIT_MS);
     } finally {
       if (this.deps.ownsDatabase) await settlesWithin(this.deps.database.close(), STOP_WAIT_MS);
+      // Last: a model worker ended mid-pass by the process's exit would abort it.
+      await settlesWithin(this.deps.encoder.close?.() ?? Promise.resolve(), STOP_WAIT_MS);
     }
   }
 }

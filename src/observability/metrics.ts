@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { withEmbed, type Encoder } from "../embeddings/encoder.js";
+import type { LaneStats } from "../embeddings/priority-encoder.js";
 import { skipsCache, type Decision, type DecisionFacts } from "../routing/decision.js";
 
 export interface MetricsSources {
@@ -11,6 +12,8 @@ export interface MetricsSources {
   decisionLogDropped: () => number;
   /** Failed database operations so far, by kind (write-behind flushes, readiness pings). */
   databaseErrors: () => Record<string, number>;
+  /** The model's queues: texts waiting per lane, texts dropped for requests given up, batches refused. */
+  embeddingLane: () => LaneStats;
 }
 
 /**
@@ -76,6 +79,17 @@ export class ServiceMetrics {
     mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", sources.statsDroppedDecisions);
     mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", sources.cacheDroppedUpdates);
     mirror("tierline_decision_log_dropped_total", "Decisions the decision log lost: write-behind buffer full, or unwritable at shutdown", sources.decisionLogDropped);
+    new Gauge({
+      name: "tierline_embedding_queued_texts",
+      help: "Texts waiting for the model, by lane (interactive, batch, bulk)",
+      labelNames: ["lane"],
+      registers,
+      collect() {
+        for (const [lane, n] of Object.entries(sources.embeddingLane().queued)) this.set({ lane }, n);
+      },
+    });
+    mirror("tierline_embedding_cancelled_texts_total", "Texts dropped from the model's queue because their request had answered (deadline) or its client had gone", () => sources.embeddingLane().cancelled);
+    mirror("tierline_batches_refused_total", "POST /route/batch calls refused with 503 overloaded: the batch lane was full", () => sources.embeddingLane().refused);
     new Counter({
       name: "tierline_database_errors_total",
       help: "Failed database operations by kind",

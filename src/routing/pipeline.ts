@@ -34,6 +34,10 @@ export interface RouteRequest {
   embedding?: Float32Array;
   /** Shadow mode for this request (answer the shadow tier, log the routed one); unset: the configured default. */
   shadow?: boolean;
+  /** Aborted once nobody waits for the answer (deadline passed, client gone): the query leaves the model's queue and no decision is made. */
+  signal?: AbortSignal;
+  /** The model lane the query waits in: "interactive" (default) or "batch" (an item of a batch request, after single queries). */
+  priority?: "interactive" | "batch";
 }
 
 /**

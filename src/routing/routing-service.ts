@@ -1,10 +1,15 @@
 import type { Encoder } from "../embeddings/encoder.js";
+import { BatchLaneFullError } from "../embeddings/work-estimate.js";
+import { yieldToEventLoop } from "../util/yield.js";
 import { normalizeBounded } from "../text/normalize.js";
 import type { Decision } from "./decision.js";
 import type { RouteRequest } from "./pipeline.js";
 import type { TierReachability } from "./reachability.js";
 import type { Router } from "./router.js";
 import { EmptyQueryError } from "./steps/normalize.js";
+
+/** Batch items routed between two yields to the event loop. */
+const ROUTE_CHUNK = 32;
 
 /** A request names a profile that is not configured (400). */
 export class UnknownProfileError extends Error {
@@ -22,6 +27,8 @@ export class RoutingService {
     /** Token label -> profile. */
     private readonly profileOfCaller: ReadonlyMap<string, string>,
     private readonly encoder: Encoder,
+    /** Throws BatchLaneFullError when the model's batch lane has no room for this many texts (the lane's own check, asked early). */
+    private readonly batchRoom: (texts: number) => void = () => {},
   ) {}
 
   get profiles(): string[] {
@@ -41,16 +48,29 @@ export class RoutingService {
     return this.routers.get("default")?.unreachableTiers() ?? [];
   }
 
+  /**
+   * Throws BatchLaneFullError when a batch of this many queries would be
+   * refused anyway: a handler asks before validating the items, so a
+   * refusal under a burst costs next to nothing.
+   */
+  admitBatch(queries: number): void {
+    this.batchRoom(queries);
+  }
+
   route(request: RouteRequest): Promise<Decision> {
     return this.routerOf(request).route(request);
   }
 
   /**
    * Routes many requests, in order, each to its own result or error. The
-   * queries that need the model are embedded together in one call, so a
-   * batch costs about one forward pass instead of one per query.
+   * queries that need the model are embedded together in one call, in the
+   * model's batch lane (after single queries), so a batch costs about one
+   * forward pass per slice instead of one per query. Throws, deciding
+   * nothing, when the batch lane is full (BatchLaneFullError) or the signal
+   * aborts (the request's deadline passed, or its client went away).
    */
-  async routeMany(requests: readonly RouteRequest[]): Promise<Array<Decision | Error>> {
+  async routeMany(requests: readonly RouteRequest[], options: { signal?: AbortSignal } = {}): Promise<Array<Decision | Error>> {
+    const { signal } = options;
     const texts: string[] = [];
     const slot: Array<number | Error> = requests.map((request) => {
       try {
@@ -65,20 +85,26 @@ export class RoutingService {
     });
     let vectors: Float32Array[] | undefined;
     try {
-      vectors = texts.length > 0 ? await this.encoder.embed(texts) : [];
-    } catch {
-      vectors = undefined; // each query then embeds (and falls back) on its own
+      vectors = texts.length > 0 ? await this.encoder.embed(texts, { priority: "batch", signal }) : [];
+    } catch (err) {
+      if (signal?.aborted || err instanceof BatchLaneFullError) throw err;
+      vectors = undefined; // a model failure: each query then embeds (and falls back) on its own
     }
-    return Promise.all(
-      requests.map(async (request, i) => {
-        const s = slot[i]!;
-        if (s instanceof Error) return s;
-        try {
-          return await this.route(vectors ? { ...request, embedding: vectors[s]! } : request);
-        } catch (err) {
-          return err as Error;
-        }
-      }),
-    );
+    const routeOne = async (request: RouteRequest, i: number): Promise<Decision | Error> => {
+      const s = slot[i]!;
+      if (s instanceof Error) return s;
+      try {
+        return await this.route(vectors ? { ...request, embedding: vectors[s]!, signal } : { ...request, signal, priority: "batch" });
+      } catch (err) {
+        return err as Error;
+      }
+    };
+    // In chunks with a yield between: 256 long items take tens of ms of search and features, which single queries need not wait for.
+    const results: Array<Decision | Error> = [];
+    for (let at = 0; at < requests.length; at += ROUTE_CHUNK) {
+      if (at > 0) await yieldToEventLoop();
+      results.push(...(await Promise.all(requests.slice(at, at + ROUTE_CHUNK).map((request, k) => routeOne(request, at + k)))));
+    }
+    return results;
   }
 }

@@ -25,9 +25,17 @@ export async function upsertStats(db: Database, rows: readonly StatsRow[]): Prom
   });
 }
 
-/** Mirrors the configured tiers into tier_prices so the spend view can price traffic. */
+/** Arbitrary constant: serialises the replacement of tier_prices across replicas (transaction-scoped). */
+const TIER_PRICES_LOCK = 7_461_333;
+
+/**
+ * Mirrors the configured tiers into tier_prices so the spend view can price
+ * traffic. Replicas starting together take turns: two deletes-and-inserts
+ * running side by side collide on the primary key, and that replica's start fails.
+ */
 export async function syncTierPrices(db: Database, tiers: ReadonlyArray<{ name: string; model: string; pricePer1MTokens: number }>): Promise<void> {
   await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${TIER_PRICES_LOCK})`);
     await tx.delete(tierPrices);
     await tx.insert(tierPrices).values(tiers.map((t, rank) => ({ tier: t.name, model: t.model, pricePer1MTokens: t.pricePer1MTokens, rank })));
   });

@@ -53,6 +53,18 @@ describe("parseConfig", () => {
     expect(() => parseConfig({}, { DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
   });
 
+  it("turns session consistency on from the environment (one setting for every replica of a compose file)", () => {
+    expect(parseConfig({}).session.policy).toBe("none");
+    expect(parseConfig({}, { TIERLINE_SESSION_POLICY: "no-downgrade" }).session.policy).toBe("no-downgrade");
+    expect(() => parseConfig({}, { TIERLINE_SESSION_POLICY: "sticky" })).toThrow(/\(environment\) TIERLINE_SESSION_POLICY/);
+  });
+
+  it("keeps the batch lane's bound under the request deadline: a batch admitted behind more work could only time out", () => {
+    expect(parseConfig({}).embedding).toMatchObject({ batchSliceChars: 8192, maxBatchQueueMs: 8000 });
+    expect(() => parseConfig({ embedding: { maxBatchQueueMs: 15_000 } })).toThrow(/embedding\.maxBatchQueueMs: must be below http\.requestTimeoutMs \(15000\)/);
+    expect(() => parseConfig({ embedding: { maxBatchQueueMs: 15_000 }, http: { requestTimeoutMs: 20_000 } })).not.toThrow();
+  });
+
   it("rejects unknown keys at the root and in every section, naming the key and the likely intended one", () => {
     expect(() => parseConfig({ routng: { k: 5 } }, {}, "tierline.config.json")).toThrow(/\(tierline\.config\.json\) routng: unknown key \(did you mean "routing"\?\)/);
     const typos: Array<[Record<string, unknown>, string]> = [

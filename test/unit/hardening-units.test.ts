@@ -102,7 +102,7 @@ describe("PriorityEncoder", () => {
     const fake = createFakeEncoder({ dimensions: 8 });
     const calls: string[][] = [];
     const inner = { ...fake, embed: async (texts: readonly string[]) => (calls.push([...texts]), fake.embed(texts)) };
-    const lane = new PriorityEncoder(inner, 2);
+    const lane = new PriorityEncoder(inner, { bulkSlice: 2 });
     const bulk = lane.embed(["b1", "b2", "b3", "b4", "b5", "b6"], { priority: "bulk" });
     const query = lane.embed(["q"]);
     const [bulkVectors, [queryVector]] = await Promise.all([bulk, query]);
@@ -134,7 +134,7 @@ describe("PriorityEncoder under saturating traffic", () => {
     const fake = createFakeEncoder({ dimensions: 8 });
     const calls: string[] = [];
     const inner = { ...fake, embed: async (texts: readonly string[]) => (calls.push(texts[0]!), fake.embed(texts)) };
-    const lane = new PriorityEncoder(inner, 1, 3);
+    const lane = new PriorityEncoder(inner, { bulkSlice: 1, every: 3 });
     const first = lane.embed(["q0"]); // the lane is busy with it while the rest queue
     const bulk = lane.embed(["b1", "b2"], { priority: "bulk" });
     const queries = Array.from({ length: 7 }, (_, i) => lane.embed([`q${i + 1}`]));

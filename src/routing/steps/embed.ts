@@ -1,8 +1,14 @@
 import type { Logger } from "pino";
 import type { Encoder } from "../../embeddings/encoder.js";
+import { BatchLaneFullError } from "../../embeddings/work-estimate.js";
 import { settleOnFallback, type DecisionStep } from "../pipeline.js";
 
-/** Embeds the query locally; a model failure is the fallback tier, not an error. */
+/**
+ * Embeds the query locally; a model failure is the fallback tier, not an
+ * error. A query whose request was given up (its signal aborted) is not
+ * decided at all: the abort is rethrown, so no decision is recorded for an
+ * answer nobody received; nor is a batch item the full batch lane refused.
+ */
 export function embedStep(encoder: Encoder, fallbackTier: string, logger?: Pick<Logger, "warn">): DecisionStep {
   return {
     name: "embed",
@@ -13,8 +19,10 @@ export function embedStep(encoder: Encoder, fallbackTier: string, logger?: Pick<
       }
       const started = performance.now();
       try {
-        [ctx.vector] = (await encoder.embed([ctx.text])) as [Float32Array];
+        const { signal, priority } = ctx.request;
+        [ctx.vector] = (await encoder.embed([ctx.text], { signal, priority })) as [Float32Array];
       } catch (err) {
+        if (ctx.request.signal?.aborted || err instanceof BatchLaneFullError) throw err;
         logger?.warn({ err }, "embedding failed; routing to the fallback tier");
         settleOnFallback(ctx, fallbackTier, "encoder_error_fallback");
       } finally {

@@ -28,12 +28,16 @@ export interface LoadSpec {
   paceMs?: number;
   /** Called on every answer; return false to stop that worker. */
   onSample?(sample: LoadSample, res: HttpResult): boolean | void;
+  /** A worker whose answer carries Retry-After (a 503 or 429) waits that long before its next request, as a well-behaved client does. */
+  honourRetryAfter?: boolean;
 }
 
 export interface RunningLoad {
   samples: LoadSample[];
   /** Stops issuing requests and waits for the ones in flight. */
   stop(): Promise<LoadSample[]>;
+  /** Stops issuing requests at once; the ones in flight still land in `samples` (then await `done`). */
+  halt(): void;
   /** Resolves when every worker has stopped by itself. */
   done: Promise<void>;
 }
@@ -70,12 +74,21 @@ export function startLoad(base: string, spec: LoadSpec): RunningLoad {
       // A dead or refusing service answers in microseconds; do not spin on it.
       if (res.status === null) await new Promise((r) => setTimeout(r, 10));
       if (spec.paceMs) await new Promise((r) => setTimeout(r, Math.max(0, spec.paceMs! - (performance.now() - res.startedAt))));
+      const retryAfter = Number(res.headers["retry-after"]);
+      if (spec.honourRetryAfter && res.status !== null && res.status >= 400 && retryAfter > 0) {
+        // In steps, so stop() does not wait out a long Retry-After.
+        const until = performance.now() + retryAfter * 1000;
+        while (!stopped && performance.now() < until) await new Promise((r) => setTimeout(r, Math.min(100, until - performance.now())));
+      }
     }
   };
   const done = Promise.all(Array.from({ length: spec.concurrency }, (_, w) => worker(w))).then(() => undefined);
   return {
     samples,
     done,
+    halt() {
+      stopped = true;
+    },
     async stop() {
       stopped = true;
       await done;

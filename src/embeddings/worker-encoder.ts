@@ -1,0 +1,144 @@
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { createEncoder, type EncoderSpec } from "./create-encoder.js";
+import type { Encoder } from "./encoder.js";
+
+export type WorkerRequest = { id: number; kind: "load" } | { id: number; kind: "embed"; texts: readonly string[] };
+
+export type WorkerReply =
+  | { id: number; ok: true; dimensions: number; maxInputChars: number; flat?: Float32Array }
+  | { id: number; ok: false; name: string; message: string };
+
+interface Waiting {
+  resolve: (reply: Extract<WorkerReply, { ok: true }>) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The configured model, run in a worker thread. onnxruntime-node runs a
+ * forward pass synchronously on the thread that calls it, so on the main
+ * thread every pass (hundreds of ms for a slice of long batch items) froze
+ * the HTTP server: no request read, no health check or refusal answered, and
+ * a query arriving meanwhile reached the priority lane only after the next
+ * batch slice had been picked. Here the main thread stays free, and the lane
+ * picks each next pass with every request that arrived meanwhile in view.
+ * Same model and settings in the worker, so the same vectors. A worker that
+ * dies fails what it was doing; the next call starts a new one.
+ */
+export class WorkerEncoder implements Encoder {
+  /** The same model, never loaded here: its id and input bound are known before the worker answers. */
+  private readonly local: Encoder;
+  private worker: Worker | undefined;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 0;
+  private loaded: { dimensions: number; maxInputChars: number } | undefined;
+  private loading: Promise<void> | undefined;
+  /** Calls the worker has not answered yet. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(private readonly spec: EncoderSpec) {
+    this.spec = { ...spec, dataDir: path.resolve(spec.dataDir) };
+    this.local = createEncoder(this.spec);
+  }
+
+  get modelId(): string {
+    return this.local.modelId;
+  }
+
+  get dimensions(): number {
+    return this.loaded?.dimensions ?? this.local.dimensions;
+  }
+
+  get maxInputChars(): number {
+    return this.loaded?.maxInputChars ?? this.local.maxInputChars;
+  }
+
+  load(): Promise<void> {
+    this.loading ??= this.call({ kind: "load" }).then(
+      (reply) => {
+        this.loaded = reply;
+      },
+      (err: unknown) => {
+        this.loading = undefined;
+        throw err;
+      },
+    );
+    return this.loading;
+  }
+
+  embed(texts: readonly string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return Promise.resolve([]);
+    if (this.closed) return Promise.reject(new Error("the embedding worker has been closed"));
+    return this.track(
+      this.load()
+        .then(() => this.call({ kind: "embed", texts }))
+        // Copies, so a vector kept (index, cache) does not hold the whole batch's buffer.
+        .then(({ flat, dimensions }) => texts.map((_, i) => flat!.slice(i * dimensions, (i + 1) * dimensions))),
+    );
+  }
+
+  /**
+   * Stops the worker once it has answered every call: ending it in the
+   * middle of a load or a forward pass aborts the whole process (onnxruntime
+   * throws from its teardown), which would turn an orderly exit into SIGABRT.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    // Work settling may have started more (an embed's pass after its load): wait until none is left.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  /** Counts the work in `inFlight` until it settles, so close() waits for it. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const settled = () => this.inFlight.delete(work);
+    work.then(settled, settled);
+    return work;
+  }
+
+  private call(request: { kind: "load" } | { kind: "embed"; texts: readonly string[] }): Promise<Extract<WorkerReply, { ok: true }>> {
+    const id = this.nextId++;
+    const worker = this.worker ?? this.spawn();
+    return this.track(
+      new Promise((resolve, reject) => {
+        this.waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, ...request } as WorkerRequest);
+      }),
+    );
+  }
+
+  private spawn(): Worker {
+    // Built (dist/*.js) the worker is plain JS; run from the sources (tests, tsx) it registers tsx first.
+    const source = fileURLToPath(import.meta.url);
+    const ext = path.extname(source);
+    const entry = path.join(path.dirname(source), `encoder-worker${ext}`);
+    const worker =
+      ext === ".ts"
+        ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`, { eval: true, workerData: this.spec })
+        : new Worker(entry, { workerData: this.spec });
+    // The model never keeps the process alive: the service exits when its server does.
+    worker.unref();
+    worker.on("message", (reply: WorkerReply) => {
+      const waiting = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if (reply.ok) waiting?.resolve(reply);
+      else waiting?.reject(Object.assign(new Error(reply.message), { name: reply.name }));
+    });
+    const fail = (err: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.loading = undefined;
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`the embedding worker exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+}
