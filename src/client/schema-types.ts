@@ -12,9 +12,12 @@ import type { driftSchema, feedbackStatsSchema, labelsPageSchema, shadowReportSc
 import type { coverageGaps, dismissInput, promoteInput, promoteResult, reviewDetail, reviewItemSchema, reviewPage } from "../http/review.routes.js";
 
 /**
- * The client's types, inferred from the zod schemas the service validates
- * and documents with (src/http/*), so they cannot drift from the API. Type
- * imports only: the compiled client loads none of these modules.
+ * The API's types as the service's zod schemas (src/http/*) infer them: the
+ * source of packages/client/src/api-types.ts, which
+ * scripts/generate-client-types.ts writes with every type spelled out (the
+ * published client must not depend on the service or zod).
+ * `npm run client:types` regenerates it; test/unit/client-types.test.ts
+ * fails while the two differ. Every export here is one type of the client.
  */
 
 /** A POST /route body: `query`, or OpenAI-style `messages`, plus optional limits, profile, session and tags. */
@@ -46,29 +49,7 @@ export type ChatCompletion = z.output<typeof chatCompletionSchema>;
 export type ModelList = z.output<typeof modelListSchema>;
 export type GatewayStats = z.output<typeof gatewayStatsSchema>;
 
-export type RulesInForce = { rules: Rule[]; revision: number; source: "config" | "database" };
 export type { LabelledRuleTestResult, RuleTestResult };
-
-/** A statistics window: ISO 8601 date-times or dates (UTC midnight), or Dates; default the last 24 hours. */
-export interface StatsWindow {
-  from?: string | Date;
-  to?: string | Date;
-}
-
-export interface ListExemplarsQuery {
-  tier?: string;
-  /** Case-insensitive substring of the text. */
-  q?: string;
-  limit?: number;
-  /** `nextCursor` of the previous page. */
-  cursor?: string;
-}
-
-/** Curator writes: keep near-duplicates across tiers (`force`), and an Idempotency-Key to retry safely. */
-export interface WriteOptions {
-  force?: boolean;
-  idempotencyKey?: string;
-}
 
 /** A report on a logged decision: verdict (too_weak, ok, overkill), correctTier?, score?, note?, source?, query?. */
 export type FeedbackInput = z.input<typeof feedbackInputSchema>;
