@@ -104,13 +104,12 @@ describe("Kubernetes example deploy/kubernetes", () => {
     expect(parseConfig({}, own)).toBeDefined();
   });
 
-  it("requests and limits memory from the RSS measured in README's Performance section", () => {
-    const row = /\| RSS: idle \/ peak during cache-miss load at c=64 \/ peak over every phase[^|]*\| (\d+) \/ (\d+) \/ (\d+) MB \|/.exec(readFileSync(path.join(repoRoot, "README.md"), "utf8"));
-    expect(row, "README: the RSS row of the Performance table").not.toBeNull();
-    const [, , loadPeak, worstPeak] = row!.map(Number);
+  it("requests and limits memory from the RSS the load benchmark measured (README Performance)", () => {
+    const { rssMb } = JSON.parse(readFileSync(path.join(repoRoot, "bench/results/latest.json"), "utf8")) as { rssMb: Record<string, number> };
     const { requests, limits } = container.resources;
-    expect(bytesOf(requests.memory)).toBeGreaterThanOrEqual(loadPeak! * 1e6);
-    expect(bytesOf(limits.memory)).toBeGreaterThanOrEqual(worstPeak! * 1e6 * 1.25);
+    // Requested: the peak under cache-miss load at the top concurrency; limit: a quarter above the highest RSS of the run.
+    expect(bytesOf(requests.memory)).toBeGreaterThanOrEqual(rssMb.peakMissAtTopConcurrency! * 1e6);
+    expect(bytesOf(limits.memory)).toBeGreaterThanOrEqual(Math.max(...Object.values(rssMb)) * 1e6 * 1.25);
     expect(coresOf(requests.cpu)).toBeLessThanOrEqual(coresOf(limits.cpu));
   });
 
