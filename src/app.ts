@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }),
   );
   app.route("/", createStatsRoutes(deps.stats, requireRole, tierNames, ["default", ...Object.keys(config.profiles)], deps.insights));
-  app.route("/", createFeedbackRoutes({ feedback: deps.feedback, requireRole, tiers: tierNames, maxImportLines: config.feedback.maxImportLines }));
+  app.route("/", createFeedbackRoutes({ feedback: deps.feedback, insights: deps.insights, requireRole, tiers: tierNames, maxImportLines: config.feedback.maxImportLines }));
   app.route(
     "/",
     createReviewRoutes({

@@ -190,7 +190,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const loop = { config, db, guard, writer: decisionLogWriter, store: logStore, curator, encoder, index, logger, onFeedback: metrics.observeFeedback.bind(metrics) };
   const { decisionLog, feedback, review, insights } = buildFeedbackLoop(loop);
   const gateway = gatewayParts.createGateway(router);
-  const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush());
+  const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush(), () => router.unreachableTiers());
   const { M, efConstruction, ef } = config.index;
   const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), (file, dimensions, ids) =>
     HnswIndex.load(file, dimensions, { M, efConstruction, ef }, ids),

@@ -85,6 +85,8 @@ async function main(): Promise<void> {
   }
   collectStartupGarbage();
   logger.info({ ms: Math.round(performance.now() - started), exemplars: deps.index.get()?.size }, "ready");
+  // A configured tier the decision rule can never choose is a configuration that cannot save what it promises.
+  for (const u of deps.router.unreachableTiers()) logger.warn({ tier: u.tier }, `tier "${u.tier}" is unreachable: ${u.why}`);
 }
 
 /**

@@ -27,5 +27,7 @@ export async function readFeedbackRows(live: LiveService, config: Config, window
     const query = o.queryText ?? logged.get(o.decisionId);
     return query === undefined ? [] : [{ id: o.decisionId, query, tier: tiers[o.needed.hi]!, source: "feedback", split: "calibration" as const }];
   });
+  // In text order, not the log's (decision ids are random): the same labels calibrate to the same point on any database.
+  rows.sort((a, b) => (a.query < b.query ? -1 : a.query > b.query ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { rows, decisions: outcomes.length, withoutText: outcomes.length - rows.length };
 }

@@ -12,6 +12,8 @@ import { driftDays } from "./reports/drift.js";
 import { feedbackGroups, misrouteRates } from "./reports/misroute-rates.js";
 import { leaderClusters, neighbourhoodsOf } from "./reports/neighbourhoods.js";
 import { decisionOutcomes } from "./reports/outcomes.js";
+import { labelCandidates } from "./reports/label-candidates.js";
+import { pickLabelRequests } from "./label-requests.js";
 import { shadowCounts, shadowReport } from "./reports/shadow-report.js";
 
 export interface Window {
@@ -88,6 +90,29 @@ export class InsightsService {
         neighbors: neighbors[i]!.map((n) => ({ tier: n.tier, similarity: n.similarity })),
       })),
       nextCursor: rest.length > page.limit ? rows[rows.length - 1]!.decisionId : null,
+    };
+  }
+
+  /** The logged decisions without feedback whose labels would most move the operating point, spread across tiers (label-requests.ts). */
+  async labelRequests(w: Window, options: { limit: number; scan: number }) {
+    const candidates = await this.read((db) => labelCandidates(db, w, options.scan));
+    const picked = pickLabelRequests(candidates, this.names, options.limit);
+    return {
+      from: w.from.toISOString(),
+      to: w.to.toISOString(),
+      scanned: candidates.length,
+      requests: picked.map((r) => ({
+        decisionId: r.decisionId,
+        at: r.at.toISOString(),
+        tier: r.tier,
+        routed: r.routed,
+        reason: r.reason,
+        confidence: r.confidence,
+        nearestSimilarity: r.nearestSimilarity,
+        query: r.queryText,
+        score: r.score,
+        why: r.why,
+      })),
     };
   }
 

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { MAX_FEEDBACK_NOTE, MAX_FEEDBACK_QUERY, SOURCE } from "../feedback/feedback-jsonl.js";
 import { feedbackVerdicts } from "../feedback/verdicts.js";
 import { errorSchema, textField } from "./schemas.js";
+import { windowQuery } from "./window.js";
 
 /** Schemas and OpenAPI definitions of the feedback API. */
 
@@ -45,7 +46,50 @@ export const feedbackResult = z.object({
 const lineIssue = z.object({ line: z.number().int(), decisionId: z.string().nullable(), message: z.string() });
 export const feedbackImportResult = z.object({ lines: z.number(), created: z.number(), unchanged: z.number(), conflicts: z.array(lineIssue), notFound: z.array(lineIssue), invalid: z.array(lineIssue) });
 
+export const labelRequestsSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    scanned: z.number().openapi({ description: "Decisions without feedback the ranking looked at (the most recent in the window)" }),
+    requests: z.array(
+      z.object({
+        decisionId: z.string(),
+        at: z.string(),
+        tier: z.string().openapi({ description: "The tier that answered" }),
+        routed: z.string().openapi({ description: "The tier routing chose (differs in shadow mode)" }),
+        reason: z.string(),
+        confidence: z.number(),
+        nearestSimilarity: z.number().nullable(),
+        query: z.string().nullable().openapi({ description: "The logged text (decisions.storeText), else null: send it with the report" }),
+        score: z.number().openapi({ description: "0..1: how much a label here would move the operating point" }),
+        why: z.array(z.string()),
+      }),
+    ),
+  })
+  .openapi("LabelRequests");
+
 export const feedbackRoutes = {
+  requests: createRoute({
+    method: "get",
+    path: "/feedback/requests",
+    operationId: "getLabelRequests",
+    summary: "The logged decisions most worth labelling: where routing doubted its tier or is far from every exemplar, spread across the tiers",
+    tags: ["feedback"],
+    security,
+    request: {
+      query: windowQuery(7 * 24).extend({
+        limit: z.coerce.number().int().min(1).max(500).default(50),
+        scan: z.coerce.number().int().min(1).max(50_000).default(5_000).openapi({ description: "How many of the window's most recent unlabelled decisions to rank" }),
+      }),
+    },
+    responses: {
+      200: { description: "Decisions to label, most useful first within each tier, tiers in turn", content: { "application/json": { schema: labelRequestsSchema } } },
+      400: error("Invalid window or limits"),
+      401: error("Missing or invalid token"),
+      403: error("The token has another role"),
+      503: error("Database unavailable"),
+    },
+  }),
   submit: createRoute({
     method: "post",
     path: "/decisions/{id}/feedback",

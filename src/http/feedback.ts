@@ -2,19 +2,22 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { FeedbackConflictError } from "../feedback/errors.js";
 import { FeedbackFileError, parseFeedbackJsonl } from "../feedback/feedback-jsonl.js";
 import type { FeedbackService } from "../feedback/feedback-service.js";
+import type { InsightsService } from "../feedback/insights-service.js";
 import type { StoredFeedback } from "../feedback/feedback-repository.js";
 import type { AppEnv } from "./app-env.js";
 import type { RequireRole } from "./auth.js";
 import { ApiError, validationHook } from "./errors.js";
 import { feedbackRoutes } from "./feedback.routes.js";
+import { windowOf } from "./window.js";
 
 /** The feedback API: calling services (feedback role, or admin) report outcomes of decisions. */
-export function createFeedbackRoutes(options: { feedback: FeedbackService; requireRole: RequireRole; tiers: readonly string[]; maxImportLines: number }): OpenAPIHono<AppEnv> {
+export function createFeedbackRoutes(options: { feedback: FeedbackService; insights: InsightsService; requireRole: RequireRole; tiers: readonly string[]; maxImportLines: number }): OpenAPIHono<AppEnv> {
   const { feedback } = options;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const guard = options.requireRole("feedback");
   app.use("/decisions/:id/feedback", guard);
   app.use("/feedback/import", guard);
+  app.use("/feedback/requests", guard);
   const actor = (c: { get(key: "actor"): string | undefined }) => c.get("actor") ?? "unknown";
 
   app.openapi(feedbackRoutes.submit, async (c) => {
@@ -26,6 +29,11 @@ export function createFeedbackRoutes(options: { feedback: FeedbackService; requi
       throw err;
     }
     return c.json({ status: result.status, feedback: serialize(result.feedback!), reviewId: result.reviewId ?? null }, result.status === "created" ? 201 : 200);
+  });
+
+  app.openapi(feedbackRoutes.requests, async (c) => {
+    const q = c.req.valid("query");
+    return c.json(await options.insights.labelRequests(windowOf(q, 7 * 24), { limit: q.limit, scan: q.scan }), 200);
   });
 
   app.openapi(feedbackRoutes.import, async (c) => {

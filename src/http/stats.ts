@@ -49,6 +49,8 @@ export const routingStatsSchema = z.object({
     .openapi({ description: "Estimated input spend at the chosen tiers against sending everything to the most capable tier" }),
   byProfile: z.record(z.string(), z.object({ requests: z.number(), share: z.number(), spend: z.number(), saved: z.number() })),
   droppedDecisions: z.number(),
+  unusedTiers: z.array(z.string()).openapi({ description: "Configured tiers that no decision in the window went to (empty when the window has no traffic)" }),
+  warnings: z.array(z.string()).openapi({ description: "Tiers the decision rule cannot reach as configured, and tiers unused in the window, in words" }),
 });
 export const statsSeriesSchema = z.object({
   from: z.string(),

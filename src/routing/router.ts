@@ -19,6 +19,7 @@ import { normalizeStep } from "./steps/normalize.js";
 import { oodStep } from "./steps/ood.js";
 import { rulesStep } from "./steps/rules.js";
 import { secondStageStep, type SecondStageOptions } from "./steps/second-stage.js";
+import { unreachableTiers, type TierReachability } from "./reachability.js";
 import { sessionFloorStep, sessionRecordStep, type SessionMemory } from "./steps/session.js";
 import { llmRatedStep, type LlmRatingOptions } from "./steps/llm-rated.js";
 import { shadowStep, type ShadowOptions } from "./steps/shadow.js";
@@ -115,6 +116,12 @@ export class Router {
       limitsStep(this.ladder),
       ...(deps.sessions ? [sessionRecordStep(deps.sessions, this.profile)] : []),
     ];
+  }
+
+  /** Tiers this router's decision rule can never choose with the exemplars indexed now (routing/reachability.ts). */
+  unreachableTiers(): TierReachability[] {
+    const { options } = this.deps;
+    return unreachableTiers({ tiers: this.tierNames, fallbackTier: options.fallbackTier, exemplarsByTier: this.deps.index.get()?.countByTier() ?? {}, secondStage: options.secondStage?.model });
   }
 
   async route(request: RouteRequest): Promise<Decision> {

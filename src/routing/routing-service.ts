@@ -2,6 +2,7 @@ import type { Encoder } from "../embeddings/encoder.js";
 import { normalizeBounded } from "../text/normalize.js";
 import type { Decision } from "./decision.js";
 import type { RouteRequest } from "./pipeline.js";
+import type { TierReachability } from "./reachability.js";
 import type { Router } from "./router.js";
 import { EmptyQueryError } from "./steps/normalize.js";
 
@@ -33,6 +34,11 @@ export class RoutingService {
     const router = this.routers.get(name);
     if (router === undefined) throw new UnknownProfileError(`profile "${name}" is not configured (profiles: ${this.profiles.join(", ")})`);
     return router;
+  }
+
+  /** Tiers of the default profile that its decision rule can never choose with the current exemplars (warnings at start and in /stats/routing). */
+  unreachableTiers(): TierReachability[] {
+    return this.routers.get("default")?.unreachableTiers() ?? [];
   }
 
   route(request: RouteRequest): Promise<Decision> {

@@ -6,6 +6,7 @@ import { settlesWithin } from "../util/timeout.js";
 import type { StatsRecorder } from "./stats-recorder.js";
 import { estimatedCost, seriesFrom } from "./series.js";
 import { distinctKeysBetween, statsBetween, statsByBucket, type StatsGroup } from "./stats-repository.js";
+import { unusedTierWarnings, type TierReachability } from "../routing/reachability.js";
 
 export interface Window {
   from: Date;
@@ -32,6 +33,8 @@ export class StatsService {
     private readonly currency: string,
     /** Writes pending cache rows too, so distinct keys include just-routed queries. */
     private readonly flushCache: () => Promise<void> = async () => {},
+    /** Tiers the decision rule can never choose as configured now (routing/reachability.ts). */
+    private readonly unreachable: () => TierReachability[] = () => [],
   ) {}
 
   /**
@@ -105,6 +108,8 @@ export class StatsService {
       estimatedCost: estimatedCost(groups, this.tiers, this.currency),
       byProfile,
       droppedDecisions: this.recorder.dropped,
+      unusedTiers: Object.entries(tierMix).flatMap(([tier, m]) => (requests > 0 && m.requests === 0 ? [tier] : [])),
+      warnings: [...this.unreachable().map((u) => `tier "${u.tier}" is unreachable: ${u.why}`), ...unusedTierWarnings(tierMix, requests)],
     };
   }
 

@@ -21,14 +21,22 @@ describe("default model with the shipped exemplars", () => {
 
   const routeOf = async (query: string) => (await (await service.route({ query, explain: true })).json()) as any;
 
-  it("sends a routine coding question to a cheaper tier, by the second stage", async () => {
-    const d = await routeOf("Explain the difference between a list and a tuple in Python.");
-    expect(d).toMatchObject({ tier: "standard", reason: "second_stage" });
+  it("sends a one-line fact to the cheapest tier, where the nearest exemplars agree (the vote gate, reason knn)", async () => {
+    const d = await routeOf("who played the drummer in the original cast of the musical Hair");
+    expect(d).toMatchObject({ tier: "fast", reason: "knn" });
     expect(d.neighbors).toHaveLength(service.config.routing.k);
   });
 
-  it("sends a look-up to premium: a third of real look-ups are long-tail facts it cannot tell apart (README \"Routing quality\")", async () => {
-    expect(await routeOf("who played the drummer in the original cast of the musical Hair")).toMatchObject({ tier: "premium" });
+  it("sends a routine coding task to the middle tier", async () => {
+    expect(await routeOf("Write a bash script that backs up a directory to a tarball with today's date in the name.")).toMatchObject({ tier: "standard" });
+  });
+
+  it("leaves what no exemplar speaks for clearly to the outcome-trained model, whose doubt is its confidence", async () => {
+    const d = await routeOf("Explain the difference between a list and a tuple in Python.");
+    expect(d.reason).toBe("second_stage");
+    // Confidence is P(needs exactly the answered tier): never a certainty for the model's own judgement.
+    expect(d.confidence).toBeGreaterThan(0);
+    expect(d.confidence).toBeLessThan(1);
   });
 
   it("sends a long multi-step analysis request to premium", async () => {

@@ -98,6 +98,42 @@ describe.each(databaseTargets())("bringing your own tiers on $name", (target) =>
     expect(await res.json()).toMatchObject({ tier: "small", model: "llama-3.1-8b-instruct", reason: "knn" });
   });
 
+  it("routes on the shipped default strategy under renamed tiers: the second stage maps its levels by position", async () => {
+    const relabelled = await cli(["exemplars", "relabel", "fast=small,standard=medium,premium=large", shipped]);
+    const own = path.join(dir, "own-default");
+    mkdirSync(own);
+    writeFileSync(path.join(own, "seed.jsonl"), relabelled.stdout);
+    // tierline.config.json's routing: the second stage with the shipped model file and the OOD guard.
+    const routing = { strategy: "second-stage", secondStage: { modelFile: "./models/second-stage.json" }, ood: { enabled: true } };
+    const deps = await build(await open(), { tiers: ownTiers, exemplarsDir: own, routing });
+    await deps.lifecycle.start();
+    const app = createApp(deps);
+    const route = async (query: string) => (await (await app.request("/route", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) })).json()) as { tier: string; reason: string };
+    expect(await route("What is the capital city of Italy?")).toMatchObject({ tier: "small" });
+    const decided = await route("Summarise the causes of inflation for a general reader and suggest three sources");
+    expect(["small", "medium", "large"]).toContain(decided.tier);
+    expect(["knn", "second_stage", "out_of_distribution"]).toContain(decided.reason);
+    expect(deps.router.unreachableTiers()).toEqual([]);
+  });
+
+  it("starts on the vote, saying so in one log line, when the second stage was trained for another number of tiers", async () => {
+    const relabelled = await cli(["exemplars", "relabel", "fast=small,standard=large,premium=large", shipped]);
+    const two = path.join(dir, "two-tiers");
+    mkdirSync(two);
+    writeFileSync(path.join(two, "seed.jsonl"), relabelled.stdout);
+    const lines: string[] = [];
+    const logger = pino({ level: "warn" }, new Writable({ write: (c, _e, done) => (lines.push(c.toString()), done()) }));
+    const config = testConfig({ tiers: [ownTiers[0], ownTiers[2]], exemplarsDir: two, routing: { strategy: "second-stage", secondStage: { modelFile: "./models/second-stage.json" } } });
+    const deps = await buildDeps(config, { logger, database: await open(), encoder });
+    started.push(deps);
+    await deps.lifecycle.start();
+    const warning = lines.map((l) => JSON.parse(l) as { msg: string }).filter((l) => /routing with the vote/.test(l.msg));
+    expect(warning).toHaveLength(1);
+    expect(warning[0]!.msg).toMatch(/trained for 3 tiers \(fast, standard, premium\), the config has 2 \(small, large\)/);
+    const d = await deps.router.route({ query: "What is the capital city of Italy?" });
+    expect(d).toMatchObject({ tier: "small", reason: "knn" });
+  });
+
   it("stops start-up when the database holds exemplars of tiers the configuration no longer names", async () => {
     const database = await open();
     const before = await build(database, { exemplarsDir: shipped });

@@ -6,7 +6,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { modelFormat } from "../../src/routing/second-stage/model.js";
-import { SecondStageModelError } from "../../src/routing/second-stage/model-file.js";
+import { SecondStageMismatchError, SecondStageModelError } from "../../src/routing/second-stage/model-file.js";
+import { secondStageModelFor } from "../../src/routers.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { buildTestDeps, defaultTestEncoder, sampleExemplars, startTestService, testConfig, type TestService } from "../helpers/runtime.js";
 
@@ -36,7 +37,7 @@ function mathsModelFile(embeddingModel: string): string {
       { above: "fast", bias: -4, weights: { "text.math": 8 } },
       { above: "standard", bias: -4, weights: { "text.math": 6 } },
     ],
-    downgradeCost: 5,
+    thresholds: [0.05, 0.05],
     embeddingModel,
   };
   writeFileSync(file, JSON.stringify(model));
@@ -103,8 +104,21 @@ describe.each(databaseTargets())("routing guards and strategies on $name", (targ
     }
   });
 
-  it("refuses to start with a model trained on another embedding model", async () => {
+  it("routes with the vote, and says so, when the model was trained on another embedding model", async () => {
     const config = testConfig({ routing: { strategy: "second-stage", secondStage: { modelFile: mathsModelFile("some-other-model@1") } } });
+    expect(() => secondStageModelFor(config, encoder.modelId)).toThrow(SecondStageMismatchError);
+    const deps = await buildTestDeps({ config, database, encoder });
+    try {
+      await deps.lifecycle.start();
+      const d = await deps.router.route({ query: inDistribution });
+      expect(d.reason).not.toBe("second_stage");
+    } finally {
+      await deps.lifecycle.stop();
+    }
+  });
+
+  it("refuses to start with a model file it cannot read", async () => {
+    const config = testConfig({ routing: { strategy: "second-stage", secondStage: { modelFile: path.join(tmpdir(), "no-such-model.json") } } });
     await expect(buildTestDeps({ config, database, encoder })).rejects.toThrow(SecondStageModelError);
   });
 });
