@@ -7,7 +7,7 @@ import type { errorSchema, readinessSchema, routeRequestSchema, routeResponseSch
 import type { gatewayStatsSchema } from "../http/gateway-stats.js";
 import type { cacheStatsSchema, routingStatsSchema, statsSeriesSchema } from "../http/stats.js";
 import type { Rule } from "../policy/rules.js";
-import type { feedbackImportResult, feedbackInputSchema, feedbackResult } from "../http/feedback.routes.js";
+import type { feedbackImportResult, feedbackInputSchema, feedbackResult, labelRequestsSchema } from "../http/feedback.routes.js";
 import type { driftSchema, feedbackStatsSchema, labelsPageSchema, shadowReportSchema } from "../http/insights.js";
 import type { coverageGaps, dismissInput, promoteInput, promoteResult, reviewDetail, reviewItemSchema, reviewPage } from "../http/review.routes.js";
 
@@ -55,6 +55,8 @@ export type { LabelledRuleTestResult, RuleTestResult };
 export type FeedbackInput = z.input<typeof feedbackInputSchema>;
 export type FeedbackResult = z.output<typeof feedbackResult>;
 export type FeedbackImportResult = z.output<typeof feedbackImportResult>;
+/** GET /feedback/requests: the logged decisions most worth labelling, most useful first within each tier. */
+export type LabelRequests = z.output<typeof labelRequestsSchema>;
 export type FeedbackStats = z.output<typeof feedbackStatsSchema>;
 export type ShadowReport = z.output<typeof shadowReportSchema>;
 export type Drift = z.output<typeof driftSchema>;

@@ -227,6 +227,8 @@ export type RoutingStats = {
     saved: number;
   }>;
   droppedDecisions: number;
+  unusedTiers: string[];
+  warnings: string[];
 };
 
 export type StatsSeries = {
@@ -451,6 +453,25 @@ export type FeedbackImportResult = {
     line: number;
     decisionId: string | null;
     message: string;
+  }[];
+};
+
+/** GET /feedback/requests: the logged decisions most worth labelling, most useful first within each tier. */
+export type LabelRequests = {
+  from: string;
+  to: string;
+  scanned: number;
+  requests: {
+    decisionId: string;
+    at: string;
+    tier: string;
+    routed: string;
+    reason: string;
+    confidence: number;
+    nearestSimilarity: number | null;
+    query: string | null;
+    score: number;
+    why: string[];
   }[];
 };
 
