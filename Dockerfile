@@ -5,6 +5,9 @@ WORKDIR /app
 # hnswlib-node compiles a native addon.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc tsconfig.json tsconfig.build.json ./
+# The postinstall script patches the PostgreSQL driver; the typed client is a workspace the CLI imports.
+COPY scripts/patch-postgres.mjs ./scripts/
+COPY packages/client ./packages/client
 COPY src ./src
 # npm ci runs the prepare script (tsc -> dist/); the dev dependencies it needed are then dropped.
 # Which dependencies may run install scripts is package.json's allowScripts (npm 11) and .npmrc.
@@ -15,6 +18,9 @@ WORKDIR /app
 ENV NODE_ENV=production PORT=8787 TIERLINE_DATA_DIR=/data
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# node_modules/@tierline/client links here (the CLI's client).
+COPY --from=build /app/packages/client/package.json ./packages/client/
+COPY --from=build /app/packages/client/dist ./packages/client/dist
 COPY package.json tierline.config.json ./
 COPY bin ./bin
 COPY migrations ./migrations

@@ -1,8 +1,5 @@
 /**
- * tierline/client: a typed client of the tierline HTTP API (fetch-based, no
- * runtime dependencies). Types are inferred from the service's own schemas.
+ * The typed client lives in its own package, packages/client (@tierline/client,
+ * an npm workspace); the CLI and the tests reach it through this re-export.
  */
-export { createClient, TierlineClient } from "./client.js";
-export type { ClientOptions, RequestOptions } from "./core.js";
-export { TierlineConnectionError, TierlineError } from "./errors.js";
-export type * from "./types.js";
+export * from "@tierline/client";

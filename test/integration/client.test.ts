@@ -51,7 +51,7 @@ describe.each(databaseTargets())("typed client on $name", (target) => {
     const doc = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId: string }>> };
     const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
     const missing = ids.filter((id) => typeof (TierlineClient.prototype as unknown as Record<string, unknown>)[id] !== "function");
-    expect(missing, "add these to src/client/client.ts").toEqual([]);
+    expect(missing, "add these to packages/client/src/client.ts").toEqual([]);
   });
 
   it("routes one query, with explain and a session, and a batch with a bad item", async () => {

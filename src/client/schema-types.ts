@@ -7,14 +7,17 @@ import type { errorSchema, readinessSchema, routeRequestSchema, routeResponseSch
 import type { gatewayStatsSchema } from "../http/gateway-stats.js";
 import type { cacheStatsSchema, routingStatsSchema, statsSeriesSchema } from "../http/stats.js";
 import type { Rule } from "../policy/rules.js";
-import type { feedbackImportResult, feedbackInputSchema, feedbackResult } from "../http/feedback.routes.js";
+import type { feedbackImportResult, feedbackInputSchema, feedbackResult, labelRequestsSchema } from "../http/feedback.routes.js";
 import type { driftSchema, feedbackStatsSchema, labelsPageSchema, shadowReportSchema } from "../http/insights.js";
 import type { coverageGaps, dismissInput, promoteInput, promoteResult, reviewDetail, reviewItemSchema, reviewPage } from "../http/review.routes.js";
 
 /**
- * The client's types, inferred from the zod schemas the service validates
- * and documents with (src/http/*), so they cannot drift from the API. Type
- * imports only: the compiled client loads none of these modules.
+ * The API's types as the service's zod schemas (src/http/*) infer them: the
+ * source of packages/client/src/api-types.ts, which
+ * scripts/generate-client-types.ts writes with every type spelled out (the
+ * published client must not depend on the service or zod).
+ * `npm run client:types` regenerates it; test/unit/client-types.test.ts
+ * fails while the two differ. Every export here is one type of the client.
  */
 
 /** A POST /route body: `query`, or OpenAI-style `messages`, plus optional limits, profile, session and tags. */
@@ -46,34 +49,14 @@ export type ChatCompletion = z.output<typeof chatCompletionSchema>;
 export type ModelList = z.output<typeof modelListSchema>;
 export type GatewayStats = z.output<typeof gatewayStatsSchema>;
 
-export type RulesInForce = { rules: Rule[]; revision: number; source: "config" | "database" };
 export type { LabelledRuleTestResult, RuleTestResult };
-
-/** A statistics window: ISO 8601 date-times or dates (UTC midnight), or Dates; default the last 24 hours. */
-export interface StatsWindow {
-  from?: string | Date;
-  to?: string | Date;
-}
-
-export interface ListExemplarsQuery {
-  tier?: string;
-  /** Case-insensitive substring of the text. */
-  q?: string;
-  limit?: number;
-  /** `nextCursor` of the previous page. */
-  cursor?: string;
-}
-
-/** Curator writes: keep near-duplicates across tiers (`force`), and an Idempotency-Key to retry safely. */
-export interface WriteOptions {
-  force?: boolean;
-  idempotencyKey?: string;
-}
 
 /** A report on a logged decision: verdict (too_weak, ok, overkill), correctTier?, score?, note?, source?, query?. */
 export type FeedbackInput = z.input<typeof feedbackInputSchema>;
 export type FeedbackResult = z.output<typeof feedbackResult>;
 export type FeedbackImportResult = z.output<typeof feedbackImportResult>;
+/** GET /feedback/requests: the logged decisions most worth labelling, most useful first within each tier. */
+export type LabelRequests = z.output<typeof labelRequestsSchema>;
 export type FeedbackStats = z.output<typeof feedbackStatsSchema>;
 export type ShadowReport = z.output<typeof shadowReportSchema>;
 export type Drift = z.output<typeof driftSchema>;

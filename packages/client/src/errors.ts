@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../http/error-codes.js";
+import type { ErrorCode } from "./api-types.js";
 
 /** The service answered with an error: its status, stable `code`, message, request id and details. */
 export class TierlineError extends Error {

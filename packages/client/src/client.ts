@@ -10,6 +10,7 @@ import type {
   FeedbackLabelsPage,
   FeedbackResult,
   FeedbackStats,
+  LabelRequests,
   PromoteInput,
   PromoteResult,
   ReviewDetail,
@@ -177,6 +178,11 @@ export class TierlineClient extends ClientCore {
   /** JSONL, one report per line naming a decisionId or the query text (at most 10,000 lines a call). */
   importFeedback(jsonl: string): Promise<FeedbackImportResult> {
     return this.json("POST", "/feedback/import", { body: jsonl, headers: { "content-type": "application/x-ndjson" }, timeout: false });
+  }
+
+  /** The logged decisions most worth a label (feedback token); default window the last 7 days. */
+  getLabelRequests(query: StatsWindow & { limit?: number; scan?: number } = {}): Promise<LabelRequests> {
+    return this.json("GET", "/feedback/requests", { query: { ...query } });
   }
 
   getFeedbackStats(query: StatsWindow = {}): Promise<FeedbackStats> {
