@@ -7,6 +7,7 @@ import type { Config } from "./config/config-schema.js";
 import { Secrets } from "./config/secrets.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { DatabaseGuard } from "./db/database-guard.js";
+import { isRefusedWrite } from "./db/db-errors.js";
 import type { DecisionLog } from "./decision-log/decision-log.js";
 import { DecisionLogStore } from "./decision-log/decision-log-repository.js";
 import { DecisionLogWriter } from "./decision-log/decision-log-writer.js";
@@ -117,13 +118,9 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const index = new ExemplarIndexRef();
   const { db } = database;
 
-  const statsRecorder = new StatsRecorder((rows) => upsertStats(db, rows), {
-    maxKeys: config.stats.maxPendingKeys,
-    flushIntervalMs: config.stats.flushIntervalMs,
-    logger,
-  });
+  const statsRecorder = new StatsRecorder((rows) => upsertStats(db, rows), { maxKeys: config.stats.maxPendingKeys, flushIntervalMs: config.stats.flushIntervalMs, logger, isRefusal: isRefusedWrite });
   const cacheWriter = config.cache.enabled
-    ? new CacheWriter((rows) => upsertCacheRows(db, rows), { maxKeys: config.cache.queueLimit, flushIntervalMs: config.cache.flushIntervalMs, logger })
+    ? new CacheWriter((rows) => upsertCacheRows(db, rows), { maxKeys: config.cache.queueLimit, flushIntervalMs: config.cache.flushIntervalMs, logger, isRefusal: isRefusedWrite })
     : null;
   const secondStageModel = secondStageModelFor(config, rawEncoder.modelId);
   const cacheScope = decisionCacheScope(rawEncoder.modelId, config, secondStageModel);
@@ -133,16 +130,14 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const logStore = new DecisionLogStore(database);
   const { decisions } = config;
   const decisionLogWriter = decisions.enabled
-    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, storeText: decisions.storeText })
+    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, isRefusal: isRefusedWrite, storeText: decisions.storeText })
     : null;
   const probe = new DatabaseProbe(database, logger);
   const metrics = new ServiceMetrics({
     indexSize: () => index.get()?.size ?? 0,
     revision: () => index.get()?.revision ?? 0,
-    statsDroppedDecisions: () => statsRecorder.dropped,
-    cacheDroppedUpdates: () => cacheWriter?.dropped ?? 0,
-    decisionLogDropped: () => decisionLogWriter?.dropped ?? 0,
-    databaseErrors: () => ({ stats_flush: statsRecorder.failedFlushes, cache_flush: cacheWriter?.failedFlushes ?? 0, decision_log_flush: decisionLogWriter?.failedFlushes ?? 0, ping: probe.failures }),
+    writers: () => ({ stats: statsRecorder, cache: cacheWriter, decision_log: decisionLogWriter, gateway_log: gatewayParts.log }),
+    databaseErrors: () => ({ ping: probe.failures }),
   });
   // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
   const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), config.embedding.bulkSlice);

@@ -2,14 +2,24 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { withEmbed, type Encoder } from "../embeddings/encoder.js";
 import { skipsCache, type Decision, type DecisionFacts } from "../routing/decision.js";
 
+/** What /metrics reads from a write-behind buffer (util/write-behind.ts). */
+export interface WriterCounts {
+  /** Lost to overflow or at shutdown. */
+  readonly dropped: number;
+  readonly failedFlushes: number;
+  /** Refused by the database and set aside. */
+  readonly deadLetters: number;
+}
+
 export interface MetricsSources {
   indexSize: () => number;
   revision: () => number;
-  statsDroppedDecisions: () => number;
-  cacheDroppedUpdates: () => number;
-  /** Decisions the decision log lost (buffer full while the database was away, or unwritable at shutdown). */
-  decisionLogDropped: () => number;
-  /** Failed database operations so far, by kind (write-behind flushes, readiness pings). */
+  /**
+   * The write-behind buffers by name (stats, cache, decision_log,
+   * gateway_log, sessions), read at scrape time; null for one switched off.
+   */
+  writers: () => Record<string, WriterCounts | null>;
+  /** Failed database operations other than flushes, by kind (readiness pings). */
   databaseErrors: () => Record<string, number>;
 }
 
@@ -73,19 +83,25 @@ export class ServiceMetrics {
           this.inc(read());
         },
       });
-    mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", sources.statsDroppedDecisions);
-    mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", sources.cacheDroppedUpdates);
-    mirror("tierline_decision_log_dropped_total", "Decisions the decision log lost: write-behind buffer full, or unwritable at shutdown", sources.decisionLogDropped);
-    new Counter({
-      name: "tierline_database_errors_total",
-      help: "Failed database operations by kind",
-      labelNames: ["operation"],
-      registers,
-      collect() {
-        this.reset();
-        for (const [operation, n] of Object.entries(sources.databaseErrors())) this.inc({ operation }, n);
-      },
-    });
+    const dropped = (name: string) => () => sources.writers()[name]?.dropped ?? 0;
+    mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", dropped("stats"));
+    mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", dropped("cache"));
+    mirror("tierline_decision_log_dropped_total", "Decisions the decision log lost: write-behind buffer full, or unwritable at shutdown", dropped("decision_log"));
+    const byWriter = (name: string, help: string, labelNames: [string], read: () => Record<string, number>) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const [label, n] of Object.entries(read())) this.inc({ [labelNames[0]]: label }, n);
+        },
+      });
+    const perWriter = (count: (w: WriterCounts) => number, suffix = "") =>
+      Object.fromEntries(Object.entries(sources.writers()).flatMap(([name, w]) => (w === null ? [] : [[`${name}${suffix}`, count(w)]])));
+    byWriter("tierline_database_errors_total", "Failed database operations by kind (write-behind flushes, readiness pings)", ["operation"], () => ({ ...perWriter((w) => w.failedFlushes, "_flush"), ...sources.databaseErrors() }));
+    byWriter("tierline_write_behind_dead_letters_total", "Rows the database refused (a value it cannot store), set aside so the rows behind them are written; by write-behind buffer", ["writer"], () => perWriter((w) => w.deadLetters));
     this.cacheLookups.inc({ result: "hit" }, 0);
     this.cacheLookups.inc({ result: "miss" }, 0);
   }

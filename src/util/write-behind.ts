@@ -5,6 +5,13 @@ export interface WriteBehindOptions {
   /** Distinct keys held in memory; beyond it the oldest are dropped (and counted). */
   maxKeys: number;
   logger?: Pick<Logger, "warn" | "debug">;
+  /**
+   * Whether a failed write was the database refusing the rows themselves (a
+   * value it cannot store) rather than failing to take them (away, slow).
+   * Refused rows are set aside one by one and the rest written; any other
+   * failure keeps every row for the next attempt. Unset: always the latter.
+   */
+  isRefusal?: (err: unknown) => boolean;
 }
 
 /**
@@ -12,7 +19,10 @@ export interface WriteBehindOptions {
  * memory, a timer writes what accumulated. Rows with the same key merge, so
  * memory grows with distinct keys, not traffic. A failed write puts its rows
  * back in front (older rows are dropped first on overflow) to retry on the
- * next tick; concurrent flushes share one write; stop() drains the buffer.
+ * next tick, unless the database refused a row: then the batch is halved
+ * until each refused row stands alone, and those are set aside (counted in
+ * `deadLetters`, logged by key) so one bad row never holds up the rows
+ * behind it. Concurrent flushes share one write; stop() drains the buffer.
  */
 export abstract class WriteBehind<Row> {
   private pending = new Map<string, Row>();
@@ -24,6 +34,8 @@ export abstract class WriteBehind<Row> {
   dropped = 0;
   /** Flushes that failed (the database did not take them); exported as a metric. */
   failedFlushes = 0;
+  /** Rows the database refused and that were set aside, never to be retried; exported as a metric. */
+  deadLetters = 0;
 
   constructor(
     private readonly write: (rows: readonly Row[]) => Promise<void>,
@@ -108,15 +120,50 @@ export abstract class WriteBehind<Row> {
       await this.write(this.inFlightRows);
       this.options.logger?.debug({ rows: batch.size }, "write-behind flushed");
     } catch (err) {
-      this.failedFlushes++;
-      this.options.logger?.warn({ err, rows: batch.size }, "write-behind flush failed; rows kept for the next attempt");
+      const refused: Row[] = [];
+      const unwritten = this.options.isRefusal?.(err) ? await this.setAsideRefused(this.inFlightRows, refused) : this.inFlightRows;
+      if (refused.length > 0) {
+        this.deadLetters += refused.length;
+        const keys = refused.slice(0, 10).map((row) => this.keyOf(row));
+        this.options.logger?.warn({ err: briefly(err), rows: refused.length, keys, deadLetters: this.deadLetters }, "the database refused write-behind rows; set aside, not retried");
+      }
+      if (unwritten.length > 0) {
+        this.failedFlushes++;
+        this.options.logger?.warn({ err: briefly(err), rows: unwritten.length }, "write-behind flush failed; rows kept for the next attempt");
+      }
       const requeued = new Map<string, Row>();
-      for (const row of batch.values()) this.merge(requeued, row);
+      for (const row of unwritten) this.merge(requeued, row);
       for (const row of this.pending.values()) this.merge(requeued, row);
       this.pending = requeued;
     } finally {
       this.inFlightRows = [];
     }
+  }
+
+  /**
+   * After a refusal: writes the rows in halves, halving a refused part again
+   * until the row it holds is alone, and sets that row aside. About two
+   * statements per halving for each bad row; the good rows are written once.
+   * Collects the refused rows in `refused`; returns the rows a failure other
+ * than a refusal left unwritten.
+   */
+  private async setAsideRefused(rows: readonly Row[], refused: Row[]): Promise<Row[]> {
+    if (rows.length === 1) {
+      refused.push(rows[0]!);
+      return [];
+    }
+    const mid = Math.ceil(rows.length / 2);
+    const halves = [rows.slice(0, mid), rows.slice(mid)];
+    for (const [i, half] of halves.entries()) {
+      try {
+        await this.write(half);
+      } catch (err) {
+        if (!this.options.isRefusal?.(err)) return halves.slice(i).flat();
+        const left = await this.setAsideRefused(half, refused);
+        if (left.length > 0) return [...left, ...halves.slice(i + 1).flat()];
+      }
+    }
+    return [];
   }
 
   private merge(target: Map<string, Row>, row: Row): void {
@@ -138,4 +185,10 @@ export abstract class WriteBehind<Row> {
     }
     target.set(key, row);
   }
+}
+
+/** The error's code and message: a refused statement's detail may quote the row (query text). */
+function briefly(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  return { name: err.name, message: err.message, code: (err as { code?: unknown }).code };
 }
