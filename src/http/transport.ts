@@ -87,7 +87,7 @@ export function requestDeadline(ms: number, exempt: readonly string[]): Middlewa
     if (exempt.includes(c.req.path)) return next();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ApiError("deadline_exceeded", `the request took longer than ${ms} ms; for a write, retry with the same Idempotency-Key`)), ms);
+      timer = setTimeout(() => reject(new ApiError("deadline_exceeded", `the request took longer than ${ms} ms; a write may still apply: send it again (curator writes with the same Idempotency-Key)`)), ms);
     });
     const work = next();
     try {

@@ -58,6 +58,11 @@ export abstract class WriteBehind<Row> {
     return [...this.pending.values()];
   }
 
+  /** Every row not written yet: pending, and in a write that has not settled. */
+  unwritten(): Row[] {
+    return [...this.inFlightRows, ...this.pending.values()];
+  }
+
   /** A row not written yet (pending, or in a write that has not settled), by key. */
   peek(key: string): Row | undefined {
     return this.pending.get(key) ?? this.inFlightRows.find((row) => this.keyOf(row) === key);
