@@ -136,8 +136,9 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const metrics = new ServiceMetrics({
     indexSize: () => index.get()?.size ?? 0,
     revision: () => index.get()?.revision ?? 0,
-    writers: () => ({ stats: statsRecorder, cache: cacheWriter, decision_log: decisionLogWriter, gateway_log: gatewayParts.log }),
+    writers: () => ({ stats: statsRecorder, cache: cacheWriter, decision_log: decisionLogWriter, gateway_log: gatewayParts.log, sessions: sessions.writer }),
     databaseErrors: () => ({ ping: probe.failures }),
+    sessions: () => sessions.health,
   });
   // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
   const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), config.embedding.bulkSlice);
@@ -164,7 +165,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     conflictSimilarity: config.curation.conflictSimilarity,
   });
   const rules = new RulesStore({ database, guard, tiers: tierNames, initial: config.rules, pollIntervalMs: config.replication.pollIntervalMs, logger });
-  const sessions = new SessionStore(db, new TierLadder(config.tiers), { memoryEntries: config.cache.memoryEntries, readTimeoutMs: config.sessions.readTimeoutMs, refreshMs: config.sessions.refreshMs, logger });
+  const sessions = new SessionStore(db, new TierLadder(config.tiers), { ...config.sessions, logger, isRefusal: isRefusedWrite });
   const gatewayParts = buildGatewayParts({ config, secrets, db, guard, registry: metrics.registry, logger, verifiers: overrides.verifiers, call: overrides.upstreamCall });
   const router = buildRouting({
     config,

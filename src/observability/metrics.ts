@@ -11,6 +11,17 @@ export interface WriterCounts {
   readonly deadLetters: number;
 }
 
+/** The session store's health (sessions/session-store.ts). */
+export interface SessionHealth {
+  held: number;
+  readMisses: number;
+  readsSkipped: number;
+  pendingReads: number;
+  pendingWrites: number;
+  writeFailures: number;
+  writesDropped: number;
+}
+
 export interface MetricsSources {
   indexSize: () => number;
   revision: () => number;
@@ -21,6 +32,7 @@ export interface MetricsSources {
   writers: () => Record<string, WriterCounts | null>;
   /** Failed database operations other than flushes, by kind (readiness pings). */
   databaseErrors: () => Record<string, number>;
+  sessions: () => SessionHealth;
 }
 
 /**
@@ -102,8 +114,38 @@ export class ServiceMetrics {
       Object.fromEntries(Object.entries(sources.writers()).flatMap(([name, w]) => (w === null ? [] : [[`${name}${suffix}`, count(w)]])));
     byWriter("tierline_database_errors_total", "Failed database operations by kind (write-behind flushes, readiness pings)", ["operation"], () => ({ ...perWriter((w) => w.failedFlushes, "_flush"), ...sources.databaseErrors() }));
     byWriter("tierline_write_behind_dead_letters_total", "Rows the database refused (a value it cannot store), set aside so the rows behind them are written; by write-behind buffer", ["writer"], () => perWriter((w) => w.deadLetters));
+    this.sessionMetrics(sources.sessions, mirror, registers);
     this.cacheLookups.inc({ result: "hit" }, 0);
     this.cacheLookups.inc({ result: "miss" }, 0);
+  }
+
+  private sessionMetrics(health: () => SessionHealth, mirror: (name: string, help: string, read: () => number) => Counter, registers: Registry[]): void {
+    new Gauge({ name: "tierline_sessions_held", help: "Sessions held in this replica's memory (bounded by sessions.memoryEntries)", registers, collect() { this.set(health().held); } });
+    new Gauge({
+      name: "tierline_session_pending",
+      help: "Session lookups waiting for the batched read, and floors waiting to be written (bounded by sessions.maxPendingReads and sessions.queueLimit)",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        const h = health();
+        this.set({ kind: "read" }, h.pendingReads);
+        this.set({ kind: "write" }, h.pendingWrites);
+      },
+    });
+    mirror("tierline_session_read_misses_total", "Session lookups that found nothing in time (timed out, failed, or not made: read queue full); such a request has no floor", () => health().readMisses);
+    mirror("tierline_session_write_failures_total", "Failed writes of session floors (retried on the next flush)", () => health().writeFailures);
+    new Counter({
+      name: "tierline_session_dropped_total",
+      help: "Session work given up under load: floors never written (queue full, or unwritable at shutdown), lookups never made (read queue full)",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        this.reset();
+        const h = health();
+        this.inc({ kind: "write" }, h.writesDropped);
+        this.inc({ kind: "read" }, h.readsSkipped);
+      },
+    });
   }
 
   observeDecision(d: Decision, facts?: Pick<DecisionFacts, "wouldBe">): void {
