@@ -9,6 +9,7 @@ import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { DatabaseGuard } from "./db/database-guard.js";
 import { isRefusedWrite } from "./db/db-errors.js";
 import type { DecisionLog } from "./decision-log/decision-log.js";
+import { CrashJournal } from "./decision-log/crash-journal.js";
 import { DecisionLogStore } from "./decision-log/decision-log-repository.js";
 import { DecisionLogWriter } from "./decision-log/decision-log-writer.js";
 import { BatchingEncoder } from "./embeddings/batching-encoder.js";
@@ -130,7 +131,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const logStore = new DecisionLogStore(database);
   const { decisions } = config;
   const decisionLogWriter = decisions.enabled
-    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, isRefusal: isRefusedWrite, storeText: decisions.storeText })
+    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, isRefusal: isRefusedWrite, storeText: decisions.storeText, journal: new CrashJournal(path.resolve(config.dataDir, "decision-log")) })
     : null;
   const probe = new DatabaseProbe(database, logger);
   const metrics = new ServiceMetrics({
@@ -139,6 +140,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     writers: () => ({ stats: statsRecorder, cache: cacheWriter, decision_log: decisionLogWriter, gateway_log: gatewayParts.log, sessions: sessions.writer }),
     databaseErrors: () => ({ ping: probe.failures }),
     sessions: () => sessions.health,
+    decisionsLostAtCrash: () => decisionLog.lostAtCrash,
   });
   // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
   const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), config.embedding.bulkSlice);

@@ -29,7 +29,25 @@ const MAX_WAIT_MS = 2_500;
  * has not flushed yet), so an unknown id answers 404 only after that.
  */
 export class DecisionLog {
+  /** Decisions the previous process made but neither wrote nor counted (it was killed with them unwritten); exported as a metric. */
+  lostAtCrash = 0;
+
   constructor(private readonly options: DecisionLogOptions) {}
+
+  /**
+   * At start, once: the ids the previous process left in its crash journal
+   * that are not in the table were lost with it. Logged and counted, never silent.
+   */
+  async countCrashLosses(): Promise<number> {
+    const previous = this.options.writer?.previousRun;
+    if (previous === undefined || previous.ids.length === 0) return 0;
+    this.options.writer!.previousRun = { files: previous.files, ids: [] };
+    const present = new Set((await findLogged(this.options.db, previous.ids)).map((r) => r.decisionId));
+    const lost = previous.ids.filter((id) => !present.has(id));
+    this.lostAtCrash += lost.length;
+    if (lost.length > 0) this.options.logger.warn({ lost: lost.length, unconfirmed: previous.ids.length, sample: lost.slice(0, 5) }, "decisions of the previous process were lost: it ended before writing them");
+    return lost.length;
+  }
 
   get enabled(): boolean {
     return this.options.writer !== null;

@@ -99,6 +99,7 @@ export class ServiceLifecycle {
     if (this.deps.decisionLogWriter) {
       await this.maintainDecisionLog();
       this.deps.decisionLogWriter.start();
+      await this.deps.decisionLog.countCrashLosses();
     }
     this.deps.gatewayLog.start();
     this.deps.sessions.start();

@@ -33,6 +33,8 @@ export interface MetricsSources {
   /** Failed database operations other than flushes, by kind (readiness pings). */
   databaseErrors: () => Record<string, number>;
   sessions: () => SessionHealth;
+  /** Decisions the previous process lost when it was killed, counted at this start (decision-log/crash-journal.ts). */
+  decisionsLostAtCrash: () => number;
 }
 
 /**
@@ -99,6 +101,7 @@ export class ServiceMetrics {
     mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", dropped("stats"));
     mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", dropped("cache"));
     mirror("tierline_decision_log_dropped_total", "Decisions the decision log lost: write-behind buffer full, or unwritable at shutdown", dropped("decision_log"));
+    mirror("tierline_decision_log_lost_at_crash_total", "Decisions the previous process made and never wrote (killed with them in its buffer), counted at this start", sources.decisionsLostAtCrash);
     const byWriter = (name: string, help: string, labelNames: [string], read: () => Record<string, number>) =>
       new Counter({
         name,

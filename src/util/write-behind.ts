@@ -45,6 +45,9 @@ export abstract class WriteBehind<Row> {
   protected abstract keyOf(row: Row): string;
   /** Combines an earlier pending row with a later one of the same key. */
   protected abstract combine(earlier: Row, later: Row): Row;
+  /** Rows given up and counted (dropped, lost at shutdown, set aside): for subclasses that keep books beside the counters. */
+  protected discarded(_rows: readonly Row[]): void {}
+
   /** How much a dropped row counts in `dropped`. */
   protected weightOf(_row: Row): number {
     return 1;
@@ -106,10 +109,12 @@ export abstract class WriteBehind<Row> {
     })();
     const timedOut = await Promise.race([drained, gaveUp]);
     clearTimeout(timer);
-    const lost = [...this.pending.values(), ...(timedOut ? this.inFlightRows : [])].reduce((n, row) => n + this.weightOf(row), 0);
+    const lostRows = [...this.pending.values(), ...(timedOut ? this.inFlightRows : [])];
+    const lost = lostRows.reduce((n, row) => n + this.weightOf(row), 0);
     if (lost > 0) {
       // The database is away and the process is ending: these are lost, and said so.
       this.dropped += lost;
+      this.discarded(lostRows);
       this.options.logger?.warn({ rows: this.pending.size + (timedOut ? this.inFlightRows.length : 0), lost, timedOut }, "write-behind rows could not be written before shutdown");
       this.pending = new Map();
       this.inFlightRows = [];
@@ -129,6 +134,7 @@ export abstract class WriteBehind<Row> {
       const unwritten = this.options.isRefusal?.(err) ? await this.setAsideRefused(this.inFlightRows, refused) : this.inFlightRows;
       if (refused.length > 0) {
         this.deadLetters += refused.length;
+        this.discarded(refused);
         const keys = refused.slice(0, 10).map((row) => this.keyOf(row));
         this.options.logger?.warn({ err: briefly(err), rows: refused.length, keys, deadLetters: this.deadLetters }, "the database refused write-behind rows; set aside, not retried");
       }
@@ -181,8 +187,10 @@ export abstract class WriteBehind<Row> {
     if (target.size >= this.options.maxKeys) {
       const oldest = target.keys().next().value as string;
       const before = this.dropped;
-      this.dropped += this.weightOf(target.get(oldest)!);
+      const row = target.get(oldest)!;
+      this.dropped += this.weightOf(row);
       target.delete(oldest);
+      this.discarded([row]);
       // Once, then every 1,000 more: an outage must be visible without flooding the log.
       if (before === 0 || Math.floor(before / 1000) !== Math.floor(this.dropped / 1000)) {
         this.options.logger?.warn({ dropped: this.dropped }, "write-behind buffer full; oldest rows dropped");
