@@ -131,7 +131,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const logStore = new DecisionLogStore(database);
   const { decisions } = config;
   const decisionLogWriter = decisions.enabled
-    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, isRefusal: isRefusedWrite, storeText: decisions.storeText, journal: new CrashJournal(path.resolve(config.dataDir, "decision-log")) })
+    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, isRefusal: isRefusedWrite, storeText: decisions.storeText, journal: new CrashJournal(path.resolve(config.dataDir, "decision-log"), decisions.queueLimit) })
     : null;
   const probe = new DatabaseProbe(database, logger);
   const metrics = new ServiceMetrics({

@@ -144,7 +144,6 @@ export class DatabaseGuard {
     this.tripListeners.add(listener);
     return () => this.tripListeners.delete(listener);
   }
-
 }
 
 /** How a curator write settles an unknown outcome (README "Idempotent retries"). */

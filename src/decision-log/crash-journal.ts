@@ -31,7 +31,11 @@ export class CrashJournal {
   /** Names this process's files apart from any other's (a test runs two services on one data dir). */
   private readonly run = String(Date.now()).padStart(15, "0");
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    /** Most ids kept before start() (the writer's own queue bound: beyond it the writer drops them too). */
+    private readonly maxEarly = 50_000,
+  ) {}
 
   /**
    * Takes over what the previous process left (reads and deletes its files)
@@ -58,7 +62,10 @@ export class CrashJournal {
   }
 
   record(id: string): void {
-    if (this.early) return void this.early.push(id);
+    if (this.early) {
+      if (this.early.length >= this.maxEarly) this.early.shift();
+      return void this.early.push(id);
+    }
     const segment = this.segments.at(-1)!;
     writeSync(segment.fd, `${id}\n`);
     segment.open.add(id);

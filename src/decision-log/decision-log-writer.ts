@@ -17,8 +17,9 @@ export class DecisionLogWriter extends WriteBehind<LogRow> {
   recorded = 0;
   private readonly storeText: boolean;
   private readonly journal: CrashJournal | undefined;
-  /** What the previous process left in the journal, until the decision log looks it up (start()). */
-  previousRun: { files: number; ids: string[] } | undefined;
+  private started = false;
+  /** The ids the previous process left in the journal, until the decision log looks them up. */
+  private previousRun: string[] = [];
 
   constructor(
     write: (rows: readonly LogRow[]) => Promise<void>,
@@ -39,8 +40,16 @@ export class DecisionLogWriter extends WriteBehind<LogRow> {
   }
 
   override start(): void {
-    this.previousRun ??= this.journal?.start();
+    if (!this.started) this.previousRun = this.journal?.start().ids ?? [];
+    this.started = true;
     super.start();
+  }
+
+  /** Once: the previous process's journalled ids it neither saw written nor counted (crash-journal.ts). */
+  takePreviousRun(): string[] {
+    const ids = this.previousRun;
+    this.previousRun = [];
+    return ids;
   }
 
   override flush(): Promise<void> {

@@ -39,13 +39,12 @@ export class DecisionLog {
    * that are not in the table were lost with it. Logged and counted, never silent.
    */
   async countCrashLosses(): Promise<number> {
-    const previous = this.options.writer?.previousRun;
-    if (previous === undefined || previous.ids.length === 0) return 0;
-    this.options.writer!.previousRun = { files: previous.files, ids: [] };
-    const present = new Set((await findLogged(this.options.db, previous.ids)).map((r) => r.decisionId));
-    const lost = previous.ids.filter((id) => !present.has(id));
+    const previous = this.options.writer?.takePreviousRun() ?? [];
+    if (previous.length === 0) return 0;
+    const present = new Set((await findLogged(this.options.db, previous)).map((r) => r.decisionId));
+    const lost = previous.filter((id) => !present.has(id));
     this.lostAtCrash += lost.length;
-    if (lost.length > 0) this.options.logger.warn({ lost: lost.length, unconfirmed: previous.ids.length, sample: lost.slice(0, 5) }, "decisions of the previous process were lost: it ended before writing them");
+    if (lost.length > 0) this.options.logger.warn({ lost: lost.length, unconfirmed: previous.length, sample: lost.slice(0, 5) }, "decisions of the previous process were lost: it ended before writing them");
     return lost.length;
   }
 

@@ -156,7 +156,7 @@ export abstract class WriteBehind<Row> {
    * until the row it holds is alone, and sets that row aside. About two
    * statements per halving for each bad row; the good rows are written once.
    * Collects the refused rows in `refused`; returns the rows a failure other
- * than a refusal left unwritten.
+   * than a refusal left unwritten.
    */
   private async setAsideRefused(rows: readonly Row[], refused: Row[]): Promise<Row[]> {
     if (rows.length === 1) {
@@ -187,10 +187,10 @@ export abstract class WriteBehind<Row> {
     if (target.size >= this.options.maxKeys) {
       const oldest = target.keys().next().value as string;
       const before = this.dropped;
-      const row = target.get(oldest)!;
-      this.dropped += this.weightOf(row);
+      const evicted = target.get(oldest)!;
+      this.dropped += this.weightOf(evicted);
       target.delete(oldest);
-      this.discarded([row]);
+      this.discarded([evicted]);
       // Once, then every 1,000 more: an outage must be visible without flooding the log.
       if (before === 0 || Math.floor(before / 1000) !== Math.floor(this.dropped / 1000)) {
         this.options.logger?.warn({ dropped: this.dropped }, "write-behind buffer full; oldest rows dropped");
