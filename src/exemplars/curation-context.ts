@@ -26,12 +26,18 @@ export interface CuratorDeps {
 }
 
 /**
- * The time one write may take from start to commit: the database guard's
- * bound for a small write (so a write during an outage answers within it),
- * plus an allowance per item for a big batch or import.
+ * The time one write's database part may take: the database guard's bound
+ * for a small write (so a write during an outage answers within it), plus an
+ * allowance per item for a big batch or import. Within a request's budget
+ * (guard.withinBudget: the Idempotency-Key lookup and earlier reads already
+ * spent part of it) the allowance is added to that one.
  */
 export function writeBudget(deps: Pick<CuratorDeps, "guard" | "perItemBudgetMs">, items: number): Deadline {
-  return Deadline.after(deps.guard.timeoutMs + (items > 1 ? items * deps.perItemBudgetMs : 0));
+  const allowance = items > 1 ? items * deps.perItemBudgetMs : 0;
+  const shared = deps.guard.currentBudget;
+  if (shared === undefined) return Deadline.after(deps.guard.timeoutMs + allowance);
+  shared.extend(allowance);
+  return shared;
 }
 
 export interface WriteOptions<R = unknown> {

@@ -25,8 +25,8 @@ export async function updateExemplar(
   if (!current) throw new ExemplarNotFoundError(id);
   // Embed outside the lock (slow); re-checked against the row read under it.
   let embeddedText = patch.text === undefined ? current.text : patch.text.trim();
-  let [vector] = (await deps.encoder.embed([normalizeQuery(embeddedText)], { priority: "bulk" })) as [Float32Array];
-  // The budget bounds the database part, after the embedding.
+  let [vector] = (await deps.guard.outsideBudget(() => deps.encoder.embed([normalizeQuery(embeddedText)], { priority: "bulk" }))) as [Float32Array];
+  // The budget bounds the database part: the embedding does not count.
   const budget = writeBudget(deps, 1);
 
   return withWriteLock(deps, async () => {
@@ -53,7 +53,7 @@ export async function updateExemplar(
     }
     if (after.text !== embeddedText) {
       embeddedText = after.text;
-      [vector] = (await deps.encoder.embed([normalizeQuery(embeddedText)], { priority: "bulk" })) as [Float32Array];
+      [vector] = (await deps.guard.outsideBudget(() => deps.encoder.embed([normalizeQuery(embeddedText)], { priority: "bulk" }))) as [Float32Array];
     }
     const hash = textHash(after.text);
     if (after.text !== before.text) {
