@@ -86,43 +86,42 @@ export class ServiceMetrics {
     this.embedBatchSize = new Histogram({ name: "tierline_embedding_batch_size", help: "Texts per embedding call", buckets: [1, 2, 4, 8, 16, 32, 64], registers });
     new Gauge({ name: "tierline_index_exemplars", help: "Exemplars in the in-memory index", registers, collect() { this.set(sources.indexSize()); } });
     new Gauge({ name: "tierline_exemplar_revision", help: "Exemplar-set revision the index reflects", registers, collect() { this.set(sources.revision()); } });
-    // Counters (they only grow) whose value lives in the write-behind buffers: mirrored at scrape time.
-    const mirror = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
     const dropped = (name: string) => () => sources.writers()[name]?.dropped ?? 0;
-    mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", dropped("stats"));
-    mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", dropped("cache"));
-    mirror("tierline_decision_log_dropped_total", "Decisions the decision log lost: write-behind buffer full, or unwritable at shutdown", dropped("decision_log"));
-    mirror("tierline_decision_log_lost_at_crash_total", "Decisions the previous process made and never wrote (killed with them in its buffer), counted at this start", sources.decisionsLostAtCrash);
-    const byWriter = (name: string, help: string, labelNames: [string], read: () => Record<string, number>) =>
-      new Counter({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          for (const [label, n] of Object.entries(read())) this.inc({ [labelNames[0]]: label }, n);
-        },
-      });
+    this.mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", dropped("stats"));
+    this.mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", dropped("cache"));
+    this.mirror("tierline_decision_log_dropped_total", "Decisions the decision log lost: write-behind buffer full, or unwritable at shutdown", dropped("decision_log"));
+    this.mirror("tierline_decision_log_lost_at_crash_total", "Decisions the previous process made and never wrote (killed with them in its buffer), counted at this start", sources.decisionsLostAtCrash);
     const perWriter = (count: (w: WriterCounts) => number, suffix = "") =>
       Object.fromEntries(Object.entries(sources.writers()).flatMap(([name, w]) => (w === null ? [] : [[`${name}${suffix}`, count(w)]])));
-    byWriter("tierline_database_errors_total", "Failed database operations by kind (write-behind flushes, readiness pings)", ["operation"], () => ({ ...perWriter((w) => w.failedFlushes, "_flush"), ...sources.databaseErrors() }));
-    byWriter("tierline_write_behind_dead_letters_total", "Rows the database refused (a value it cannot store), set aside so the rows behind them are written; by write-behind buffer", ["writer"], () => perWriter((w) => w.deadLetters));
-    this.sessionMetrics(sources.sessions, mirror, registers);
+    this.mirror("tierline_database_errors_total", "Failed database operations by kind (write-behind flushes, readiness pings)", () => ({ ...perWriter((w) => w.failedFlushes, "_flush"), ...sources.databaseErrors() }), "operation");
+    this.mirror("tierline_write_behind_dead_letters_total", "Rows the database refused (a value it cannot store), set aside so the rows behind them are written; by write-behind buffer", () => perWriter((w) => w.deadLetters), "writer");
+    this.sessionMetrics(sources.sessions);
     this.cacheLookups.inc({ result: "hit" }, 0);
     this.cacheLookups.inc({ result: "miss" }, 0);
   }
 
-  private sessionMetrics(health: () => SessionHealth, mirror: (name: string, help: string, read: () => number) => Counter, registers: Registry[]): void {
+  /**
+   * A counter (it only grows) whose value lives elsewhere (a write-behind
+   * buffer, the session store), read at scrape time: one value, or one per
+   * value of `label`.
+   */
+  private mirror(name: string, help: string, read: () => number | Record<string, number>, label?: string): void {
+    new Counter({
+      name,
+      help,
+      labelNames: label === undefined ? [] : [label],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const value = read();
+        if (typeof value === "number") this.inc(value);
+        else for (const [key, n] of Object.entries(value)) this.inc({ [label!]: key }, n);
+      },
+    });
+  }
+
+  private sessionMetrics(health: () => SessionHealth): void {
+    const registers = [this.registry];
     new Gauge({ name: "tierline_sessions_held", help: "Sessions held in this replica's memory (bounded by sessions.memoryEntries)", registers, collect() { this.set(health().held); } });
     new Gauge({
       name: "tierline_session_pending",
@@ -135,20 +134,9 @@ export class ServiceMetrics {
         this.set({ kind: "write" }, h.pendingWrites);
       },
     });
-    mirror("tierline_session_read_misses_total", "Session lookups that found nothing in time (timed out, failed, or not made: read queue full); such a request has no floor", () => health().readMisses);
-    mirror("tierline_session_write_failures_total", "Failed writes of session floors (retried on the next flush)", () => health().writeFailures);
-    new Counter({
-      name: "tierline_session_dropped_total",
-      help: "Session work given up under load: floors never written (queue full, or unwritable at shutdown), lookups never made (read queue full)",
-      labelNames: ["kind"],
-      registers,
-      collect() {
-        this.reset();
-        const h = health();
-        this.inc({ kind: "write" }, h.writesDropped);
-        this.inc({ kind: "read" }, h.readsSkipped);
-      },
-    });
+    this.mirror("tierline_session_read_misses_total", "Session lookups that found nothing in time (timed out, failed, or not made: read queue full); such a request has no floor", () => health().readMisses);
+    this.mirror("tierline_session_write_failures_total", "Failed writes of session floors (retried on the next flush)", () => health().writeFailures);
+    this.mirror("tierline_session_dropped_total", "Session work given up under load: floors never written (queue full, or unwritable at shutdown), lookups never made (read queue full)", () => ({ write: health().writesDropped, read: health().readsSkipped }), "kind");
   }
 
   observeDecision(d: Decision, facts?: Pick<DecisionFacts, "wouldBe">): void {
