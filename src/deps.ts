@@ -130,8 +130,10 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     : null;
   const logStore = new DecisionLogStore(database);
   const { decisions } = config;
+  // No I/O until the writer starts: a decision log switched off never touches it.
+  const journal = new CrashJournal(path.resolve(config.dataDir, "decision-log"), decisions.queueLimit, (err) => logger.warn({ err }, "the decision log's crash journal failed; from now on a crash loses decisions without a count"));
   const decisionLogWriter = decisions.enabled
-    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, isRefusal: isRefusedWrite, storeText: decisions.storeText, journal: new CrashJournal(path.resolve(config.dataDir, "decision-log"), decisions.queueLimit) })
+    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, isRefusal: isRefusedWrite, storeText: decisions.storeText, journal })
     : null;
   const probe = new DatabaseProbe(database, logger);
   const metrics = new ServiceMetrics({

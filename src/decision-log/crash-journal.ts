@@ -31,11 +31,26 @@ export class CrashJournal {
   /** Names this process's files apart from any other's (a test runs two services on one data dir). */
   private readonly run = String(Date.now()).padStart(15, "0");
 
+  /** Set once writing the journal failed (disk full, permissions): from then on it is off, and routing is unaffected. */
+  private failed = false;
+
   constructor(
     private readonly dir: string,
     /** Most ids kept before start() (the writer's own queue bound: beyond it the writer drops them too). */
     private readonly maxEarly = 50_000,
+    private readonly onError: (err: unknown) => void = () => {},
   ) {}
+
+  /** Runs a file operation; the first failure turns the journal off (reported once), never the request that made the decision. */
+  private guarded(op: () => void): void {
+    if (this.failed) return;
+    try {
+      op();
+    } catch (err) {
+      this.failed = true;
+      this.onError(err);
+    }
+  }
 
   /**
    * Takes over what the previous process left (reads and deletes its files)
@@ -43,6 +58,15 @@ export class CrashJournal {
    * saw written nor counted: to be looked up in the table.
    */
   start(): { files: number; ids: string[] } {
+    let previous = { files: 0, ids: [] as string[] };
+    const early = this.early ?? [];
+    this.guarded(() => (previous = this.takeOver()));
+    this.early = null;
+    for (const id of early) this.record(id);
+    return previous;
+  }
+
+  private takeOver(): { files: number; ids: string[] } {
     mkdirSync(this.dir, { recursive: true });
     const files = readdirSync(this.dir).filter((f) => SEGMENT.test(f)).sort();
     const recorded = new Set<string>();
@@ -55,9 +79,6 @@ export class CrashJournal {
     }
     for (const f of files) rmSync(path.join(this.dir, f), { force: true });
     this.open();
-    const early = this.early ?? [];
-    this.early = null;
-    for (const id of early) this.record(id);
     return { files: files.length, ids: [...recorded].filter((id) => !counted.has(id)) };
   }
 
@@ -66,41 +87,47 @@ export class CrashJournal {
       if (this.early.length >= this.maxEarly) this.early.shift();
       return void this.early.push(id);
     }
-    const segment = this.segments.at(-1)!;
-    writeSync(segment.fd, `${id}\n`);
-    segment.open.add(id);
-    this.segmentOf.set(id, segment);
+    this.guarded(() => {
+      const segment = this.segments.at(-1)!;
+      writeSync(segment.fd, `${id}\n`);
+      segment.open.add(id);
+      this.segmentOf.set(id, segment);
+    });
   }
 
   /** A flush starts: decisions from now on go to a new file, so the older ones can be deleted as they are written. */
   rotate(): void {
-    if (this.early || this.segments.at(-1)!.open.size === 0) return;
-    this.open();
+    if (this.early || this.segments.at(-1)?.open.size === 0) return;
+    this.guarded(() => this.open());
   }
 
   /** These decisions are in the table (`counted` false), or were counted as dropped (true). */
   settle(ids: readonly string[], counted: boolean): void {
     if (this.early) return;
-    if (counted && ids.length > 0) writeSync(this.segments.at(-1)!.fd, ids.map((id) => `-${id}\n`).join(""));
-    for (const id of ids) {
-      this.segmentOf.get(id)?.open.delete(id);
-      this.segmentOf.delete(id);
-    }
-    // Oldest first, never the current one: a "-id" line in a newer file must outlive the id it counts.
-    while (this.segments.length > 1 && this.segments[0]!.open.size === 0) {
-      const done = this.segments.shift()!;
-      closeSync(done.fd);
-      rmSync(done.file, { force: true });
-    }
+    this.guarded(() => {
+      if (counted && ids.length > 0) writeSync(this.segments.at(-1)!.fd, ids.map((id) => `-${id}\n`).join(""));
+      for (const id of ids) {
+        this.segmentOf.get(id)?.open.delete(id);
+        this.segmentOf.delete(id);
+      }
+      // Oldest first, never the current one: a "-id" line in a newer file must outlive the id it counts.
+      while (this.segments.length > 1 && this.segments[0]!.open.size === 0) {
+        const done = this.segments.shift()!;
+        closeSync(done.fd);
+        rmSync(done.file, { force: true });
+      }
+    });
   }
 
   /** A clean stop: every decision was written or counted, so nothing is left to look up. */
   close(): void {
-    for (const s of this.segments.splice(0)) {
-      closeSync(s.fd);
-      rmSync(s.file, { force: true });
-    }
-    this.segmentOf.clear();
+    this.guarded(() => {
+      for (const s of this.segments.splice(0)) {
+        closeSync(s.fd);
+        rmSync(s.file, { force: true });
+      }
+      this.segmentOf.clear();
+    });
   }
 
   private open(): void {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -52,5 +52,21 @@ describe("CrashJournal", () => {
     j.record("early");
     j.start();
     expect(new CrashJournal(d).start().ids).toEqual(["early"]);
+  });
+
+  it("a journal that cannot be written turns itself off, once, and never fails the decision", () => {
+    const file = path.join(dir(), "not-a-dir");
+    writeFileSync(file, "");
+    const errors: unknown[] = [];
+    const j = new CrashJournal(path.join(file, "decision-log"), 10, (err) => errors.push(err));
+    j.record("early");
+    expect(j.start()).toEqual({ files: 0, ids: [] });
+    expect(() => {
+      j.record("a");
+      j.rotate();
+      j.settle(["a"], true);
+      j.close();
+    }).not.toThrow();
+    expect(errors).toHaveLength(1);
   });
 });
