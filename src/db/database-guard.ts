@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { classifyDatabaseError } from "./db-errors.js";
 
 /**
@@ -37,6 +36,16 @@ export class Deadline {
     this.at += ms;
   }
 
+  /** Runs work that is not the database's (embedding) and moves the deadline by its length. */
+  async exclude<T>(work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      this.extend(Date.now() - started);
+    }
+  }
+
   /**
    * Throws once passed. Called inside a transaction before it commits, so a
    * write whose client was already told "unknown" (or that waited in a queue
@@ -69,34 +78,8 @@ export interface GuardOptions {
 export class DatabaseGuard {
   private downUntil = 0;
   private readonly tripListeners = new Set<() => void>();
-  private readonly requestBudget = new AsyncLocalStorage<Deadline>();
 
   constructor(private readonly options: GuardOptions) {}
-
-  /**
-   * Runs a request's work with one database budget for all it waits on:
-   * every run() inside that has no budget of its own shares it, so the steps
-   * of one write (an Idempotency-Key lookup, reads, the lock, the commit) add
-   * up to the bound instead of each getting it afresh.
-   */
-  withinBudget<T>(fn: () => Promise<T>, budget = Deadline.after(this.options.timeoutMs)): Promise<T> {
-    return this.requestBudget.run(budget, fn);
-  }
-
-  /** The budget of the request being served (withinBudget), if any. */
-  get currentBudget(): Deadline | undefined {
-    return this.requestBudget.getStore();
-  }
-
-  /** Work that is not the database's (embedding): the current request's budget moves by its length. */
-  async outsideBudget<T>(work: () => Promise<T>): Promise<T> {
-    const started = Date.now();
-    try {
-      return await work();
-    } finally {
-      this.currentBudget?.extend(Date.now() - started);
-    }
-  }
 
   get available(): boolean {
     return Date.now() >= this.downUntil;
@@ -116,7 +99,7 @@ export class DatabaseGuard {
   async run<T>(outcome: WriteOutcome, op: (deadline: Deadline) => Promise<T>, budget?: Deadline, retry = RETRY_WITH_KEY): Promise<T> {
     if (!this.available) throw new DatabaseUnavailableError("not_applied", "the database is unavailable; nothing was written, retry shortly");
     // Within a request's budget (several operations share it), else one operation's own bound.
-    const deadline = budget ?? this.currentBudget ?? Deadline.after(this.options.timeoutMs);
+    const deadline = budget ?? Deadline.after(this.options.timeoutMs);
     const ms = deadline.remainingMs;
     if (ms <= 0) throw new DatabaseUnavailableError("not_applied", "the request ran out of time before writing; nothing was written, retry");
     let timer: NodeJS.Timeout | undefined;

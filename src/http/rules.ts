@@ -62,7 +62,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
       // Kept whole as jsonb: a string PostgreSQL cannot store would fail the write (text/storable.ts).
       const unstorable = unstorablePath(parsed.data);
       if (unstorable) throw new ApiError("invalid_rules", `rules.${unstorable.join(".")}: ${UNSTORABLE_TEXT_MESSAGE}`);
-      return idempotentWrite(c, options.idempotency, parsed.data, () => options.rules.replace(parsed.data, c.get("actor") ?? "unknown"), (r) => ({ status: 200, body: r })) as never;
+      return idempotentWrite(c, options.idempotency, parsed.data, (_receipt, budget) => options.rules.replace(parsed.data, c.get("actor") ?? "unknown", budget), (r) => ({ status: 200, body: r })) as never;
     },
   );
 
