@@ -7,7 +7,9 @@ import type { Config } from "./config/config-schema.js";
 import { Secrets } from "./config/secrets.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { DatabaseGuard } from "./db/database-guard.js";
+import { isRefusedWrite } from "./db/db-errors.js";
 import type { DecisionLog } from "./decision-log/decision-log.js";
+import { CrashJournal } from "./decision-log/crash-journal.js";
 import { DecisionLogStore } from "./decision-log/decision-log-repository.js";
 import { DecisionLogWriter } from "./decision-log/decision-log-writer.js";
 import { BatchingEncoder } from "./embeddings/batching-encoder.js";
@@ -117,13 +119,9 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const index = new ExemplarIndexRef();
   const { db } = database;
 
-  const statsRecorder = new StatsRecorder((rows) => upsertStats(db, rows), {
-    maxKeys: config.stats.maxPendingKeys,
-    flushIntervalMs: config.stats.flushIntervalMs,
-    logger,
-  });
+  const statsRecorder = new StatsRecorder((rows) => upsertStats(db, rows), { maxKeys: config.stats.maxPendingKeys, flushIntervalMs: config.stats.flushIntervalMs, logger, isRefusal: isRefusedWrite });
   const cacheWriter = config.cache.enabled
-    ? new CacheWriter((rows) => upsertCacheRows(db, rows), { maxKeys: config.cache.queueLimit, flushIntervalMs: config.cache.flushIntervalMs, logger })
+    ? new CacheWriter((rows) => upsertCacheRows(db, rows), { maxKeys: config.cache.queueLimit, flushIntervalMs: config.cache.flushIntervalMs, logger, isRefusal: isRefusedWrite })
     : null;
   const secondStageModel = serviceSecondStageModel(config, rawEncoder.modelId, logger);
   const cacheScope = decisionCacheScope(rawEncoder.modelId, config, secondStageModel);
@@ -132,18 +130,20 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     : null;
   const logStore = new DecisionLogStore(database);
   const { decisions } = config;
+  // No I/O until the writer starts: a decision log switched off never touches it.
+  const journal = new CrashJournal(path.resolve(config.dataDir, "decision-log"), decisions.queueLimit, (err) => logger.warn({ err }, "the decision log's crash journal failed; from now on a crash loses decisions without a count"));
   const decisionLogWriter = decisions.enabled
-    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, storeText: decisions.storeText })
+    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, isRefusal: isRefusedWrite, storeText: decisions.storeText, journal })
     : null;
   const probe = new DatabaseProbe(database, logger);
   const metrics = new ServiceMetrics({
     indexSize: () => index.get()?.size ?? 0,
     revision: () => index.get()?.revision ?? 0,
-    statsDroppedDecisions: () => statsRecorder.dropped,
-    cacheDroppedUpdates: () => cacheWriter?.dropped ?? 0,
-    decisionLogDropped: () => decisionLogWriter?.dropped ?? 0,
+    writers: () => ({ stats: statsRecorder, cache: cacheWriter, decision_log: decisionLogWriter, gateway_log: gatewayParts.log, sessions: sessions.writer }),
     embeddingLane: (): LaneStats => lane.stats(),
-    databaseErrors: () => ({ stats_flush: statsRecorder.failedFlushes, cache_flush: cacheWriter?.failedFlushes ?? 0, decision_log_flush: decisionLogWriter?.failedFlushes ?? 0, ping: probe.failures }),
+    databaseErrors: () => ({ ping: probe.failures }),
+    sessions: () => sessions.health,
+    decisionsLostAtCrash: () => decisionLog.lostAtCrash,
   });
   // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
   const { bulkSlice, batchSliceChars, maxBatchQueueMs } = config.embedding;
@@ -171,7 +171,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     conflictSimilarity: config.curation.conflictSimilarity,
   });
   const rules = new RulesStore({ database, guard, tiers: tierNames, initial: config.rules, pollIntervalMs: config.replication.pollIntervalMs, logger });
-  const sessions = new SessionStore(db, new TierLadder(config.tiers), { memoryEntries: config.cache.memoryEntries, readTimeoutMs: config.sessions.readTimeoutMs, refreshMs: config.sessions.refreshMs, logger });
+  const sessions = new SessionStore(db, new TierLadder(config.tiers), { ...config.sessions, logger, isRefusal: isRefusedWrite });
   const gatewayParts = buildGatewayParts({ config, secrets, db, guard, registry: metrics.registry, logger, verifiers: overrides.verifiers, call: overrides.upstreamCall });
   const router = buildRouting({
     config,

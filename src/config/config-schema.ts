@@ -2,7 +2,7 @@ import { z } from "zod";
 import { checkShadowTier, decisionsSchema, feedbackSchema, shadowSchema } from "./loop-schema.js";
 import { compileRules, InvalidRuleError, ruleSchema } from "../policy/rules.js";
 import { gatewayIssues, gatewaySchema, upstreamSchema } from "./gateway-schema.js";
-import { databaseSection, embeddingSection, httpSection, profileSchema, rateLimitSection, sessionSchema, shutdownSection } from "./sections.js";
+import { databaseSection, embeddingSection, httpSection, profileSchema, rateLimitSection, sessionSchema, sessionsSection, shutdownSection } from "./sections.js";
 
 /**
  * The service's configuration, validated once at start-up. Every default is
@@ -144,15 +144,7 @@ export const configSchema = z
     /** Service-wide rules, evaluated in order before the vote (README "Routing policy"); PUT /rules replaces them at run time. */
     rules: z.array(ruleSchema).default([]),
     session: sessionSchema.prefault({}),
-    sessions: z
-      .object({
-        /** How long a request waits for the database to learn a session this replica has not seen (then: no floor). */
-        readTimeoutMs: z.number().int().min(1).max(5000).default(100),
-        /** A session held in memory is re-read after this, so a raise on another replica is seen. */
-        refreshMs: z.number().int().min(0).default(5000),
-      })
-      .strict()
-      .prefault({}),
+    sessions: sessionsSection,
     profiles: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _"), profileSchema).default({}),
     /** The currency of pricePer1MTokens, as shown next to estimated costs. */
     currency: z.string().min(1).max(8).default("USD"),

@@ -36,6 +36,8 @@ export const feedbackSchema = z
     maxImportLines: z.number().int().min(1).default(10_000),
     /** Largest feedback import body, bytes. */
     maxImportBytes: z.number().int().min(1024).default(16_000_000),
+    /** An import's database budget: database.operationTimeoutMs plus this per line (reads, reports, review items; 10,000 lines: 1.5 s + 20 s). */
+    perLineBudgetMs: z.number().min(0).max(1000).default(2),
   })
   .strict()
   .prefault({});

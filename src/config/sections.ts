@@ -11,6 +11,25 @@ export const sessionSchema = z.object({
   ttlSeconds: z.number().int().min(1).max(30 * 86_400).default(1800),
 }).strict();
 
+/** How session floors are kept (the policy itself is `session`, per profile): memory, reads and writes, all bounded. */
+export const sessionsSection = z
+  .object({
+    /** How long a request waits for the database to learn a session this replica has not seen (then: no floor). */
+    readTimeoutMs: z.number().int().min(1).max(5000).default(100),
+    /** A session held in memory is re-read after this, so a raise on another replica is seen. */
+    refreshMs: z.number().int().min(0).default(5000),
+    /** Sessions held in memory (least recently used beyond it are forgotten here, not in the database). */
+    memoryEntries: z.number().int().min(0).default(100_000),
+    /** Floors waiting to be written; beyond it the oldest are dropped and counted (the database too slow or away). */
+    queueLimit: z.number().int().min(1).default(50_000),
+    /** How often waiting floors are written, in one statement per 500: another replica sees a raise after at most this. */
+    flushIntervalMs: z.number().int().min(10).default(100),
+    /** Sessions waiting for one batched read; beyond it a new session is not looked up (no floor, counted). */
+    maxPendingReads: z.number().int().min(1).default(10_000),
+  })
+  .strict()
+  .prefault({});
+
 /** A named routing setup chosen per request (`profile`) or by the caller's token label. */
 export const profileSchema = z
   .object({

@@ -21,7 +21,7 @@ export class DatabaseUnavailableError extends Error {
 
 /** A point in time after which work not yet sent to the database is abandoned. */
 export class Deadline {
-  private constructor(readonly at: number) {}
+  private constructor(private at: number) {}
 
   static after(ms: number): Deadline {
     return new Deadline(Date.now() + ms);
@@ -29,6 +29,21 @@ export class Deadline {
 
   get remainingMs(): number {
     return Math.max(0, this.at - Date.now());
+  }
+
+  /** Moves the deadline by a wait that is not the database's (for another replica's rows to be flushed), so it does not eat the budget. */
+  extend(ms: number): void {
+    this.at += ms;
+  }
+
+  /** Runs work that is not the database's (embedding) and moves the deadline by its length. */
+  async exclude<T>(work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      this.extend(Date.now() - started);
+    }
   }
 
   /**
@@ -78,9 +93,10 @@ export class DatabaseGuard {
   /**
    * Runs one operation within the timeout. `outcome` is what a failure means
    * for the caller: "not_applied" for reads and for work before a commit,
-   * "unknown" for a commit.
+   * "unknown" for a commit; then `retry` tells the client how to settle it
+   * (only what its endpoint supports).
    */
-  async run<T>(outcome: WriteOutcome, op: (deadline: Deadline) => Promise<T>, budget?: Deadline): Promise<T> {
+  async run<T>(outcome: WriteOutcome, op: (deadline: Deadline) => Promise<T>, budget?: Deadline, retry = RETRY_WITH_KEY): Promise<T> {
     if (!this.available) throw new DatabaseUnavailableError("not_applied", "the database is unavailable; nothing was written, retry shortly");
     // Within a request's budget (several operations share it), else one operation's own bound.
     const deadline = budget ?? Deadline.after(this.options.timeoutMs);
@@ -92,7 +108,7 @@ export class DatabaseGuard {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         timedOut = true;
-        reject(new DatabaseUnavailableError(outcome, this.describe(outcome)));
+        reject(new DatabaseUnavailableError(outcome, describe(outcome, ms, retry)));
       }, ms);
     });
     try {
@@ -101,7 +117,7 @@ export class DatabaseGuard {
       if (timedOut) this.checkAfterTimeout();
       else if (classifyDatabaseError(err) === "unavailable") {
         this.trip();
-        throw new DatabaseUnavailableError(outcome, this.describe(outcome), { cause: err });
+        throw new DatabaseUnavailableError(outcome, describe(outcome, ms, retry), { cause: err });
       }
       throw err;
     } finally {
@@ -138,10 +154,13 @@ export class DatabaseGuard {
     this.tripListeners.add(listener);
     return () => this.tripListeners.delete(listener);
   }
+}
 
-  private describe(outcome: WriteOutcome): string {
-    return outcome === "unknown"
-      ? `the database did not confirm the write within ${this.options.timeoutMs} ms; it may or may not be applied: retry with the same Idempotency-Key`
-      : `the database did not answer within ${this.options.timeoutMs} ms; nothing was written, retry shortly`;
-  }
+/** How a curator write settles an unknown outcome (README "Idempotent retries"). */
+export const RETRY_WITH_KEY = "retry with the same Idempotency-Key";
+
+function describe(outcome: WriteOutcome, ms: number, retry: string): string {
+  return outcome === "unknown"
+    ? `the database did not confirm the write within ${ms} ms; it may or may not be applied: ${retry}`
+    : `the database did not answer within ${ms} ms; nothing was written, retry shortly`;
 }

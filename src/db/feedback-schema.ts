@@ -1,4 +1,4 @@
-import { bigint, doublePrecision, index, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /*
  * The feedback loop's tables (README "Closing the loop"). drizzle-kit reads
@@ -58,7 +58,8 @@ export const reviewItems = pgTable(
     suggestedTier: text("suggested_tier").notNull(),
     /** Text sent with the feedback; otherwise read from the log when listed. */
     queryText: text("query_text"),
-    feedbackCount: smallint("feedback_count").notNull().default(1),
+    /** One per report (a decision takes one per source, and sources are the callers' own labels): 32 bits, not 16. */
+    feedbackCount: integer("feedback_count").notNull().default(1),
     /** open, promoted or dismissed. */
     status: text("status").notNull().default("open"),
     resolvedBy: text("resolved_by"),

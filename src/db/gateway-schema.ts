@@ -1,4 +1,4 @@
-import { bigint, boolean, doublePrecision, index, integer, pgTable, primaryKey, real, smallint, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, boolean, doublePrecision, index, pgTable, primaryKey, real, smallint, text, timestamp } from "drizzle-orm/pg-core";
 
 /**
  * The gateway's attempt log (src/gateway/), beside the decision tables and
@@ -30,8 +30,9 @@ export const gatewayExchanges = pgTable(
     attempts: smallint("attempts").notNull(),
     fallback: boolean("fallback").notNull(),
     cascade: text("cascade"),
-    promptTokens: integer("prompt_tokens"),
-    completionTokens: integer("completion_tokens"),
+    /** 64-bit: an upstream's usage is its word, not ours (usage beyond any plausible answer is never charged: recorder.ts). */
+    promptTokens: bigint("prompt_tokens", { mode: "number" }),
+    completionTokens: bigint("completion_tokens", { mode: "number" }),
     costUsd: doublePrecision("cost_usd"),
     counterfactualUsd: doublePrecision("counterfactual_usd"),
   },
@@ -58,8 +59,8 @@ export const gatewayAttempts = pgTable(
     ms: real("ms").notNull(),
     served: boolean("served").notNull(),
     score: real("score"),
-    promptTokens: integer("prompt_tokens"),
-    completionTokens: integer("completion_tokens"),
+    promptTokens: bigint("prompt_tokens", { mode: "number" }),
+    completionTokens: bigint("completion_tokens", { mode: "number" }),
     costUsd: doublePrecision("cost_usd"),
   },
   (t) => [primaryKey({ columns: [t.decisionId, t.seq] }), index("gateway_attempts_at_idx").on(t.at)],

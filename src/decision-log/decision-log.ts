@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Database } from "../db/client.js";
-import type { DatabaseGuard } from "../db/database-guard.js";
+import type { DatabaseGuard, Deadline } from "../db/database-guard.js";
 import { addDays, dayOf, dropPartitionsBefore, ensurePartitions } from "../db/partitions.js";
 import type { DecisionLogWriter } from "./decision-log-writer.js";
 import { findLogged, latestByTextHash, type DecisionLogStore } from "./decision-log-repository.js";
@@ -29,7 +29,24 @@ const MAX_WAIT_MS = 2_500;
  * has not flushed yet), so an unknown id answers 404 only after that.
  */
 export class DecisionLog {
+  /** Decisions the previous process made but neither wrote nor counted (it was killed with them unwritten); exported as a metric. */
+  lostAtCrash = 0;
+
   constructor(private readonly options: DecisionLogOptions) {}
+
+  /**
+   * At start, once: the ids the previous process left in its crash journal
+   * that are not in the table were lost with it. Logged and counted, never silent.
+   */
+  async countCrashLosses(): Promise<number> {
+    const previous = this.options.writer?.takePreviousRun() ?? [];
+    if (previous.length === 0) return 0;
+    const present = new Set((await findLogged(this.options.db, previous)).map((r) => r.decisionId));
+    const lost = previous.filter((id) => !present.has(id));
+    this.lostAtCrash += lost.length;
+    if (lost.length > 0) this.options.logger.warn({ lost: lost.length, unconfirmed: previous.length, sample: lost.slice(0, 5) }, "decisions of the previous process were lost: it ended before writing them");
+    return lost.length;
+  }
 
   get enabled(): boolean {
     return this.options.writer !== null;
@@ -44,8 +61,12 @@ export class DecisionLog {
     return addDays(dayOf(now), -this.options.retentionDays + 1);
   }
 
-  /** Logged decisions by id; ids absent from the result are unknown (or already expired). */
-  async find(ids: readonly string[]): Promise<Map<string, LogRow>> {
+  /**
+   * Logged decisions by id; ids absent from the result are unknown (or
+   * already expired). The reads share `budget` (the request's database
+   * part); the wait for another replica's flush does not count against it.
+   */
+  async find(ids: readonly string[], budget?: Deadline): Promise<Map<string, LogRow>> {
     const found = new Map<string, LogRow>();
     const writer = this.options.writer;
     if (writer === null) return found;
@@ -53,21 +74,31 @@ export class DecisionLog {
       const pending = writer.peek(id);
       if (pending) found.set(id, pending);
     }
-    await this.readInto(found, ids);
+    await this.readInto(found, ids, budget);
     if (found.size < new Set(ids).size) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.flushIntervalMs + 250, MAX_WAIT_MS)));
-      await this.readInto(found, ids);
+      const waitMs = Math.min(this.options.flushIntervalMs + 250, MAX_WAIT_MS);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      budget?.extend(waitMs);
+      await this.readInto(found, ids, budget);
     }
     return found;
   }
 
-  /** The latest retained decision for each text hash (this replica's buffer is flushed first). */
-  async findByTextHash(hashes: readonly string[]): Promise<Map<string, LogRow>> {
-    if (this.options.writer === null || hashes.length === 0) return new Map();
-    return this.options.guard.run("not_applied", async () => {
-      await this.flush();
-      return latestByTextHash(this.options.db, hashes, this.retainedSince());
-    });
+  /**
+   * The latest retained decision for each text hash, in the table or among
+   * this replica's unwritten rows (read in memory: no flush on the request
+   * path), whichever is later.
+   */
+  async findByTextHash(hashes: readonly string[], budget?: Deadline): Promise<Map<string, LogRow>> {
+    const writer = this.options.writer;
+    if (writer === null || hashes.length === 0) return new Map();
+    const found = await this.options.guard.run("not_applied", () => latestByTextHash(this.options.db, hashes, this.retainedSince()), budget);
+    const wanted = new Set(hashes);
+    for (const row of writer.unwritten()) {
+      const seen = found.get(row.textHash);
+      if (wanted.has(row.textHash) && (seen === undefined || row.at >= seen.at)) found.set(row.textHash, row);
+    }
+    return found;
   }
 
   /**
@@ -100,10 +131,10 @@ export class DecisionLog {
     return { created, dropped, cutoff };
   }
 
-  private async readInto(found: Map<string, LogRow>, ids: readonly string[]): Promise<void> {
+  private async readInto(found: Map<string, LogRow>, ids: readonly string[], budget?: Deadline): Promise<void> {
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length === 0) return;
-    const rows = await this.options.guard.run("not_applied", () => findLogged(this.options.db, missing));
+    const rows = await this.options.guard.run("not_applied", () => findLogged(this.options.db, missing), budget);
     for (const row of rows) found.set(row.decisionId, row);
   }
 }

@@ -21,13 +21,13 @@ export async function createExemplars(deps: CuratorDeps, inputs: readonly Exempl
   const items = prepareInputs(deps, inputs);
   requireIndex(deps);
   const hashes = items.map((i) => i.hash);
+  // One budget for the database part; the embedding (CPU, slowed by routing traffic on purpose) does not count.
+  const budget = writeBudget(deps, items.length, options.budget);
   // Same text and tier already stored: idempotent, no need to embed it.
-  const known = new Map((await read(deps, (db) => findByTextHashes(db, hashes))).map((e) => [e.textHash, e]));
+  const known = new Map((await read(deps, (db) => findByTextHashes(db, hashes), budget)).map((e) => [e.textHash, e]));
   const toEmbed = items.filter((i) => known.get(i.hash)?.tier !== i.tier);
-  const vectors = await deps.encoder.embed(toEmbed.map((i) => normalizeQuery(i.text)), { priority: "bulk" });
+  const vectors = await budget.exclude(() => deps.encoder.embed(toEmbed.map((i) => normalizeQuery(i.text)), { priority: "bulk" }));
   const vectorOf = new Map(toEmbed.map((i, n) => [i.hash, vectors[n]!]));
-  // The budget starts after the embedding (CPU, slowed by routing traffic on purpose): it bounds the database part.
-  const budget = writeBudget(deps, items.length);
 
   return withWriteLock(deps, async () => {
     const index = requireIndex(deps);
@@ -35,7 +35,7 @@ export async function createExemplars(deps: CuratorDeps, inputs: readonly Exempl
     // Rows that changed since the read above (a concurrent delete, say) need vectors too.
     const late = items.filter((i) => existing.get(i.hash)?.tier !== i.tier && !vectorOf.has(i.hash));
     if (late.length > 0) {
-      const lateVectors = await deps.encoder.embed(late.map((i) => normalizeQuery(i.text)), { priority: "bulk" });
+      const lateVectors = await budget.exclude(() => deps.encoder.embed(late.map((i) => normalizeQuery(i.text)), { priority: "bulk" }));
       late.forEach((i, n) => vectorOf.set(i.hash, lateVectors[n]!));
     }
     // The same text under another tier is the strongest conflict there is (similarity 1).

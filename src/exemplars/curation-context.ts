@@ -26,12 +26,17 @@ export interface CuratorDeps {
 }
 
 /**
- * The time one write may take from start to commit: the database guard's
- * bound for a small write (so a write during an outage answers within it),
- * plus an allowance per item for a big batch or import.
+ * The time one write's database part may take, every step of it together:
+ * the database guard's bound for a small write (so a write during an outage
+ * answers within it), plus an allowance per item for a big batch or import.
+ * Given the request's budget (the Idempotency-Key lookup spent part of it),
+ * the allowance is added to that one.
  */
-export function writeBudget(deps: Pick<CuratorDeps, "guard" | "perItemBudgetMs">, items: number): Deadline {
-  return Deadline.after(deps.guard.timeoutMs + (items > 1 ? items * deps.perItemBudgetMs : 0));
+export function writeBudget(deps: Pick<CuratorDeps, "guard" | "perItemBudgetMs">, items: number, shared?: Deadline): Deadline {
+  const allowance = items > 1 ? items * deps.perItemBudgetMs : 0;
+  if (shared === undefined) return Deadline.after(deps.guard.timeoutMs + allowance);
+  shared.extend(allowance);
+  return shared;
 }
 
 export interface WriteOptions<R = unknown> {
@@ -41,6 +46,8 @@ export interface WriteOptions<R = unknown> {
   actor: string;
   /** Written in the write's own transaction with its result (idempotency receipts): it commits exactly when the write does. */
   receipt?: (tx: Executor, result: R) => Promise<void>;
+  /** The request's database budget, when its caller started one (http/idempotency.ts): every step of the write shares it. */
+  budget?: Deadline;
 }
 
 export class IndexNotReadyError extends Error {

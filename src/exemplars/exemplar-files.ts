@@ -1,18 +1,19 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { hasNul, MAX_EXEMPLAR_NOTE, MAX_EXEMPLAR_TEXT, NUL_MESSAGE } from "./exemplar.js";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../text/storable.js";
+import { MAX_EXEMPLAR_NOTE, MAX_EXEMPLAR_TEXT } from "./exemplar.js";
 import { checkExemplarTiers } from "./tier-labels.js";
 
 export const exemplarInputSchema = z.object({
   text: z
     .string()
     .max(MAX_EXEMPLAR_TEXT)
-    .refine((t) => !hasNul(t), NUL_MESSAGE)
+    .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE)
     .transform((t) => t.trim())
     .refine((t) => t !== "", "text must not be blank"),
-  tier: z.string().min(1).max(64).refine((t) => !hasNul(t), NUL_MESSAGE),
-  note: z.string().max(MAX_EXEMPLAR_NOTE).refine((t) => !hasNul(t), NUL_MESSAGE).optional(),
+  tier: z.string().min(1).max(64).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE),
+  note: z.string().max(MAX_EXEMPLAR_NOTE).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE).optional(),
 });
 
 /**

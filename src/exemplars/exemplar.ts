@@ -2,9 +2,6 @@
 export const MAX_EXEMPLAR_TEXT = 20_000;
 export const MAX_EXEMPLAR_NOTE = 1000;
 
-/** PostgreSQL text cannot hold U+0000; such input is refused up front (400), never a failed write. */
-export const hasNul = (s: string) => s.includes("\0");
-export const NUL_MESSAGE = "must not contain NUL (\\u0000) characters";
 
 /** An exemplar as the API shows it. */
 export interface Exemplar {

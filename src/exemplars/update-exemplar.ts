@@ -21,13 +21,13 @@ export async function updateExemplar(
   options: WriteOptions<ChangeResult>,
 ): Promise<ChangeResult> {
   if (patch.tier !== undefined) checkTier(deps, patch.tier);
-  const current = await read(deps, (db) => getExemplar(db, id));
+  // One budget for the database part; the embedding does not count.
+  const budget = writeBudget(deps, 1, options.budget);
+  const current = await read(deps, (db) => getExemplar(db, id), budget);
   if (!current) throw new ExemplarNotFoundError(id);
   // Embed outside the lock (slow); re-checked against the row read under it.
   let embeddedText = patch.text === undefined ? current.text : patch.text.trim();
-  let [vector] = (await deps.encoder.embed([normalizeQuery(embeddedText)], { priority: "bulk" })) as [Float32Array];
-  // The budget bounds the database part, after the embedding.
-  const budget = writeBudget(deps, 1);
+  let [vector] = (await budget.exclude(() => deps.encoder.embed([normalizeQuery(embeddedText)], { priority: "bulk" }))) as [Float32Array];
 
   return withWriteLock(deps, async () => {
     const index = requireIndex(deps);
@@ -53,7 +53,7 @@ export async function updateExemplar(
     }
     if (after.text !== embeddedText) {
       embeddedText = after.text;
-      [vector] = (await deps.encoder.embed([normalizeQuery(embeddedText)], { priority: "bulk" })) as [Float32Array];
+      [vector] = (await budget.exclude(() => deps.encoder.embed([normalizeQuery(embeddedText)], { priority: "bulk" }))) as [Float32Array];
     }
     const hash = textHash(after.text);
     if (after.text !== before.text) {
@@ -75,7 +75,7 @@ export async function updateExemplar(
 
 /** Deletes an exemplar with a new revision; 404 (ExemplarNotFoundError) rolls the revision bump back. */
 export async function removeExemplar(deps: CuratorDeps, id: number, options: WriteOptions<ChangeResult>): Promise<ChangeResult> {
-  const budget = writeBudget(deps, 1);
+  const budget = writeBudget(deps, 1, options.budget);
   return withWriteLock(deps, async () => {
     requireIndex(deps);
     const { revision, result } = await commitRevision(deps, options, budget, async (tx, revision) => {

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { hasNul, NUL_MESSAGE } from "../exemplars/exemplar.js";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../text/storable.js";
 import type { FeedbackEntry } from "./feedback-service.js";
 import { feedbackVerdicts } from "./verdicts.js";
 
-const text = (max: number) => z.string().max(max).refine((s) => !hasNul(s), NUL_MESSAGE);
+const text = (max: number) => z.string().max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Limits shared by the single endpoint and the import lines. */

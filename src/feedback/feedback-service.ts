@@ -1,7 +1,7 @@
 import { inArray } from "drizzle-orm";
 import { chunks } from "../db/chunks.js";
 import type { Database } from "../db/client.js";
-import type { DatabaseGuard } from "../db/database-guard.js";
+import { Deadline, type DatabaseGuard } from "../db/database-guard.js";
 import { reviewItems } from "../db/feedback-schema.js";
 import type { DecisionLog } from "../decision-log/decision-log.js";
 import { routedTierOf, type LogRow } from "../decision-log/log-row.js";
@@ -48,6 +48,8 @@ export interface FeedbackDeps {
   tiers: readonly string[];
   /** What the model reads: supplied query text is normalised and cut as /route did. */
   maxInputChars: () => number;
+  /** An import's database budget grows by this per line beyond the guard's bound (feedback.perLineBudgetMs). */
+  perLineBudgetMs: number;
   /** Each new report (metrics). */
   onFeedback?: (f: { tier: string; reason: string; verdict: string }) => void;
 }
@@ -87,8 +89,10 @@ export class FeedbackService {
     const texts = entries.map((e) => (e.query === undefined ? null : normalizeBounded(e.query, this.deps.maxInputChars()).text));
     const hashes = texts.map((t) => (t === null || t === "" ? null : textHash(t)));
     const ids = entries.flatMap((e) => (e.decisionId ? [e.decisionId] : []));
-    const byId = await log.find(ids);
-    const byText = await log.findByTextHash([...new Set(entries.flatMap((e, i) => (e.decisionId === undefined && hashes[i] ? [hashes[i]!] : [])))]);
+    // One budget for every database step of this request, growing with an import's lines.
+    const budget = Deadline.after(this.deps.guard.timeoutMs + (entries.length > 1 ? entries.length * this.deps.perLineBudgetMs : 0));
+    const byId = await log.find(ids, budget);
+    const byText = await log.findByTextHash([...new Set(entries.flatMap((e, i) => (e.decisionId === undefined && hashes[i] ? [hashes[i]!] : [])))], budget);
 
     const results: EntryResult[] = entries.map(() => ({ status: "invalid" }));
     const prepared: Prepared[] = [];
@@ -126,8 +130,8 @@ export class FeedbackService {
     });
     if (prepared.length === 0) return results;
 
-    const written = await this.deps.guard.run("unknown", (deadline) => writeFeedback(this.deps.db, prepared, deadline));
-    const reviewIds = await this.deps.guard.run("not_applied", () => reviewIdsOf(this.deps.db, prepared.map((p) => p.row.decisionId)));
+    const written = await this.deps.guard.run("unknown", (deadline) => writeFeedback(this.deps.db, prepared, deadline), budget, RETRY_FEEDBACK);
+    const reviewIds = await this.deps.guard.run("not_applied", () => reviewIdsOf(this.deps.db, prepared.map((p) => p.row.decisionId)), budget);
     for (const w of written) {
       const decisionId = w.prepared.row.decisionId;
       results[w.prepared.index] = { status: w.status, feedback: w.stored, existing: w.status === "conflict" ? w.stored : undefined, reviewId: reviewIds.get(decisionId) ?? null };
@@ -136,6 +140,9 @@ export class FeedbackService {
     return results;
   }
 }
+
+/** Feedback takes no Idempotency-Key: it is idempotent by itself (a report already stored answers "unchanged"). */
+const RETRY_FEEDBACK = "send the same reports again: one already stored answers unchanged";
 
 async function reviewIdsOf(db: Database, decisionIds: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();

@@ -1,5 +1,5 @@
 import type { Database, Executor } from "../db/client.js";
-import type { DatabaseGuard } from "../db/database-guard.js";
+import type { DatabaseGuard, Deadline } from "../db/database-guard.js";
 import { loggedTexts } from "../decision-log/decision-log-repository.js";
 import type { Encoder } from "../embeddings/encoder.js";
 import type { CreateResult, CreateStatus } from "../exemplars/create-exemplars.js";
@@ -87,9 +87,10 @@ export class ReviewService {
     input: { tier?: string; text?: string; note?: string; force?: boolean },
     actor: string,
     receipt?: (tx: Executor, result: PromoteResult) => Promise<void>,
+    budget?: Deadline,
   ): Promise<PromoteResult> {
-    const item = await this.openItem(id);
-    const [entry] = await this.withText([item]);
+    const item = await this.openItem(id, budget);
+    const [entry] = await this.withText([item], budget);
     const text = input.text ?? entry!.text;
     if (text === null) throw new InvalidFeedbackError(`review item ${id} has no text (decisions.storeText is off and no feedback sent the query): give "text" to promote it`);
     const tier = input.tier ?? item.suggestedTier;
@@ -97,6 +98,7 @@ export class ReviewService {
     await this.deps.curator.create([{ text, tier, note: input.note ?? `review #${id}: ${item.verdict} on ${item.tier}` }], {
       force: input.force,
       actor,
+      budget,
       receipt: async (tx, result: CreateResult) => {
         const exemplar = result.exemplars[0]!;
         const closed = await closeReviewItem(tx, id, { status: "promoted", actor, exemplarId: exemplar.id, detail: { exemplarId: exemplar.id, tier, status: exemplar.status, revision: result.revision, force: input.force === true } });
@@ -109,8 +111,8 @@ export class ReviewService {
   }
 
   /** Closes the item without changing any exemplar. */
-  async dismiss(id: number, input: { note?: string }, actor: string, receipt?: (tx: Executor, result: { item: ReviewItem }) => Promise<void>): Promise<{ item: ReviewItem }> {
-    await this.openItem(id);
+  async dismiss(id: number, input: { note?: string }, actor: string, receipt?: (tx: Executor, result: { item: ReviewItem }) => Promise<void>, budget?: Deadline): Promise<{ item: ReviewItem }> {
+    await this.openItem(id, budget);
     return this.deps.guard.run("unknown", (deadline) =>
       this.deps.db.transaction(async (tx) => {
         deadline.check();
@@ -120,24 +122,25 @@ export class ReviewService {
         deadline.check();
         return { item: closed };
       }),
+      budget,
     );
   }
 
-  private async openItem(id: number): Promise<ReviewItem> {
-    const item = await this.read((db) => getReviewItem(db, id));
+  private async openItem(id: number, budget?: Deadline): Promise<ReviewItem> {
+    const item = await this.read((db) => getReviewItem(db, id), budget);
     if (!item) throw new ReviewItemNotFoundError(id);
     if (item.status !== "open") throw new ReviewItemClosedError(id, item.status);
     return item;
   }
 
   /** Texts sent with feedback, else those the log kept. */
-  private async withText(items: readonly ReviewItem[]): Promise<ReviewEntry[]> {
+  private async withText(items: readonly ReviewItem[], budget?: Deadline): Promise<ReviewEntry[]> {
     const missing = items.filter((i) => i.queryText === null).map((i) => i.decisionId);
-    const logged = missing.length === 0 ? new Map<string, string>() : await this.read((db) => loggedTexts(db, missing));
+    const logged = missing.length === 0 ? new Map<string, string>() : await this.read((db) => loggedTexts(db, missing), budget);
     return items.map((i) => ({ ...i, text: i.queryText ?? logged.get(i.decisionId) ?? null, nearest: null }));
   }
 
-  private read<T>(op: (db: Database) => Promise<T>): Promise<T> {
-    return this.deps.guard.run("not_applied", () => op(this.deps.db));
+  private read<T>(op: (db: Database) => Promise<T>, budget?: Deadline): Promise<T> {
+    return this.deps.guard.run("not_applied", () => op(this.deps.db), budget);
   }
 }

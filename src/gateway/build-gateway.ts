@@ -5,6 +5,7 @@ import { GATEWAY_MODEL, type CascadeConfig } from "../config/gateway-schema.js";
 import type { Secrets } from "../config/secrets.js";
 import type { Database } from "../db/client.js";
 import type { DatabaseGuard } from "../db/database-guard.js";
+import { isRefusedWrite } from "../db/db-errors.js";
 import { defaultTierByRating, type LlmRatingOptions } from "../routing/steps/llm-rated.js";
 import { TierAsker } from "./asker.js";
 import { Breakers } from "./breaker.js";
@@ -46,7 +47,7 @@ export function buildGatewayParts(input: GatewayInput) {
     upstreams.all.map((u) => u.id),
     g.breaker,
   );
-  const log = new GatewayLog((exchanges, attempts) => insertGatewayRows(input.db, exchanges, attempts), { flushIntervalMs: g.log.flushIntervalMs, maxKeys: g.log.maxPendingRows, logger });
+  const log = new GatewayLog((exchanges, attempts) => insertGatewayRows(input.db, exchanges, attempts), { flushIntervalMs: g.log.flushIntervalMs, maxKeys: g.log.maxPendingRows, logger, isRefusal: isRefusedWrite });
   const metrics = new GatewayMetrics(input.registry, { breakers, droppedRows: () => log.dropped });
   const recorder = fanOut(log, metrics);
   const chain: ChainDeps = { breakers, secrets, recorder, maxRetryAfterWaitMs: g.maxRetryAfterWaitMs, call: input.call };

@@ -32,7 +32,7 @@ export async function insertGatewayRows(db: Pick<Database, "execute">, exchanges
         fallback, cascade, prompt_tokens, completion_tokens, cost_usd, counterfactual_usd)
       select * from json_to_recordset(${json}::json) as r("decisionId" text, at timestamptz, caller text, mode text, profile text, tier text, reason text,
         "servedTier" text, "servedUpstream" text, stream boolean, outcome text, status smallint, attempts smallint, fallback boolean, cascade text,
-        "promptTokens" integer, "completionTokens" integer, "costUsd" float8, "counterfactualUsd" float8)
+        "promptTokens" bigint, "completionTokens" bigint, "costUsd" float8, "counterfactualUsd" float8)
       on conflict do nothing`);
   }
   for (const chunk of chunks(attempts, CHUNK)) {
@@ -41,7 +41,7 @@ export async function insertGatewayRows(db: Pick<Database, "execute">, exchanges
     await db.execute(sql`
       insert into gateway_attempts (decision_id, seq, at, kind, tier, upstream, model, outcome, status, ms, served, score, prompt_tokens, completion_tokens, cost_usd)
       select * from json_to_recordset(${json}::json) as r("decisionId" text, seq bigint, at timestamptz, kind text, tier text, upstream text, model text,
-        outcome text, status smallint, ms real, served boolean, score real, "promptTokens" integer, "completionTokens" integer, "costUsd" float8)
+        outcome text, status smallint, ms real, served boolean, score real, "promptTokens" bigint, "completionTokens" bigint, "costUsd" float8)
       on conflict do nothing`);
   }
 }

@@ -94,14 +94,21 @@ export function costOf(usage: TokenUsage | null, pricePer1MTokens: number): numb
   return usage === null ? null : ((usage.promptTokens + usage.completionTokens) * pricePer1MTokens) / 1_000_000;
 }
 
-/** An OpenAI `usage` object as token counts; null when absent or malformed. */
+/**
+ * More tokens than one answer can read or write (the largest context windows
+ * offered are about 10 million). An upstream reporting more is broken or
+ * hostile: its usage is treated as absent, so it never moves spend.
+ */
+export const MAX_PLAUSIBLE_TOKENS = 10_000_000;
+
+/** An OpenAI `usage` object as token counts; null when absent, malformed or beyond MAX_PLAUSIBLE_TOKENS. */
 export function usageOf(value: unknown): TokenUsage | null {
   const u = (value as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
   if (u === null || typeof u !== "object") return null;
-  const p = u.prompt_tokens;
-  const c = u.completion_tokens;
-  if (typeof p !== "number" || typeof c !== "number" || !Number.isFinite(p) || !Number.isFinite(c) || p < 0 || c < 0) return null;
-  return { promptTokens: Math.round(p), completionTokens: Math.round(c) };
+  const count = (n: unknown) => (typeof n === "number" && Number.isFinite(n) && n >= 0 && n <= MAX_PLAUSIBLE_TOKENS ? Math.round(n) : null);
+  const promptTokens = count(u.prompt_tokens);
+  const completionTokens = count(u.completion_tokens);
+  return promptTokens === null || completionTokens === null ? null : { promptTokens, completionTokens };
 }
 
 /** The parsed JSON of an answer body, or null. */

@@ -110,7 +110,7 @@ export function createErrorHandler(logger: Pick<Logger, "error" | "warn" | "info
     // Upstreams failing is their weather, not our bug: warn, as for a database away.
     const passing = api.status === 503 || err instanceof GatewayError;
     if (api.status >= 500 && !passing) logger.error({ err, requestId, code: api.code }, api.message);
-    else if (api.status >= 500 || passing) logger.warn({ requestId, code: api.code, ...(err instanceof GatewayError ? { attempts: err.attempts } : { err }) }, api.message);
+    else if (api.status >= 500 || passing) logger.warn({ requestId, code: api.code, ...(err instanceof GatewayError ? { attempts: err.attempts } : { cause: causeOf(err) }) }, api.message);
     else logger.info({ requestId, code: api.code }, api.message);
     // A 503 is a passing condition (database away, still starting): say when to come back.
     if (api.status === 503) c.header("retry-after", String(err instanceof BatchLaneFullError ? err.retryAfterSeconds : 1));
@@ -121,4 +121,13 @@ export function createErrorHandler(logger: Pick<Logger, "error" | "warn" | "info
     }
     return errorResponse(c, api.code, api.message, api.details);
   };
+}
+
+/**
+ * What an expected outage is worth logging: the driver's code and message
+ * (57P03, ECONNREFUSED, a timeout), not a stack trace through our own code.
+ */
+function causeOf(err: Error): { code?: unknown; message: string } {
+  const inner = err.cause instanceof Error ? err.cause : err;
+  return { code: (inner as { code?: unknown }).code, message: inner.message };
 }

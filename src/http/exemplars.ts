@@ -43,7 +43,7 @@ export function createExemplarRoutes(options: ExemplarRoutesOptions): OpenAPIHon
       c,
       options.idempotency,
       body,
-      (receipt) => curator.create(inputs, { force, actor: actor(c), receipt }),
+      (receipt, budget) => curator.create(inputs, { force, actor: actor(c), receipt, budget }),
       (result) => ({ status: result.exemplars.some((e) => e.status !== "unchanged") ? 201 : 200, body: serializeWrite(result) }),
     ) as never;
   });
@@ -86,7 +86,7 @@ export function createExemplarRoutes(options: ExemplarRoutesOptions): OpenAPIHon
       c,
       options.idempotency,
       text,
-      (receipt) => curator.create(inputs, { force, actor: actor(c), receipt }),
+      (receipt, budget) => curator.create(inputs, { force, actor: actor(c), receipt, budget }),
       (result) => {
         const count = (s: CreateStatus) => result.exemplars.filter((e) => e.status === s).length;
         return { status: 200, body: { lines, created: count("created"), moved: count("moved"), unchanged: count("unchanged"), revision: result.revision } };
@@ -102,12 +102,12 @@ export function createExemplarRoutes(options: ExemplarRoutesOptions): OpenAPIHon
     const id = Number(c.req.valid("param").id);
     const patch = c.req.valid("json");
     const force = isTrue(c.req.valid("query").force);
-    return idempotentWrite(c, options.idempotency, patch, (receipt) => curator.update(id, patch, { force, actor: actor(c), receipt }), changed) as never;
+    return idempotentWrite(c, options.idempotency, patch, (receipt, budget) => curator.update(id, patch, { force, actor: actor(c), receipt, budget }), changed) as never;
   });
 
   app.openapi(routes.remove, async (c) => {
     const id = Number(c.req.valid("param").id);
-    return idempotentWrite(c, options.idempotency, null, (receipt) => curator.remove(id, { actor: actor(c), receipt }), changed) as never;
+    return idempotentWrite(c, options.idempotency, null, (receipt, budget) => curator.remove(id, { actor: actor(c), receipt, budget }), changed) as never;
   });
 
   return app;

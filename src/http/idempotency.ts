@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Executor } from "../db/client.js";
-import type { DatabaseGuard } from "../db/database-guard.js";
+import { Deadline, type DatabaseGuard } from "../db/database-guard.js";
 import { classifyDatabaseError } from "../db/db-errors.js";
 import type { Database } from "../db/client.js";
 import { findReceipt, saveReceipt, type Receipt } from "../idempotency/receipts.js";
@@ -27,29 +27,32 @@ export async function idempotentWrite<R>(
   c: Context<AppEnv>,
   deps: IdempotencyDeps,
   request: unknown,
-  run: (receipt?: (tx: Executor, result: R) => Promise<void>) => Promise<R>,
+  run: (receipt: ((tx: Executor, result: R) => Promise<void>) | undefined, budget: Deadline) => Promise<R>,
   present: (result: R) => Receipt,
 ): Promise<Response> {
+  // One database budget for the whole write: the key's lookup and the write's own steps share it.
+  const budget = Deadline.after(deps.guard.timeoutMs);
   const key = c.req.header("idempotency-key");
-  if (key === undefined) return respond(c, present(await run()), false);
+  if (key === undefined) return respond(c, present(await run(undefined, budget)), false);
   if (!KEY.test(key)) throw new ApiError("invalid_request", "Idempotency-Key: 1 to 200 printable ASCII characters");
   const actor = c.get("actor") ?? "unknown";
   const fingerprint = createHash("sha256").update(JSON.stringify([c.req.method, c.req.path, c.req.query(), request])).digest("hex");
-  const replay = async (): Promise<Response | null> => {
-    const stored = await deps.guard.run("not_applied", () => findReceipt(deps.db, actor, key));
+  const replay = async (within: Deadline): Promise<Response | null> => {
+    const stored = await deps.guard.run("not_applied", () => findReceipt(deps.db, actor, key), within);
     if (stored === undefined) return null;
     if (stored.fingerprint !== fingerprint) throw new ApiError("idempotency_key_reused", "this Idempotency-Key was used for a different request; use a new key for a new request");
     return respond(c, stored, true);
   };
-  const earlier = await replay();
+  const earlier = await replay(budget);
   if (earlier) return earlier;
   try {
-    const result = await run((tx, r) => saveReceipt(tx, { actor, key, fingerprint, ...present(r) }));
+    const result = await run((tx, r) => saveReceipt(tx, { actor, key, fingerprint, ...present(r) }), budget);
     return respond(c, present(result), false);
   } catch (err) {
     // The same key raced in concurrently and committed first: answer what it answered.
     if (classifyDatabaseError(err) === "unique_violation") {
-      const twin = await replay();
+      // A read of its own: the write may have used up the shared budget before it lost the race.
+      const twin = await replay(Deadline.after(deps.guard.timeoutMs));
       if (twin) return twin;
     }
     throw err;

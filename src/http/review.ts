@@ -57,7 +57,7 @@ export function createReviewRoutes(options: ReviewRoutesOptions): OpenAPIHono<Ap
       c,
       options.idempotency,
       body,
-      (receipt) => review.promote(id, { ...body, force }, actor(c), receipt),
+      (receipt, budget) => review.promote(id, { ...body, force }, actor(c), receipt, budget),
       (result) => ({ status: 201, body: { item: serializeItem(result.item), exemplar: { ...serializeExemplar(result.exemplar), status: result.exemplar.status }, revision: result.revision } }),
     ) as never;
   });
@@ -69,7 +69,7 @@ export function createReviewRoutes(options: ReviewRoutesOptions): OpenAPIHono<Ap
       c,
       options.idempotency,
       body,
-      (receipt) => review.dismiss(id, body, actor(c), receipt),
+      (receipt, budget) => review.dismiss(id, body, actor(c), receipt, budget),
       (result) => ({ status: 200, body: { item: serializeItem(result.item) } }),
     ) as never;
   });

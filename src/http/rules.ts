@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { compileRules, rulesSchema, type CompiledRule, type RequestFacts } from "../policy/rules.js";
 import { estimateRequestTokens } from "../routing/estimate.js";
 import { requestFacts } from "../routing/steps/rules.js";
+import { UNSTORABLE_TEXT_MESSAGE, unstorablePath } from "../text/storable.js";
 import type { RulesStore } from "../rules-store/rules-store.js";
 import { normalizeBounded } from "../text/normalize.js";
 import type { AppEnv } from "./app-env.js";
@@ -58,7 +59,10 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
       const { rules } = c.req.valid("json");
       const parsed = rulesSchema.safeParse(rules);
       if (!parsed.success) throw new ApiError("invalid_rules", describeZodError(parsed.error));
-      return idempotentWrite(c, options.idempotency, parsed.data, () => options.rules.replace(parsed.data, c.get("actor") ?? "unknown"), (r) => ({ status: 200, body: r })) as never;
+      // Kept whole as jsonb: a string PostgreSQL cannot store would fail the write (text/storable.ts).
+      const unstorable = unstorablePath(parsed.data);
+      if (unstorable) throw new ApiError("invalid_rules", `rules.${unstorable.join(".")}: ${UNSTORABLE_TEXT_MESSAGE}`);
+      return idempotentWrite(c, options.idempotency, parsed.data, (_receipt, budget) => options.rules.replace(parsed.data, c.get("actor") ?? "unknown", budget), (r) => ({ status: 200, body: r })) as never;
     },
   );
 

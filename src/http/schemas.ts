@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { decisionReasons } from "../routing/decision.js";
-import { hasNul, NUL_MESSAGE } from "../exemplars/exemplar.js";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../text/storable.js";
 import { errorCodes } from "./error-codes.js";
 
-/** A string field whose text may reach the database: bounded, and never holding NUL (PostgreSQL refuses it). */
-export const textField = (max: number) => z.string().max(max).refine((s) => !hasNul(s), NUL_MESSAGE);
+/** A string field whose text may reach the database: bounded, and holding nothing PostgreSQL refuses (text/storable.ts). */
+export const textField = (max: number) => z.string().max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 
 const messagePart = z
   .object({ type: z.string().max(64), text: textField(1_000_000).optional() })

@@ -99,8 +99,10 @@ export class ServiceLifecycle {
     if (this.deps.decisionLogWriter) {
       await this.maintainDecisionLog();
       this.deps.decisionLogWriter.start();
+      await this.deps.decisionLog.countCrashLosses();
     }
     this.deps.gatewayLog.start();
+    this.deps.sessions.start();
     await modelLoading;
     // The first forward pass compiles kernels; pay it here, not on a user's request.
     await encoder.embed(["warm-up"]);
@@ -174,13 +176,14 @@ export class ServiceLifecycle {
     clearInterval(this.housekeeping);
     try {
       if (!(await settlesWithin(this.deps.sync.stop(), STOP_WAIT_MS))) this.deps.logger.warn("a curator write was still waiting on the database at shutdown");
-      await settlesWithin(Promise.all([this.deps.rules.stop(), this.deps.sessions.settled()]), STOP_WAIT_MS);
+      await settlesWithin(this.deps.rules.stop(), STOP_WAIT_MS);
       const index = this.deps.index.get();
       if (index) this.saveSnapshot(index);
       await this.deps.cacheWriter?.stop(STOP_WAIT_MS);
       await this.deps.statsRecorder.stop(STOP_WAIT_MS);
       await this.deps.decisionLogWriter?.stop(STOP_WAIT_MS);
       await this.deps.gatewayLog.stop(STOP_WAIT_MS);
+      await this.deps.sessions.stop(STOP_WAIT_MS);
     } finally {
       if (this.deps.ownsDatabase) await settlesWithin(this.deps.database.close(), STOP_WAIT_MS);
       // Last: a model worker ended mid-pass by the process's exit would abort it.

@@ -3,17 +3,41 @@ import { withEmbed, type Encoder } from "../embeddings/encoder.js";
 import type { LaneStats } from "../embeddings/priority-encoder.js";
 import { skipsCache, type Decision, type DecisionFacts } from "../routing/decision.js";
 
+/** What /metrics reads from a write-behind buffer (util/write-behind.ts). */
+export interface WriterCounts {
+  /** Lost to overflow or at shutdown. */
+  readonly dropped: number;
+  readonly failedFlushes: number;
+  /** Refused by the database and set aside. */
+  readonly deadLetters: number;
+}
+
+/** The session store's health (sessions/session-store.ts). */
+export interface SessionHealth {
+  held: number;
+  readMisses: number;
+  readsSkipped: number;
+  pendingReads: number;
+  pendingWrites: number;
+  writeFailures: number;
+  writesDropped: number;
+}
+
 export interface MetricsSources {
   indexSize: () => number;
   revision: () => number;
-  statsDroppedDecisions: () => number;
-  cacheDroppedUpdates: () => number;
-  /** Decisions the decision log lost (buffer full while the database was away, or unwritable at shutdown). */
-  decisionLogDropped: () => number;
-  /** Failed database operations so far, by kind (write-behind flushes, readiness pings). */
+  /**
+   * The write-behind buffers by name (stats, cache, decision_log,
+   * gateway_log, sessions), read at scrape time; null for one switched off.
+   */
+  writers: () => Record<string, WriterCounts | null>;
+  /** Failed database operations other than flushes, by kind (readiness pings). */
   databaseErrors: () => Record<string, number>;
   /** The model's queues: texts waiting per lane, texts dropped for requests given up, batches refused. */
   embeddingLane: () => LaneStats;
+  sessions: () => SessionHealth;
+  /** Decisions the previous process lost when it was killed, counted at this start (decision-log/crash-journal.ts). */
+  decisionsLostAtCrash: () => number;
 }
 
 /**
@@ -65,43 +89,68 @@ export class ServiceMetrics {
     this.embedBatchSize = new Histogram({ name: "tierline_embedding_batch_size", help: "Texts per embedding call", buckets: [1, 2, 4, 8, 16, 32, 64], registers });
     new Gauge({ name: "tierline_index_exemplars", help: "Exemplars in the in-memory index", registers, collect() { this.set(sources.indexSize()); } });
     new Gauge({ name: "tierline_exemplar_revision", help: "Exemplar-set revision the index reflects", registers, collect() { this.set(sources.revision()); } });
-    // Counters (they only grow) whose value lives in the write-behind buffers: mirrored at scrape time.
-    const mirror = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
-    mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", sources.statsDroppedDecisions);
-    mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", sources.cacheDroppedUpdates);
-    mirror("tierline_decision_log_dropped_total", "Decisions the decision log lost: write-behind buffer full, or unwritable at shutdown", sources.decisionLogDropped);
+    const dropped = (name: string) => () => sources.writers()[name]?.dropped ?? 0;
+    this.mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", dropped("stats"));
+    this.mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", dropped("cache"));
+    this.mirror("tierline_decision_log_dropped_total", "Decisions the decision log lost: write-behind buffer full, or unwritable at shutdown", dropped("decision_log"));
+    this.mirror("tierline_decision_log_lost_at_crash_total", "Decisions the previous process made and never wrote (killed with them in its buffer), counted at this start", sources.decisionsLostAtCrash);
+    const perWriter = (count: (w: WriterCounts) => number, suffix = "") =>
+      Object.fromEntries(Object.entries(sources.writers()).flatMap(([name, w]) => (w === null ? [] : [[`${name}${suffix}`, count(w)]])));
+    this.mirror("tierline_database_errors_total", "Failed database operations by kind (write-behind flushes, readiness pings)", () => ({ ...perWriter((w) => w.failedFlushes, "_flush"), ...sources.databaseErrors() }), "operation");
+    this.mirror("tierline_write_behind_dead_letters_total", "Rows the database refused (a value it cannot store), set aside so the rows behind them are written; by write-behind buffer", () => perWriter((w) => w.deadLetters), "writer");
+    this.sessionMetrics(sources.sessions);
     new Gauge({
       name: "tierline_embedding_queued_texts",
       help: "Texts waiting for the model, by lane (interactive, batch, bulk)",
       labelNames: ["lane"],
-      registers,
+      registers: [this.registry],
       collect() {
         for (const [lane, n] of Object.entries(sources.embeddingLane().queued)) this.set({ lane }, n);
       },
     });
-    mirror("tierline_embedding_cancelled_texts_total", "Texts dropped from the model's queue because their request had answered (deadline) or its client had gone", () => sources.embeddingLane().cancelled);
-    mirror("tierline_batches_refused_total", "POST /route/batch calls refused with 503 overloaded: the batch lane was full", () => sources.embeddingLane().refused);
-    new Counter({
-      name: "tierline_database_errors_total",
-      help: "Failed database operations by kind",
-      labelNames: ["operation"],
-      registers,
-      collect() {
-        this.reset();
-        for (const [operation, n] of Object.entries(sources.databaseErrors())) this.inc({ operation }, n);
-      },
-    });
+    this.mirror("tierline_embedding_cancelled_texts_total", "Texts dropped from the model's queue because their request had answered (deadline) or its client had gone", () => sources.embeddingLane().cancelled);
+    this.mirror("tierline_batches_refused_total", "POST /route/batch calls refused with 503 overloaded: the batch lane was full", () => sources.embeddingLane().refused);
     this.cacheLookups.inc({ result: "hit" }, 0);
     this.cacheLookups.inc({ result: "miss" }, 0);
+  }
+
+  /**
+   * A counter (it only grows) whose value lives elsewhere (a write-behind
+   * buffer, the session store), read at scrape time: one value, or one per
+   * value of `label`.
+   */
+  private mirror(name: string, help: string, read: () => number | Record<string, number>, label?: string): void {
+    new Counter({
+      name,
+      help,
+      labelNames: label === undefined ? [] : [label],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const value = read();
+        if (typeof value === "number") this.inc(value);
+        else for (const [key, n] of Object.entries(value)) this.inc({ [label!]: key }, n);
+      },
+    });
+  }
+
+  private sessionMetrics(health: () => SessionHealth): void {
+    const registers = [this.registry];
+    new Gauge({ name: "tierline_sessions_held", help: "Sessions held in this replica's memory (bounded by sessions.memoryEntries)", registers, collect() { this.set(health().held); } });
+    new Gauge({
+      name: "tierline_session_pending",
+      help: "Session lookups waiting for the batched read, and floors waiting to be written (bounded by sessions.maxPendingReads and sessions.queueLimit)",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        const h = health();
+        this.set({ kind: "read" }, h.pendingReads);
+        this.set({ kind: "write" }, h.pendingWrites);
+      },
+    });
+    this.mirror("tierline_session_read_misses_total", "Session lookups that found nothing in time (timed out, failed, or not made: read queue full); such a request has no floor", () => health().readMisses);
+    this.mirror("tierline_session_write_failures_total", "Failed writes of session floors (retried on the next flush)", () => health().writeFailures);
+    this.mirror("tierline_session_dropped_total", "Session work given up under load: floors never written (queue full, or unwritable at shutdown), lookups never made (read queue full)", () => ({ write: health().writesDropped, read: health().readsSkipped }), "kind");
   }
 
   observeDecision(d: Decision, facts?: Pick<DecisionFacts, "wouldBe">): void {

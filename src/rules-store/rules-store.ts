@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { DatabaseHandle } from "../db/client.js";
-import type { DatabaseGuard } from "../db/database-guard.js";
+import type { DatabaseGuard, Deadline } from "../db/database-guard.js";
 import { routingRules, routingRulesAudit } from "../db/schema.js";
 import { compileRules, rulesSchema, type CompiledRule, type Rule } from "../policy/rules.js";
 
@@ -63,7 +63,7 @@ export class RulesStore {
    * then applies it here; other replicas follow on the notification.
    * Throws InvalidRuleError (nothing stored) for a bad set.
    */
-  async replace(input: unknown, actor: string): Promise<{ revision: number; rules: readonly Rule[] }> {
+  async replace(input: unknown, actor: string, budget?: Deadline): Promise<{ revision: number; rules: readonly Rule[] }> {
     const rules = rulesSchema.parse(input);
     const compiled = compileRules(rules, this.deps.tiers);
     const revision = await this.deps.guard.run("unknown", (deadline) =>
@@ -81,6 +81,7 @@ export class RulesStore {
         deadline.check();
         return next;
       }),
+      budget,
     );
     this.adopt(rules, compiled, revision);
     this.deps.logger?.info({ revision, rules: rules.length, actor }, "routing rules replaced");

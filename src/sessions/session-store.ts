@@ -1,19 +1,20 @@
 import { createHash } from "node:crypto";
-import { eq, lt, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Database } from "../db/client.js";
-import { routingSessions } from "../db/schema.js";
 import type { SessionMemory } from "../routing/steps/session.js";
 import type { TierLadder } from "../routing/tier-ladder.js";
 import { LruMap } from "../util/lru.js";
 import { settlesWithin } from "../util/timeout.js";
+import { purgeExpiredSessions, readSessions, upsertSessions } from "./session-repository.js";
+import { SessionReader } from "./session-reader.js";
+import { SessionWriter } from "./session-writer.js";
 
 interface Entry {
   tier: string;
   expiresAt: number;
   /** When this replica last read or wrote the row. */
   syncedAt: number;
-  /** When this replica last wrote it (0: never). */
+  /** When this replica last queued it for writing (0: never). */
   writtenAt: number;
 }
 
@@ -23,24 +24,33 @@ export interface SessionStoreOptions {
   readTimeoutMs: number;
   /** A session held in memory is re-read after this, so a raise on another replica is seen. */
   refreshMs: number;
-  logger?: Pick<Logger, "warn">;
+  /** Floors waiting to be written, and how often they are. */
+  queueLimit: number;
+  flushIntervalMs: number;
+  /** Sessions waiting for one batched read. */
+  maxPendingReads: number;
+  logger?: Pick<Logger, "warn" | "debug">;
+  /** The database refused a row (write-behind dead letters). */
+  isRefusal?: (err: unknown) => boolean;
 }
 
 const hashKey = (key: string) => createHash("sha256").update(key).digest("hex");
 
 /**
- * Session floors in PostgreSQL, cached in memory. A replica that has not
- * seen a session (or not lately) reads its row, waiting at most
- * readTimeoutMs: with the database away the session simply has no floor.
- * A raise is written through at once, without the request waiting for it,
- * so the next replica to see the session finds it.
+ * Session floors in PostgreSQL, cached in memory, every part bounded: at
+ * most memoryEntries sessions held, maxPendingReads waiting for one batched
+ * read, queueLimit floors waiting to be written behind. A replica that has
+ * not seen a session (or not lately) looks it up, waiting at most
+ * readTimeoutMs: with the database slow or away the session simply has no
+ * floor. A raise is written within flushIntervalMs, without the request
+ * waiting, so the next replica to see the session finds it.
  */
 export class SessionStore {
   private readonly memory: LruMap<string, Entry>;
-  private readonly writing = new Set<Promise<void>>();
-  /** Reads that timed out or failed, and writes that failed (exported as metrics). */
+  readonly writer: SessionWriter;
+  private readonly reader: SessionReader;
+  /** Lookups that found nothing in time: timed out, failed, or not made (read queue full). Exported as a metric. */
   misses = 0;
-  writeFailures = 0;
 
   constructor(
     private readonly db: Database,
@@ -48,6 +58,13 @@ export class SessionStore {
     private readonly options: SessionStoreOptions,
   ) {
     this.memory = new LruMap(options.memoryEntries);
+    this.writer = new SessionWriter((rows) => upsertSessions(db, rows), { maxKeys: options.queueLimit, flushIntervalMs: options.flushIntervalMs, logger: options.logger, isRefusal: options.isRefusal });
+    this.reader = new SessionReader((keys) => readSessions(db, keys), options.maxPendingReads);
+  }
+
+  /** For /metrics. */
+  get health() {
+    return { held: this.memory.size, readMisses: this.misses, readsSkipped: this.reader.skipped, pendingReads: this.reader.pending, pendingWrites: this.writer.pendingCount, writeFailures: this.writer.failedFlushes, writesDropped: this.writer.dropped };
   }
 
   /** The store seen through one profile's TTL. */
@@ -55,20 +72,23 @@ export class SessionStore {
     return { floor: (key) => this.floor(key), record: (key, tier) => this.record(key, tier, ttlSeconds) };
   }
 
+  start(): void {
+    this.writer.start();
+  }
+
   async floor(key: string, now = Date.now()): Promise<string | undefined> {
     const id = hashKey(key);
     let entry = this.memory.get(id);
     if (entry === undefined || now - entry.syncedAt > this.options.refreshMs) {
-      const read = this.db.select({ tier: routingSessions.tier, expiresAt: routingSessions.expiresAt }).from(routingSessions).where(eq(routingSessions.key, id));
-      let rows: Array<{ tier: string; expiresAt: Date }> | undefined;
+      let stored: Awaited<ReturnType<SessionReader["get"]>>;
       const settled = await settlesWithin(
-        read.then((r) => (rows = r)),
+        this.reader.get(id).then((answer) => (stored = answer)),
         this.options.readTimeoutMs,
       );
-      if (!settled || rows === undefined) {
+      if (!settled || stored === undefined) {
         this.misses++;
-      } else if (rows[0] !== undefined) {
-        const fromDb = { tier: rows[0].tier, expiresAt: rows[0].expiresAt.getTime(), syncedAt: now, writtenAt: entry?.writtenAt ?? 0 };
+      } else if (stored !== null) {
+        const fromDb = { tier: stored.tier, expiresAt: stored.expiresAt.getTime(), syncedAt: now, writtenAt: entry?.writtenAt ?? 0 };
         // Keep whichever is higher: a raise here may not have reached the row yet.
         entry = entry !== undefined && entry.expiresAt > now && this.ladder.rankOf(entry.tier) > this.ladder.rankOf(fromDb.tier) ? { ...entry, syncedAt: now } : fromDb;
         this.memory.set(id, entry);
@@ -90,42 +110,22 @@ export class SessionStore {
     // Written when the floor rises or a quarter of the TTL has passed since the last write: not on every request.
     const skip = live && top === current.tier && now - current.writtenAt < (ttlSeconds * 1000) / 4;
     this.memory.set(id, { tier: top, expiresAt, syncedAt: current?.syncedAt ?? now, writtenAt: skip ? current.writtenAt : now });
-    if (skip) return;
-    const write = this.write(id, top, expiresAt);
-    this.writing.add(write);
-    void write.finally(() => this.writing.delete(write));
+    if (!skip) this.writer.record({ key: id, tier: top, rank: this.ladder.rankOf(top), expiresAt: new Date(expiresAt) });
   }
 
-  /** Resolves once every write started so far has settled (tests, shutdown). */
+  /** Resolves once every floor recorded so far has been written (or its write failed): tests, replicas. */
   async settled(): Promise<void> {
-    await Promise.all([...this.writing]);
+    await this.writer.flush();
+    if (this.writer.pendingCount > 0) await this.writer.flush();
   }
 
-  private async write(id: string, tier: string, expiresAt: number): Promise<void> {
-    const rank = this.ladder.rankOf(tier);
-    try {
-      await this.db
-        .insert(routingSessions)
-        .values({ key: id, tier, rank, expiresAt: new Date(expiresAt) })
-        .onConflictDoUpdate({
-          target: routingSessions.key,
-          set: {
-            // The higher of the stored and the new tier, unless the stored one has expired.
-            tier: sql`case when ${routingSessions.expiresAt} > now() and ${routingSessions.rank} > excluded.rank then ${routingSessions.tier} else excluded.tier end`,
-            rank: sql`case when ${routingSessions.expiresAt} > now() and ${routingSessions.rank} > excluded.rank then ${routingSessions.rank} else excluded.rank end`,
-            expiresAt: sql`greatest(${routingSessions.expiresAt}, excluded.expires_at)`,
-            updatedAt: sql`now()`,
-          },
-        });
-    } catch (err) {
-      this.writeFailures++;
-      this.options.logger?.warn({ err }, "could not store a session floor; another replica may not see it");
-    }
+  /** Writes what is queued, waiting at most timeoutMs (shutdown); what cannot be written is counted as dropped. */
+  stop(timeoutMs: number): Promise<void> {
+    return this.writer.stop(timeoutMs);
   }
 
   /** Drops expired sessions (housekeeping); returns how many. */
-  async purgeExpired(now = new Date()): Promise<number> {
-    const rows = await this.db.delete(routingSessions).where(lt(routingSessions.expiresAt, now)).returning({ key: routingSessions.key });
-    return rows.length;
+  purgeExpired(now = new Date()): Promise<number> {
+    return purgeExpiredSessions(this.db, now);
   }
 }

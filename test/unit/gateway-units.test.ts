@@ -101,6 +101,10 @@ describe("usage and prompts", () => {
     expect(usageOf({ usage: { prompt_tokens: 10, completion_tokens: 5 } })).toEqual({ promptTokens: 10, completionTokens: 5 });
     expect(usageOf({ usage: { prompt_tokens: -1, completion_tokens: 5 } })).toBeNull();
     expect(usageOf({})).toBeNull();
+    // Issue 20: more than any answer can hold is a broken upstream, never charged (2^31 tokens added $3,000 to spend).
+    expect(usageOf({ usage: { prompt_tokens: 2 ** 31, completion_tokens: 5 } })).toBeNull();
+    expect(usageOf({ usage: { prompt_tokens: 5, completion_tokens: 1e300 } })).toBeNull();
+    expect(usageOf({ usage: { prompt_tokens: 10_000_000, completion_tokens: 0 } })).toEqual({ promptTokens: 10_000_000, completionTokens: 0 });
     expect(costOf({ promptTokens: 600_000, completionTokens: 400_000 }, 10)).toBe(10);
     expect(costOf(null, 10)).toBeNull();
   });

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -72,7 +72,7 @@ export class PostgresCluster {
     return cluster;
   }
 
-  async start(): Promise<void> {
+  async start(extra: string[] = []): Promise<void> {
     const opts = [
       `-c port=${this.port}`,
       "-c listen_addresses=127.0.0.1",
@@ -81,8 +81,27 @@ export class PostgresCluster {
       "-c fsync=off",
       "-c max_connections=200",
       "-c shared_buffers=64MB",
+      ...extra,
     ].join(" ");
     await asPostgres("pg_ctl", ["start", "-w", "-t", "60", "-D", this.dataDir, "-l", path.join(this.baseDir, "postgres.log"), "-o", opts]);
+  }
+
+  /**
+   * Starts as a standby with no primary to follow, a "not ready" state held
+   * for as long as the test likes: with hotStandby false every connection is
+   * refused with SQLSTATE 57P03 (as while starting up or in crash recovery),
+   * with true the server is read-only (writes fail with 25006). promote() ends it.
+   */
+  async startAsStandby(hotStandby: boolean): Promise<void> {
+    const signal = path.join(this.dataDir, "standby.signal");
+    writeFileSync(signal, "");
+    if (process.getuid?.() === 0) chownSync(signal, Number(execFileSync("id", ["-u", OS_USER]).toString().trim()), Number(execFileSync("id", ["-g", OS_USER]).toString().trim()));
+    await this.start([`-c hot_standby=${hotStandby ? "on" : "off"}`]);
+  }
+
+  /** Ends standby mode: the server takes writes again (a new timeline). */
+  async promote(): Promise<void> {
+    await asPostgres("pg_ctl", ["promote", "-w", "-t", "60", "-D", this.dataDir]);
   }
 
   /** `pg_ctl stop -m immediate` (a crash, as far as clients can tell) unless told otherwise. */
