@@ -10,6 +10,8 @@ export type AttemptOutcome =
   | "rate_limited"
   | "server_error"
   | "empty_response"
+  /** The answer passed gateway.maxAnswerBytes (or a stream maxStreamBytes). */
+  | "too_large"
   | "stream_interrupted"
   | "cancelled"
   /** Not sent: the upstream's circuit was open or a Retry-After held it back. */
@@ -102,13 +104,4 @@ export function usageOf(value: unknown): TokenUsage | null {
   const c = u.completion_tokens;
   if (typeof p !== "number" || typeof c !== "number" || !Number.isFinite(p) || !Number.isFinite(c) || p < 0 || c < 0) return null;
   return { promptTokens: Math.round(p), completionTokens: Math.round(c) };
-}
-
-/** The parsed JSON of an answer body, or null. */
-export function parseJson(body: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
-  } catch {
-    return null;
-  }
 }
