@@ -1,11 +1,8 @@
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
-import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { FakeUpstream } from "../helpers/fake-upstream.js";
-import { ask, startGatewayService, type GatewayTestService } from "../helpers/gateway.js";
+import { ask, startGatewayService, listen, type GatewayTestService } from "../helpers/gateway.js";
 
 const KEY = "sk-proj-Zq81xLmN0pQrStUv4WxYz0123456789abcdef";
 const escaped = (s: string) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
@@ -18,7 +15,7 @@ const echoing = `{"id":"x","object":"chat.completion","choices":[{"index":0,"mes
 describe.each(databaseTargets())("keys echoed by an upstream on $name", (target) => {
   let database: DatabaseHandle;
   let service: GatewayTestService;
-  let server: Server;
+  let http: Awaited<ReturnType<typeof listen>>;
   let base: string;
   const echo = new FakeUpstream();
 
@@ -27,13 +24,11 @@ describe.each(databaseTargets())("keys echoed by an upstream on $name", (target)
     database = await target.open();
     const tier = (name: string) => ({ name, model: `${name}-model`, pricePer1MTokens: 1, upstreams: [{ baseUrl: echo.baseUrl, model: "m", apiKeyEnv: "ECHO_KEY" }] });
     service = await startGatewayService({ database, env: { ECHO_KEY: KEY }, config: { routing: { fallbackTier: "premium" }, tiers: [tier("fast"), tier("standard"), tier("premium")] } });
-    server = serve({ fetch: service.app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
-    await new Promise((r) => server.once("listening", r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    http = await listen(service.app);
+    base = http.base;
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    await http?.close();
     await service?.deps.lifecycle.stop();
     await database?.close();
     await echo.stop();
