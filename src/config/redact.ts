@@ -129,8 +129,9 @@ export class StreamRedactor {
     const bytes = this.held.byteLength === 0 ? chunk : Buffer.concat([this.held, chunk]);
     const lastNewline = bytes.lastIndexOf(NEWLINE);
     if (lastNewline >= 0) {
-      this.held = Uint8Array.from(bytes.subarray(lastNewline + 1));
-      return redactBytes(bytes.subarray(0, lastNewline + 1), this.secrets);
+      const whole = lastNewline === bytes.byteLength - 1;
+      this.held = whole ? new Uint8Array(0) : Uint8Array.from(bytes.subarray(lastNewline + 1));
+      return redactBytes(whole ? bytes : bytes.subarray(0, lastNewline + 1), this.secrets);
     }
     if (bytes.byteLength <= MAX_HELD) {
       this.held = bytes;

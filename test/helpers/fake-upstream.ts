@@ -135,10 +135,10 @@ export class FakeUpstream {
     const id = `chatcmpl-fake-${n}`;
     if (body.stream !== true) {
       const answer = { id, object: "chat.completion", created: 1, model, choices: [{ index: 0, message: { role: "assistant", content: reply }, finish_reason: "stop" }], ...(usage && { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }) };
-      const text = b.body ?? JSON.stringify(b.answerBytes ? { padding: "x".repeat(Math.max(0, b.answerBytes - JSON.stringify(answer).length - 14)), ...answer } : answer);
-      const bytes = Buffer.from(text);
-      seen.sent.push(bytes);
       const whole = b.trickleMs === undefined && !b.chunked;
+      if (b.answerBytes !== undefined && b.trickleMs === undefined) return void (await writePadded(res, answer, b.answerBytes, whole, seen));
+      const bytes = Buffer.from(b.body ?? JSON.stringify(answer));
+      seen.sent.push(bytes);
       res.writeHead(200, { "content-type": "application/json", ...(whole && { "content-length": String(bytes.length) }) });
       if (b.trickleMs === undefined) return void res.end(bytes);
       for (let i = 0; i < bytes.length && !res.destroyed; i++) {
@@ -175,6 +175,32 @@ export class FakeUpstream {
     }
     if (!res.destroyed) res.end();
   }
+}
+
+/** Bodies up to this size are kept in `sent` (byte comparisons); larger padded answers are written without being kept. */
+const KEEP_SENT = 16 * 1024 * 1024;
+
+/**
+ * An answer padded (a leading `padding` field) to about `total` bytes,
+ * written in 64 KB pieces as the socket drains: a 300 MB answer costs the
+ * fake no 300 MB buffer.
+ */
+async function writePadded(res: ServerResponse, answer: object, total: number, declareLength: boolean, seen: SeenRequest): Promise<void> {
+  const head = Buffer.from('{"padding":"');
+  const tail = Buffer.from(`",${JSON.stringify(answer).slice(1)}`);
+  const padding = Math.max(0, total - head.length - tail.length);
+  res.writeHead(200, { "content-type": "application/json", ...(declareLength && { "content-length": String(head.length + padding + tail.length) }) });
+  const piece = Buffer.alloc(64 * 1024, "x");
+  const keep = head.length + padding + tail.length <= KEEP_SENT;
+  const write = async (bytes: Buffer) => {
+    if (keep) seen.sent.push(bytes);
+    if (!res.write(bytes)) await new Promise((r) => res.once("drain", r).once("close", r));
+  };
+  await write(head);
+  for (let left = padding; left > 0 && !res.destroyed; left -= piece.length) await write(left >= piece.length ? piece : piece.subarray(0, left));
+  if (res.destroyed) return;
+  await write(tail);
+  res.end();
 }
 
 /** The SSE events of a streamed answer: role, one chunk per word, finish, usage when asked, [DONE]. */
