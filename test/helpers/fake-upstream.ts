@@ -166,7 +166,7 @@ export class FakeUpstream {
     if (b.floodChunkBytes !== undefined) {
       const event = Buffer.from(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: "y".repeat(b.floodChunkBytes) } }] })}\n\n`);
       // Written as fast as the socket drains, until the caller goes.
-      while (!res.destroyed) if (!res.write(event)) await new Promise((r) => res.once("drain", r).once("close", r));
+      while (!res.destroyed) if (!res.write(event)) await drained(res);
       return;
     }
     while (b.endless && !res.destroyed) {
@@ -175,6 +175,19 @@ export class FakeUpstream {
     }
     if (!res.destroyed) res.end();
   }
+}
+
+/** Resolves when the response can take more, or has closed (each listener removed again: no pile-up over a long answer). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 /** Bodies up to this size are kept in `sent` (byte comparisons); larger padded answers are written without being kept. */
@@ -194,7 +207,7 @@ async function writePadded(res: ServerResponse, answer: object, total: number, d
   const keep = head.length + padding + tail.length <= KEEP_SENT;
   const write = async (bytes: Buffer) => {
     if (keep) seen.sent.push(bytes);
-    if (!res.write(bytes)) await new Promise((r) => res.once("drain", r).once("close", r));
+    if (!res.write(bytes)) await drained(res);
   };
   await write(head);
   for (let left = padding; left > 0 && !res.destroyed; left -= piece.length) await write(left >= piece.length ? piece : piece.subarray(0, left));
