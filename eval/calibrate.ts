@@ -19,7 +19,7 @@
  * leaves open, with their text from the report or the log (README "Calibration on your own traffic").
  */
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadConfig } from "../src/config/load-config.js";
 import { createEncoder } from "../src/embeddings/create-encoder.js";
 import { runCalibrate } from "./lib/calibrate-command.js";
@@ -30,7 +30,7 @@ import { createProgressBar } from "./lib/progress-bar.js";
 
 const usage =
   "usage: npm run calibrate -- [--strategy knn|second-stage] [--target-quality Q] [--confidence C] [--criterion quality|per-source|any-mix|uniform-mix] [--scope all|model] [--data dir|file.jsonl | --from-feedback [--from D] [--to D]] [--write] [--config file] [--model-out file] [--skip-efficiency] [--json]";
-const { values } = parseArgs({
+const { values } = parseOrExit({
   options: {
     ...fitArgs,
     strategy: { type: "string" },
@@ -44,6 +44,16 @@ const { values } = parseArgs({
     to: { type: "string" },
   },
 });
+/** parseArgs, with its errors (an unknown option, a missing value) as one line and the usage instead of a stack trace. */
+function parseOrExit<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    if (!String((err as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")) throw err;
+    console.error(`${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
 const configFile = path.resolve(values.config ?? process.env.TIERLINE_CONFIG ?? "tierline.config.json");
 const config = loadConfig({ ...process.env, TIERLINE_CONFIG: configFile });
 const strategy = values.strategy ?? config.routing.strategy;

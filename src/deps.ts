@@ -59,7 +59,7 @@ export interface DepsOverrides {
   secrets?: Secrets;
   /** Cascade verifiers beyond the built-in "self-rating", by name. */
   verifiers?: GatewayInput["verifiers"];
-  /** The gateway's upstream transport (tests, benches); default Node's fetch. */
+  /** The gateway's upstream transport (tests, benches); default upstream-client.ts over node:http. */
   upstreamCall?: GatewayInput["call"];
 }
 

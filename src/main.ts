@@ -43,6 +43,15 @@ async function main(): Promise<void> {
     },
     (info) => logger.info({ port: info.port, database: deps.database.kind, model: deps.encoder.modelId }, "listening"),
   ) as Server;
+  // A port already taken is an operator's mistake: one line and exit 1, not an unhandled 'error' event's stack trace.
+  const listenError = await listened(server);
+  if (listenError !== null) {
+    logger.fatal({ code: listenError.code, host: config.host, port: config.port }, "cannot listen");
+    process.stderr.write(`${describeListenError(listenError, config.host, config.port)}\n`);
+    await lifecycle.stop().catch(() => {});
+    process.exit(1);
+  }
+  server.on("error", (err) => logger.error({ err }, "server error"));
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -99,6 +108,31 @@ async function main(): Promise<void> {
 function collectStartupGarbage(): void {
   v8.setFlagsFromString("--expose-gc");
   (vm.runInNewContext("gc") as () => void)();
+}
+
+/** Null once the server listens; the error if it cannot (port taken, no permission, no such address). */
+function listened(server: Server): Promise<NodeJS.ErrnoException | null> {
+  return new Promise((resolve) => {
+    if (server.listening) return resolve(null);
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      resolve(err);
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve(null);
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+  });
+}
+
+function describeListenError(err: NodeJS.ErrnoException, host: string, port: number): string {
+  const where = `tierline: cannot listen on ${host}:${port}`;
+  if (err.code === "EADDRINUSE") return `${where}: the port is already in use (EADDRINUSE): stop the process that holds it, or set PORT to a free one`;
+  if (err.code === "EACCES") return `${where}: permission denied (EACCES): ports below 1024 need privileges; set PORT to 1024 or above`;
+  if (err.code === "EADDRNOTAVAIL") return `${where}: no such address on this machine (EADDRNOTAVAIL): check HOST`;
+  return `${where}: ${err.code ?? err.message}`;
 }
 
 /** Resolves once no new connection has arrived for quietMs (or after timeoutMs). */

@@ -51,6 +51,14 @@ export const gatewaySchema = z
     requestTimeoutMs: z.number().int().min(100).default(120_000),
     /** A stream that sends nothing for this long after its first byte is cut. */
     streamIdleTimeoutMs: z.number().int().min(100).default(60_000),
+    /** Largest non-streamed upstream answer, bytes: a larger one fails its attempt (too_large) and the next upstream is tried. */
+    maxAnswerBytes: z.number().int().min(1024).default(16_000_000),
+    /** Largest streamed answer, bytes: past it the stream is cut (the caller sees a broken stream, never a clean end). */
+    maxStreamBytes: z.number().int().min(1024).default(64_000_000),
+    /** Longest a stream may last from its request, whatever keeps arriving (streamIdleTimeoutMs bounds the silences in it). */
+    maxStreamMs: z.number().int().min(100).default(600_000),
+    /** Deepest JSON nesting of a chat request (it is re-serialised for each upstream); deeper is a 400. */
+    maxJsonDepth: z.number().int().min(8).max(1_000).default(64),
     /** Ask upstreams for the usage chunk of a stream (stream_options.include_usage), so streamed spend is counted. */
     streamUsage: z.boolean().default(true),
     /** When every upstream of a chain is rate-limited, wait at most this long for the soonest Retry-After before answering 429. */

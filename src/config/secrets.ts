@@ -34,10 +34,3 @@ export class Secrets {
     return this.toJSON();
   }
 }
-
-/** Replaces every occurrence of a secret in `text` (secrets shorter than 8 characters are not keys anyone would use, and would mangle text). */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 8 && out.includes(secret)) out = out.split(secret).join("[redacted]");
-  return out;
-}

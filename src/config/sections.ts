@@ -102,8 +102,15 @@ export const httpSection = z
     keepAliveTimeoutMs: z.number().int().min(100).default(5_000),
     /** Origins allowed to call the API from a browser (CORS); empty: no CORS headers. */
     corsOrigins: z.array(z.string().min(1)).default([]),
-    /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
-    trustProxy: z.boolean().default(false),
+    /**
+     * Proxies in front of the service that append to X-Forwarded-For: the
+     * client address is the entry the outermost of them added (true: one).
+     * Entries further left are whatever the client sent, and never used.
+     */
+    trustProxy: z
+      .union([z.boolean(), z.number().int().min(1).max(10)])
+      .default(false)
+      .transform((v) => (v === true ? 1 : v === false ? 0 : v)),
   })
   .strict()
   .prefault({});

@@ -1,6 +1,5 @@
 import { runChain, type ChainDeps } from "./chain.js";
-import { answerText } from "./prompts.js";
-import { costOf, parseJson, usageOf, type AttemptKind, type GatewayRecorder } from "./recorder.js";
+import { costOf, type AttemptKind, type GatewayRecorder, type TokenUsage } from "./recorder.js";
 import type { Upstream, UpstreamRegistry } from "./upstreams.js";
 
 /**
@@ -34,13 +33,12 @@ export class TierAsker {
       return null;
     }
     if (result.result.kind !== "answer") return null;
-    const json = parseJson(result.result.body);
-    this.record(options, result.upstream, "ok", result.result.status, result.result.ms, json);
-    return answerText(json);
+    const { facts } = result.result;
+    this.record(options, result.upstream, "ok", result.result.status, result.result.ms, facts.usage);
+    return facts.text;
   }
 
-  private record(options: { kind: AttemptKind; decisionId: string }, upstream: Upstream, outcome: "ok" | "refused", status: number, ms: number, json: unknown): void {
-    const usage = usageOf(json);
+  private record(options: { kind: AttemptKind; decisionId: string }, upstream: Upstream, outcome: "ok" | "refused", status: number, ms: number, usage: TokenUsage | null): void {
     this.recorder.attempt({
       decisionId: options.decisionId,
       at: new Date(),

@@ -7,6 +7,7 @@ import type { Database } from "../db/client.js";
 import type { DatabaseGuard } from "../db/database-guard.js";
 import { isRefusedWrite } from "../db/db-errors.js";
 import { defaultTierByRating, type LlmRatingOptions } from "../routing/steps/llm-rated.js";
+import { AnswerReader } from "./answer-reader.js";
 import { TierAsker } from "./asker.js";
 import { Breakers } from "./breaker.js";
 import type { ChainDeps } from "./chain.js";
@@ -17,6 +18,8 @@ import { GatewayMetrics } from "./gateway-metrics.js";
 import { insertGatewayRows } from "./gateway-repository.js";
 import { GatewayStats } from "./gateway-stats.js";
 import { fanOut } from "./recorder.js";
+import { createUpstreamCaller } from "./upstream-client.js";
+import { createUpstreamAgents } from "./upstream-http.js";
 import { UpstreamRegistry } from "./upstreams.js";
 import { selfRatingVerifier, type Verifier } from "./verifier.js";
 
@@ -30,7 +33,7 @@ export interface GatewayInput {
   logger: Logger;
   /** Verifiers beyond the built-in "self-rating", by the name a profile's cascade.verifier gives. */
   verifiers?: Readonly<Record<string, Verifier>>;
-  /** The upstream transport (tests); default Node's fetch. */
+  /** The upstream transport (tests); default upstream-client.ts over node:http. */
   call?: ChainDeps["call"];
 }
 
@@ -50,7 +53,9 @@ export function buildGatewayParts(input: GatewayInput) {
   const log = new GatewayLog((exchanges, attempts) => insertGatewayRows(input.db, exchanges, attempts), { flushIntervalMs: g.log.flushIntervalMs, maxKeys: g.log.maxPendingRows, logger, isRefusal: isRefusedWrite });
   const metrics = new GatewayMetrics(input.registry, { breakers, droppedRows: () => log.dropped });
   const recorder = fanOut(log, metrics);
-  const chain: ChainDeps = { breakers, secrets, recorder, maxRetryAfterWaitMs: g.maxRetryAfterWaitMs, call: input.call };
+  const limits = { maxAnswerBytes: g.maxAnswerBytes, maxStreamBytes: g.maxStreamBytes, maxStreamMs: g.maxStreamMs };
+  const call = input.call ?? createUpstreamCaller({ agents: createUpstreamAgents(), answers: new AnswerReader(secrets.values()), secrets: secrets.values(), limits });
+  const chain: ChainDeps = { breakers, secrets, recorder, maxRetryAfterWaitMs: g.maxRetryAfterWaitMs, call };
   const asker = new TierAsker(chain, upstreams, recorder, g.requestTimeoutMs);
   const verifiers: Record<string, Verifier> = { "self-rating": selfRatingVerifier(asker), ...input.verifiers };
 
@@ -80,11 +85,10 @@ export function buildGatewayParts(input: GatewayInput) {
       registry: upstreams,
       breakers,
       recorder,
-      secrets,
       streamIdleTimeoutMs: g.streamIdleTimeoutMs,
       chain,
       routing,
-      options: { alias: GATEWAY_MODEL, cascades, requestTimeoutMs: g.requestTimeoutMs, streamUsage: g.streamUsage },
+      options: { alias: GATEWAY_MODEL, cascades, requestTimeoutMs: g.requestTimeoutMs, streamUsage: g.streamUsage, maxJsonDepth: g.maxJsonDepth },
     });
   return { upstreams, breakers, log, metrics, stats, llmRating, createGateway };
 }

@@ -1,7 +1,7 @@
 import type { Secrets } from "../config/secrets.js";
 import type { Admission, Breakers } from "./breaker.js";
 import type { AttemptKind, AttemptOutcome, GatewayRecorder } from "./recorder.js";
-import { callUpstream, type Answer, type CallOptions, type CallResult, type Refusal, type StreamStart } from "./upstream-client.js";
+import type { Answer, CallResult, Refusal, StreamStart, UpstreamCall } from "./upstream-client.js";
 import type { Upstream } from "./upstreams.js";
 
 export interface ChainDeps {
@@ -10,8 +10,8 @@ export interface ChainDeps {
   recorder: GatewayRecorder;
   /** When every upstream is held back by a Retry-After, wait at most this long for the soonest. */
   maxRetryAfterWaitMs: number;
-  /** The transport; tests may pass another. */
-  call?: (upstream: Upstream, payload: string, options: CallOptions) => Promise<CallResult>;
+  /** The transport (upstream-client.ts `createUpstreamCaller`; tests may pass another). */
+  call: UpstreamCall;
 }
 
 export interface ChainCall {
@@ -61,7 +61,6 @@ export async function runChain(deps: ChainDeps, call: ChainCall): Promise<ChainR
   const rateLimits: number[] = [];
   let otherFailures = 0;
   let timedOut = false;
-  const send = deps.call ?? callUpstream;
 
   const note = (upstream: Upstream, outcome: AttemptOutcome, status: number | null, ms: number) => {
     notes.push({ upstream: upstream.id, outcome, status });
@@ -69,14 +68,21 @@ export async function runChain(deps: ChainDeps, call: ChainCall): Promise<ChainR
   };
 
   const attempt = async (upstream: Upstream, admission: { probe: boolean }): Promise<CallResult | null> => {
-    const remaining = call.deadline - Date.now();
-    if (remaining <= 0) {
-      timedOut = true;
-      return null;
-    }
-    const payload = JSON.stringify({ ...call.body, model: upstream.model });
-    const result = await send(upstream, payload, { stream: call.stream, signal: call.signal, timeoutMs: Math.min(upstream.timeoutMs, remaining), apiKey: deps.secrets.get(upstream.apiKeyEnv) });
     const breaker = deps.breakers.of(upstream.id);
+    let result: CallResult | null = null;
+    try {
+      const remaining = call.deadline - Date.now();
+      if (remaining <= 0) {
+        timedOut = true;
+        return null;
+      }
+      const payload = JSON.stringify({ ...call.body, model: upstream.model });
+      result = await deps.call(upstream, payload, { stream: call.stream, signal: call.signal, timeoutMs: Math.min(upstream.timeoutMs, remaining), apiKey: deps.secrets.get(upstream.apiKeyEnv) });
+    } finally {
+      // An admission that produced no result (deadline passed, the payload or the transport threw) still settles:
+      // a half-open circuit's probe slot held for ever would keep its upstream skipped for good (issue 20).
+      if (result === null) breaker.settle(admission, "neutral", Date.now());
+    }
     if (result.kind !== "failure") {
       // A refusal is an answer too: the upstream is alive.
       breaker.settle(admission, "success", Date.now());

@@ -5,6 +5,11 @@ export class ModelNotFoundError extends Error {
   override name = "ModelNotFoundError";
 }
 
+/** The request cannot be forwarded as sent (e.g. its JSON nests deeper than gateway.maxJsonDepth). */
+export class GatewayRequestError extends Error {
+  override name = "GatewayRequestError";
+}
+
 export type GatewayErrorCode = "gateway_not_configured" | "upstream_unavailable" | "upstream_rate_limited" | "upstream_timeout" | "upstream_unauthorized";
 
 /**

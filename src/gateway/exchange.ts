@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { redactSecrets, type Secrets } from "../config/secrets.js";
 import type { AttemptNote, ChainResult } from "./chain.js";
 import { GatewayError } from "./errors.js";
-import { costOf, parseJson, usageOf, type AttemptOutcome, type ExchangeRecord, type GatewayRecorder, type TokenUsage } from "./recorder.js";
+import { addFields } from "./answer-facts.js";
+import { costOf, type AttemptOutcome, type ExchangeRecord, type GatewayRecorder, type TokenUsage } from "./recorder.js";
 import { relayStream } from "./stream-relay.js";
 import type { Answer, Refusal, StreamStart } from "./upstream-client.js";
 import type { Breakers } from "./breaker.js";
@@ -32,7 +32,6 @@ export interface ExchangeDeps {
   registry: UpstreamRegistry;
   breakers: Breakers;
   recorder: GatewayRecorder;
-  secrets: Secrets;
   streamIdleTimeoutMs: number;
 }
 
@@ -92,7 +91,7 @@ export class ExchangeResponder {
   }
 
   /** The caller's response for a chain's result; `extra` adds the cascade's own attempts before this chain's. */
-  respond(id: ExchangeIdentity, result: ChainResult, extra: { notes?: AttemptNote[]; cascade?: ExchangeRecord["cascade"]; score?: number | null; costUsd?: number; decorate?: (json: Record<string, unknown>, notes: AttemptNote[]) => void } = {}): GatewayResponse {
+  respond(id: ExchangeIdentity, result: ChainResult, extra: { notes?: AttemptNote[]; cascade?: ExchangeRecord["cascade"]; score?: number | null; costUsd?: number; decorate?: (notes: AttemptNote[]) => Record<string, unknown> } = {}): GatewayResponse {
     const notes = [...(extra.notes ?? []), ...result.notes];
     const earlierCost = extra.costUsd ?? 0;
     if (result.kind === "failed") return this.failed(id, notes, result);
@@ -101,16 +100,11 @@ export class ExchangeResponder {
     const fallback = result.notes.length > 0;
     if (result.result.kind === "stream") return this.stream(id, notes, upstream, result.result, fallback);
     const answer: Answer = result.result;
-    const json = parseJson(answer.body);
-    const usage = usageOf(json);
+    const usage = answer.facts.usage;
     const cost = this.recordServed(id, upstream, "ok", answer.status, answer.ms, usage, true, extra.score ?? null);
     const allNotes = [...notes, { upstream: upstream.id, outcome: "ok" as const, status: answer.status }];
     this.recordExchange(id, { outcome: "ok", status: answer.status, attempts: allNotes.length, fallback, usage, costUsd: cost === null ? null : cost + earlierCost, cascade: extra.cascade ?? null }, upstream);
-    let body = answer.body;
-    if (extra.decorate && json !== null && typeof json === "object" && !Array.isArray(json)) {
-      extra.decorate(json as Record<string, unknown>, allNotes);
-      body = Buffer.from(JSON.stringify(json));
-    }
+    const body = (extra.decorate && addFields(answer, extra.decorate(allNotes))) || answer.body;
     return { status: answer.status, headers: { "content-type": answer.contentType, ...tierlineHeaders(id, allNotes, upstream) }, body };
   }
 
@@ -120,9 +114,9 @@ export class ExchangeResponder {
       idleTimeoutMs: this.deps.streamIdleTimeoutMs,
       breakCaller: id.breakCaller,
       onEnd: (end, usage) => {
-        const outcome: AttemptOutcome = end === "ok" ? "ok" : end === "cancelled" ? "cancelled" : end === "timeout" ? "timeout" : "stream_interrupted";
-        // Broken off mid-stream is the upstream's fault; the first byte had already counted as a success.
-        if (outcome === "stream_interrupted" || outcome === "timeout") this.deps.breakers.of(upstream.id).settle({ probe: false }, "failure", Date.now());
+        const outcome: AttemptOutcome = end;
+        // Broken off, stalled or oversized mid-stream is the upstream's fault; the first byte had already counted as a success.
+        if (outcome === "stream_interrupted" || outcome === "timeout" || outcome === "too_large") this.deps.breakers.of(upstream.id).settle({ probe: false }, "failure", Date.now());
         const cost = this.recordServed(id, upstream, outcome, start.status, start.ms, usage, true);
         this.recordExchange(id, { outcome: end === "ok" ? "ok" : end === "cancelled" ? "cancelled" : "interrupted", status: start.status, attempts: allNotes.length, fallback, usage, costUsd: cost }, upstream);
       },
@@ -141,10 +135,8 @@ export class ExchangeResponder {
       throw new GatewayError("upstream_unauthorized", `upstream ${upstream.id} refused tierline's credentials (${refusal.status}); check the key its apiKeyEnv names`, tierlineHeaders(id, allNotes, upstream), allNotes);
     }
     this.recordExchange(id, { outcome: "refused", status: refusal.status, attempts: allNotes.length, fallback: false }, upstream);
-    // The caller's own mistake (400, 404, 413, 422…), passed on as the upstream said it, minus any key it echoed.
-    const text = Buffer.from(refusal.body).toString("utf8");
-    const body = Buffer.from(redactSecrets(text, this.deps.secrets.values()));
-    return { status: refusal.status, headers: { "content-type": refusal.contentType, ...tierlineHeaders(id, allNotes, upstream) }, body };
+    // The caller's own mistake (400, 404, 413, 422…), passed on as the upstream said it, minus any key it echoed (scrubbed by the transport).
+    return { status: refusal.status, headers: { "content-type": refusal.contentType, ...tierlineHeaders(id, allNotes, upstream) }, body: refusal.body };
   }
 
   private failed(id: ExchangeIdentity, notes: AttemptNote[], result: Extract<ChainResult, { kind: "failed" }>): GatewayResponse {

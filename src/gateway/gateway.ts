@@ -2,10 +2,9 @@ import type { Decision } from "../routing/decision.js";
 import type { RouteRequest } from "../routing/pipeline.js";
 import { cascadeLadder, type CascadeBand } from "./cascade.js";
 import { runChain, type AttemptNote, type ChainDeps } from "./chain.js";
-import { GatewayError, ModelNotFoundError } from "./errors.js";
+import { nestsDeeperThan } from "../util/json-depth.js";
+import { GatewayError, GatewayRequestError, ModelNotFoundError } from "./errors.js";
 import { ExchangeResponder, newExchangeId, type ExchangeDeps, type ExchangeIdentity, type GatewayResponse } from "./exchange.js";
-import { answerText } from "./prompts.js";
-import { parseJson, usageOf } from "./recorder.js";
 import type { Upstream } from "./upstreams.js";
 import type { Verifier } from "./verifier.js";
 
@@ -37,6 +36,8 @@ export interface GatewayOptions {
   cascades: ReadonlyMap<string, CascadeSettings>;
   requestTimeoutMs: number;
   streamUsage: boolean;
+  /** Deepest nesting of a request body that is forwarded (it is re-serialised per upstream). */
+  maxJsonDepth: number;
 }
 
 export interface GatewayDeps extends ExchangeDeps {
@@ -105,6 +106,8 @@ export class Gateway {
   async complete(request: GatewayRequest): Promise<GatewayResponse & { decision?: Decision }> {
     if (!this.configured) throw new GatewayError("gateway_not_configured", "no tier has upstreams: configure tiers[].upstreams (README \"Gateway\")");
     const { body, signal, target } = request;
+    // Before any upstream is admitted: a body too deep to serialise must never reach an attempt (a half-open probe slot was lost that way).
+    if (nestsDeeperThan(body, this.deps.options.maxJsonDepth)) throw new GatewayRequestError(`the request nests JSON deeper than ${this.deps.options.maxJsonDepth} levels (gateway.maxJsonDepth)`);
     const stream = body.stream === true;
     const forwarded: Record<string, unknown> = { ...body };
     if (stream && this.deps.options.streamUsage) forwarded.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
@@ -144,9 +147,9 @@ export class Gateway {
    * says which attempts were made (`tierline` in the body, x-tierline-attempts).
    */
   private async cascade(id: ExchangeIdentity, ladder: { first: string; then: string }, settings: CascadeSettings, question: string, body: Record<string, unknown>, signal: AbortSignal, deadline: number): Promise<GatewayResponse> {
-    const decorate = (outcome: "accepted" | "escalated", score: number | null) => (json: Record<string, unknown>, notes: AttemptNote[]) => {
-      json.tierline = { decisionId: id.decisionId, cascade: { first: ladder.first, then: ladder.then, outcome, score }, attempts: notes };
-    };
+    const decorate = (outcome: "accepted" | "escalated", score: number | null) => (notes: AttemptNote[]) => ({
+      tierline: { decisionId: id.decisionId, cascade: { first: ladder.first, then: ladder.then, outcome, score }, attempts: notes },
+    });
     const cheap = await runChain(this.deps.chain, { decisionId: id.decisionId, kind: "answer", upstreams: this.deps.registry.ownOf(ladder.first), body, stream: false, signal, deadline });
     if (cheap.kind === "refused" || (cheap.kind === "failed" && cheap.cancelled)) return this.responder.respond(id, cheap);
     const notes: AttemptNote[] = [...cheap.notes];
@@ -154,11 +157,11 @@ export class Gateway {
     let spent = 0;
     if (cheap.kind === "served" && cheap.result.kind === "answer") {
       const answer = cheap.result;
-      const text = answerText(parseJson(answer.body));
+      const text = answer.facts.text;
       score = text === null ? null : await this.verify(settings, { decisionId: id.decisionId, tier: ladder.first, question, answer: text }, signal);
       if (score !== null && score >= settings.threshold) return this.responder.respond(id, cheap, { cascade: "accepted", score, decorate: decorate("accepted", score) });
       // Checked and found wanting: its spend is real, its answer is not served.
-      spent = this.responder.recordServed(id, cheap.upstream, "ok", answer.status, answer.ms, usageOf(parseJson(answer.body)), false, score) ?? 0;
+      spent = this.responder.recordServed(id, cheap.upstream, "ok", answer.status, answer.ms, answer.facts.usage, false, score) ?? 0;
       notes.push({ upstream: cheap.upstream.id, outcome: "ok", status: answer.status });
     }
     if (signal.aborted) return this.responder.respond(id, { kind: "failed", notes: [], cancelled: true, timedOut: false }, { notes });

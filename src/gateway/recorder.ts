@@ -10,6 +10,8 @@ export type AttemptOutcome =
   | "rate_limited"
   | "server_error"
   | "empty_response"
+  /** The answer passed gateway.maxAnswerBytes (or a stream maxStreamBytes). */
+  | "too_large"
   | "stream_interrupted"
   | "cancelled"
   /** Not sent: the upstream's circuit was open or a Retry-After held it back. */
@@ -109,13 +111,4 @@ export function usageOf(value: unknown): TokenUsage | null {
   const promptTokens = count(u.prompt_tokens);
   const completionTokens = count(u.completion_tokens);
   return promptTokens === null || completionTokens === null ? null : { promptTokens, completionTokens };
-}
-
-/** The parsed JSON of an answer body, or null. */
-export function parseJson(body: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
-  } catch {
-    return null;
-  }
 }

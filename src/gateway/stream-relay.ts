@@ -2,7 +2,7 @@ import { usageOf, type TokenUsage } from "./recorder.js";
 import type { StreamStart } from "./upstream-client.js";
 
 /** How a relayed stream ended. */
-export type StreamEnd = "ok" | "stream_interrupted" | "timeout" | "cancelled";
+export type StreamEnd = "ok" | "stream_interrupted" | "timeout" | "too_large" | "cancelled";
 
 /** The longest partial SSE line kept while looking for usage: a line longer than this is not a usage chunk. */
 const MAX_LINE = 256 * 1024;
@@ -14,19 +14,30 @@ const MAX_LINE = 256 * 1024;
  */
 export class SseUsageTap {
   private readonly decoder = new TextDecoder();
+  /** The line so far; appended to piece by piece (V8 joins strings lazily) and read once, when it ends. */
   private partial = "";
+  /** The current line passed MAX_LINE: dropped up to its end. */
+  private skipping = false;
   usage: TokenUsage | null = null;
 
   push(bytes: Uint8Array): void {
-    const text = this.partial + this.decoder.decode(bytes, { stream: true });
-    const lines = text.split("\n");
-    this.partial = lines.pop() ?? "";
-    if (this.partial.length > MAX_LINE) this.partial = "";
-    for (const line of lines) this.line(line);
+    const text = this.decoder.decode(bytes, { stream: true });
+    let start = 0;
+    for (let newline = text.indexOf("\n"); newline !== -1; newline = text.indexOf("\n", start)) {
+      if (!this.skipping) this.line(this.partial + text.slice(start, newline));
+      this.partial = "";
+      this.skipping = false;
+      start = newline + 1;
+    }
+    if (this.skipping) return;
+    if (this.partial.length + text.length - start > MAX_LINE) {
+      this.partial = "";
+      this.skipping = true;
+    } else this.partial += text.slice(start);
   }
 
   end(): void {
-    this.line(this.partial + this.decoder.decode());
+    if (!this.skipping) this.line(this.partial + this.decoder.decode());
     this.partial = "";
   }
 
@@ -43,10 +54,12 @@ export class SseUsageTap {
 /**
  * The caller's stream: the upstream's first chunk, then every chunk as it
  * arrives, unbuffered (highWaterMark 0: a chunk is read from upstream only
- * when the caller's side asks for one) and byte for byte. A caller that goes
- * away cancels the upstream call; a stream idle past `idleTimeoutMs` is cut;
- * an upstream that breaks off mid-stream breaks the caller's stream too
- * (nothing can be retried once bytes were sent). `onEnd` runs once.
+ * when the caller's side asks for one) and byte for byte (but for a key the
+ * transport scrubbed out). A caller that goes away cancels the upstream
+ * call; a stream idle past `idleTimeoutMs` is cut, as the transport cuts one
+ * past gateway.maxStreamMs or maxStreamBytes; an upstream that breaks off
+ * mid-stream breaks the caller's stream too (nothing can be retried once
+ * bytes were sent). `onEnd` runs once.
  */
 export function relayStream(
   start: StreamStart,
@@ -79,7 +92,7 @@ export function relayStream(
         let idle = false;
         const timer = setTimeout(() => {
           idle = true;
-          start.abort(new Error("upstream stream idle"));
+          start.abort("timeout");
         }, options.idleTimeoutMs);
         try {
           const { done, value } = await start.reader.read();
@@ -92,7 +105,8 @@ export function relayStream(
           controller.enqueue(value);
         } catch {
           if (ended) return;
-          finish(start.clientGone() ? "cancelled" : idle ? "timeout" : "stream_interrupted");
+          const cut = start.cutReason();
+          finish(cut === "cancelled" ? "cancelled" : idle || cut === "timeout" ? "timeout" : cut === "too_large" ? "too_large" : "stream_interrupted");
           // The caller must see a broken stream, not a clean end: cut its connection when the server lets us
           // (quietly), else error the stream (with a bare message: never the socket's details).
           if (options.breakCaller?.()) controller.close();
@@ -101,10 +115,9 @@ export function relayStream(
           clearTimeout(timer);
         }
       },
-      cancel(reason) {
+      cancel() {
         finish("cancelled");
-        start.abort(reason ?? new Error("client gone"));
-        void start.reader.cancel(reason).catch(() => {});
+        start.abort("cancelled");
       },
     },
     { highWaterMark: 0 },

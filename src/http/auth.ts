@@ -18,11 +18,12 @@ export type Role = "admin" | "analyst" | "feedback" | "route";
 
 export interface AuthOptions {
   tokens: Partial<Record<Role, readonly LabelledToken[]>>;
-  /** Failed authentications per client address per minute; past it the address gets 429 (lockout). */
+  /** Failed authentications per minute, per client address and per token attempted; past it, failures get 429. */
   authFailuresPerMinute: number;
   /** Writes per token per minute. */
   writesPerMinute: number;
-  trustProxy: boolean;
+  /** Trusted proxies in front of the service (http.trustProxy): how the client address is read. */
+  trustProxy: number;
 }
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -40,12 +41,24 @@ const writeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * Bearer-token guards. Tokens are compared as sha256 digests with
  * timingSafeEqual against every configured token, so neither length nor
  * content leaks through timing; neither is logged. A valid token of the
- * wrong role is a 403 naming the role needed; failed attempts are
- * rate-limited per client address and writes per token (429 + Retry-After).
+ * wrong role is a 403 naming the role needed; writes are rate-limited per
+ * token (429 + Retry-After).
+ *
+ * Failed authentications are limited per client address and per token
+ * attempted (its digest; "none" is not a token, so token-less requests count
+ * by address only): past the limit a failing request gets 429 instead of
+ * 401. A valid token is checked first and is never locked out, so nobody
+ * can shut a service out by failing on its behalf, from its address or
+ * behind the same proxy (issue 20). The limit bounds the work and the log
+ * lines failures cost and tells broken clients to back off; guessing a
+ * token is kept hopeless by its length (at least 16 characters), not by the
+ * limit. Keying on the token attempted as well means one wrong token
+ * retried from many addresses (rotating X-Forwarded-For) still trips it.
  */
 export function createAuth(options: AuthOptions) {
   const known = (Object.keys(options.tokens) as Role[]).flatMap((role) => (options.tokens[role] ?? []).map((t) => ({ role, label: t.label, digest: digest(t.token) })));
-  const failures = new RateLimiter(options.authFailuresPerMinute);
+  const failuresByAddress = new RateLimiter(options.authFailuresPerMinute);
+  const failuresByToken = new RateLimiter(options.authFailuresPerMinute);
   const writes = new RateLimiter(options.writesPerMinute);
 
   return function require(role: Role): MiddlewareHandler<AppEnv> {
@@ -59,20 +72,20 @@ export function createAuth(options: AuthOptions) {
         return next();
       }
       if (!configured) return errorResponse(c, "auth_not_configured", `this endpoint is disabled until a token is configured: ${howToEnable[role]}`);
-      const address = clientAddress(c, options.trustProxy);
-      const locked = failures.blockedFor(address);
-      if (locked > 0) {
-        c.header("retry-after", String(locked));
-        return errorResponse(c, "rate_limited", `too many failed authentications from this address; retry in ${locked} s`);
-      }
       const match = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "");
+      const presented = match ? digest(match[1]!.trim()) : null;
       let found: (typeof known)[number] | undefined;
-      if (match) {
-        const presented = digest(match[1]!.trim());
-        for (const k of known) if (timingSafeEqual(presented, k.digest) && found === undefined) found = k;
-      }
+      if (presented !== null) for (const k of known) if (timingSafeEqual(presented, k.digest) && found === undefined) found = k;
       if (found === undefined) {
-        failures.take(address);
+        const address = clientAddress(c, options.trustProxy);
+        const attempted = presented?.toString("base64");
+        const locked = Math.max(failuresByAddress.blockedFor(address), attempted === undefined ? 0 : failuresByToken.blockedFor(attempted));
+        if (locked > 0) {
+          c.header("retry-after", String(locked));
+          return errorResponse(c, "rate_limited", `too many failed authentications from this address or with this token; retry in ${locked} s`);
+        }
+        failuresByAddress.take(address);
+        if (attempted !== undefined) failuresByToken.take(attempted);
         c.header("WWW-Authenticate", 'Bearer realm="tierline"');
         return errorResponse(c, "unauthorized", match ? "the bearer token is not valid" : "send Authorization: Bearer <token>");
       }

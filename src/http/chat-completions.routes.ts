@@ -72,7 +72,7 @@ export const chatCompletionsRoute = createRoute({
       headers: tierlineHeaders,
       content: { "application/json": { schema: chatCompletionSchema }, "text/event-stream": { schema: z.string().openapi({ description: "The upstream's SSE stream, byte for byte" }) } },
     },
-    400: { description: "Invalid request (no user message, empty query, a limit naming an unknown tier, an unknown profile), or the upstream refused it (its body passed on)", content: errorContent },
+    400: { description: "Invalid request (no user message, empty query, a limit naming an unknown tier, an unknown profile, JSON nested deeper than gateway.maxJsonDepth), or the upstream refused it (its body passed on)", content: errorContent },
     401: { description: "Route tokens are configured and none (or a wrong one) was sent", content: errorContent },
     404: { description: "model names no profile, tier or upstream model", content: errorContent },
     413: { description: "Body larger than gateway.maxBodyBytes", content: errorContent },

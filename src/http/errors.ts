@@ -8,7 +8,7 @@ import { BatchLaneFullError } from "../embeddings/work-estimate.js";
 import { IndexNotReadyError } from "../exemplars/curation-context.js";
 import { ExemplarConflictError, ExemplarNotFoundError, UnknownTierError } from "../exemplars/exemplar.js";
 import { DecisionNotFoundError, FeedbackConflictError, InvalidFeedbackError, ReviewItemClosedError, ReviewItemNotFoundError } from "../feedback/errors.js";
-import { GatewayError, ModelNotFoundError } from "../gateway/errors.js";
+import { GatewayError, GatewayRequestError, ModelNotFoundError } from "../gateway/errors.js";
 import { InvalidRuleError } from "../policy/rules.js";
 import { BudgetTooSmallError, InvalidLimitError } from "../routing/limits.js";
 import { UnknownProfileError } from "../routing/routing-service.js";
@@ -67,6 +67,7 @@ export function apiErrorOf(err: Error): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err instanceof EmptyQueryError) return new ApiError("empty_query", err.message);
   if (err instanceof ModelNotFoundError) return new ApiError("model_not_found", err.message);
+  if (err instanceof GatewayRequestError) return new ApiError("invalid_request", err.message);
   if (err instanceof GatewayError) return new ApiError(err.code, err.message, err.attempts.length > 0 ? { attempts: err.attempts } : undefined);
   if (err instanceof ExemplarNotFoundError) return new ApiError("exemplar_not_found", err.message);
   if (err instanceof UnknownTierError) return new ApiError("unknown_tier", err.message);

@@ -50,14 +50,20 @@ export class RateLimiter {
 }
 
 /**
- * The client's address: the socket's peer, or with trustProxy the first
- * X-Forwarded-For entry (only behind a proxy that sets it). In-process
- * requests (tests) have no socket and share one key.
+ * The client's address: the socket's peer, or behind `proxies` trusted
+ * proxies the X-Forwarded-For entry the outermost of them appended (counted
+ * from the right). Entries to its left were sent by the client and could
+ * name anyone, so they are never used. In-process requests (tests) have no
+ * socket and share one key.
  */
-export function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
+export function clientAddress(c: Context, proxies: number): string {
+  if (proxies > 0) {
+    const entries = (c.req.header("x-forwarded-for") ?? "")
+      .split(",")
+      .map((e) => e.trim())
+      .filter((e) => e !== "");
+    const added = entries[Math.max(0, entries.length - proxies)];
+    if (added !== undefined) return added;
   }
   try {
     return getConnInfo(c).remote.address ?? "unknown";

@@ -5,6 +5,7 @@ import { requestFacts } from "../routing/steps/rules.js";
 import { UNSTORABLE_TEXT_MESSAGE, unstorablePath } from "../text/storable.js";
 import type { RulesStore } from "../rules-store/rules-store.js";
 import { normalizeBounded } from "../text/normalize.js";
+import { yieldToEventLoop } from "../util/yield.js";
 import type { AppEnv } from "./app-env.js";
 import type { RequireRole } from "./auth.js";
 import { ApiError, describeZodError, validationHook } from "./errors.js";
@@ -22,6 +23,8 @@ const ruleList = z.array(
     .openapi("Rule"),
 );
 const MAX_LABELLED_LINES = 10_000;
+/** Longest stretch of labelled-traffic matching between two yields to the event loop. */
+const YIELD_AFTER_MS = 5;
 
 export interface RulesRoutesOptions {
   rules: RulesStore;
@@ -90,7 +93,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
       },
       responses: { 200: json(z.unknown(), "What the rules do"), ...errors },
     }),
-    (c) => {
+    async (c) => {
       const body = c.req.valid("json");
       let compiled: readonly CompiledRule[] = options.rules.current();
       if (body.rules !== undefined) {
@@ -103,7 +106,7 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
         if (!parsed.success) throw new ApiError("invalid_request", `request: ${describeZodError(parsed.error)}`);
         return c.json(evaluate(compiled, factsOf(parsed.data, options.maxInputChars)), 200);
       }
-      if (body.labelled !== undefined) return c.json(evaluateLabelled(compiled, body.labelled, options), 200);
+      if (body.labelled !== undefined) return c.json(await evaluateLabelled(compiled, body.labelled, options), 200);
       throw new ApiError("invalid_request", "give request (one /route body) or labelled (JSONL of query and tier)");
     },
   );
@@ -123,8 +126,13 @@ function evaluate(compiled: readonly CompiledRule[], facts: RequestFacts) {
   return { matched, decidedBy: decider?.name ?? null, tier: decider && "tier" in decider.action ? decider.action.tier : null };
 }
 
-/** Per line and in total: how often a rule decides, and how often its tier is below the one the label needs (the costly mistake). */
-function evaluateLabelled(compiled: readonly CompiledRule[], jsonl: string, options: Pick<RulesRoutesOptions, "tiers" | "maxInputChars">) {
+/**
+ * Per line and in total: how often a rule decides, and how often its tier is
+ * below the one the label needs (the costly mistake). Up to 10,000 lines
+ * times 200 rules is seconds of matching, so it yields to the event loop
+ * every few milliseconds: routing and health probes go on meanwhile.
+ */
+async function evaluateLabelled(compiled: readonly CompiledRule[], jsonl: string, options: Pick<RulesRoutesOptions, "tiers" | "maxInputChars">) {
   const lines = jsonl.split(/\r?\n/).filter((l) => l.trim() !== "");
   if (lines.length > MAX_LABELLED_LINES) throw new ApiError("payload_too_large", `labelled takes at most ${MAX_LABELLED_LINES} lines`);
   const rank = (t: string) => options.tiers.indexOf(t);
@@ -132,7 +140,13 @@ function evaluateLabelled(compiled: readonly CompiledRule[], jsonl: string, opti
   let tooWeak = 0;
   let agree = 0;
   const byRule: Record<string, { decided: number; tooWeak: number }> = {};
-  const rows = lines.map((line, i) => {
+  const rows: Array<{ line: number; label: string } & ReturnType<typeof evaluate>> = [];
+  let sliceStart = performance.now();
+  for (const [i, line] of lines.entries()) {
+    if (performance.now() - sliceStart > YIELD_AFTER_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
     let row: { query?: unknown; tier?: unknown };
     try {
       row = JSON.parse(line) as typeof row;
@@ -150,12 +164,12 @@ function evaluateLabelled(compiled: readonly CompiledRule[], jsonl: string, opti
       r.decided++;
       if (weak) r.tooWeak++;
     }
-    return { line: i + 1, label: row.tier, ...result };
-  });
+    rows.push({ line: i + 1, label: row.tier, ...result });
+  }
   return { lines: lines.length, decided, agree, tooWeak, byRule, rows };
 }
 
 /** POST /rules/test with `request`: which rules match and which decides. */
 export type RuleTestResult = ReturnType<typeof evaluate>;
 /** POST /rules/test with `labelled`: per line and in total. */
-export type LabelledRuleTestResult = ReturnType<typeof evaluateLabelled>;
+export type LabelledRuleTestResult = Awaited<ReturnType<typeof evaluateLabelled>>;

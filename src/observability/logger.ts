@@ -1,5 +1,5 @@
 import pino, { type Logger } from "pino";
-import { redactSecrets } from "../config/secrets.js";
+import { redactSecrets } from "../config/redact.js";
 
 /** Fields of driver errors that carry the statement's bound values: exemplar text, filters, queries. */
 const VALUE_FIELDS = new Set(["params", "parameters", "args"]);

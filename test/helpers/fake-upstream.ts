@@ -31,6 +31,20 @@ export interface Behaviour {
   reply?: string;
   /** Usage to report; null: none (default: words of the prompt and of the reply). */
   usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  /** Non-streamed: send exactly this body (200, application/json) instead of a generated answer. */
+  body?: string;
+  /** Non-streamed: pad the answer (a `padding` field) to about this many bytes. */
+  answerBytes?: number;
+  /** Non-streamed: write the answer one byte at a time, this many ms apart (a trickle). */
+  trickleMs?: number;
+  /** Non-streamed: send the answer chunked, without Content-Length. */
+  chunked?: boolean;
+  /** Streams: write exactly these pieces (chunkIntervalMs apart) instead of the generated events. */
+  rawChunks?: string[];
+  /** Streams: after the answer's events, keep sending keep-alive comments every chunkIntervalMs (or 50 ms) until the caller goes. */
+  endless?: boolean;
+  /** Streams: events of about this many bytes each, sent without pause until the caller goes (a firehose). */
+  floodChunkBytes?: number;
 }
 
 export interface SeenRequest {
@@ -39,6 +53,8 @@ export interface SeenRequest {
   headers: IncomingMessage["headers"];
   /** The caller closed the connection before the answer was complete. */
   callerGone: boolean;
+  /** The connection this request came on has closed (a kept-alive one stays open after a complete answer). */
+  connectionClosed: boolean;
   /** The bytes of the answer body as written. */
   sent: Buffer[];
 }
@@ -61,6 +77,8 @@ export class FakeUpstream {
 
   async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    // One close listener per request on a kept-alive socket: no leak warning for that.
+    this.server.on("connection", (socket) => socket.setMaxListeners(0));
     this.server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once("error", reject);
@@ -89,8 +107,9 @@ export class FakeUpstream {
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
     const n = ++this.count;
-    const seen: SeenRequest = { n, body, headers: req.headers, callerGone: false, sent: [] };
+    const seen: SeenRequest = { n, body, headers: req.headers, callerGone: false, connectionClosed: false, sent: [] };
     this.requests.push(seen);
+    req.socket.once("close", () => (seen.connectionClosed = true));
     res.on("close", () => {
       if (!res.writableFinished) seen.callerGone = true;
     });
@@ -116,16 +135,23 @@ export class FakeUpstream {
     const id = `chatcmpl-fake-${n}`;
     if (body.stream !== true) {
       const answer = { id, object: "chat.completion", created: 1, model, choices: [{ index: 0, message: { role: "assistant", content: reply }, finish_reason: "stop" }], ...(usage && { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }) };
-      const bytes = Buffer.from(JSON.stringify(answer));
+      const whole = b.trickleMs === undefined && !b.chunked;
+      if (b.answerBytes !== undefined && b.trickleMs === undefined) return void (await writePadded(res, answer, b.answerBytes, whole, seen));
+      const bytes = Buffer.from(b.body ?? JSON.stringify(answer));
       seen.sent.push(bytes);
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(bytes);
+      res.writeHead(200, { "content-type": "application/json", ...(whole && { "content-length": String(bytes.length) }) });
+      if (b.trickleMs === undefined) return void res.end(bytes);
+      for (let i = 0; i < bytes.length && !res.destroyed; i++) {
+        res.write(bytes.subarray(i, i + 1));
+        await sleep(b.trickleMs);
+      }
+      if (!res.destroyed) res.end();
       return;
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.flushHeaders();
     if (b.firstByteDelayMs) await sleep(b.firstByteDelayMs);
-    const events = streamEvents(id, model, reply, (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true ? usage : null);
+    const events = b.rawChunks ?? streamEvents(id, model, reply, (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true ? usage : null);
     for (let i = 0; i < events.length; i++) {
       if (res.destroyed) return;
       if (b.breakAfterChunks !== undefined && i >= b.breakAfterChunks) {
@@ -137,8 +163,57 @@ export class FakeUpstream {
       res.write(bytes);
       if (b.chunkIntervalMs && i < events.length - 1) await sleep(b.chunkIntervalMs);
     }
-    res.end();
+    if (b.floodChunkBytes !== undefined) {
+      const event = Buffer.from(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: "y".repeat(b.floodChunkBytes) } }] })}\n\n`);
+      // Written as fast as the socket drains, until the caller goes.
+      while (!res.destroyed) if (!res.write(event)) await drained(res);
+      return;
+    }
+    while (b.endless && !res.destroyed) {
+      res.write(": keep-alive\n\n");
+      await sleep(b.chunkIntervalMs ?? 50);
+    }
+    if (!res.destroyed) res.end();
   }
+}
+
+/** Resolves when the response can take more, or has closed (each listener removed again: no pile-up over a long answer). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+/** Bodies up to this size are kept in `sent` (byte comparisons); larger padded answers are written without being kept. */
+const KEEP_SENT = 16 * 1024 * 1024;
+
+/**
+ * An answer padded (a leading `padding` field) to about `total` bytes,
+ * written in 64 KB pieces as the socket drains: a 300 MB answer costs the
+ * fake no 300 MB buffer.
+ */
+async function writePadded(res: ServerResponse, answer: object, total: number, declareLength: boolean, seen: SeenRequest): Promise<void> {
+  const head = Buffer.from('{"padding":"');
+  const tail = Buffer.from(`",${JSON.stringify(answer).slice(1)}`);
+  const padding = Math.max(0, total - head.length - tail.length);
+  res.writeHead(200, { "content-type": "application/json", ...(declareLength && { "content-length": String(head.length + padding + tail.length) }) });
+  const piece = Buffer.alloc(64 * 1024, "x");
+  const keep = head.length + padding + tail.length <= KEEP_SENT;
+  const write = async (bytes: Buffer) => {
+    if (keep) seen.sent.push(bytes);
+    if (!res.write(bytes)) await drained(res);
+  };
+  await write(head);
+  for (let left = padding; left > 0 && !res.destroyed; left -= piece.length) await write(left >= piece.length ? piece : piece.subarray(0, left));
+  if (res.destroyed) return;
+  await write(tail);
+  res.end();
 }
 
 /** The SSE events of a streamed answer: role, one chunk per word, finish, usage when asked, [DONE]. */

@@ -1,3 +1,6 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { loadSecrets } from "../../src/config/load-config.js";
 import { buildDeps, type DepsOverrides } from "../../src/deps.js";
@@ -54,3 +57,16 @@ export const ask = (question: string, extra: Record<string, unknown> = {}) => ({
 /** Queries the sample exemplars route with a clear vote (checked by route-api tests). */
 export const easyQuestion = "What is the capital city of Italy?";
 export const hardQuestion = "Prove that there are infinitely many primes and generalise the argument to arithmetic progressions of any modulus";
+
+/** The app on a real socket on 127.0.0.1 (disconnects and streaming go over one): its base URL, and a close that cuts every connection. */
+export async function listen(app: { fetch: (request: Request) => Response | Promise<Response> }): Promise<{ base: string; close(): Promise<void> }> {
+  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
+  await new Promise((r) => server.once("listening", r));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}

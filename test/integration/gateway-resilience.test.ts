@@ -1,14 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
-import { serve } from "@hono/node-server";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.js";
 import { gatewayAttempts, gatewayExchanges } from "../../src/db/gateway-schema.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { FakeUpstream } from "../helpers/fake-upstream.js";
-import { ask, easyQuestion, hardQuestion, startGatewayService, type GatewayTestService } from "../helpers/gateway.js";
+import { ask, easyQuestion, hardQuestion, startGatewayService, listen, type GatewayTestService } from "../helpers/gateway.js";
 
 /** expect.poll with room for a loaded two-core machine. */
 const eventually = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
@@ -18,7 +15,7 @@ const upstreamsOf = (res: Response) => res.headers.get("x-tierline-attempts");
 describe.each(databaseTargets())("gateway resilience on $name", (target) => {
   let database: DatabaseHandle;
   let service: GatewayTestService;
-  let server: Server;
+  let http: Awaited<ReturnType<typeof listen>>;
   let base: string;
   const up = {
     fast: new FakeUpstream(),
@@ -62,13 +59,11 @@ describe.each(databaseTargets())("gateway resilience on $name", (target) => {
       },
     });
     // A real HTTP server too: disconnects and streaming go over a socket.
-    server = serve({ fetch: service.app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
-    await new Promise((r) => server.once("listening", r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    http = await listen(service.app);
+    base = http.base;
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    await http?.close();
     await service?.deps.lifecycle.stop();
     await database?.close();
     await Promise.all(Object.values(up).map((f) => f.stop()));

@@ -145,7 +145,7 @@ describe.each(databaseTargets())("hardened HTTP surface on $name", (target) => {
     }
   });
 
-  it("locks an address out after repeated failed authentications (429 with Retry-After), then lets it back", async () => {
+  it("limits an address's failed authentications (429 with Retry-After), and never locks out a valid token from it", async () => {
     const wrong = { authorization: "Bearer not-the-right-token-at-all" };
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) statuses.push((await send("GET", "/exemplars", undefined, wrong)).status);
@@ -153,7 +153,7 @@ describe.each(databaseTargets())("hardened HTTP surface on $name", (target) => {
     const locked = await send("GET", "/exemplars", undefined, wrong);
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect((await send("GET", "/exemplars", undefined, admin)).status).toBe(429); // a lockout holds for the address
+    expect((await send("GET", "/exemplars", undefined, admin)).status).toBe(200); // failures from an address never lock out a valid token (issue 20)
   });
 });
 

@@ -20,6 +20,7 @@ const outcomeLabels = {
   rate_limited: "rate-limited (429)",
   server_error: "server error (5xx)",
   empty_response: "empty stream",
+  too_large: "answer too large",
   stream_interrupted: "stream broke off",
   cancelled: "caller left",
   skipped: "skipped (circuit open or Retry-After)",

@@ -20,7 +20,10 @@ export interface HttpRequest {
 export interface HttpResult {
   status: number | null;
   headers: http.IncomingHttpHeaders;
+  /** The body, kept up to 8 MB. */
   body: Buffer;
+  /** Body bytes received, all of them (the kept body stops at 8 MB). */
+  bytes: number;
   /** ms from start to the end of the body (or the error). */
   ms: number;
   /** performance.now() at start and end. */
@@ -57,13 +60,14 @@ export function send(base: string, req: HttpRequest): Promise<HttpResult> {
     let previousOnConnection: string | undefined;
     let sock: object | undefined;
     let headersAt: number | undefined;
-    const finish = (r: Omit<HttpResult, "ms" | "startedAt" | "endedAt" | "reusedSocket" | "headersAt">) => {
+    let received = 0;
+    const finish = (r: Omit<HttpResult, "ms" | "startedAt" | "endedAt" | "reusedSocket" | "headersAt" | "bytes">) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       const endedAt = performance.now();
       if (sock && r.status !== null) lastOnSocket.set(sock, `${r.status} (${req.method} ${req.path.slice(0, 60)}, Connection: ${r.headers.connection ?? "-"})`);
-      resolve({ ...r, ms: endedAt - startedAt, startedAt, endedAt, headersAt, reusedSocket: reused, previousOnConnection });
+      resolve({ ...r, bytes: received, ms: endedAt - startedAt, startedAt, endedAt, headersAt, reusedSocket: reused, previousOnConnection });
     };
     const headers: Record<string, string | string[]> = { ...req.headers };
     if (req.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-length" || h.toLowerCase() === "transfer-encoding")) {
@@ -74,7 +78,7 @@ export function send(base: string, req: HttpRequest): Promise<HttpResult> {
       r = http.request({ host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent: req.agent === undefined ? sharedAgent : req.agent });
     } catch (err) {
       const endedAt = performance.now();
-      resolve({ status: null, headers: {}, body: Buffer.alloc(0), error: "client", errorMessage: (err as Error).message, ms: endedAt - startedAt, startedAt, endedAt, reusedSocket: false });
+      resolve({ status: null, headers: {}, body: Buffer.alloc(0), bytes: 0, error: "client", errorMessage: (err as Error).message, ms: endedAt - startedAt, startedAt, endedAt, reusedSocket: false });
       return;
     }
     const timer = setTimeout(() => {
@@ -97,6 +101,7 @@ export function send(base: string, req: HttpRequest): Promise<HttpResult> {
       const chunks: Buffer[] = [];
       let kept = 0;
       res.on("data", (c: Buffer) => {
+        received += c.length;
         if (kept < MAX_KEPT_BODY) {
           chunks.push(c);
           kept += c.length;
