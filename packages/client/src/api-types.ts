@@ -98,7 +98,7 @@ export type ErrorBody = {
   };
 };
 
-export type ErrorCode = "invalid_request" | "invalid_json" | "invalid_jsonl" | "empty_query" | "no_user_message" | "unknown_tier" | "invalid_limit" | "unknown_profile" | "invalid_rules" | "unauthorized" | "auth_not_configured" | "forbidden" | "not_found" | "model_not_found" | "exemplar_not_found" | "decision_not_found" | "review_item_not_found" | "exemplar_conflict" | "concurrent_write" | "feedback_conflict" | "review_item_closed" | "idempotency_key_reused" | "budget_too_small" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "upstream_rate_limited" | "internal_error" | "upstream_unavailable" | "upstream_unauthorized" | "not_ready" | "database_unavailable" | "outcome_unknown" | "deadline_exceeded" | "gateway_not_configured" | "upstream_timeout";
+export type ErrorCode = "invalid_request" | "invalid_json" | "invalid_jsonl" | "empty_query" | "no_user_message" | "unknown_tier" | "invalid_limit" | "unknown_profile" | "invalid_rules" | "unauthorized" | "auth_not_configured" | "forbidden" | "not_found" | "model_not_found" | "exemplar_not_found" | "decision_not_found" | "review_item_not_found" | "exemplar_conflict" | "concurrent_write" | "feedback_conflict" | "review_item_closed" | "idempotency_key_reused" | "budget_too_small" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "upstream_rate_limited" | "internal_error" | "upstream_unavailable" | "upstream_unauthorized" | "not_ready" | "database_unavailable" | "outcome_unknown" | "deadline_exceeded" | "overloaded" | "gateway_not_configured" | "upstream_timeout";
 
 export type Rule = {
   name: string;
@@ -374,22 +374,10 @@ export type LabelledRuleTestResult = {
     decided: number;
     tooWeak: number;
   }>;
-  rows: {
-    matched: {
-      name: string;
-      action: {
-        tier: string;
-      } | {
-        minTier: string;
-      } | {
-        maxTier: string;
-      };
-    }[];
-    decidedBy: string | null;
-    tier: string | null;
+  rows: ({
     line: number;
     label: string;
-  }[];
+  } & RuleTestResult)[];
 };
 
 export type RuleTestResult = {
