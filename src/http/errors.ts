@@ -14,6 +14,7 @@ import { BudgetTooSmallError, InvalidLimitError } from "../routing/limits.js";
 import { UnknownProfileError } from "../routing/routing-service.js";
 import { EmptyQueryError } from "../routing/steps/normalize.js";
 import { errorStatus, type ErrorCode } from "./error-codes.js";
+import { withoutBoundValues } from "../observability/logger.js";
 
 /** An error the client can act on; its code is stable API and decides the status. */
 export class ApiError extends Error {
@@ -126,9 +127,10 @@ export function createErrorHandler(logger: Pick<Logger, "error" | "warn" | "info
 
 /**
  * What an expected outage is worth logging: the driver's code and message
- * (57P03, ECONNREFUSED, a timeout), not a stack trace through our own code.
+ * (57P03, ECONNREFUSED, a timeout), not a stack trace through our own code,
+ * and never the statement's bound values (exemplar text, filters).
  */
 function causeOf(err: Error): { code?: unknown; message: string } {
   const inner = err.cause instanceof Error ? err.cause : err;
-  return { code: (inner as { code?: unknown }).code, message: inner.message };
+  return { code: (inner as { code?: unknown }).code, message: withoutBoundValues(inner.message) };
 }

@@ -16,10 +16,15 @@ export function redactError(err: unknown): unknown {
   return scrub(out, 0);
 }
 
+/** A driver's error message without the statement's bound values (drizzle appends them as "params: …"). */
+export function withoutBoundValues(message: string): string {
+  return message.replace(PARAMS_LINE, "\nparams: [redacted]");
+}
+
 function scrub(value: Record<string, unknown>, depth: number): Record<string, unknown> {
   for (const key of Object.keys(value)) {
     if (VALUE_FIELDS.has(key)) value[key] = "[redacted]";
-    else if ((key === "message" || key === "stack") && typeof value[key] === "string") value[key] = (value[key] as string).replace(PARAMS_LINE, "\nparams: [redacted]");
+    else if ((key === "message" || key === "stack") && typeof value[key] === "string") value[key] = withoutBoundValues(value[key] as string);
     else if (depth < 4 && typeof value[key] === "object" && value[key] !== null) scrub(value[key] as Record<string, unknown>, depth + 1);
   }
   return value;
