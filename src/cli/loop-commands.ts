@@ -61,7 +61,7 @@ export async function calibrateCommand(args: Args, baseUrl: string, io: Io): Pro
     from: args.from,
     to: args.to,
     // The defaults of `npm run calibrate` (eval/lib/calibration-options.ts).
-    target: { targetQuality: args.targetQuality ?? 0.95, confidence: args.confidence ?? 0.95, criterion: args.criterion ?? "any-mix", method: "clopper-pearson" },
+    target: { targetQuality: args.targetQuality ?? 0.95, confidence: args.confidence ?? 0.95, criterion: args.criterion ?? "quality", method: "clopper-pearson" },
     write: args.write,
   });
   if (args.json) {

@@ -23,7 +23,7 @@ usage:
       outcomes of logged decisions, one {decisionId or query, verdict, …} per line
   tierline report [--from DATE] [--to DATE] [--json]
       shadow-mode savings and quality per tier and tag, misroute rates, drift
-  tierline calibrate --from-feedback [--from DATE] [--to DATE] [--target-quality 0.95] [--confidence 0.95] [--criterion any-mix] [--config FILE] [--write] [--json]
+  tierline calibrate --from-feedback [--from DATE] [--to DATE] [--target-quality 0.95] [--confidence 0.95] [--criterion quality|any-mix|uniform-mix] [--config FILE] [--write] [--json]
       the risk-controlled rule on the decisions with feedback; --write puts k, margin and floor into the config file
   tierline --help | --version
 
