@@ -26,8 +26,8 @@ COPY bin ./bin
 COPY migrations ./migrations
 COPY exemplars ./exemplars
 COPY models ./models
-# Served by /console and /docs (the compiled module finds them by walking up to src/console/assets).
-COPY src/console/assets ./src/console/assets
+# Served by /console and /docs (the compiled module finds them by walking up to src/http/console/assets).
+COPY src/http/console/assets ./src/http/console/assets
 RUN mkdir -p /data && chown node:node /data
 # PGlite (when DATABASE_URL is unset), the converted model and the index snapshot live here.
 VOLUME /data

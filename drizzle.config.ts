@@ -4,6 +4,6 @@ import { defineConfig } from "drizzle-kit";
 export default defineConfig({
   dialect: "postgresql",
   // Beside schema.ts: the gateway's tables, and the feedback loop's (the partitioned decision log is a custom migration).
-  schema: ["./src/db/schema.ts", "./src/db/gateway-schema.ts", "./src/db/feedback-schema.ts"],
+  schema: ["./src/adapters/db/schema.ts", "./src/adapters/db/gateway-tables.ts", "./src/adapters/db/feedback-schema.ts"],
   out: "./migrations",
 });

@@ -11,12 +11,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { serve } from "@hono/node-server";
 import pino from "pino";
 import postgres from "postgres";
-import { createApp } from "../src/app.js";
-import { importExemplars } from "../src/cli/exemplars-client.js";
-import { parseConfig } from "../src/config/load-config.js";
-import { openDatabase } from "../src/db/client.js";
-import { createEncoder } from "../src/embeddings/create-encoder.js";
-import { buildDeps } from "../src/deps.js";
+import { createApp } from "../src/app/app.js";
+import { importExemplars } from "../src/http/cli/exemplars-client.js";
+import { parseConfig } from "../src/base/config/load-config.js";
+import { openDatabase } from "../src/adapters/db/client.js";
+import { createEncoder } from "../src/adapters/embeddings/create-encoder.js";
+import { buildDeps } from "../src/app/deps.js";
 import { summarize } from "./stats.js";
 
 const adminUrl = process.env.DATABASE_URL;

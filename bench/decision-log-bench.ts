@@ -15,11 +15,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config/load-config.js";
-import { openDatabase } from "../src/db/client.js";
-import { buildDeps } from "../src/deps.js";
-import { createEncoder } from "../src/embeddings/create-encoder.js";
+import { createApp } from "../src/app/app.js";
+import { loadConfig } from "../src/base/config/load-config.js";
+import { openDatabase } from "../src/adapters/db/client.js";
+import { buildDeps } from "../src/app/deps.js";
+import { createEncoder } from "../src/adapters/embeddings/create-encoder.js";
 import { benchQueries } from "./server.js";
 import { summarize } from "./stats.js";
 
@@ -106,7 +106,7 @@ const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, q1: sorted[Math.floor((sorted.length - 1) / 4)]!, q3: sorted[Math.ceil(((sorted.length - 1) * 3) / 4)]! };
 };
-/** Each block's on / off ratio against its neighbour in time: robust to drift in a shared machine's load. */
+/** Each block's on / off ratio against its neighbor in time: robust to drift in a shared machine's load. */
 const paired = Object.fromEntries(
   Object.keys(traffic).map((name) => {
     const pairs = Array.from({ length: blocks }, (_, i) => {

@@ -13,11 +13,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
-import { normalizeQuery } from "../src/text/normalize.js";
-import { loadConfig } from "../src/config/load-config.js";
-import type { Encoder } from "../src/embeddings/encoder.js";
-import { createUseLiteEncoder } from "../src/embeddings/use-lite-encoder.js";
-import { createUseOnnxEncoder } from "../src/embeddings/use-onnx-encoder.js";
+import { normalizeQuery } from "../src/base/text/normalize.js";
+import { loadConfig } from "../src/base/config/load-config.js";
+import type { Encoder } from "../src/adapters/embeddings/encoder.js";
+import { createUseLiteEncoder } from "../src/adapters/embeddings/use-lite-encoder.js";
+import { createUseOnnxEncoder } from "../src/adapters/embeddings/use-onnx-encoder.js";
 import { variedTexts } from "../test/fixtures/use-onnx-texts.js";
 import { decisionDifferences, readRoutingInputs, routeDevSet, type RoutingRun } from "./encoder-routing.js";
 import { formatEncoderReport, type EncoderReport } from "./encoder-report.js";

@@ -4,15 +4,15 @@
  * and the differences between two encoders' decisions.
  */
 import path from "node:path";
-import { normalizeQuery } from "../src/text/normalize.js";
-import { fallbackTierOf, type Config } from "../src/config/config-schema.js";
-import type { Encoder } from "../src/embeddings/encoder.js";
+import { normalizeQuery } from "../src/base/text/normalize.js";
+import { fallbackTierOf, type Config } from "../src/base/config/config-schema.js";
+import type { Encoder } from "../src/adapters/embeddings/encoder.js";
 import { computeMetrics, type RoutingMetrics } from "../eval/lib/metrics.js";
 import { readLabelledJsonl, type LabelledQuery } from "../eval/lib/labelled-data.js";
-import { readExemplarDir, type ExemplarInput } from "../src/exemplars/exemplar-files.js";
-import { ExemplarIndex } from "../src/vector-index/exemplar-index.js";
+import { readExemplarDir, type ExemplarInput } from "../src/stores/exemplars/exemplar-files.js";
+import { ExemplarIndex } from "../src/adapters/vector-index/exemplar-index.js";
 import { voteOnNeighbors } from "../src/routing/vote.js";
-import { HnswIndex } from "../src/vector-index/hnsw-index.js";
+import { HnswIndex } from "../src/adapters/vector-index/hnsw-index.js";
 
 export interface Decision {
   query: string;

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { normalizeInPlace } from "../src/embeddings/encoder.js";
-import { BruteForceIndex } from "../src/vector-index/brute-force-index.js";
-import { HnswIndex } from "../src/vector-index/hnsw-index.js";
+import { normalizeInPlace } from "../src/adapters/embeddings/encoder.js";
+import { BruteForceIndex } from "../src/adapters/vector-index/brute-force-index.js";
+import { HnswIndex } from "../src/adapters/vector-index/hnsw-index.js";
 import { summarize } from "./stats.js";
 
 export interface IndexBenchRow {

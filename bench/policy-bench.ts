@@ -11,11 +11,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { createApp } from "../src/app.js";
-import { parseConfig } from "../src/config/load-config.js";
-import { openDatabase } from "../src/db/client.js";
-import { buildDeps } from "../src/deps.js";
-import { createEncoder } from "../src/embeddings/create-encoder.js";
+import { createApp } from "../src/app/app.js";
+import { parseConfig } from "../src/base/config/load-config.js";
+import { openDatabase } from "../src/adapters/db/client.js";
+import { buildDeps } from "../src/app/deps.js";
+import { createEncoder } from "../src/adapters/embeddings/create-encoder.js";
 import { benchQueries } from "./server.js";
 import { summarize } from "./stats.js";
 

@@ -3,11 +3,11 @@
 // checkout that was never built, the TypeScript source through tsx.
 import { existsSync } from "node:fs";
 
-const built = new URL("../dist/cli/main.js", import.meta.url);
+const built = new URL("../dist/http/cli/tierline-cli.js", import.meta.url);
 if (existsSync(built)) {
   await import(built.href);
 } else {
   const { register } = await import("tsx/esm/api");
   register();
-  await import("../src/cli/main.ts");
+  await import("../src/http/cli/tierline-cli.ts");
 }

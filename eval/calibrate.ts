@@ -20,8 +20,8 @@
  */
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { loadConfig } from "../src/config/load-config.js";
-import { createEncoder } from "../src/embeddings/create-encoder.js";
+import { loadConfig } from "../src/base/config/load-config.js";
+import { createEncoder } from "../src/adapters/embeddings/create-encoder.js";
 import { runCalibrate } from "./lib/calibrate-command.js";
 import { fitArgs, fitOptionsFrom, UsageError } from "./lib/calibration-options.js";
 import { formatCalibration } from "./lib/calibration-report.js";

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { loadConfig } from "../src/config/load-config.js";
+import { loadConfig } from "../src/base/config/load-config.js";
 import { textFeatures } from "../src/routing/second-stage/text-features.js";
 import { EmbeddingStore, embeddingStoreFile } from "./lib/embedding-store.js";
 import { openLiveService } from "./lib/live-service.js";

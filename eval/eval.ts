@@ -9,8 +9,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../src/config/load-config.js";
-import { createEncoder } from "../src/embeddings/create-encoder.js";
+import { loadConfig } from "../src/base/config/load-config.js";
+import { createEncoder } from "../src/adapters/embeddings/create-encoder.js";
 import { evaluateRouter, type AtRouterCost, type EvaluationReport } from "./lib/evaluate-router.js";
 import { loadEvaluationData } from "./lib/evaluation-data.js";
 import { createProgressBar } from "./lib/progress-bar.js";

@@ -11,9 +11,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../src/config/load-config.js";
-import { pickLabelRequests, type LabelCandidate } from "../src/feedback/label-requests.js";
-import { secondStageModelFor } from "../src/routers.js";
+import { loadConfig } from "../src/base/config/load-config.js";
+import { pickLabelRequests, type LabelCandidate } from "../src/stores/feedback/label-requests.js";
+import { secondStageModelFor } from "../src/app/routers.js";
 import { exactTierLikelihoods, tierByThresholds, tierRisks } from "../src/routing/second-stage/model.js";
 import { gateVote } from "../src/routing/steps/second-stage.js";
 import { isOutOfDistribution } from "../src/routing/ood.js";

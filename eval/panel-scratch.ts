@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { loadConfig, parseConfig } from "../src/config/load-config.js";
+import { loadConfig, parseConfig } from "../src/base/config/load-config.js";
 import { openLiveService } from "./lib/live-service.js";
 import { routeWithServiceRouter } from "./lib/service-routing.js";
 

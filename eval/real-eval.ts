@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../src/config/load-config.js";
+import { loadConfig } from "../src/base/config/load-config.js";
 import { describeCurrent } from "./lib/calibrate-command.js";
 import { fitArgs, fitOptionsFrom } from "./lib/calibration-options.js";
 import { describeTarget } from "./lib/calibration-report.js";

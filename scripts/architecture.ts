@@ -8,22 +8,33 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
-/** Lowest first. A room may import only from rooms on an earlier line (or its own). */
-export const layers: readonly (readonly string[])[] = [
-  ["text", "util", "policy"],
-  ["config"],
-  ["vector-index", "embeddings", "db"],
-  ["routing"],
-  ["cache", "exemplars", "stats", "observability", "console", "idempotency", "sessions", "rules-store", "gateway", "decision-log", "calibration"],
-  ["feedback"],
-  ["lifecycle"],
-  ["http"],
-  ["client"],
-  ["routers.ts"],
-  ["deps.ts"],
-  ["app.ts"],
-  ["main.ts", "cli"],
+/**
+ * The areas of src/, lowest first: an area may import only from areas on an
+ * earlier line (or from itself). `holds` is what a newcomer reads in the
+ * source map (docs/architecture.md is generated from it); `rooms`, where given,
+ * orders the folders and files inside an area the same way.
+ */
+export interface Area {
+  name: string;
+  holds: string;
+  rooms?: readonly (readonly string[])[];
+}
+
+export const areas: readonly (readonly Area[])[] = [
+  [{ name: "base", holds: "the ground floor: configuration parsed once with zod, text checks, the rule language, small utilities, logging, error codes", rooms: [["util", "text", "error-codes.ts"], ["errors.ts"], ["policy"], ["config"], ["logger.ts"]] }],
+  [{ name: "adapters", holds: "the ports and what plugs into them: the Encoder (the local embedding model), the VectorIndex (HNSW), the database (PostgreSQL or PGlite, schema, migrations)" }],
+  [{ name: "routing", holds: "the decision: a pipeline of named steps (embed, cache, vote, guards, second stage, policy), the second-stage model and the calibration rule; no I/O of its own, no hono" }],
+  [
+    { name: "stores", holds: "what the service keeps in the database: exemplars, the decision cache, the decision log, feedback and review, sessions, rules, statistics", rooms: [["idempotency-receipts.ts", "rules-store.ts", "sessions", "cache", "exemplars", "decision-log", "stats"], ["feedback"]] },
+    { name: "gateway", holds: "the optional OpenAI-compatible gateway: upstreams, breakers, fallback chains, cascade, spend" },
+  ],
+  [{ name: "http", holds: "the edges: hono handlers and schemas, the console, the typed client's types and the tierline CLI" }],
+  [{ name: "app", holds: "the composition root: builds every dependency once (deps.ts), mounts the app, orders the lifecycle" }],
+  [{ name: "main.ts", holds: "the entry point: load config, build, serve, drain on SIGTERM" }],
 ];
+
+/** The area names by layer, lowest first (what the layer check reads). */
+export const layers: readonly (readonly string[])[] = areas.map((line) => line.map((a) => a.name));
 
 export interface Shape {
   rooms: string[];
@@ -93,13 +104,42 @@ export function analyse(srcDir: string): Shape {
   };
   for (const room of rooms) floorOf(room);
 
-  const rank = new Map<string, number>();
-  layers.forEach((names, i) => names.forEach((name) => rank.set(name, i)));
-  const layerViolations = arrows
-    .filter(([a, b]) => !rank.has(a) || !rank.has(b) || rank.get(b)! >= rank.get(a)!)
-    .map(([a, b]) => (!rank.has(a) || !rank.has(b) ? `${a} -> ${b}: room not in the layer list` : `${a} -> ${b}: imports a room on the same or a higher layer`));
+  const layerViolations = [...orderViolations(arrows, layers, "area"), ...innerViolations(edges, srcDir)];
 
   return { rooms, lines, files: files.length, arrows, floors, fileCycles: findCycles(edges, srcDir), layerViolations, largestFiles: sizes.sort((a, b) => b.lines - a.lines).slice(0, 10) };
+}
+
+/** Arrows that go to the same or a higher line of `order` (or to a name not in it). */
+function orderViolations(arrows: Array<[string, string]>, order: readonly (readonly string[])[], what: string): string[] {
+  const rank = new Map<string, number>();
+  order.forEach((names, i) => names.forEach((name) => rank.set(name, i)));
+  return arrows
+    .filter(([a, b]) => !rank.has(a) || !rank.has(b) || rank.get(b)! >= rank.get(a)!)
+    .map(([a, b]) => (!rank.has(a) || !rank.has(b) ? `${a} -> ${b}: ${what} not in the layer list` : `${a} -> ${b}: imports a ${what} on the same or a higher layer`));
+}
+
+/** Inside an area that orders its rooms (its folders and top files), the same rule one level down. */
+function innerViolations(edges: Map<string, Set<string>>, srcDir: string): string[] {
+  const out: string[] = [];
+  for (const area of areas.flat()) {
+    if (!area.rooms) continue;
+    const roomIn = (file: string): string | undefined => {
+      const rel = path.relative(srcDir, file).split(path.sep);
+      return rel[0] === area.name && rel.length > 1 ? rel[1] : undefined;
+    };
+    const inner = new Set<string>();
+    for (const [from, tos] of edges) {
+      const a = roomIn(from);
+      if (a === undefined) continue;
+      for (const to of tos) {
+        const b = roomIn(to);
+        if (b !== undefined && a !== b) inner.add(`${a}\0${b}`);
+      }
+    }
+    const arrows = [...inner].map((x) => x.split("\0") as [string, string]);
+    out.push(...orderViolations(arrows, area.rooms, "room").map((v) => `${area.name}: ${v}`));
+  }
+  return out;
 }
 
 /** Strongly connected groups of more than one file (Tarjan). */

@@ -8,11 +8,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pino from "pino";
-import { loadConfig } from "../src/config/load-config.js";
-import { migrateDatabase } from "../src/db/migrate.js";
-import { dailySeries, topRepeatedQueries } from "../src/stats/daily-series.js";
-import { renderDailyChart } from "../src/stats/report-chart.js";
-import { buildDeps } from "../src/deps.js";
+import { loadConfig } from "../src/base/config/load-config.js";
+import { migrateDatabase } from "../src/adapters/db/migrate.js";
+import { dailySeries, topRepeatedQueries } from "../src/stores/stats/daily-series.js";
+import { renderDailyChart } from "../src/stores/stats/report-chart.js";
+import { buildDeps } from "../src/app/deps.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {

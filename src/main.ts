@@ -2,11 +2,11 @@ import type { Server } from "node:http";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { serve } from "@hono/node-server";
-import { createApp } from "./app.js";
-import { ConfigError, loadConfig, loadSecrets } from "./config/load-config.js";
-import { buildDeps } from "./deps.js";
-import { ExemplarFileError } from "./exemplars/exemplar-files.js";
-import { UnconfiguredTiersError } from "./exemplars/tier-labels.js";
+import { createApp } from "./app/app.js";
+import { ConfigError, loadConfig, loadSecrets } from "./base/config/load-config.js";
+import { buildDeps } from "./app/deps.js";
+import { ExemplarFileError } from "./stores/exemplars/exemplar-files.js";
+import { UnconfiguredTiersError } from "./stores/exemplars/tier-labels.js";
 
 /** loadConfig -> buildDeps -> listen -> start (model, index) -> graceful shutdown. */
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Config } from "../../src/config/config-schema.js";
-import { routerOptionsFrom, secondStageModelFor } from "../../src/routers.js";
+import type { Config } from "../../src/base/config/config-schema.js";
+import { routerOptionsFrom, secondStageModelFor } from "../../src/app/routers.js";
 import type { OodOptions } from "../../src/routing/ood.js";
 import { Router } from "../../src/routing/router.js";
 import type { SecondStageModel } from "../../src/routing/second-stage/model.js";

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from "node:util";
-import { fallbackTierOf, type Config } from "../../src/config/config-schema.js";
+import { fallbackTierOf, type Config } from "../../src/base/config/config-schema.js";
 import type { BoundMethod } from "./bounds.js";
 import { defaultRealDataDir } from "./real-data.js";
 import type { RiskTarget } from "./risk-control.js";

@@ -1,5 +1,5 @@
-import type { Config } from "../../src/config/config-schema.js";
-import type { Neighbor } from "../../src/vector-index/exemplar-index.js";
+import type { Config } from "../../src/base/config/config-schema.js";
+import type { Neighbor } from "../../src/adapters/vector-index/exemplar-index.js";
 import { curveFromRoutes, evaluateBaselines, lengthRoutesByTarget, randomCurve } from "./baselines.js";
 import type { LabelledQueryVectors } from "./evaluation-data.js";
 import { buildIndex, routeNeighbors, searchAll, type RoutingParams, type TierSetup } from "./knn-routing.js";

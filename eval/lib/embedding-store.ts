@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { Encoder } from "../../src/embeddings/encoder.js";
+import type { Encoder } from "../../src/adapters/embeddings/encoder.js";
 
 /**
  * A file of embeddings for the evaluation tools, so sweeps, cross-validation

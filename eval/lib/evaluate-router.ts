@@ -1,5 +1,5 @@
-import { fallbackTierOf, type Config } from "../../src/config/config-schema.js";
-import type { Encoder } from "../../src/embeddings/encoder.js";
+import { fallbackTierOf, type Config } from "../../src/base/config/config-schema.js";
+import type { Encoder } from "../../src/adapters/embeddings/encoder.js";
 import type { DecisionReason } from "../../src/routing/decision.js";
 import { curveFromRoutes, evaluateBaselines, lengthRoutesByTarget, randomCurve, type MethodResult } from "./baselines.js";
 import { crossValidate, type CrossValidationResult } from "./cross-validation.js";

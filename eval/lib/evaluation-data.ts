@@ -1,7 +1,7 @@
 import path from "node:path";
-import type { Config } from "../../src/config/config-schema.js";
-import type { Encoder } from "../../src/embeddings/encoder.js";
-import { readExemplarDir } from "../../src/exemplars/exemplar-files.js";
+import type { Config } from "../../src/base/config/config-schema.js";
+import type { Encoder } from "../../src/adapters/embeddings/encoder.js";
+import { readExemplarDir } from "../../src/stores/exemplars/exemplar-files.js";
 import { EmbeddingStore, embeddingStoreFile } from "./embedding-store.js";
 import type { LabelledVector } from "./knn-routing.js";
 import { readLabelledJsonl } from "./labelled-data.js";

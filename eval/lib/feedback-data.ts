@@ -1,6 +1,6 @@
-import type { Config } from "../../src/config/config-schema.js";
-import { loggedTexts } from "../../src/decision-log/decision-log-repository.js";
-import { decisionOutcomes } from "../../src/feedback/reports/outcomes.js";
+import type { Config } from "../../src/base/config/config-schema.js";
+import { loggedTexts } from "../../src/stores/decision-log/decision-log-repository.js";
+import { decisionOutcomes } from "../../src/stores/feedback/reports/outcomes.js";
 import type { LiveService } from "./live-service.js";
 
 /** Labelled rows from the decision log, in the shape of the real-prompt rows (one source, all calibration). */

@@ -1,8 +1,8 @@
-import type { Config } from "../../src/config/config-schema.js";
-import type { Neighbor } from "../../src/vector-index/exemplar-index.js";
-import { ExemplarIndex } from "../../src/vector-index/exemplar-index.js";
+import type { Config } from "../../src/base/config/config-schema.js";
+import type { Neighbor } from "../../src/adapters/vector-index/exemplar-index.js";
+import { ExemplarIndex } from "../../src/adapters/vector-index/exemplar-index.js";
 import { voteOnNeighbors } from "../../src/routing/vote.js";
-import { HnswIndex } from "../../src/vector-index/hnsw-index.js";
+import { HnswIndex } from "../../src/adapters/vector-index/hnsw-index.js";
 
 /** The three values calibration tunes; the rest of the vote comes from config. */
 export interface RoutingParams {
@@ -40,7 +40,7 @@ export function searchAll(index: ExemplarIndex, queries: readonly Float32Array[]
   return queries.map((v) => index.search(v, maxK));
 }
 
-/** The service's vote (voteOnNeighbors) on each query's first k neighbours. */
+/** The service's vote (voteOnNeighbors) on each query's first k neighbors. */
 export function routeNeighbors(neighbors: readonly (readonly Neighbor[])[], params: RoutingParams, setup: TierSetup): string[] {
   const options = { tiers: setup.tiers, fallbackTier: setup.fallbackTier, margin: params.margin, minSimilarity: params.minSimilarity };
   return neighbors.map((n) => voteOnNeighbors(n.slice(0, params.k), options).tier);

@@ -1,4 +1,4 @@
-import type { Neighbourhood } from "./neighbourhoods.js";
+import type { Neighborhood } from "./neighborhoods.js";
 import { mulberry32, shuffle } from "./stratified-folds.js";
 import { fitKnn, fitSecondStageStrategy, routeWithFit, type FitOptions } from "./strategy-fit.js";
 import { summarise } from "./summary.js";
@@ -23,8 +23,8 @@ export interface EfficiencyPoint {
  * are left out (nothing would be held out).
  */
 export function labelEfficiency(
-  rows: readonly Neighbourhood[],
-  exemplarRows: readonly Neighbourhood[],
+  rows: readonly Neighborhood[],
+  exemplarRows: readonly Neighborhood[],
   strategy: "knn" | "second-stage",
   options: FitOptions,
   sizes: readonly number[] = [100, 250, 500, 1000],

@@ -1,8 +1,8 @@
 import pino from "pino";
-import type { Config } from "../../src/config/config-schema.js";
-import { buildDeps, type Deps } from "../../src/deps.js";
-import { listExemplarsWithVectors } from "../../src/exemplars/exemplar-repository.js";
-import type { ExemplarIndex } from "../../src/vector-index/exemplar-index.js";
+import type { Config } from "../../src/base/config/config-schema.js";
+import { buildDeps, type Deps } from "../../src/app/deps.js";
+import { listExemplarsWithVectors } from "../../src/stores/exemplars/exemplar-repository.js";
+import type { ExemplarIndex } from "../../src/adapters/vector-index/exemplar-index.js";
 
 export interface LiveService {
   deps: Deps;

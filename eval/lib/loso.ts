@@ -1,9 +1,9 @@
-import type { Neighbourhood } from "./neighbourhoods.js";
+import type { Neighborhood } from "./neighborhoods.js";
 import { fitKnn, fitSecondStageStrategy, routeWithFit, type FitOptions, type KnnFit, type SecondStageFit } from "./strategy-fit.js";
 
 export type Strategy = "knn" | "second-stage";
 
-export interface SourceRow extends Neighbourhood {
+export interface SourceRow extends Neighborhood {
   source: string;
   split: "calibration" | "report";
 }
@@ -23,7 +23,7 @@ export interface HeldOutSource {
  * and then route every row of the left-out source. Measures what a
  * calibration is worth on traffic of a kind it never saw.
  */
-export function leaveOneSourceOut(rows: readonly SourceRow[], exemplarRows: readonly Neighbourhood[], options: FitOptions, strategies: readonly Strategy[]): HeldOutSource[] {
+export function leaveOneSourceOut(rows: readonly SourceRow[], exemplarRows: readonly Neighborhood[], options: FitOptions, strategies: readonly Strategy[]): HeldOutSource[] {
   const sources = [...new Set(rows.map((r) => r.source))].sort();
   return sources.map((source) => {
     const fitRows = rows.filter((r) => r.source !== source && r.split === "calibration");

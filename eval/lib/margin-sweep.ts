@@ -1,4 +1,4 @@
-import type { Neighbor } from "../../src/vector-index/exemplar-index.js";
+import type { Neighbor } from "../../src/adapters/vector-index/exemplar-index.js";
 import { routeNeighbors, type RoutingParams, type TierSetup } from "./knn-routing.js";
 import { computeMetrics, type RoutingMetrics } from "./metrics.js";
 
@@ -36,7 +36,7 @@ export function unitGrid(step: number): number[] {
 }
 
 /**
- * The router's curve: the same neighbours re-voted at each margin (k and the
+ * The router's curve: the same neighbors re-voted at each margin (k and the
  * floor fixed). Margin 0 is the plain vote; margin 1 keeps only unanimous ones.
  */
 export function sweepMargin(

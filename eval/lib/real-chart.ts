@@ -4,7 +4,7 @@ import type { RoutingParams } from "./knn-routing.js";
 import type { FittedLength } from "./length-baseline.js";
 import { curvePoint, unitGrid, type CurvePoint } from "./margin-sweep.js";
 import { computeMetrics } from "./metrics.js";
-import type { Neighbourhood } from "./neighbourhoods.js";
+import type { Neighborhood } from "./neighborhoods.js";
 import { renderQualityCostChart, type ChartSeries } from "./quality-cost-chart.js";
 import { examplesOf } from "./second-stage-training.js";
 import { knnRouter, oodFlags, secondStageRouter } from "./strategies.js";
@@ -24,7 +24,7 @@ export interface ReportCurves {
  * mix, and word-count cuts fitted on the calibration rows for each target.
  */
 export function reportCurves(
-  rows: ReadonlyArray<Neighbourhood & { query: string }>,
+  rows: ReadonlyArray<Neighborhood & { query: string }>,
   fits: { knn: KnnFit; "second-stage": SecondStageFit },
   candidates: readonly FittedLength[],
   options: FitOptions,

@@ -1,4 +1,4 @@
-import type { Config } from "../../src/config/config-schema.js";
+import type { Config } from "../../src/base/config/config-schema.js";
 import type { Decision, DecisionReason } from "../../src/routing/decision.js";
 import { fitForQuality, lengthCandidates, routeByLength } from "./length-baseline.js";
 import { leaveOneSourceOut, type Strategy } from "./loso.js";

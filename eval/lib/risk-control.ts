@@ -1,2 +1,2 @@
-// Moved to src/calibration/risk-control.ts so the service and the tierline CLI share it (calibrate --from-feedback); eval keeps importing it from here.
-export * from "../../src/calibration/risk-control.js";
+// Moved to src/routing/calibration/risk-control.ts so the service and the tierline CLI share it (calibrate --from-feedback); eval keeps importing it from here.
+export * from "../../src/routing/calibration/risk-control.js";

@@ -1,6 +1,6 @@
-import { normalizeQuery, textHash } from "../../src/text/normalize.js";
-import type { Encoder } from "../../src/embeddings/encoder.js";
-import type { ExemplarInput } from "../../src/exemplars/exemplar-files.js";
+import { normalizeQuery, textHash } from "../../src/base/text/normalize.js";
+import type { Encoder } from "../../src/adapters/embeddings/encoder.js";
+import type { ExemplarInput } from "../../src/stores/exemplars/exemplar-files.js";
 
 /**
  * The exact strings the service embeds, so the evaluation sees the vectors

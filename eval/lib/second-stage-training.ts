@@ -1,8 +1,8 @@
 import { extractFeatures, modelFormat, tierRisks, type SecondStageModel, type VoteGate } from "../../src/routing/second-stage/model.js";
-import { neighbourFeatureNames } from "../../src/routing/second-stage/neighbour-features.js";
+import { neighborFeatureNames } from "../../src/routing/second-stage/neighbor-features.js";
 import { textFeatureNames } from "../../src/routing/second-stage/text-features.js";
 import { fitLogistic } from "./logistic.js";
-import type { Neighbourhood } from "./neighbourhoods.js";
+import type { Neighborhood } from "./neighborhoods.js";
 import { foldSplits, stratifiedFolds } from "./stratified-folds.js";
 
 /** A labelled row as the second stage sees it. */
@@ -33,10 +33,10 @@ export interface Recipe {
 export const defaultVoteGate: VoteGate = { k: 3, minShare: 0.7, minMeanSimilarity: 0.5 };
 
 export function defaultRecipe(tiers: readonly string[], ks: readonly number[] = [3, 7, 15, 31]): Recipe {
-  return { tiers: [...tiers], ks: [...ks], features: [...neighbourFeatureNames(tiers, ks), ...textFeatureNames], l2: 10, voteGate: defaultVoteGate };
+  return { tiers: [...tiers], ks: [...ks], features: [...neighborFeatureNames(tiers, ks), ...textFeatureNames], l2: 10, voteGate: defaultVoteGate };
 }
 
-export function examplesOf(rows: readonly Neighbourhood[], recipe: Pick<Recipe, "tiers" | "ks">, weight = 1): TrainingExample[] {
+export function examplesOf(rows: readonly Neighborhood[], recipe: Pick<Recipe, "tiers" | "ks">, weight = 1): TrainingExample[] {
   return rows.map((r) => ({ tier: r.tier, features: extractFeatures(r.text, r.neighbors, recipe.tiers, recipe.ks), weight }));
 }
 

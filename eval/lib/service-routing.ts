@@ -1,10 +1,10 @@
 import pino from "pino";
-import type { Config } from "../../src/config/config-schema.js";
-import { openDatabase } from "../../src/db/client.js";
-import { buildDeps } from "../../src/deps.js";
-import type { Encoder } from "../../src/embeddings/encoder.js";
+import type { Config } from "../../src/base/config/config-schema.js";
+import { openDatabase } from "../../src/adapters/db/client.js";
+import { buildDeps } from "../../src/app/deps.js";
+import type { Encoder } from "../../src/adapters/embeddings/encoder.js";
 import type { Decision } from "../../src/routing/decision.js";
-import type { ExemplarIndex } from "../../src/vector-index/exemplar-index.js";
+import type { ExemplarIndex } from "../../src/adapters/vector-index/exemplar-index.js";
 
 /**
  * Routes each query through the service's own router, built by the service's

@@ -5,11 +5,11 @@ import { tallyVotes } from "../../src/routing/vote.js";
 import type { Tally } from "../../src/routing/decision.js";
 import type { RoutingParams, TierSetup } from "./knn-routing.js";
 import { unitGrid } from "./margin-sweep.js";
-import type { Neighbourhood } from "./neighbourhoods.js";
+import type { Neighborhood } from "./neighborhoods.js";
 
 /**
  * The two routing strategies as offline functions of an operating point,
- * over precomputed neighbourhoods, with the service's own vote, guards,
+ * over precomputed neighborhoods, with the service's own vote, guards,
  * second-stage rule and OOD guard: what calibration and the evaluation
  * search over without running the pipeline per point.
  */
@@ -34,12 +34,12 @@ export function knnPaths(grid: KnnGrid): RoutingParams[][] {
 }
 
 /** Which rows the OOD guard sends to the fallback tier. */
-export function oodFlags(rows: readonly Neighbourhood[], ood: OodOptions | null): boolean[] {
+export function oodFlags(rows: readonly Neighborhood[], ood: OodOptions | null): boolean[] {
   return rows.map((r) => (ood ? isOutOfDistribution(r.neighbors, ood) : false));
 }
 
 /** Routes rows with the vote at any (k, margin, floor); tallies are computed once per k. */
-export function knnRouter(rows: readonly Neighbourhood[], setup: TierSetup, ood: readonly boolean[]): (p: RoutingParams) => string[] {
+export function knnRouter(rows: readonly Neighborhood[], setup: TierSetup, ood: readonly boolean[]): (p: RoutingParams) => string[] {
   const tallies = new Map<number, Tally[]>();
   return (p) => {
     let t = tallies.get(p.k);
@@ -84,7 +84,7 @@ export function secondStageRouter(risks: readonly (readonly number[])[], setup: 
 }
 
 /** OOD thresholds at a low percentile of the fitting rows' nearest and mean-top-k similarities. */
-export function fitOod(rows: readonly Neighbourhood[], percentile: number, k: number): OodOptions {
+export function fitOod(rows: readonly Neighborhood[], percentile: number, k: number): OodOptions {
   const quantile = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
     const pos = (percentile / 100) * (sorted.length - 1);

@@ -2,7 +2,7 @@ import type { OodOptions } from "../../src/routing/ood.js";
 import { gateVote } from "../../src/routing/steps/second-stage.js";
 import { tierRisks, type SecondStageModel } from "../../src/routing/second-stage/model.js";
 import type { RoutingParams, TierSetup } from "./knn-routing.js";
-import type { Neighbourhood } from "./neighbourhoods.js";
+import type { Neighborhood } from "./neighborhoods.js";
 import { downgradeRates, selectRiskControlled, type Downgrade, type Evaluated, type RiskTarget, type Selection } from "./risk-control.js";
 import { crossFitRisks, examplesOf, fitSecondStage, type Recipe, type TrainingExample } from "./second-stage-training.js";
 import { fitOod, knnPaths, knnRouter, oodFlags, secondStageRouter, thresholdPaths, type KnnGrid, type ThresholdParams } from "./strategies.js";
@@ -54,7 +54,7 @@ export interface SecondStageFit extends StrategyFit<ThresholdParams> {
   outOfDistribution: number;
 }
 
-function oodFor(rows: readonly Neighbourhood[], options: FitOptions): OodOptions | null {
+function oodFor(rows: readonly Neighborhood[], options: FitOptions): OodOptions | null {
   return options.oodPercentile > 0 ? fitOod(rows, options.oodPercentile, options.oodK) : null;
 }
 
@@ -64,7 +64,7 @@ function downgradesOf<P>(chosen: Evaluated<P> | null, route: (p: P) => readonly 
 }
 
 /** The vote: OOD thresholds, then the cheapest (k, margin, floor) whose quality bound reaches the target. */
-export function fitKnn(rows: readonly Neighbourhood[], options: FitOptions): KnnFit {
+export function fitKnn(rows: readonly Neighborhood[], options: FitOptions): KnnFit {
   const ood = oodFor(rows, options);
   const labels = rows.map((r) => r.tier);
   const route = knnRouter(rows, options.setup, oodFlags(rows, ood));
@@ -73,10 +73,10 @@ export function fitKnn(rows: readonly Neighbourhood[], options: FitOptions): Knn
 }
 
 /** A labelled row, and the source it came from when there are several (the per-source criterion and the weighting need it). */
-type FitRow = Neighbourhood & { source?: string };
+type FitRow = Neighborhood & { source?: string };
 
 /** Per row, the tier the vote gate settles it at, or null when the model decides. */
-export function gatedTiers(rows: readonly Neighbourhood[], recipe: Pick<Recipe, "tiers" | "voteGate">): Array<string | null> {
+export function gatedTiers(rows: readonly Neighborhood[], recipe: Pick<Recipe, "tiers" | "voteGate">): Array<string | null> {
   return rows.map((r) => (recipe.voteGate ? (gateVote(r.neighbors, recipe.tiers, recipe.voteGate)?.tier ?? null) : null));
 }
 
@@ -97,7 +97,7 @@ function sourceBalanced(examples: TrainingExample[], rows: readonly FitRow[]): T
  * risks (on every source, with the per-source criterion); then the model
  * refitted on every row it decides, carrying them.
  */
-export function fitSecondStageStrategy(rows: readonly FitRow[], exemplarRows: readonly Neighbourhood[], options: FitOptions): SecondStageFit {
+export function fitSecondStageStrategy(rows: readonly FitRow[], exemplarRows: readonly Neighborhood[], options: FitOptions): SecondStageFit {
   const ood = oodFor(rows, options);
   const flags = oodFlags(rows, ood);
   const gated = gatedTiers(rows, options.recipe);
@@ -131,7 +131,7 @@ export function fitSecondStageStrategy(rows: readonly FitRow[], exemplarRows: re
 }
 
 /** Routes rows as the fitted strategy would (the fallback tier for every row when no point passed). */
-export function routeWithFit(rows: readonly Neighbourhood[], fit: KnnFit | SecondStageFit, setup: TierSetup, _tiers: readonly Tier[]): string[] {
+export function routeWithFit(rows: readonly Neighborhood[], fit: KnnFit | SecondStageFit, setup: TierSetup, _tiers: readonly Tier[]): string[] {
   const flags = oodFlags(rows, fit.ood);
   const chosen = fit.selection.chosen;
   if (fit.strategy === "knn") return chosen ? knnRouter(rows, setup, flags)(chosen.params as RoutingParams) : rows.map(() => setup.fallbackTier);

@@ -1,11 +1,11 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { Config } from "../config/config-schema.js";
-import { GATEWAY_MODEL, type CascadeConfig } from "../config/gateway-schema.js";
-import type { Secrets } from "../config/secrets.js";
-import type { Database } from "../db/client.js";
-import type { DatabaseGuard } from "../db/database-guard.js";
-import { isRefusedWrite } from "../db/db-errors.js";
+import type { Config } from "../base/config/config-schema.js";
+import { GATEWAY_MODEL, type CascadeConfig } from "../base/config/gateway-schema.js";
+import type { Secrets } from "../base/config/secrets.js";
+import type { Database } from "../adapters/db/client.js";
+import type { DatabaseGuard } from "../adapters/db/database-guard.js";
+import { isRefusedWrite } from "../adapters/db/db-errors.js";
 import { defaultTierByRating, type LlmRatingOptions } from "../routing/steps/llm-rated.js";
 import { AnswerReader } from "./answer-reader.js";
 import { TierAsker } from "./asker.js";

@@ -1,4 +1,4 @@
-import type { Secrets } from "../config/secrets.js";
+import type { Secrets } from "../base/config/secrets.js";
 import type { Admission, Breakers } from "./breaker.js";
 import type { AttemptKind, AttemptOutcome, GatewayRecorder } from "./recorder.js";
 import type { Answer, CallResult, Refusal, StreamStart, UpstreamCall } from "./upstream-client.js";

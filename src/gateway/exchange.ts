@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { AttemptNote, ChainResult } from "./chain.js";
-import { GatewayError } from "./errors.js";
+import { GatewayError } from "./gateway-errors.js";
 import { addFields } from "./answer-facts.js";
 import { costOf, type AttemptOutcome, type ExchangeRecord, type GatewayRecorder, type TokenUsage } from "./recorder.js";
 import { relayStream } from "./stream-relay.js";

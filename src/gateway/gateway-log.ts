@@ -1,4 +1,4 @@
-import { WriteBehind, type WriteBehindOptions } from "../util/write-behind.js";
+import { WriteBehind, type WriteBehindOptions } from "../base/util/write-behind.js";
 import type { AttemptRow, ExchangeRow } from "./gateway-repository.js";
 import type { AttemptRecord, ExchangeRecord, GatewayRecorder } from "./recorder.js";
 

@@ -1,8 +1,8 @@
 import { and, gte, lt, sql } from "drizzle-orm";
-import { chunks } from "../db/chunks.js";
-import type { Database } from "../db/client.js";
-import { gatewayAttempts, gatewayExchanges } from "../db/gateway-schema.js";
-import { yieldToEventLoop } from "../util/yield.js";
+import { chunks } from "../adapters/db/chunks.js";
+import type { Database } from "../adapters/db/client.js";
+import { gatewayAttempts, gatewayExchanges } from "../adapters/db/gateway-tables.js";
+import { yieldToEventLoop } from "../base/util/yield.js";
 
 export type ExchangeRow = typeof gatewayExchanges.$inferInsert & { at: Date };
 export type AttemptRow = typeof gatewayAttempts.$inferInsert & { at: Date };

@@ -1,5 +1,5 @@
-import type { Database } from "../db/client.js";
-import type { DatabaseGuard } from "../db/database-guard.js";
+import type { Database } from "../adapters/db/client.js";
+import type { DatabaseGuard } from "../adapters/db/database-guard.js";
 import type { Breakers } from "./breaker.js";
 import type { GatewayLog } from "./gateway-log.js";
 import { attemptGroups, exchangeGroups, type AttemptGroup, type ExchangeGroup } from "./gateway-repository.js";

@@ -1,4 +1,4 @@
-import { redactBytes, StreamRedactor } from "../config/redact.js";
+import { redactBytes, StreamRedactor } from "../base/config/redact.js";
 import type { AnswerFacts } from "./answer-facts.js";
 import type { AnswerReader } from "./answer-reader.js";
 import { parseRetryAfter } from "./breaker.js";

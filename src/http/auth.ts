@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.js";
-import { errorResponse } from "./errors.js";
+import { errorResponse } from "./error-handler.js";
 import { clientAddress, RateLimiter } from "./rate-limit.js";
 
 export interface LabelledToken {

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.js";
-import { ApiError } from "./errors.js";
+import { ApiError } from "./error-handler.js";
 
 const jsonType = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 const ndjsonType = /^(application\/(x-)?ndjson|application\/jsonl|text\/plain)\s*(;|$)/i;

@@ -4,7 +4,7 @@ import type { Gateway } from "../gateway/gateway.js";
 import type { AppEnv } from "./app-env.js";
 import type { RequireRole } from "./auth.js";
 import { chatCompletionsRoute, modelsRoute } from "./chat-completions.routes.js";
-import { ApiError, validationHook } from "./errors.js";
+import { ApiError, validationHook } from "./error-handler.js";
 import { SESSION_HEADER } from "./route.js";
 import { toRouteRequest } from "./route-request.js";
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { MAX_EXEMPLAR_NOTE, MAX_EXEMPLAR_TEXT } from "../exemplars/exemplar.js";
+import { MAX_EXEMPLAR_NOTE, MAX_EXEMPLAR_TEXT } from "../stores/exemplars/exemplar.js";
 import { errorSchema, textField } from "./schemas.js";
 
 /** Request and response schemas and the OpenAPI route definitions of the curator API. */

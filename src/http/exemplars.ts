@@ -1,13 +1,13 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { stream } from "hono/streaming";
-import type { CreateResult, CreateStatus } from "../exemplars/create-exemplars.js";
-import type { ChangeResult } from "../exemplars/update-exemplar.js";
-import type { CuratorService } from "../exemplars/curator-service.js";
-import type { Exemplar } from "../exemplars/exemplar.js";
-import { ExemplarFileError, parseExemplarJsonl } from "../exemplars/exemplar-files.js";
+import type { CreateResult, CreateStatus } from "../stores/exemplars/create-exemplars.js";
+import type { ChangeResult } from "../stores/exemplars/update-exemplar.js";
+import type { CuratorService } from "../stores/exemplars/curator-service.js";
+import type { Exemplar } from "../stores/exemplars/exemplar.js";
+import { ExemplarFileError, parseExemplarJsonl } from "../stores/exemplars/exemplar-files.js";
 import type { AppEnv } from "./app-env.js";
 import type { RequireRole } from "./auth.js";
-import { ApiError, validationHook } from "./errors.js";
+import { ApiError, validationHook } from "./error-handler.js";
 import { exemplarRoutes } from "./exemplars.routes.js";
 import { idempotentWrite, type IdempotencyDeps } from "./idempotency.js";
 

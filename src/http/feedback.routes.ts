@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { MAX_FEEDBACK_NOTE, MAX_FEEDBACK_QUERY, SOURCE } from "../feedback/feedback-jsonl.js";
-import { feedbackVerdicts } from "../feedback/verdicts.js";
+import { MAX_FEEDBACK_NOTE, MAX_FEEDBACK_QUERY, SOURCE } from "../stores/feedback/feedback-jsonl.js";
+import { feedbackVerdicts } from "../stores/feedback/verdicts.js";
 import { errorSchema, textField } from "./schemas.js";
 import { windowQuery } from "./window.js";
 

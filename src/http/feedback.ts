@@ -1,12 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { FeedbackConflictError } from "../feedback/errors.js";
-import { FeedbackFileError, parseFeedbackJsonl } from "../feedback/feedback-jsonl.js";
-import type { FeedbackService } from "../feedback/feedback-service.js";
-import type { InsightsService } from "../feedback/insights-service.js";
-import type { StoredFeedback } from "../feedback/feedback-repository.js";
+import { FeedbackConflictError } from "../stores/feedback/feedback-errors.js";
+import { FeedbackFileError, parseFeedbackJsonl } from "../stores/feedback/feedback-jsonl.js";
+import type { FeedbackService } from "../stores/feedback/feedback-service.js";
+import type { InsightsService } from "../stores/feedback/insights-service.js";
+import type { StoredFeedback } from "../stores/feedback/feedback-repository.js";
 import type { AppEnv } from "./app-env.js";
 import type { RequireRole } from "./auth.js";
-import { ApiError, validationHook } from "./errors.js";
+import { ApiError, validationHook } from "./error-handler.js";
 import { feedbackRoutes } from "./feedback.routes.js";
 import { windowOf } from "./window.js";
 

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env.js";
-import type { Readiness } from "../lifecycle/readiness.js";
-import { validationHook } from "./errors.js";
+import type { Readiness } from "./readiness.js";
+import { validationHook } from "./error-handler.js";
 import { readinessSchema } from "./schemas.js";
 
 const healthz = createRoute({

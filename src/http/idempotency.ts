@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Executor } from "../db/client.js";
-import { Deadline, type DatabaseGuard } from "../db/database-guard.js";
-import { classifyDatabaseError } from "../db/db-errors.js";
-import type { Database } from "../db/client.js";
-import { findReceipt, saveReceipt, type Receipt } from "../idempotency/receipts.js";
+import type { Executor } from "../adapters/db/client.js";
+import { Deadline, type DatabaseGuard } from "../adapters/db/database-guard.js";
+import { classifyDatabaseError } from "../adapters/db/db-errors.js";
+import type { Database } from "../adapters/db/client.js";
+import { findReceipt, saveReceipt, type Receipt } from "../stores/idempotency-receipts.js";
 import type { AppEnv } from "./app-env.js";
-import { ApiError } from "./errors.js";
+import { ApiError } from "./error-handler.js";
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 

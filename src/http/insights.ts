@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { InsightsService } from "../feedback/insights-service.js";
+import type { InsightsService } from "../stores/feedback/insights-service.js";
 import type { AppEnv } from "./app-env.js";
 import { errorSchema } from "./schemas.js";
 import { windowOf, windowQuery } from "./window.js";
@@ -133,14 +133,14 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
       method: "get",
       path: "/stats/feedback/labels",
       operationId: "getFeedbackLabels",
-      summary: "Decisions with feedback as labelled neighbourhoods (tier needed; nearest exemplars' tiers and similarities, no text), for calibrate --from-feedback",
+      summary: "Decisions with feedback as labelled neighborhoods (tier needed; nearest exemplars' tiers and similarities, no text), for calibrate --from-feedback",
       tags: ["stats"],
       security,
       request: {
         query: month.extend({
           cursor: z.string().uuid().optional().openapi({ description: "nextCursor of the previous page" }),
           limit: z.coerce.number().int().min(1).max(1000).default(500),
-          depth: z.coerce.number().int().min(1).max(64).default(31).openapi({ description: "Neighbours per row: at least the largest k calibrated" }),
+          depth: z.coerce.number().int().min(1).max(64).default(31).openapi({ description: "Neighbors per row: at least the largest k calibrated" }),
         }),
       },
       responses: json(

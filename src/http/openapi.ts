@@ -1,4 +1,4 @@
-import { errorStatus } from "./error-codes.js";
+import { errorStatus } from "../base/error-codes.js";
 
 /**
  * The parts of GET /openapi.json that no single route states: the service,

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { LruMap } from "../util/lru.js";
+import { LruMap } from "../base/util/lru.js";
 
 /**
  * Token buckets per key (a client address, a token label): `perMinute`

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { MAX_EXEMPLAR_NOTE, MAX_EXEMPLAR_TEXT } from "../exemplars/exemplar.js";
+import { MAX_EXEMPLAR_NOTE, MAX_EXEMPLAR_TEXT } from "../stores/exemplars/exemplar.js";
 import { exemplarSchema } from "./exemplars.routes.js";
 import { feedbackSchema } from "./feedback.routes.js";
 import { errorSchema, textField } from "./schemas.js";

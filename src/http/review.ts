@@ -1,11 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Exemplar } from "../exemplars/exemplar.js";
-import type { InsightsService } from "../feedback/insights-service.js";
-import type { ReviewItem } from "../feedback/review-repository.js";
-import type { PromoteResult, ReviewEntry, ReviewService } from "../feedback/review-service.js";
+import type { Exemplar } from "../stores/exemplars/exemplar.js";
+import type { InsightsService } from "../stores/feedback/insights-service.js";
+import type { ReviewItem } from "../stores/feedback/review-repository.js";
+import type { PromoteResult, ReviewEntry, ReviewService } from "../stores/feedback/review-service.js";
 import type { AppEnv } from "./app-env.js";
 import type { RequireRole } from "./auth.js";
-import { validationHook } from "./errors.js";
+import { validationHook } from "./error-handler.js";
 import { serialize as serializeFeedback } from "./feedback.js";
 import { idempotentWrite, type IdempotencyDeps } from "./idempotency.js";
 import { reviewRoutes } from "./review.routes.js";

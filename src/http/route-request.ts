@@ -1,8 +1,8 @@
-import { looksLikeCode } from "../policy/rules.js";
+import { looksLikeCode } from "../base/policy/rule-set.js";
 import type { ChatMessageLike } from "../routing/extract-query.js";
 import { extractQueryText } from "../routing/extract-query.js";
 import type { ConversationFacts, RouteRequest } from "../routing/pipeline.js";
-import { ApiError } from "./errors.js";
+import { ApiError } from "./error-handler.js";
 
 /** The fields of a /route body (also each item of /route/batch, and what the gateway derives from a chat request). */
 export interface RouteBody {

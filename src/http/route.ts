@@ -3,7 +3,7 @@ import type { Decision } from "../routing/decision.js";
 import type { RoutingService } from "../routing/routing-service.js";
 import type { AppEnv } from "./app-env.js";
 import type { RequireRole } from "./auth.js";
-import { apiErrorOf, ApiError, describeZodError, validationHook } from "./errors.js";
+import { apiErrorOf, ApiError, describeZodError, validationHook } from "./error-handler.js";
 import { toRouteRequest } from "./route-request.js";
 import { errorSchema, routeQueryParamsSchema, routeRequestSchema, routeResponseSchema } from "./schemas.js";
 

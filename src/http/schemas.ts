@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { decisionReasons } from "../routing/decision.js";
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../text/storable.js";
-import { errorCodes } from "./error-codes.js";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../base/text/storable.js";
+import { errorCodes } from "../base/error-codes.js";
 
 /** A string field whose text may reach the database: bounded, and holding nothing PostgreSQL refuses (text/storable.ts). */
 export const textField = (max: number) => z.string().max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
@@ -23,7 +23,7 @@ export const routeRequestSchema = z
   .object({
     query: textField(1_000_000).optional().openapi({ example: "What is the capital of France?" }),
     messages: z.array(chatMessage).min(1).optional().openapi({ description: "OpenAI-style chat; routed on the last user message" }),
-    explain: z.boolean().optional().openapi({ description: "Also return the neighbours and vote shares" }),
+    explain: z.boolean().optional().openapi({ description: "Also return the neighbors and vote shares" }),
     sessionId: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional().openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
     tags: z.array(textField(64).pipe(z.string().min(1))).max(16).optional().openapi({ description: "Free labels for reports (feature, team, experiment)" }),
     profile: z.string().min(1).max(64).optional().openapi({ description: "A configured routing profile; default: the one the caller's token maps to, else the default" }),

@@ -1,12 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env.js";
-import type { StatsService } from "../stats/stats-service.js";
+import type { StatsService } from "../stores/stats/stats-service.js";
 import type { RequireRole } from "./auth.js";
-import { ApiError, validationHook } from "./errors.js";
+import { ApiError, validationHook } from "./error-handler.js";
 import { errorSchema } from "./schemas.js";
 import { windowOf, windowQuery as windowQueryOf } from "./window.js";
 import { registerInsightRoutes } from "./insights.js";
-import type { InsightsService } from "../feedback/insights-service.js";
+import type { InsightsService } from "../stores/feedback/insights-service.js";
 
 /** The statistics window (24 hours by default); the gateway's statistics use it too. */
 export const windowQuery = windowQueryOf();

@@ -3,7 +3,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.js";
 import { discardBody } from "./body-limits.js";
-import { ApiError } from "./errors.js";
+import { ApiError } from "./error-handler.js";
 
 /**
  * Security headers on every response. The strict content policy suits the

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ApiError } from "./errors.js";
+import { ApiError } from "./error-handler.js";
 
 /** An ISO 8601 instant with an offset, or a date alone (midnight UTC), between 1970 and 9999. */
 const instant = z

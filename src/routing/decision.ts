@@ -1,11 +1,11 @@
-import type { Neighbor } from "../vector-index/exemplar-index.js";
+import type { Neighbor } from "../adapters/vector-index/exemplar-index.js";
 
 /**
  * Why a decision came out the way it did. Every path returns a Decision; the
  * fallbacks are ordinary values, never exceptions, so no request is dropped.
  */
 export const decisionReasons = [
-  /** The k-nearest-neighbour vote had a clear enough majority. */
+  /** The k-nearest-neighbor vote had a clear enough majority. */
   "knn",
   /** The second-stage model's choice (routing.strategy "second-stage"): the cheapest tier it is confident enough in. */
   "second_stage",
@@ -13,7 +13,7 @@ export const decisionReasons = [
   "low_margin_fallback",
   /** Older versions only: the first second stage sent its doubts to the fallback tier under this name. Kept so their logged rows still read; the second stage's own choice is now always "second_stage". */
   "low_confidence_fallback",
-  /** The neighbourhood is unlike anything in the calibration data (routing.ood): sent to the fallback tier. A drift signal. */
+  /** The neighborhood is unlike anything in the calibration data (routing.ood): sent to the fallback tier. A drift signal. */
   "out_of_distribution",
   /** Even the nearest exemplar was less similar than the floor. */
   "no_close_exemplar",
@@ -90,16 +90,16 @@ export interface VoteOutcome extends Omit<Verdict, "revision"> {
   votes: Record<string, number>;
 }
 
-/** The vote as counted, before any guard: what the neighbours say on their own. */
+/** The vote as counted, before any guard: what the neighbors say on their own. */
 export interface Tally {
   /** The weighted median tier; null when nothing carried weight. */
   votedTier: string | null;
   confidence: number;
   margin: number;
   votes: Record<string, number>;
-  /** Similarity of the nearest neighbour (-Infinity with none). */
+  /** Similarity of the nearest neighbor (-Infinity with none). */
   nearest: number;
-  /** How many neighbours were searched (0: the index is empty). */
+  /** How many neighbors were searched (0: the index is empty). */
   neighbors: number;
 }
 
@@ -157,7 +157,7 @@ export interface DecisionFacts {
   textHash?: string;
   /** The decision-cache key of the query's embedding, when known. */
   key?: string;
-  /** Similarity of the nearest exemplar, for decisions whose neighbours were searched (not cache replays). */
+  /** Similarity of the nearest exemplar, for decisions whose neighbors were searched (not cache replays). */
   nearest?: number;
   /** Shadow mode: the verdict routing chose; the answer is the shadow tier. */
   wouldBe?: Verdict;

@@ -4,7 +4,7 @@ export interface GuardOptions {
   fallbackTier: string;
   /** Minimum lead of the majority that chose the tier for the vote to stand. */
   margin: number;
-  /** Minimum similarity of the nearest neighbour. */
+  /** Minimum similarity of the nearest neighbor. */
   minSimilarity: number;
 }
 

@@ -1,3 +1,4 @@
+import { DomainError } from "../base/errors.js";
 import type { TierLadder } from "./tier-ladder.js";
 
 /** What a caller may ask of one decision (POST /route fields of the same names). */
@@ -12,24 +13,30 @@ export interface RequestLimits {
 export type LimitField = "minTier" | "maxTier" | "allowedTiers" | "budget";
 
 /** A limit that contradicts the tiers or the other limits; the HTTP layer answers 400 naming `field`. */
-export class InvalidLimitError extends Error {
+export class InvalidLimitError extends DomainError {
   override name = "InvalidLimitError";
+  readonly code = "invalid_limit" as const;
+  override readonly details: { field: LimitField };
   constructor(
     readonly field: LimitField,
     message: string,
   ) {
     super(`${field}: ${message}`);
+    this.details = { field };
   }
 }
 
 /** Even the cheapest tier the limits allow costs more than the budget (422). */
-export class BudgetTooSmallError extends Error {
+export class BudgetTooSmallError extends DomainError {
   override name = "BudgetTooSmallError";
+  readonly code = "budget_too_small" as const;
+  override readonly details: { cheapest: { tier: string; cost: number }; budget: number };
   constructor(
     readonly cheapest: { tier: string; cost: number },
     readonly budget: number,
   ) {
     super(`budget: ${budget} does not cover the cheapest allowed tier (${cheapest.tier}, estimated ${cheapest.cost.toPrecision(3)})`);
+    this.details = { cheapest, budget };
   }
 }
 

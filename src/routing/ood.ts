@@ -1,9 +1,9 @@
-import type { Neighbor } from "../vector-index/exemplar-index.js";
+import type { Neighbor } from "../adapters/vector-index/exemplar-index.js";
 
 /**
  * Out-of-distribution guard settings. The thresholds are low percentiles of
  * the same statistics over the calibration rows (`npm run calibrate` computes
- * them), so a query whose neighbourhood is less familiar than nearly all the
+ * them), so a query whose neighborhood is less familiar than nearly all the
  * labelled traffic the router was calibrated on is not trusted to a vote or
  * a model that never saw anything like it.
  */
@@ -16,7 +16,7 @@ export interface OodOptions {
   k: number;
 }
 
-/** True when the neighbourhood is unlike anything in the calibration data; an empty index is not OOD (it has its own reason). */
+/** True when the neighborhood is unlike anything in the calibration data; an empty index is not OOD (it has its own reason). */
 export function isOutOfDistribution(neighbors: readonly Pick<Neighbor, "similarity">[], options: OodOptions): boolean {
   if (!options.enabled || neighbors.length === 0) return false;
   if (neighbors[0]!.similarity < options.minNearest) return true;

@@ -1,4 +1,4 @@
-import type { ExemplarIndex, Neighbor } from "../vector-index/exemplar-index.js";
+import type { ExemplarIndex, Neighbor } from "../adapters/vector-index/exemplar-index.js";
 import type { DecisionReason, MatchedRule, Tally, Verdict, VoteOutcome } from "./decision.js";
 import type { RequestLimits } from "./limits.js";
 
@@ -17,7 +17,7 @@ export interface ConversationFacts {
 export interface RouteRequest {
   /** The text to route on, as received (normalised by the first step). */
   query: string;
-  /** Also compute and return the neighbours and vote shares, even for a cached decision. */
+  /** Also compute and return the neighbors and vote shares, even for a cached decision. */
   explain?: boolean;
   /** Who asked: the label of the token that authorised the call ("anonymous" when routing is open). */
   caller?: string;
@@ -64,7 +64,7 @@ export interface DecisionContext {
   neighbors?: Neighbor[];
   tally?: Tally;
   vote?: VoteOutcome;
-  /** A cached verdict held back while explain recomputes the neighbours; it still wins, so the answer is stable. */
+  /** A cached verdict held back while explain recomputes the neighbors; it still wins, so the answer is stable. */
   heldHit?: Verdict;
   /** Set once decided. */
   verdict?: Verdict;

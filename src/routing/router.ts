@@ -1,29 +1,29 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { TierConfig } from "../config/config-schema.js";
-import type { Encoder } from "../embeddings/encoder.js";
-import type { CompiledRule } from "../policy/rules.js";
-import type { ExemplarIndexRef } from "../vector-index/exemplar-index.js";
+import type { TierConfig } from "../base/config/config-schema.js";
+import type { Encoder } from "../adapters/embeddings/encoder.js";
+import type { CompiledRule } from "../base/policy/rule-set.js";
+import type { ExemplarIndexRef } from "../adapters/vector-index/exemplar-index.js";
 import type { Decision, DecisionFacts } from "./decision.js";
 import type { DecisionCache } from "./decision-cache.js";
 import type { GuardOptions } from "./guards.js";
 import type { OodOptions } from "./ood.js";
 import { runSteps, type DecisionContext, type DecisionStep, type RouteRequest } from "./pipeline.js";
-import { limitsCheckStep, limitsStep, ruleBoundsStep } from "./steps/bounds.js";
+import { limitsCheckStep, limitsStep, ruleBoundsStep } from "./steps/tier-bounds.js";
 import { cacheLookupStep, cacheRecordStep } from "./steps/cache-lookup.js";
 import { embedStep } from "./steps/embed.js";
 import { exactRepeatStep } from "./steps/exact-repeat.js";
 import { exemplarMatchStep } from "./steps/exemplar-match.js";
-import { neighboursStep } from "./steps/neighbours.js";
-import { normalizeStep } from "./steps/normalize.js";
-import { oodStep } from "./steps/ood.js";
-import { rulesStep } from "./steps/rules.js";
+import { neighborsStep } from "./steps/neighbors.js";
+import { normalizeStep } from "./steps/normalize-query.js";
+import { oodStep } from "./steps/ood-guard.js";
+import { rulesStep } from "./steps/apply-rules.js";
 import { secondStageStep, type SecondStageOptions } from "./steps/second-stage.js";
 import { unreachableTiers, type TierReachability } from "./reachability.js";
 import { sessionFloorStep, sessionRecordStep, type SessionMemory } from "./steps/session.js";
 import { llmRatedStep, type LlmRatingOptions } from "./steps/llm-rated.js";
 import { shadowStep, type ShadowOptions } from "./steps/shadow.js";
-import { guardsStep, voteStep } from "./steps/vote.js";
+import { guardsStep, voteStep } from "./steps/knn-vote.js";
 import { warmUpStep } from "./steps/warm-up.js";
 import { TierLadder } from "./tier-ladder.js";
 
@@ -63,7 +63,7 @@ export interface RouterDeps {
 /**
  * Decides a tier for each query by running the decision steps in order:
  * normalize -> limits check -> rules -> warm-up guard -> exact repeat ->
- * embed -> cache lookup -> neighbours -> vote -> exemplar match -> OOD
+ * embed -> cache lookup -> neighbors -> vote -> exemplar match -> OOD
  * guard -> guards (strategy "knn") or second stage, then settles: LLM rating
  * (when enabled) -> cache record -> rule bounds -> session floor -> shadow ->
  * limits -> session record. A new capability is a new step, not a new branch.
@@ -89,7 +89,7 @@ export class Router {
     // Exemplars of a tier this router does not offer vote for the next tier up that it does.
     const mapTier = own.length === this.ladder.names.length ? undefined : (tier: string) => this.ladder.atOrAbove(tier, options.tiers);
     const { ood, secondStage } = options;
-    // The second stage reads the neighbourhood at several k; the vote and the explain output use the first k.
+    // The second stage reads the neighborhood at several k; the vote and the explain output use the first k.
     const searchK = Math.max(options.k, ...(secondStage?.model.ks ?? []), secondStage?.model.voteGate?.k ?? 1, ood?.enabled ? ood.k : 1);
     this.decide = [
       normalizeStep(() => encoder.maxInputChars),
@@ -99,7 +99,7 @@ export class Router {
       ...(cache ? [exactRepeatStep(cache)] : []),
       embedStep(encoder, options.fallbackTier, deps.logger),
       ...(cache ? [cacheLookupStep(cache)] : []),
-      neighboursStep(searchK),
+      neighborsStep(searchK),
       voteStep(own, options.k, mapTier),
       exemplarMatchStep(mapTier),
       ...(ood?.enabled ? [oodStep(ood, options.fallbackTier)] : []),

@@ -1,19 +1,21 @@
-import type { Encoder } from "../embeddings/encoder.js";
-import { BatchLaneFullError } from "../embeddings/work-estimate.js";
-import { yieldToEventLoop } from "../util/yield.js";
-import { normalizeBounded } from "../text/normalize.js";
+import { DomainError } from "../base/errors.js";
+import type { Encoder } from "../adapters/embeddings/encoder.js";
+import { BatchLaneFullError } from "../adapters/embeddings/work-estimate.js";
+import { yieldToEventLoop } from "../base/util/yield.js";
+import { normalizeBounded } from "../base/text/normalize.js";
 import type { Decision } from "./decision.js";
 import type { RouteRequest } from "./pipeline.js";
 import type { TierReachability } from "./reachability.js";
 import type { Router } from "./router.js";
-import { EmptyQueryError } from "./steps/normalize.js";
+import { EmptyQueryError } from "./steps/normalize-query.js";
 
 /** Batch items routed between two yields to the event loop. */
 const ROUTE_CHUNK = 32;
 
 /** A request names a profile that is not configured (400). */
-export class UnknownProfileError extends Error {
+export class UnknownProfileError extends DomainError {
   override name = "UnknownProfileError";
+  readonly code = "unknown_profile" as const;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Config } from "../config/config-schema.js";
+import type { Config } from "../base/config/config-schema.js";
 import type { SecondStageModel } from "./second-stage/model.js";
 
 /**

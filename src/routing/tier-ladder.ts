@@ -1,4 +1,4 @@
-import type { TierConfig } from "../config/config-schema.js";
+import type { TierConfig } from "../base/config/config-schema.js";
 
 /**
  * The configured tiers as an ordered ladder, cheapest first: ranks,

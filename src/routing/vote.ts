@@ -1,4 +1,4 @@
-import type { Neighbor } from "../vector-index/exemplar-index.js";
+import type { Neighbor } from "../adapters/vector-index/exemplar-index.js";
 import type { Tally, VoteOutcome } from "./decision.js";
 import { applyGuards, type GuardOptions } from "./guards.js";
 
@@ -11,7 +11,7 @@ export interface VoteOptions extends GuardOptions {
  * Similarity-weighted ordinal vote of the nearest exemplars. Tiers are
  * ordered, so the question is not "which tier has most votes" but "which is
  * the cheapest tier that most of the vote says is enough": the weighted
- * median. A neighbour voting fast also says standard would do, so fast 40%,
+ * median. A neighbor voting fast also says standard would do, so fast 40%,
  * standard 25%, premium 35% picks standard, where a plurality vote would see
  * a near tie between fast and premium. (Measured under cross-validation:
  * the same quality at markedly lower cost; README "Routing quality".)
@@ -53,7 +53,7 @@ export function tallyVotes(neighbors: readonly Pick<Neighbor, "tier" | "similari
   return { votedTier, confidence, margin, votes, nearest, neighbors: neighbors.length };
 }
 
-/** The vote and its guards in one call: what the router decides from these neighbours. */
+/** The vote and its guards in one call: what the router decides from these neighbors. */
 export function voteOnNeighbors(neighbors: readonly Pick<Neighbor, "tier" | "similarity">[], options: VoteOptions): VoteOutcome {
   return applyGuards(tallyVotes(neighbors, options.tiers), options);
 }

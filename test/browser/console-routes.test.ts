@@ -4,7 +4,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { createConsoleRoutes, resolveConsoleAssetsDir } from "../../src/console/console-routes.js";
+import { createConsoleRoutes, resolveConsoleAssetsDir } from "../../src/http/console/console-routes.js";
 
 // The static routes, without a browser: content types, caching, CSP, and nothing served beyond the asset files.
 describe("console routes", () => {
@@ -60,20 +60,20 @@ describe("console routes", () => {
 
   it("finds the assets beside the module, or in src/ when running compiled from dist/", () => {
     const root = mkdtempSync(path.join(tmpdir(), "tierline-console-"));
-    const src = path.join(root, "src/console/assets");
+    const src = path.join(root, "src/http/console/assets");
     mkdirSync(src, { recursive: true });
     writeFileSync(path.join(src, "index.html"), "<!doctype html>");
     mkdirSync(path.join(root, "dist/console"), { recursive: true });
-    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "src/console/console-routes.ts")).href)).toBe(src + path.sep);
-    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/console/console-routes.js")).href)).toBe(src + path.sep);
-    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/src/console/console-routes.js")).href)).toBe(src + path.sep);
+    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "src/http/console/console-routes.ts")).href)).toBe(src + path.sep);
+    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/http/console/console-routes.js")).href)).toBe(src + path.sep);
+    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/src/http/console/console-routes.js")).href)).toBe(src + path.sep);
     // A build that copies the assets beside the compiled module is preferred.
-    const copied = path.join(root, "dist/console/assets");
+    const copied = path.join(root, "dist/http/console/assets");
     mkdirSync(copied, { recursive: true });
     writeFileSync(path.join(copied, "index.html"), "<!doctype html>");
-    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/console/console-routes.js")).href)).toBe(copied + path.sep);
+    expect(resolveConsoleAssetsDir(pathToFileURL(path.join(root, "dist/http/console/console-routes.js")).href)).toBe(copied + path.sep);
     const empty = mkdtempSync(path.join(tmpdir(), "tierline-console-"));
-    expect(() => resolveConsoleAssetsDir(pathToFileURL(path.join(empty, "dist/console/console-routes.js")).href)).toThrow(/console assets not found/);
+    expect(() => resolveConsoleAssetsDir(pathToFileURL(path.join(empty, "dist/http/console/console-routes.js")).href)).toThrow(/console assets not found/);
     for (const dir of [root, empty]) rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -41,7 +41,7 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     // Fail each test at once, with the reason, rather than after a selector timeout.
     const missing = [];
     for (const path of ["/console", "/docs"]) if ((await api(path)).status !== 200) missing.push(path);
-    if (missing.length > 0) unmounted = `the service does not serve ${missing.join(" and ")}: mount createConsoleRoutes() from src/console/console-routes.ts in src/app.ts`;
+    if (missing.length > 0) unmounted = `the service does not serve ${missing.join(" and ")}: mount createConsoleRoutes() from src/http/console/console-routes.ts in src/app/app.ts`;
   });
 
   beforeEach(() => {
@@ -83,7 +83,7 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
       await eventually(() => article.count(), { message: `${op.method} ${op.path}` }).toBeGreaterThan(0);
       if (op.summary) expect(await article.textContent()).toContain(op.summary);
     }
-    // $ref'd components are resolved: /route's response shows RouteDecision's fields, neighbours included.
+    // $ref'd components are resolved: /route's response shows RouteDecision's fields, neighbors included.
     const route = page.locator('article.op[data-method="POST"][data-path="/route"]').first();
     expect(await route.locator("a.ref", { hasText: "RouteDecision" }).count()).toBeGreaterThan(0);
     expect(await route.locator("code.prop", { hasText: /^neighbors$/ }).count()).toBeGreaterThan(0);
@@ -172,7 +172,7 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     await analyst.close();
   });
 
-  it("routes a query and shows tier, reason, margin, votes and the neighbours with similarities", async () => {
+  it("routes a query and shows tier, reason, margin, votes and the neighbors with similarities", async () => {
     const page = await signIn(adminToken, "#/try");
     await page.getByLabel("Query", { exact: true }).fill("What is the capital of Italy?");
     await page.getByRole("button", { name: "Route" }).click();
@@ -183,10 +183,10 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     expect(await decision.locator(".decision-head .tier.large").textContent()).toMatch(/^(fast|standard|premium)$/);
     const votes = page.getByRole("table", { name: /Votes/ });
     expect(await votes.getByRole("meter").count()).toBe(3);
-    const neighbours = page.getByRole("table", { name: /Neighbours/ });
-    const rows = neighbours.locator("tbody tr");
+    const neighbors = page.getByRole("table", { name: /Neighbors/ });
+    const rows = neighbors.locator("tbody tr");
     expect(await rows.count()).toBe(7); // k = 7
-    const similarities = await neighbours.locator("td.similarity").allTextContents();
+    const similarities = await neighbors.locator("td.similarity").allTextContents();
     for (const s of similarities) expect(s).toMatch(/^-?\d\.\d{3}$/);
     expect(similarities.map(Number)).toEqual([...similarities.map(Number)].sort((a, b) => b - a));
     expect(await rows.first().textContent()).toContain("capital of Germany");

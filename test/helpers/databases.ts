@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { openDatabase, type DatabaseHandle } from "../../src/db/client.js";
+import { openDatabase, type DatabaseHandle } from "../../src/adapters/db/client.js";
 
 export interface DatabaseTarget {
   name: "pglite" | "postgres";

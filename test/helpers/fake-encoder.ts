@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Encoder } from "../../src/embeddings/encoder.js";
-import { normalizeInPlace } from "../../src/embeddings/encoder.js";
+import type { Encoder } from "../../src/adapters/embeddings/encoder.js";
+import { normalizeInPlace } from "../../src/adapters/embeddings/encoder.js";
 
 /**
  * Deterministic stand-in for unit tests: a bag of hashed words, so texts that

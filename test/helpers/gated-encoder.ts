@@ -1,4 +1,4 @@
-import type { Encoder } from "../../src/embeddings/encoder.js";
+import type { Encoder } from "../../src/adapters/embeddings/encoder.js";
 import { createFakeEncoder } from "./fake-encoder.js";
 
 /**

@@ -1,10 +1,10 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { loadSecrets } from "../../src/config/load-config.js";
-import { buildDeps, type DepsOverrides } from "../../src/deps.js";
-import { createApp } from "../../src/app.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { loadSecrets } from "../../src/base/config/load-config.js";
+import { buildDeps, type DepsOverrides } from "../../src/app/deps.js";
+import { createApp } from "../../src/app/app.js";
 import pino, { type Logger } from "pino";
 import { defaultTestEncoder, sampleExemplars, testConfig, type TestService } from "./runtime.js";
 

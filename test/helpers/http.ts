@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
-import type { createApp } from "../../src/app.js";
+import type { createApp } from "../../src/app/app.js";
 
 type App = ReturnType<typeof createApp>;
 

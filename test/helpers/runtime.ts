@@ -2,14 +2,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { createApp } from "../../src/app.js";
-import type { Config } from "../../src/config/config-schema.js";
-import { parseConfig } from "../../src/config/load-config.js";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { buildDeps, type Deps } from "../../src/deps.js";
-import { createEncoder } from "../../src/embeddings/create-encoder.js";
-import type { Encoder } from "../../src/embeddings/encoder.js";
-import type { ExemplarInput } from "../../src/exemplars/exemplar-files.js";
+import { createApp } from "../../src/app/app.js";
+import type { Config } from "../../src/base/config/config-schema.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { buildDeps, type Deps } from "../../src/app/deps.js";
+import { createEncoder } from "../../src/adapters/embeddings/create-encoder.js";
+import type { Encoder } from "../../src/adapters/embeddings/encoder.js";
+import type { ExemplarInput } from "../../src/stores/exemplars/exemplar-files.js";
 
 export interface TestService {
   deps: Deps;

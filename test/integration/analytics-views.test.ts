@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- rows are checked field by field */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { migrateDatabase } from "../../src/db/migrate.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { migrateDatabase } from "../../src/adapters/db/migrate.js";
 import { databaseTargets } from "../helpers/databases.js";
 
 // Issue 16: v_hit_rate_by_tier (and v_daily_hit_rate) showed hits NULL instead of 0 for a group without a hit.

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load-config.js";
-import { loadSecondStageModel } from "../../src/routing/second-stage/model-file.js";
+import { loadConfig } from "../../src/base/config/load-config.js";
+import { loadSecondStageModel } from "../../src/routing/second-stage/second-stage-file.js";
 import { openReplicaDatabases } from "../helpers/databases.js";
 
 /** A handful of exemplars per tier: the scratch service's whole exemplar set. */

@@ -6,11 +6,11 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// The app first: zod's OpenAPI extension must precede any schema (src/http/rules.ts).
-import { createApp } from "../../src/app.js";
-import { loadConfig } from "../../src/config/load-config.js";
-import { openDatabase, type DatabaseHandle } from "../../src/db/client.js";
-import { buildDeps } from "../../src/deps.js";
+// The app first: zod's OpenAPI extension must precede any schema (src/http/rules-handlers.ts).
+import { createApp } from "../../src/app/app.js";
+import { loadConfig } from "../../src/base/config/load-config.js";
+import { openDatabase, type DatabaseHandle } from "../../src/adapters/db/client.js";
+import { buildDeps } from "../../src/app/deps.js";
 import { openReplicaDatabases } from "../helpers/databases.js";
 import { call } from "../helpers/http.js";
 

@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportExemplars, importExemplars } from "../../src/cli/exemplars-client.js";
-import { renderProgress } from "../../src/cli/progress.js";
-import { openDatabase, type DatabaseHandle } from "../../src/db/client.js";
+import { exportExemplars, importExemplars } from "../../src/http/cli/exemplars-client.js";
+import { renderProgress } from "../../src/http/cli/progress.js";
+import { openDatabase, type DatabaseHandle } from "../../src/adapters/db/client.js";
 import { sampleExemplars, startTestService, type TestService, defaultTestEncoder } from "../helpers/runtime.js";
 
 const TOKEN = "cli-token-0123456789abcdef";

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type DatabaseHandle } from "../../src/db/client.js";
+import { openDatabase, type DatabaseHandle } from "../../src/adapters/db/client.js";
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -52,7 +52,7 @@ describe("tierline CLI", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "tierline-cli-"));
 
   beforeAll(async () => {
-    if (!existsSync(path.join(repoRoot, "dist/cli/main.js"))) throw new Error("dist/ is missing: run npm run build (npm test does it first)");
+    if (!existsSync(path.join(repoRoot, "dist/http/cli/tierline-cli.js"))) throw new Error("dist/ is missing: run npm run build (npm test does it first)");
     database = await openDatabase({ dataDir: "memory" });
     service = await startTestService({ database, encoder: defaultTestEncoder(), exemplars: sampleExemplars, env: { TIERLINE_ADMIN_TOKEN: ADMIN } });
     server = serve({ fetch: service.app.fetch, port: 0, hostname: "127.0.0.1" });
@@ -89,17 +89,17 @@ describe("tierline CLI", () => {
     }
   });
 
-  it("route prints the decision; --explain adds the vote and the neighbours; --json is one JSON document", async () => {
+  it("route prints the decision; --explain adds the vote and the neighbors; --json is one JSON document", async () => {
     const plain = await tierline(["route", "What", "is", "the", "capital", "city", "of", "Italy?", "--url", url]);
     expect(plain.code).toBe(0);
     expect(plain.stdout.split("\n")[0]).toBe(`fast  ${service.config.tiers[0]!.model}`);
     expect(plain.stdout).toMatch(/reason knn · confidence \d\.\d\d · margin \d\.\d\d/);
-    expect(plain.stdout).not.toContain("neighbours");
+    expect(plain.stdout).not.toContain("neighbors");
 
     const explained = await tierline(["route", "Prove that every finite integral domain is a field", "--explain"], { env: { TIERLINE_URL: url } });
     expect(explained.code).toBe(0);
     expect(explained.stdout).toMatch(/^votes: fast \d\.\d\d, standard \d\.\d\d, premium \d\.\d\d/m);
-    expect(explained.stdout).toMatch(/^neighbours \(similarity, tier, exemplar\):\n {2}\d\.\d{3} {2}\w+ +\S/m);
+    expect(explained.stdout).toMatch(/^neighbors \(similarity, tier, exemplar\):\n {2}\d\.\d{3} {2}\w+ +\S/m);
 
     const json = await tierline(["route", "What is the capital city of Italy?", "--json", "--explain", "--url", url]);
     expect(json.code).toBe(0);

@@ -2,8 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, TierlineClient, TierlineConnectionError, TierlineError, type RouteDecision } from "../../src/client/index.js";
-import type { DatabaseHandle } from "../../src/db/client.js";
+import { createClient, TierlineClient, TierlineConnectionError, TierlineError, type RouteDecision } from "../../src/http/client/index.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
 

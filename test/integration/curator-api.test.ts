@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { exemplarAudit, exemplars } from "../../src/db/schema.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { exemplarAudit, exemplars } from "../../src/adapters/db/schema.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { sampleExemplars, startTestService, type TestService, defaultTestEncoder } from "../helpers/runtime.js";
 

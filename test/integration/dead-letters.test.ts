@@ -2,9 +2,9 @@
 import { randomUUID } from "node:crypto";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { decisionLog } from "../../src/db/decision-log-table.js";
-import { gatewayExchanges } from "../../src/db/gateway-schema.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { decisionLog } from "../../src/adapters/db/decision-log-table.js";
+import { gatewayExchanges } from "../../src/adapters/db/gateway-tables.js";
 import type { ExchangeRecord } from "../../src/gateway/recorder.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { FakeUpstream } from "../helpers/fake-upstream.js";

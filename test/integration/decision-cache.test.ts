@@ -1,12 +1,12 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embeddingCacheKey } from "../../src/cache/cache-key.js";
+import { embeddingCacheKey } from "../../src/stores/cache/cache-key.js";
 import { decisionCacheScope } from "../../src/routing/settings-fingerprint.js";
-import { normalizeQuery } from "../../src/text/normalize.js";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { decisionCache, exemplars, exemplarVectors } from "../../src/db/schema.js";
-import { withEmbed, type Encoder } from "../../src/embeddings/encoder.js";
+import { normalizeQuery } from "../../src/base/text/normalize.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { decisionCache, exemplars, exemplarVectors } from "../../src/adapters/db/schema.js";
+import { withEmbed, type Encoder } from "../../src/adapters/embeddings/encoder.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { sampleExemplars, startTestService, defaultTestEncoder } from "../helpers/runtime.js";
 

@@ -1,12 +1,12 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- rows and bodies are checked field by field */
 import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { decisionLog } from "../../src/db/decision-log-table.js";
-import { addDays, dayOf, listPartitions, partitionName } from "../../src/db/partitions.js";
-import { DecisionLogStore } from "../../src/decision-log/decision-log-repository.js";
-import { decisionFeedback, reviewItems } from "../../src/db/feedback-schema.js";
-import { textHash } from "../../src/text/normalize.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { decisionLog } from "../../src/adapters/db/decision-log-table.js";
+import { addDays, dayOf, listPartitions, partitionName } from "../../src/adapters/db/partitions.js";
+import { DecisionLogStore } from "../../src/stores/decision-log/decision-log-repository.js";
+import { decisionFeedback, reviewItems } from "../../src/adapters/db/feedback-schema.js";
+import { textHash } from "../../src/base/text/normalize.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { call, metric } from "../helpers/http.js";
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { openDatabase } from "../../src/db/client.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { openDatabase } from "../../src/adapters/db/client.js";
 import { startTestService, type TestService } from "../helpers/runtime.js";
 
 // The service as `npm start` runs it: shipped exemplars, default model, default config.

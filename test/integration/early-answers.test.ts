@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/db/client.js";
+import { openDatabase } from "../../src/adapters/db/client.js";
 import { createFakeEncoder } from "../helpers/fake-encoder.js";
 import { sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
 

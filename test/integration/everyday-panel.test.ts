@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { openDatabase } from "../../src/db/client.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { openDatabase } from "../../src/adapters/db/client.js";
 import { startTestService, type TestService } from "../helpers/runtime.js";
 
 /**

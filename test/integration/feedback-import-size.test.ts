@@ -1,9 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- bodies are checked field by field */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { textHash } from "../../src/text/normalize.js";
+import { textHash } from "../../src/base/text/normalize.js";
 import { call } from "../helpers/http.js";
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
 

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- bodies are checked field by field */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { call, metric } from "../helpers/http.js";
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";

@@ -2,7 +2,7 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { FakeUpstream } from "../helpers/fake-upstream.js";
 import { ask, easyQuestion, hardQuestion, startGatewayService, type GatewayTestService } from "../helpers/gateway.js";
@@ -235,7 +235,7 @@ describe.each(databaseTargets())("gateway forwarding on $name", (target) => {
     expect([easy.status, hard.status]).toEqual([200, 200]);
     const ids: [string, string] = [easy.headers.get("x-tierline-decision-id")!, hard.headers.get("x-tierline-decision-id")!];
     await service.deps.gatewayLog.flush();
-    const { gatewayExchanges } = await import("../../src/db/gateway-schema.js");
+    const { gatewayExchanges } = await import("../../src/adapters/db/gateway-tables.js");
     const { inArray } = await import("drizzle-orm");
     const rows = await database.db.select().from(gatewayExchanges).where(inArray(gatewayExchanges.decisionId, ids));
     const byId = new Map(rows.map((r) => [r.decisionId, r]));

@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { gatewayAttempts, gatewayExchanges } from "../../src/db/gateway-schema.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { gatewayAttempts, gatewayExchanges } from "../../src/adapters/db/gateway-tables.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { FakeUpstream } from "../helpers/fake-upstream.js";
 import { ask, easyQuestion, hardQuestion, startGatewayService, listen, type GatewayTestService } from "../helpers/gateway.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { FakeUpstream } from "../helpers/fake-upstream.js";
 import { ask, startGatewayService, listen, type GatewayTestService } from "../helpers/gateway.js";

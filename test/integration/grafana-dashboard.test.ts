@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type DatabaseHandle } from "../../src/db/client.js";
+import { openDatabase, type DatabaseHandle } from "../../src/adapters/db/client.js";
 import { decisionReasons, isFallback } from "../../src/routing/decision.js";
 import { createFakeEncoder } from "../helpers/fake-encoder.js";
 import { sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";

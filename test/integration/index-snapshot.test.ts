@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { exemplarRevision, exemplars } from "../../src/db/schema.js";
+import { exemplarRevision, exemplars } from "../../src/adapters/db/schema.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { sampleExemplars, startTestService, defaultTestEncoder } from "../helpers/runtime.js";
 

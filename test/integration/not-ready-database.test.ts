@@ -2,9 +2,9 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { buildDeps, type Deps } from "../../src/deps.js";
+import { createApp } from "../../src/app/app.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { buildDeps, type Deps } from "../../src/app/deps.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { call } from "../helpers/http.js";
 import { defaultTestEncoder, sampleExemplars, testConfig } from "../helpers/runtime.js";

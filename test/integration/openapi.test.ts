@@ -1,10 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the document is checked field by field */
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
-import { openDatabase, type DatabaseHandle } from "../../src/db/client.js";
-import { buildDeps, type Deps } from "../../src/deps.js";
-import { errorCodes, errorStatus } from "../../src/http/error-codes.js";
+import { createApp } from "../../src/app/app.js";
+import { openDatabase, type DatabaseHandle } from "../../src/adapters/db/client.js";
+import { buildDeps, type Deps } from "../../src/app/deps.js";
+import { errorCodes, errorStatus } from "../../src/base/error-codes.js";
 import { createFakeEncoder } from "../helpers/fake-encoder.js";
 import { testConfig } from "../helpers/runtime.js";
 

@@ -4,11 +4,11 @@ import path from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
-import { run } from "../../src/cli/run.js";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { buildDeps, type Deps } from "../../src/deps.js";
-import { UnconfiguredTiersError } from "../../src/exemplars/tier-labels.js";
+import { createApp } from "../../src/app/app.js";
+import { run } from "../../src/http/cli/run.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { buildDeps, type Deps } from "../../src/app/deps.js";
+import { UnconfiguredTiersError } from "../../src/stores/exemplars/tier-labels.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { defaultTestEncoder, sampleExemplars, testConfig } from "../helpers/runtime.js";
 

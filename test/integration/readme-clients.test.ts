@@ -6,8 +6,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient } from "../../src/client/index.js";
-import { openDatabase, type DatabaseHandle } from "../../src/db/client.js";
+import { createClient } from "../../src/http/client/index.js";
+import { openDatabase, type DatabaseHandle } from "../../src/adapters/db/client.js";
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));

@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { migrateDatabase } from "../../src/db/migrate.js";
-import { syncTierPrices } from "../../src/stats/stats-repository.js";
+import { migrateDatabase } from "../../src/adapters/db/migrate.js";
+import { syncTierPrices } from "../../src/stores/stats/stats-repository.js";
 import { openReplicaDatabases } from "../helpers/databases.js";
 import { createFakeEncoder } from "../helpers/fake-encoder.js";
 import { sampleExemplars, startTestService } from "../helpers/runtime.js";

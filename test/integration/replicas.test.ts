@@ -79,7 +79,7 @@ describe.skipIf(replicas === null)("two replicas on one PostgreSQL", () => {
   });
 
   it("a replica started late builds from the database and follows from there", async () => {
-    const c = await startTestService({ database: await (await import("../../src/db/client.js")).openDatabase({ url: replicas!.url, maxConnections: 2 }), ...options });
+    const c = await startTestService({ database: await (await import("../../src/adapters/db/client.js")).openDatabase({ url: replicas!.url, maxConnections: 2 }), ...options });
     try {
       expect(c.deps.index.get()!.revision).toBe(a.deps.index.get()!.revision);
       expect(c.deps.index.get()!.size).toBe(a.deps.index.get()!.size);

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { sampleExemplars, startTestService, type TestService, defaultTestEncoder } from "../helpers/runtime.js";
 
@@ -49,7 +49,7 @@ describe.each(databaseTargets())("HTTP API on $name", (target) => {
     expect(d.neighbors).toBeUndefined();
   });
 
-  it("explains with the top-k neighbours when asked in the body or the query string", async () => {
+  it("explains with the top-k neighbors when asked in the body or the query string", async () => {
     for (const [body, qs] of [
       [{ query: "Who painted the Mona Lisa?", explain: true }, ""],
       [{ query: "Who painted the Mona Lisa?" }, "?explain=1"],

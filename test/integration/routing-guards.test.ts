@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { modelFormat } from "../../src/routing/second-stage/model.js";
-import { SecondStageMismatchError, SecondStageModelError } from "../../src/routing/second-stage/model-file.js";
-import { secondStageModelFor } from "../../src/routers.js";
+import { SecondStageMismatchError, SecondStageModelError } from "../../src/routing/second-stage/second-stage-file.js";
+import { secondStageModelFor } from "../../src/app/routers.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { buildTestDeps, defaultTestEncoder, sampleExemplars, startTestService, testConfig, type TestService } from "../helpers/runtime.js";
 
@@ -25,7 +25,7 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
     .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
 }
 
-/** A second-stage model that reads only the maths flag of the text, for the real default model's neighbourhoods. */
+/** A second-stage model that reads only the maths flag of the text, for the real default model's neighborhoods. */
 function mathsModelFile(embeddingModel: string): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), "tierline-model-")), "second-stage.json");
   const model = {

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { withEmbed } from "../../src/embeddings/encoder.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { withEmbed } from "../../src/adapters/embeddings/encoder.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
 

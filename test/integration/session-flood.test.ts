@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- a counting wrapper around drizzle, bodies checked field by field */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { routingSessions } from "../../src/db/schema.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { routingSessions } from "../../src/adapters/db/schema.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { call, metric } from "../helpers/http.js";
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";

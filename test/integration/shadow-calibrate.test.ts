@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// First: the app's modules extend zod for OpenAPI before any schema is built (src/http/rules.ts needs it).
+// First: the app's modules extend zod for OpenAPI before any schema is built (src/http/rules-handlers.ts needs it).
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
-import { createClient } from "../../src/client/index.js";
-import { calibrateFromFeedback } from "../../src/cli/calibrate-client.js";
-import { report } from "../../src/cli/report-client.js";
-import { parseConfig } from "../../src/config/load-config.js";
-import type { DatabaseHandle } from "../../src/db/client.js";
+import { createClient } from "../../src/http/client/index.js";
+import { calibrateFromFeedback } from "../../src/http/cli/calibrate-client.js";
+import { report } from "../../src/http/cli/report-client.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { call, metric } from "../helpers/http.js";
 

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
+import { createApp } from "../../src/app/app.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { buildTestDeps, defaultTestEncoder, sampleExemplars, testConfig } from "../helpers/runtime.js";
 

@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- bodies are checked field by field */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import type { DatabaseHandle } from "../../src/db/client.js";
-import { decisionLog } from "../../src/db/decision-log-table.js";
+import type { DatabaseHandle } from "../../src/adapters/db/client.js";
+import { decisionLog } from "../../src/adapters/db/decision-log-table.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { call } from "../helpers/http.js";
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";

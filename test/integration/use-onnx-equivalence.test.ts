@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Encoder } from "../../src/embeddings/encoder.js";
-import { createUseLiteEncoder } from "../../src/embeddings/use-lite-encoder.js";
-import { createUseOnnxEncoder } from "../../src/embeddings/use-onnx-encoder.js";
-import { useOnnxFileName } from "../../src/embeddings/use-onnx/model-file.js";
+import type { Encoder } from "../../src/adapters/embeddings/encoder.js";
+import { createUseLiteEncoder } from "../../src/adapters/embeddings/use-lite-encoder.js";
+import { createUseOnnxEncoder } from "../../src/adapters/embeddings/use-onnx-encoder.js";
+import { useOnnxFileName } from "../../src/adapters/embeddings/use-onnx/onnx-model-file.js";
 import { variedTexts } from "../fixtures/use-onnx-texts.js";
 
 // The ONNX encoder converts the TF.js model shipped in the npm package itself

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { createEncoder } from "../../src/embeddings/create-encoder.js";
-import { WorkerEncoder } from "../../src/embeddings/worker-encoder.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
+import { createEncoder } from "../../src/adapters/embeddings/create-encoder.js";
+import { WorkerEncoder } from "../../src/adapters/embeddings/worker-encoder.js";
 
 // The service runs its model in a worker thread (onnxruntime blocks the thread that calls it): the same vectors
 // as in the main thread, and the main thread's event loop keeps turning while a forward pass runs.

@@ -28,7 +28,7 @@ interface Round {
   restartError?: string;
   indexExemplars: number | null;
   databaseExemplars: number;
-  /** Sampled new exemplars that /route?explain=1 finds as their own nearest neighbour. */
+  /** Sampled new exemplars that /route?explain=1 finds as their own nearest neighbor. */
   routedToItself: { sampled: number; found: number };
 }
 

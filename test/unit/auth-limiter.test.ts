@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
 import type { AppEnv } from "../../src/http/app-env.js";
 import { createAuth } from "../../src/http/auth.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BatchingEncoder } from "../../src/embeddings/batching-encoder.js";
-import type { Encoder } from "../../src/embeddings/encoder.js";
+import { BatchingEncoder } from "../../src/adapters/embeddings/batching-encoder.js";
+import type { Encoder } from "../../src/adapters/embeddings/encoder.js";
 
 /** Records each forward pass; vector[0] encodes the text's length so results can be matched. */
 function recordingEncoder(options: { failOn?: string; delayMs?: number } = {}): Encoder & { calls: string[][] } {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { embeddingCacheKey, quantizeEmbedding } from "../../src/cache/cache-key.js";
-import { normalizeQuery, textHash } from "../../src/text/normalize.js";
-import { normalizeInPlace } from "../../src/embeddings/encoder.js";
+import { embeddingCacheKey, quantizeEmbedding } from "../../src/stores/cache/cache-key.js";
+import { normalizeQuery, textHash } from "../../src/base/text/normalize.js";
+import { normalizeInPlace } from "../../src/adapters/embeddings/encoder.js";
 
 function randomUnit(seed: number, dims = 512): Float32Array {
   let s = seed;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { CacheRowUpdate } from "../../src/cache/cache-repository.js";
-import { CacheWriter } from "../../src/cache/cache-writer.js";
+import type { CacheRowUpdate } from "../../src/stores/cache/cache-repository.js";
+import { CacheWriter } from "../../src/stores/cache/cache-writer.js";
 
 const row = (key: string, hits: number, at: number, tier = "fast"): CacheRowUpdate => ({
   key,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { calibrateFromLabels } from "../../src/calibration/calibrate-from-labels.js";
-import { knnPaths, knnRouter } from "../../src/calibration/knn-grid.js";
-import { parseConfig } from "../../src/config/load-config.js";
+import { calibrateFromLabels } from "../../src/routing/calibration/calibrate-from-labels.js";
+import { knnPaths, knnRouter } from "../../src/routing/calibration/knn-grid.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
 
 // The rule itself (bounds, fixed-sequence selection, criteria) is tested in risk-control.test.ts and bounds.test.ts.
 const priced = parseConfig({}).tiers;
 const tiers = ["fast", "standard", "premium"];
 
-describe("calibration on labelled neighbourhoods (calibrate --from-feedback)", () => {
+describe("calibration on labelled neighborhoods (calibrate --from-feedback)", () => {
   const rows = [
     { label: "fast", neighbors: [{ tier: "fast", similarity: 0.9 }, { tier: "fast", similarity: 0.8 }, { tier: "standard", similarity: 0.2 }] },
     { label: "premium", neighbors: [{ tier: "premium", similarity: 0.9 }, { tier: "premium", similarity: 0.8 }, { tier: "fast", similarity: 0.1 }] },

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { generateClientTypes, targetFile } from "../../scripts/generate-client-types.js";
 
 // The client package spells out the API's types so it needs neither the service nor zod;
-// they must stay what the service's schemas infer (src/client/schema-types.ts).
+// they must stay what the service's schemas infer (src/http/client/schema-types.ts).
 describe("the client package's API types", () => {
   const generated = generateClientTypes();
 

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { fallbackTierOf } from "../../src/config/config-schema.js";
-import { ConfigError, loadConfig, parseConfig } from "../../src/config/load-config.js";
+import { fallbackTierOf } from "../../src/base/config/config-schema.js";
+import { ConfigError, loadConfig, parseConfig } from "../../src/base/config/load-config.js";
 
 describe("parseConfig", () => {
   it("has working defaults: three tiers with the documented prices, premium fallback", () => {

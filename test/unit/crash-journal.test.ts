@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CrashJournal } from "../../src/decision-log/crash-journal.js";
+import { CrashJournal } from "../../src/stores/decision-log/crash-journal.js";
 
 const dir = () => mkdtempSync(path.join(tmpdir(), "tierline-journal-"));
 

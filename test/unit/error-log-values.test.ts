@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { DatabaseUnavailableError } from "../../src/db/database-guard.js";
-import { createErrorHandler } from "../../src/http/errors.js";
-import { withoutBoundValues } from "../../src/observability/logger.js";
+import { DatabaseUnavailableError } from "../../src/adapters/db/database-guard.js";
+import { createErrorHandler } from "../../src/http/error-handler.js";
+import { withoutBoundValues } from "../../src/base/logger.js";
 
 describe("what a 503 for a database away logs", () => {
   it("the driver's code and message, never the statement's bound values", async () => {

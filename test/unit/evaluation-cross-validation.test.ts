@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeInPlace } from "../../src/embeddings/encoder.js";
+import { normalizeInPlace } from "../../src/adapters/embeddings/encoder.js";
 import { crossValidate } from "../../eval/lib/cross-validation.js";
 import type { LabelledQueryVectors } from "../../eval/lib/evaluation-data.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { textHash } from "../../src/text/normalize.js";
-import { ExemplarFileError, parseExemplarJsonl, readExemplarDir } from "../../src/exemplars/exemplar-files.js";
+import { textHash } from "../../src/base/text/normalize.js";
+import { ExemplarFileError, parseExemplarJsonl, readExemplarDir } from "../../src/stores/exemplars/exemplar-files.js";
 
 const tiers = ["fast", "standard", "premium"];
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { Database } from "../../src/db/client.js";
-import { DatabaseGuard, DatabaseUnavailableError, Deadline } from "../../src/db/database-guard.js";
-import type { DecisionLog } from "../../src/decision-log/decision-log.js";
-import type { LogRow } from "../../src/decision-log/log-row.js";
-import { FeedbackService } from "../../src/feedback/feedback-service.js";
+import type { Database } from "../../src/adapters/db/client.js";
+import { DatabaseGuard, DatabaseUnavailableError, Deadline } from "../../src/adapters/db/database-guard.js";
+import type { DecisionLog } from "../../src/stores/decision-log/decision-log.js";
+import type { LogRow } from "../../src/stores/decision-log/log-row.js";
+import { FeedbackService } from "../../src/stores/feedback/feedback-service.js";
 
 const ID = "5b0c4a3e-9d1f-4c55-8a77-0d0f6b7e2a11";
 const row = { decisionId: ID, at: new Date(), tier: "fast", reason: "knn", textHash: "h", shadowOf: null, tags: null, queryText: null } as unknown as LogRow;

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { addDays, dayOf, partitionName } from "../../src/db/partitions.js";
-import { DecisionLogWriter } from "../../src/decision-log/decision-log-writer.js";
-import { FeedbackFileError, parseFeedbackJsonl } from "../../src/feedback/feedback-jsonl.js";
-import { misrouteRates } from "../../src/feedback/reports/misroute-rates.js";
-import { qualityOf, shadowReport } from "../../src/feedback/reports/shadow-report.js";
-import { leaderClusters } from "../../src/feedback/reports/neighbourhoods.js";
-import { combineRanges, conservativeLabel, disagreement, inconsistency, judge, neededRange } from "../../src/feedback/verdicts.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
+import { addDays, dayOf, partitionName } from "../../src/adapters/db/partitions.js";
+import { DecisionLogWriter } from "../../src/stores/decision-log/decision-log-writer.js";
+import { FeedbackFileError, parseFeedbackJsonl } from "../../src/stores/feedback/feedback-jsonl.js";
+import { misrouteRates } from "../../src/stores/feedback/reports/misroute-rates.js";
+import { qualityOf, shadowReport } from "../../src/stores/feedback/reports/shadow-report.js";
+import { leaderClusters } from "../../src/stores/feedback/reports/neighborhoods.js";
+import { combineRanges, conservativeLabel, disagreement, inconsistency, judge, neededRange } from "../../src/stores/feedback/verdicts.js";
 import type { Decision } from "../../src/routing/decision.js";
 import { isFallback } from "../../src/routing/decision.js";
 import { Router } from "../../src/routing/router.js";
-import { ExemplarIndex, ExemplarIndexRef } from "../../src/vector-index/exemplar-index.js";
-import { HnswIndex } from "../../src/vector-index/hnsw-index.js";
+import { ExemplarIndex, ExemplarIndexRef } from "../../src/adapters/vector-index/exemplar-index.js";
+import { HnswIndex } from "../../src/adapters/vector-index/hnsw-index.js";
 import { axis, createFakeEncoder } from "../helpers/fake-encoder.js";
 
 const tiers = ["fast", "standard", "premium"];
@@ -89,7 +89,7 @@ describe("shadow mode in the router", () => {
     expect(isFallback("shadow")).toBe(false);
   });
 
-  it("routes a query that is itself an exemplar to that exemplar's tier (reason exemplar), whatever its neighbours vote", async () => {
+  it("routes a query that is itself an exemplar to that exemplar's tier (reason exemplar), whatever its neighbors vote", async () => {
     const encoder = createFakeEncoder({ dimensions: D, vectors: { "fast one": axis(D, 0), "hard one": axis(D, 0, 1, 0.05), "premium twin": axis(D, 0, 1, 0.06) } });
     const index = new ExemplarIndex(new HnswIndex(D, { M: 16, efConstruction: 100, ef: 100 }), 1);
     const put = async (id: number, text: string, tier: string) => index.put({ id, tier, text }, (await encoder.embed([text]))[0]!);
@@ -229,7 +229,7 @@ describe("feedback JSONL", () => {
 
 describe("CSV for COPY", () => {
   it("quotes every value, leaves NULL unquoted, writes arrays as PostgreSQL literals", async () => {
-    const { toCsv } = await import("../../src/db/csv.js");
+    const { toCsv } = await import("../../src/adapters/db/csv.js");
     const rows = [{ a: 'say "hi", then\nleave', b: null, c: ["x", 'y"z', "w\\v"], d: new Date("2026-01-02T03:04:05.000Z"), e: "", f: 0.5, g: true }];
     expect(toCsv(rows, ["a", "b", "c", "d", "e", "f", "g"])).toBe('"say ""hi"", then\nleave",,"{""x"",""y\\""z"",""w\\\\v""}","2026-01-02T03:04:05.000Z","","0.5","true"\n');
   });

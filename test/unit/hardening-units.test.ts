@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { DatabaseGuard, DatabaseUnavailableError, Deadline } from "../../src/db/database-guard.js";
-import { PriorityEncoder } from "../../src/embeddings/priority-encoder.js";
+import { DatabaseGuard, DatabaseUnavailableError, Deadline } from "../../src/adapters/db/database-guard.js";
+import { PriorityEncoder } from "../../src/adapters/embeddings/priority-encoder.js";
 import { RateLimiter } from "../../src/http/rate-limit.js";
-import { normalizeBounded, normalizeQuery } from "../../src/text/normalize.js";
-import { WriteBehind } from "../../src/util/write-behind.js";
+import { normalizeBounded, normalizeQuery } from "../../src/base/text/normalize.js";
+import { WriteBehind } from "../../src/base/util/write-behind.js";
 import { createFakeEncoder } from "../helpers/fake-encoder.js";
 
 describe("normalizeBounded", () => {

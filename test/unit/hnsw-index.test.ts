@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { normalizeInPlace } from "../../src/embeddings/encoder.js";
-import { BruteForceIndex } from "../../src/vector-index/brute-force-index.js";
-import { HnswIndex } from "../../src/vector-index/hnsw-index.js";
+import { normalizeInPlace } from "../../src/adapters/embeddings/encoder.js";
+import { BruteForceIndex } from "../../src/adapters/vector-index/brute-force-index.js";
+import { HnswIndex } from "../../src/adapters/vector-index/hnsw-index.js";
 
 function randomVectors(count: number, dims: number, seed: number): Float32Array[] {
   let s = seed;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadConfig, parseConfig } from "../../src/config/load-config.js";
+import { loadConfig, parseConfig } from "../../src/base/config/load-config.js";
 import { bytesOf, coresOf, knownKinds, readManifests, schemaErrors, unknownFieldErrors, type Manifest } from "../helpers/kubernetes.js";
 
 const repoRoot = path.resolve(".");

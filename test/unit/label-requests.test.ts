@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { informativeness, pickLabelRequests, type LabelCandidate } from "../../src/feedback/label-requests.js";
+import { informativeness, pickLabelRequests, type LabelCandidate } from "../../src/stores/feedback/label-requests.js";
 import { readRealRows, shippedLevelMap } from "../../eval/lib/real-data.js";
 
 const at = new Date("2026-12-01T00:00:00Z");

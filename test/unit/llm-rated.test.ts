@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { MemoryDecisionCache } from "../../src/cache/decision-cache.js";
-import { parseConfig } from "../../src/config/load-config.js";
+import { MemoryDecisionCache } from "../../src/stores/cache/cached-decisions.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
 import { Router } from "../../src/routing/router.js";
 import type { ComplexityRater } from "../../src/routing/steps/llm-rated.js";
-import { ExemplarIndex, ExemplarIndexRef } from "../../src/vector-index/exemplar-index.js";
-import { HnswIndex } from "../../src/vector-index/hnsw-index.js";
+import { ExemplarIndex, ExemplarIndexRef } from "../../src/adapters/vector-index/exemplar-index.js";
+import { HnswIndex } from "../../src/adapters/vector-index/hnsw-index.js";
 import { axis, createFakeEncoder } from "../helpers/fake-encoder.js";
 
 const D = 8;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileRules, InvalidRuleError, looksLikeCode, type RequestFacts, type Rule } from "../../src/policy/rules.js";
+import { compileRules, InvalidRuleError, looksLikeCode, type RequestFacts, type Rule } from "../../src/base/policy/rule-set.js";
 import { applyLimits, BudgetTooSmallError, InvalidLimitError } from "../../src/routing/limits.js";
 import { TierLadder } from "../../src/routing/tier-ladder.js";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { BatchingEncoder } from "../../src/embeddings/batching-encoder.js";
-import { PriorityEncoder } from "../../src/embeddings/priority-encoder.js";
-import { MIN_TEXT_CHARS, sliceByWork } from "../../src/embeddings/slices.js";
-import { BatchLaneFullError, DrainEstimate } from "../../src/embeddings/work-estimate.js";
+import { BatchingEncoder } from "../../src/adapters/embeddings/batching-encoder.js";
+import { PriorityEncoder } from "../../src/adapters/embeddings/priority-encoder.js";
+import { MIN_TEXT_CHARS, sliceByWork } from "../../src/adapters/embeddings/slices.js";
+import { BatchLaneFullError, DrainEstimate } from "../../src/adapters/embeddings/work-estimate.js";
 import { createGatedEncoder } from "../helpers/gated-encoder.js";
 
 const texts = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const read = (file: string) => readFileSync(path.join(root, file), "utf8");
@@ -58,7 +58,7 @@ describe("deployment files", () => {
     const dockerfile = read("Dockerfile");
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
     expect(dockerfile).not.toMatch(/tsx/);
-    for (const dir of ["dist", "migrations", "exemplars", "src/console/assets", "bin"]) expect(dockerfile, dir).toMatch(new RegExp(`^COPY .*\\b${dir.replace("/", "\\/")} `, "m"));
+    for (const dir of ["dist", "migrations", "exemplars", "src/http/console/assets", "bin"]) expect(dockerfile, dir).toMatch(new RegExp(`^COPY .*\\b${dir.replace("/", "\\/")} `, "m"));
     expect(dockerfile).not.toMatch(/--allow-scripts/); // an error on the command line of a project install with npm 11
     expect(pkg.scripts.start).toBe("exec node dist/main.js");
   });

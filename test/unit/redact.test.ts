@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactBytes, redactSecrets, StreamRedactor } from "../../src/config/redact.js";
+import { redactBytes, redactSecrets, StreamRedactor } from "../../src/base/config/redact.js";
 
 const KEY = "sk-proj-Zq81xLmN0pQrStUv4WxYz0123456789";
 const escaped = (s: string) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");

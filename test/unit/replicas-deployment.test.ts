@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
 
 // Issue 20: the scale-out example. Docker cannot run here, so the compose profile is checked by reading it,
 // against the committed HAProxy config (which the reliability suite runs for real, scale-out.test.ts) and the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderDailyChart } from "../../src/stats/report-chart.js";
+import { renderDailyChart } from "../../src/stores/stats/report-chart.js";
 
 describe("renderDailyChart", () => {
   it("draws one stacked bar segment per tier and day, and the hit-rate line through each day", () => {

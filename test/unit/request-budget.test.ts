@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DatabaseGuard, Deadline } from "../../src/db/database-guard.js";
-import { writeBudget } from "../../src/exemplars/curation-context.js";
+import { DatabaseGuard, Deadline } from "../../src/adapters/db/database-guard.js";
+import { writeBudget } from "../../src/stores/exemplars/curation-context.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
 import { isFallback } from "../../src/routing/decision.js";
 import { Router, type RouterOptions } from "../../src/routing/router.js";
 import { legacyModelFormat, modelFormat, type SecondStageModel, type VoteGate } from "../../src/routing/second-stage/model.js";
-import { ExemplarIndex, ExemplarIndexRef } from "../../src/vector-index/exemplar-index.js";
-import { HnswIndex } from "../../src/vector-index/hnsw-index.js";
+import { ExemplarIndex, ExemplarIndexRef } from "../../src/adapters/vector-index/exemplar-index.js";
+import { HnswIndex } from "../../src/adapters/vector-index/hnsw-index.js";
 import { axis, createFakeEncoder } from "../helpers/fake-encoder.js";
 
 const D = 8;
@@ -58,7 +58,7 @@ const mathsModel = (thresholds: number[], voteGate: VoteGate | null = null): Sec
 });
 
 describe("the OOD guard", () => {
-  it("sends a query whose neighbourhood is unlike the calibration data to the fallback tier, with its own reason", async () => {
+  it("sends a query whose neighborhood is unlike the calibration data to the fallback tier, with its own reason", async () => {
     const r = await router({ ood });
     const d = await r.route({ query: "far away", explain: true });
     expect(d).toMatchObject({ tier: "premium", reason: "out_of_distribution" });

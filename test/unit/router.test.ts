@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { MemoryDecisionCache } from "../../src/cache/decision-cache.js";
-import { parseConfig } from "../../src/config/load-config.js";
+import { MemoryDecisionCache } from "../../src/stores/cache/cached-decisions.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
 import { Router } from "../../src/routing/router.js";
-import { EmptyQueryError } from "../../src/routing/steps/normalize.js";
-import { ExemplarIndex, ExemplarIndexRef } from "../../src/vector-index/exemplar-index.js";
-import { HnswIndex } from "../../src/vector-index/hnsw-index.js";
+import { EmptyQueryError } from "../../src/routing/steps/normalize-query.js";
+import { ExemplarIndex, ExemplarIndexRef } from "../../src/adapters/vector-index/exemplar-index.js";
+import { HnswIndex } from "../../src/adapters/vector-index/hnsw-index.js";
 import { axis, createFakeEncoder } from "../helpers/fake-encoder.js";
 
 const D = 8;
@@ -47,7 +47,7 @@ async function setup(opts: { withIndex?: boolean; failOn?: string } = {}) {
 }
 
 describe("Router", () => {
-  it("routes by the neighbours' vote and names the tier's model", async () => {
+  it("routes by the neighbors' vote and names the tier's model", async () => {
     const { router } = await setup();
     const d = await router.route({ query: "clearly fast" });
     expect(d).toMatchObject({ tier: "fast", model: tiers[0]!.model, reason: "knn", cached: false, revision: 1, truncated: false });
@@ -84,7 +84,7 @@ describe("Router", () => {
     expect(d.cached).toBe(true);
   });
 
-  it("explains with the neighbours and vote shares", async () => {
+  it("explains with the neighbors and vote shares", async () => {
     const { router } = await setup();
     const d = await router.route({ query: "clearly fast", explain: true });
     expect(d.neighbors).toHaveLength(3);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileRules, type RequestFacts } from "../../src/policy/rules.js";
-import { compileSafeRegex, UnsafePatternError } from "../../src/policy/safe-regex.js";
+import { compileRules, type RequestFacts } from "../../src/base/policy/rule-set.js";
+import { compileSafeRegex, UnsafePatternError } from "../../src/base/policy/safe-regex.js";
 
 const tiers = ["fast", "standard", "premium"];
 const facts = (text: string): RequestFacts => ({ text, tokens: 10, messages: 1, hasCode: false, hasAttachments: false, hasTools: false, tags: [] });

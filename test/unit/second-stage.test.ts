@@ -17,11 +17,11 @@ import {
   validateModel,
   type SecondStageModel,
 } from "../../src/routing/second-stage/model.js";
-import { loadSecondStageModel, SecondStageMismatchError, SecondStageModelError } from "../../src/routing/second-stage/model-file.js";
-import { neighbourFeatures } from "../../src/routing/second-stage/neighbour-features.js";
+import { loadSecondStageModel, SecondStageMismatchError, SecondStageModelError } from "../../src/routing/second-stage/second-stage-file.js";
+import { neighborFeatures } from "../../src/routing/second-stage/neighbor-features.js";
 import { textFeatures } from "../../src/routing/second-stage/text-features.js";
 import { mulberry32 } from "../../eval/lib/stratified-folds.js";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
 import { decisionCacheScope, routingFingerprint } from "../../src/routing/settings-fingerprint.js";
 
 const tiers = ["fast", "standard", "premium"];
@@ -30,7 +30,7 @@ const n = (tier: string, similarity: number) => ({ tier, similarity });
 describe("second-stage features", () => {
   it("vote shares at each k, as the vote weighs them, and how close each tier comes", () => {
     const hood = [n("fast", 0.9), n("premium", 0.6), n("standard", 0.5), n("premium", -0.2)];
-    const f = neighbourFeatures(hood, tiers, [1, 3, 4]);
+    const f = neighborFeatures(hood, tiers, [1, 3, 4]);
     expect(f["knn.1.standard"]).toBe(0);
     expect(f["knn.1.premium"]).toBe(0);
     expect(f["knn.3.premium"]).toBeCloseTo(0.6 / 2, 12);
@@ -40,8 +40,8 @@ describe("second-stage features", () => {
     expect(f["sim.mean.3"]).toBeCloseTo((0.9 + 0.6 + 0.5) / 3, 12);
     expect(f["sim.top1"]).toBe(0.9);
     expect(f["sim.best.standard"]).toBe(0.5);
-    // A tier absent from the neighbours is at most as close as the last one.
-    expect(neighbourFeatures([n("fast", 0.8), n("fast", 0.4)], tiers, [2])["sim.best.premium"]).toBe(0.4);
+    // A tier absent from the neighbors is at most as close as the last one.
+    expect(neighborFeatures([n("fast", 0.8), n("fast", 0.4)], tiers, [2])["sim.best.premium"]).toBe(0.4);
   });
 
   it("text structure: length, code, maths, asks, constraints, output length, script", () => {
@@ -169,7 +169,7 @@ describe("second-stage training", () => {
     expect(fit.weights[0]).toBeGreaterThan(0);
   });
 
-  /** Rows whose tier is written in their neighbourhood and maths content, with some noise. */
+  /** Rows whose tier is written in their neighborhood and maths content, with some noise. */
   function examples(count: number): TrainingExample[] {
     const random = mulberry32(3);
     return Array.from({ length: count }, (_, i) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SessionReader } from "../../src/sessions/session-reader.js";
+import { SessionReader } from "../../src/stores/sessions/session-reader.js";
 
 const row = (key: string) => ({ key, tier: "premium", expiresAt: new Date(2_000_000_000_000) });
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { env } from "@huggingface/transformers";
-import { createTransformersEncoder } from "../../src/embeddings/transformers-encoder.js";
+import { createTransformersEncoder } from "../../src/adapters/embeddings/transformers-encoder.js";
 
 // Count real model loads: every load goes through transformers.js's pipeline().
 const loads = vi.hoisted(() => ({ count: 0 }));

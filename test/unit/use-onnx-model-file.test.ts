@@ -7,7 +7,7 @@ import {
   ensureUseOnnxModel,
   useModelPackageVersion,
   useOnnxFileName,
-} from "../../src/embeddings/use-onnx/model-file.js";
+} from "../../src/adapters/embeddings/use-onnx/onnx-model-file.js";
 
 describe("ensureUseOnnxModel (the converted-model cache in <dataDir>/models)", () => {
   let dataDir: string;

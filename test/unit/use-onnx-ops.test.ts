@@ -1,8 +1,8 @@
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { convertTfGraphToOnnx, unsupportedOps } from "../../src/embeddings/use-onnx/convert.js";
-import { encodeOnnxModel } from "../../src/embeddings/use-onnx/onnx-proto.js";
-import type { TfAttr, TfGraph, TfNode, TfTensor } from "../../src/embeddings/use-onnx/tf-graph.js";
+import { convertTfGraphToOnnx, unsupportedOps } from "../../src/adapters/embeddings/use-onnx/convert.js";
+import { encodeOnnxModel } from "../../src/adapters/embeddings/use-onnx/onnx-proto.js";
+import type { TfAttr, TfGraph, TfNode, TfTensor } from "../../src/adapters/embeddings/use-onnx/tf-graph.js";
 
 // Small TF graphs with hand-computed answers, one per tricky op semantic of
 // the USE lite graph: each is converted, serialised, loaded and run by onnxruntime.

@@ -1,8 +1,8 @@
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { floatTensor, int64Tensor } from "../../src/embeddings/use-onnx/onnx-builder.js";
-import { encodeOnnxModel, OnnxType, type OnnxModel } from "../../src/embeddings/use-onnx/onnx-proto.js";
-import { quantizeMatMulWeights, quantizePerColumn } from "../../src/embeddings/use-onnx/quantize.js";
+import { floatTensor, int64Tensor } from "../../src/adapters/embeddings/use-onnx/onnx-builder.js";
+import { encodeOnnxModel, OnnxType, type OnnxModel } from "../../src/adapters/embeddings/use-onnx/onnx-proto.js";
+import { quantizeMatMulWeights, quantizePerColumn } from "../../src/adapters/embeddings/use-onnx/quantize.js";
 
 const modelOf = (graph: Omit<OnnxModel["graph"], "name">): OnnxModel => ({
   graph: { name: "test", ...graph },

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { EmbeddingsModel } from "@energetic-ai/embeddings";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readUseVocabulary } from "../../src/embeddings/use-onnx/model-file.js";
-import { SentencePieceTokenizer, type Vocabulary } from "../../src/embeddings/use-onnx/sentencepiece.js";
+import { readUseVocabulary } from "../../src/adapters/embeddings/use-onnx/onnx-model-file.js";
+import { SentencePieceTokenizer, type Vocabulary } from "../../src/adapters/embeddings/use-onnx/sentencepiece.js";
 import { variedTexts } from "../fixtures/use-onnx-texts.js";
 
 const jsonlTexts = (file: string, field: string) =>

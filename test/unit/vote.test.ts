@@ -5,7 +5,7 @@ const options: VoteOptions = { tiers: ["fast", "standard", "premium"], fallbackT
 const n = (tier: string, similarity: number) => ({ tier, similarity });
 
 describe("voteOnNeighbors", () => {
-  it("weights each neighbour by its similarity", () => {
+  it("weights each neighbor by its similarity", () => {
     const out = voteOnNeighbors([n("fast", 0.9), n("fast", 0.6), n("standard", 0.5)], options);
     expect(out.tier).toBe("fast");
     expect(out.reason).toBe("knn");
@@ -14,7 +14,7 @@ describe("voteOnNeighbors", () => {
     expect(out.votes).toEqual({ fast: 0.75, standard: 0.25, premium: 0 });
   });
 
-  it("similarity, not count, decides: one close neighbour outvotes two distant ones", () => {
+  it("similarity, not count, decides: one close neighbor outvotes two distant ones", () => {
     const out = voteOnNeighbors([n("standard", 0.95), n("fast", 0.4), n("fast", 0.35)], { ...options, margin: 0 });
     expect(out.tier).toBe("standard");
   });
@@ -58,12 +58,12 @@ describe("voteOnNeighbors", () => {
     expect(out.confidence).toBe(1);
   });
 
-  it("returns empty_index with no neighbours and no_close_exemplar when all point away", () => {
+  it("returns empty_index with no neighbors and no_close_exemplar when all point away", () => {
     expect(voteOnNeighbors([], options)).toMatchObject({ tier: "premium", reason: "empty_index", votedTier: null });
     expect(voteOnNeighbors([n("fast", -0.2)], options)).toMatchObject({ tier: "premium", reason: "no_close_exemplar" });
   });
 
-  it("ignores neighbours of tiers that are no longer configured", () => {
+  it("ignores neighbors of tiers that are no longer configured", () => {
     const out = voteOnNeighbors([n("legacy", 0.99), n("fast", 0.7)], options);
     expect(out.tier).toBe("fast");
     expect(Object.keys(out.votes)).toEqual(["fast", "standard", "premium"]);

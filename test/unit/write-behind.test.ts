@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { classifyDatabaseError, isRefusedWrite } from "../../src/db/db-errors.js";
-import { WriteBehind, type WriteBehindOptions } from "../../src/util/write-behind.js";
+import { classifyDatabaseError, isRefusedWrite } from "../../src/adapters/db/db-errors.js";
+import { WriteBehind, type WriteBehindOptions } from "../../src/base/util/write-behind.js";
 
 class Rows extends WriteBehind<{ key: string }> {
   put(key: string) {

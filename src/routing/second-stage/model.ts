@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { Neighbor } from "../../vector-index/exemplar-index.js";
-import { neighbourFeatureNames, neighbourFeatures } from "./neighbour-features.js";
+import type { Neighbor } from "../../adapters/vector-index/exemplar-index.js";
+import { neighborFeatureNames, neighborFeatures } from "./neighbor-features.js";
 import { textFeatureNames, textFeatures } from "./text-features.js";
 
 /**
  * The second stage: one logistic regression per tier boundary, each giving
  * P(the query needs more than tier t), over standardised features of the
- * neighbourhood and the text (an ordinal model in the binary-decomposition
+ * neighborhood and the text (an ordinal model in the binary-decomposition
  * form: the tiers are ordered, so "needs more than fast" and "needs more
  * than standard" are the two questions that matter). A small JSON file,
  * written by `npm run train-router` (eval/), read here: training and serving
@@ -43,7 +43,7 @@ export const secondStageModelSchema = z.object({
   format: z.union([z.literal(modelFormat), z.literal(legacyModelFormat)]),
   /** Cheapest first; must equal the configured tiers. */
   tiers: z.array(z.string()).min(2),
-  /** The k values of the neighbourhood features; the router searches max(ks) neighbours. */
+  /** The k values of the neighborhood features; the router searches max(ks) neighbors. */
   ks: z.array(z.number().int().min(1).max(100)).min(1),
   features: z.array(z.object({ name: z.string(), mean: z.number(), sd: z.number().positive() })),
   boundaries: z.array(boundarySchema),
@@ -62,7 +62,7 @@ export const secondStageModelSchema = z.object({
    * relative price plus downgradeCost x risk wins).
    */
   downgradeCost: z.number().positive().optional(),
-  /** The embedding model the neighbourhood features were computed with. */
+  /** The embedding model the neighborhood features were computed with. */
   embeddingModel: z.string(),
   /** How it was trained and how downgradeCost was chosen: provenance, not read by the router. */
   training: z.record(z.string(), z.unknown()).default({}),
@@ -80,7 +80,7 @@ export function validateModel(model: SecondStageModel): SecondStageModel {
   if (model.boundaries.map((b) => b.above).join() !== expected.join()) {
     throw new Error(`second-stage model: boundaries must be above ${expected.join(", ")} in order`);
   }
-  const known = new Set<string>([...textFeatureNames, ...neighbourFeatureNames(model.tiers, model.ks)]);
+  const known = new Set<string>([...textFeatureNames, ...neighborFeatureNames(model.tiers, model.ks)]);
   const names = new Set(model.features.map((f) => f.name));
   for (const f of model.features) if (!known.has(f.name)) throw new Error(`second-stage model: unknown feature "${f.name}"`);
   for (const b of model.boundaries) {
@@ -108,9 +108,9 @@ export function renameModelTiers(model: SecondStageModel, tiers: readonly string
   };
 }
 
-/** Every feature, by name, for one query: its normalised text and its neighbours (most similar first). */
+/** Every feature, by name, for one query: its normalised text and its neighbors (most similar first). */
 export function extractFeatures(text: string, neighbors: readonly Pick<Neighbor, "tier" | "similarity">[], tiers: readonly string[], ks: readonly number[]): Record<string, number> {
-  return { ...neighbourFeatures(neighbors, tiers, ks), ...textFeatures(text) };
+  return { ...neighborFeatures(neighbors, tiers, ks), ...textFeatures(text) };
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

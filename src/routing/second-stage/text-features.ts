@@ -1,5 +1,5 @@
 /**
- * Structure of the query text, for the second stage: what the neighbours'
+ * Structure of the query text, for the second stage: what the neighbors'
  * vote cannot see (how long, code or maths, how many asks and constraints,
  * how much output is wanted, which script). Computed on the text the router
  * embeds (normalised: whitespace runs are one space, so no line structure),

@@ -1,10 +1,10 @@
-import { textHash } from "../../text/normalize.js";
+import { textHash } from "../../base/text/normalize.js";
 import type { DecisionCache } from "../decision-cache.js";
 import type { DecisionStep } from "../pipeline.js";
 
 /**
  * Looks the embedding's key up. A hit decides, except under explain, where
- * it is held back until the neighbours have been recomputed.
+ * it is held back until the neighbors have been recomputed.
  */
 export function cacheLookupStep(cache: DecisionCache): DecisionStep {
   return {

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { Encoder } from "../../embeddings/encoder.js";
-import { BatchLaneFullError } from "../../embeddings/work-estimate.js";
+import type { Encoder } from "../../adapters/embeddings/encoder.js";
+import { BatchLaneFullError } from "../../adapters/embeddings/work-estimate.js";
 import { settleOnFallback, type DecisionStep } from "../pipeline.js";
 
 /**

@@ -1,11 +1,11 @@
-import { textHash } from "../../text/normalize.js";
+import { textHash } from "../../base/text/normalize.js";
 import type { DecisionCache } from "../decision-cache.js";
 import type { DecisionStep } from "../pipeline.js";
 
 /**
  * Exact repeat: the text maps to a known embedding key whose verdict is
  * current, so the model (the only expensive step) is skipped. Not with
- * explain, which must recompute the neighbours.
+ * explain, which must recompute the neighbors.
  */
 export function exactRepeatStep(cache: DecisionCache): DecisionStep {
   return {

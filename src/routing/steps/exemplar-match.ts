@@ -1,4 +1,4 @@
-import { textHash } from "../../text/normalize.js";
+import { textHash } from "../../base/text/normalize.js";
 import { settleVote, type DecisionStep } from "../pipeline.js";
 
 /** Above this the nearest exemplar may be the query itself; the text decides. */
@@ -8,7 +8,7 @@ const SAME = 0.999;
  * The query is itself a curated exemplar (the same normalised text): its
  * tier decides, reason "exemplar". A curator's label for exactly this query
  * (added by hand, or promoted from the review queue) is the strongest
- * evidence there is, stronger than any vote or model over its neighbours, so
+ * evidence there is, stronger than any vote or model over its neighbors, so
  * promoting a misrouted query changes how that query routes at once. After
  * the vote, so explain still shows the tally.
  */

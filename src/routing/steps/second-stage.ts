@@ -3,7 +3,7 @@ import { applyGuards, type GuardOptions } from "../guards.js";
 import { settleVote, type DecisionStep } from "../pipeline.js";
 import { chooseTier, exactTierLikelihoods, extractFeatures, tierByThresholds, tierRisks, type SecondStageModel, type VoteGate } from "../second-stage/model.js";
 import { tallyVotes } from "../vote.js";
-import type { Neighbor } from "../../vector-index/exemplar-index.js";
+import type { Neighbor } from "../../adapters/vector-index/exemplar-index.js";
 
 export interface SecondStageOptions {
   model: SecondStageModel;
@@ -17,7 +17,7 @@ export interface SecondStageOptions {
  * The second stage (routing/second-stage/): first the vote gate, where the
  * nearest curated exemplars agree clearly enough to settle the query (reason
  * "knn"); otherwise a small model over the vote shares at several k, the
- * neighbourhood's similarities and the text's structure estimates, per tier,
+ * neighborhood's similarities and the text's structure estimates, per tier,
  * the risk that the query needs more, and the cheapest tier whose risk is
  * within its threshold wins (reason "second_stage", whichever tier that is:
  * the model choosing premium is a choice, not a fallback). The last deciding

@@ -1,0 +1,243 @@
+import path from "node:path";
+import type { Logger } from "pino";
+import { upsertCacheRows } from "../stores/cache/cache-repository.js";
+import { CacheWriter } from "../stores/cache/cache-writer.js";
+import { MemoryDecisionCache } from "../stores/cache/cached-decisions.js";
+import type { Config } from "../base/config/config-schema.js";
+import { Secrets } from "../base/config/secrets.js";
+import { openDatabase, type DatabaseHandle } from "../adapters/db/client.js";
+import { DatabaseGuard } from "../adapters/db/database-guard.js";
+import { isRefusedWrite } from "../adapters/db/db-errors.js";
+import type { DecisionLog } from "../stores/decision-log/decision-log.js";
+import { CrashJournal } from "../stores/decision-log/crash-journal.js";
+import { DecisionLogStore } from "../stores/decision-log/decision-log-repository.js";
+import { DecisionLogWriter } from "../stores/decision-log/decision-log-writer.js";
+import { BatchingEncoder } from "../adapters/embeddings/batching-encoder.js";
+import { PriorityEncoder, type LaneStats } from "../adapters/embeddings/priority-encoder.js";
+import type { Encoder } from "../adapters/embeddings/encoder.js";
+import { WorkerEncoder } from "../adapters/embeddings/worker-encoder.js";
+import { CuratorService } from "../stores/exemplars/curator-service.js";
+import { readExemplarDir, type ExemplarInput } from "../stores/exemplars/exemplar-files.js";
+import { IndexSync } from "../stores/exemplars/index-sync.js";
+import { buildFeedbackLoop } from "../stores/feedback/build-feedback-loop.js";
+import type { FeedbackService } from "../stores/feedback/feedback-service.js";
+import type { InsightsService } from "../stores/feedback/insights-service.js";
+import type { ReviewService } from "../stores/feedback/review-service.js";
+import { buildGatewayParts, type GatewayInput } from "../gateway/build-gateway.js";
+import type { Gateway } from "../gateway/gateway.js";
+import type { GatewayLog } from "../gateway/gateway-log.js";
+import type { GatewayStats } from "../gateway/gateway-stats.js";
+import { DatabaseProbe } from "../http/readiness.js";
+import { ServiceLifecycle } from "./service-lifecycle.js";
+import { createLogger } from "../base/logger.js";
+import { instrumentEncoder, ServiceMetrics } from "../http/service-metrics.js";
+import { buildRouting, serviceSecondStageModel } from "./routers.js";
+import type { Decision, DecisionFacts } from "../routing/decision.js";
+import type { RouteRequest } from "../routing/pipeline.js";
+import { decisionCacheScope } from "../routing/settings-fingerprint.js";
+import type { RoutingService } from "../routing/routing-service.js";
+import { TierLadder } from "../routing/tier-ladder.js";
+import { RulesStore } from "../stores/rules-store.js";
+import { SessionStore } from "../stores/sessions/session-store.js";
+import { StatsRecorder } from "../stores/stats/stats-recorder.js";
+import { upsertStats } from "../stores/stats/stats-repository.js";
+import { StatsService } from "../stores/stats/stats-service.js";
+import { ExemplarIndexRef } from "../adapters/vector-index/exemplar-index.js";
+import { HnswIndex } from "../adapters/vector-index/hnsw-index.js";
+import { IndexSnapshots } from "../adapters/vector-index/index-snapshot.js";
+import type { VectorIndexFactory } from "../adapters/vector-index/vector-index.js";
+
+export interface DepsOverrides {
+  logger?: Logger;
+  /** An open database owned by the caller (tests, benches); otherwise opened from the config and closed on stop. */
+  database?: DatabaseHandle;
+  /** A model other than the configured one (tests: a fake, or one shared converted model). */
+  encoder?: Encoder;
+  /** Exemplars seeded into an empty database; defaults to the files in config.exemplarsDir. */
+  loadShippedExemplars?: () => ExemplarInput[];
+  /** Upstream API keys (load-config.ts `loadSecrets`); none: upstreams are called without a key. */
+  secrets?: Secrets;
+  /** Cascade verifiers beyond the built-in "self-rating", by name. */
+  verifiers?: GatewayInput["verifiers"];
+  /** The gateway's upstream transport (tests, benches); default upstream-client.ts over node:http. */
+  upstreamCall?: GatewayInput["call"];
+}
+
+/** Everything the service is made of, built once. createApp takes it; main, tests, benches and tools all build it here. */
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  /** The configured model wrapped with metrics and batching: use this one everywhere. */
+  encoder: Encoder;
+  index: ExemplarIndexRef;
+  /** Bounds the database waits of requests; fails fast while the database is away. */
+  guard: DatabaseGuard;
+  metrics: ServiceMetrics;
+  /** Every profile's router behind one door (route, routeMany). */
+  router: RoutingService;
+  rules: RulesStore;
+  sessions: SessionStore;
+  curator: CuratorService;
+  stats: StatsService;
+  statsRecorder: StatsRecorder;
+  /** The OpenAI-compatible gateway (POST /v1/chat/completions). */
+  gateway: Gateway;
+  gatewayStats: GatewayStats;
+  /** The gateway's attempt log, written behind. */
+  gatewayLog: GatewayLog;
+  cacheWriter: CacheWriter | null;
+  /** Every decision, written behind (null with decisions.enabled false). */
+  decisionLogWriter: DecisionLogWriter | null;
+  decisionLog: DecisionLog;
+  feedback: FeedbackService;
+  review: ReviewService;
+  insights: InsightsService;
+  lifecycle: ServiceLifecycle;
+}
+
+/** HNSW indexes with the configured graph settings. */
+export function hnswFactory(config: Pick<Config, "index">): VectorIndexFactory {
+  const { M, efConstruction, ef } = config.index;
+  return (dimensions, capacity) => new HnswIndex(dimensions, { M, efConstruction, ef, initialCapacity: capacity });
+}
+
+/**
+ * The one composition root: opens the database (unless given one), creates
+ * the model and builds every service around them, in dependency order.
+ * Nothing is started: call `lifecycle.start()` (migrate, seed, load, index).
+ */
+export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+  const secrets = overrides.secrets ?? new Secrets();
+  const logger = overrides.logger ?? createLogger(config.logLevel, { secrets: secrets.values() });
+  const { maxConnections, statementTimeoutMs, idleInTransactionTimeoutMs, connectTimeoutSeconds } = config.database;
+  const database =
+    overrides.database ??
+    (await openDatabase({ url: config.databaseUrl, dataDir: path.resolve(config.dataDir, "pglite"), maxConnections, statementTimeoutMs, idleInTransactionTimeoutMs, connectTimeoutSeconds }));
+  const rawEncoder = overrides.encoder ?? new WorkerEncoder(config);
+  const tierNames = config.tiers.map((t) => t.name);
+  const index = new ExemplarIndexRef();
+  const { db } = database;
+
+  const statsRecorder = new StatsRecorder((rows) => upsertStats(db, rows), { maxKeys: config.stats.maxPendingKeys, flushIntervalMs: config.stats.flushIntervalMs, logger, isRefusal: isRefusedWrite });
+  const cacheWriter = config.cache.enabled
+    ? new CacheWriter((rows) => upsertCacheRows(db, rows), { maxKeys: config.cache.queueLimit, flushIntervalMs: config.cache.flushIntervalMs, logger, isRefusal: isRefusedWrite })
+    : null;
+  const secondStageModel = serviceSecondStageModel(config, rawEncoder.modelId, logger);
+  const cacheScope = decisionCacheScope(rawEncoder.modelId, config, secondStageModel);
+  const cache = config.cache.enabled
+    ? new MemoryDecisionCache({ modelId: cacheScope, memoryEntries: config.cache.memoryEntries, storeText: config.cache.storeText }, cacheWriter)
+    : null;
+  const logStore = new DecisionLogStore(database);
+  const { decisions } = config;
+  // No I/O until the writer starts: a decision log switched off never touches it.
+  const journal = new CrashJournal(path.resolve(config.dataDir, "decision-log"), decisions.queueLimit, (err) => logger.warn({ err }, "the decision log's crash journal failed; from now on a crash loses decisions without a count"));
+  const decisionLogWriter = decisions.enabled
+    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, isRefusal: isRefusedWrite, storeText: decisions.storeText, journal })
+    : null;
+  const probe = new DatabaseProbe(database, logger);
+  const metrics = new ServiceMetrics({
+    indexSize: () => index.get()?.size ?? 0,
+    revision: () => index.get()?.revision ?? 0,
+    writers: () => ({ stats: statsRecorder, cache: cacheWriter, decision_log: decisionLogWriter, gateway_log: gatewayParts.log, sessions: sessions.writer }),
+    embeddingLane: (): LaneStats => lane.stats(),
+    databaseErrors: () => ({ ping: probe.failures }),
+    sessions: () => sessions.health,
+    decisionsLostAtCrash: () => decisionLog.lostAtCrash,
+  });
+  // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
+  const { bulkSlice, batchSliceChars, maxBatchQueueMs } = config.embedding;
+  const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), { bulkSlice, batchSliceChars, maxBatchQueueMs });
+  const encoder = config.embedding.batching.enabled ? new BatchingEncoder(lane, config.embedding.batching) : lane;
+
+  const createVectorIndex = hnswFactory(config);
+  const sync = new IndexSync({ database, encoder, index, pollIntervalMs: config.replication.pollIntervalMs, logger });
+  const guard = new DatabaseGuard({
+    timeoutMs: config.database.operationTimeoutMs,
+    cooldownMs: config.database.cooldownMs,
+    probe: () => database.ping(Math.min(500, config.database.operationTimeoutMs)),
+  });
+  const curator = new CuratorService({
+    database,
+    guard,
+    lockWaitMs: config.curation.lockWaitMs,
+    perItemBudgetMs: config.curation.perItemBudgetMs,
+    encoder,
+    sync,
+    index,
+    // Conflicts within one batch: a small scratch graph is plenty (recall at 8 neighbors).
+    createScratchIndex: (dimensions, capacity) => new HnswIndex(dimensions, { M: 16, efConstruction: 64, ef: 64, initialCapacity: capacity }),
+    tiers: tierNames,
+    conflictSimilarity: config.curation.conflictSimilarity,
+  });
+  const rules = new RulesStore({ database, guard, tiers: tierNames, initial: config.rules, pollIntervalMs: config.replication.pollIntervalMs, logger });
+  const sessions = new SessionStore(db, new TierLadder(config.tiers), { ...config.sessions, logger, isRefusal: isRefusedWrite });
+  const gatewayParts = buildGatewayParts({ config, secrets, db, guard, registry: metrics.registry, logger, verifiers: overrides.verifiers, call: overrides.upstreamCall });
+  const router = buildRouting({
+    config,
+    encoder,
+    index,
+    cache,
+    rules,
+    sessions,
+    logger,
+    secondStageModel,
+    llmRating: gatewayParts.llmRating,
+    batchRoom: (texts) => lane.admitBatch(texts),
+    onDecision: [
+      (d) => statsRecorder.record(d),
+      (d, _request, facts) => metrics.observeDecision(d, facts),
+      ...(decisionLogWriter ? [(d: Decision, request: RouteRequest, facts: DecisionFacts) => decisionLogWriter.record(d, request, facts)] : []),
+    ],
+  });
+  const loop = { config, db, guard, writer: decisionLogWriter, store: logStore, curator, encoder, index, logger, onFeedback: metrics.observeFeedback.bind(metrics) };
+  const { decisionLog, feedback, review, insights } = buildFeedbackLoop(loop);
+  const gateway = gatewayParts.createGateway(router);
+  const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush(), () => router.unreachableTiers());
+  const { M, efConstruction, ef } = config.index;
+  const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), (file, dimensions, ids) =>
+    HnswIndex.load(file, dimensions, { M, efConstruction, ef }, ids),
+  );
+  const lifecycle = new ServiceLifecycle({
+    config,
+    logger,
+    database,
+    ownsDatabase: overrides.database === undefined,
+    encoder,
+    index,
+    createVectorIndex,
+    snapshots,
+    sync,
+    cache,
+    cacheWriter,
+    statsRecorder,
+    decisionLog,
+    decisionLogWriter,
+    gatewayLog: gatewayParts.log,
+    probe,
+    rules,
+    sessions,
+    loadShippedExemplars: overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames)),
+  });
+  return {
+    config,
+    logger,
+    database,
+    encoder,
+    index,
+    guard,
+    metrics,
+    router,
+    rules,
+    sessions,
+    curator,
+    stats,
+    statsRecorder,
+    gateway,
+    gatewayStats: gatewayParts.stats,
+    gatewayLog: gatewayParts.log,
+    cacheWriter,
+    ...{ decisionLogWriter, decisionLog, feedback, review, insights },
+    lifecycle,
+  };
+}
