@@ -5,6 +5,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app/app.js";
 import { ConfigError, loadConfig, loadSecrets } from "./base/config/load-config.js";
 import { buildDeps } from "./app/deps.js";
+import { describeListenError, gracefulShutdown, listened } from "./app/http-server.js";
 import { ExemplarFileError } from "./stores/exemplars/exemplar-files.js";
 import { UnconfiguredTiersError } from "./stores/exemplars/tier-labels.js";
 
@@ -53,34 +54,10 @@ async function main(): Promise<void> {
   }
   server.on("error", (err) => logger.error({ err }, "server error"));
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    // Drain: readiness says 503 at once and every response closes its connection, so load
-    // balancers and keep-alive clients move away while requests are still being answered.
-    lifecycle.draining = true;
-    logger.info({ signal, drainMs: config.shutdown.drainMs }, "draining");
-    await new Promise((r) => setTimeout(r, config.shutdown.drainMs));
-    // Cutover: hold new requests, let the ones in flight finish, and close the listener once the
-    // event loop has accepted everyone who connected (no connection reset in the accept queue).
-    const { cutover } = lifecycle;
-    cutover.hold();
-    await cutover.idle(config.shutdown.timeoutMs);
-    await quiet(server, 50, config.shutdown.timeoutMs);
-    const closed = closeServer(server, config.shutdown.timeoutMs);
-    cutover.open();
-    await closed;
-    try {
-      await lifecycle.stop();
-    } catch (err) {
-      logger.error({ err }, "error during shutdown");
-    }
-    logger.info("stopped");
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  const shutdown = gracefulShutdown(server, lifecycle, config, logger);
+  const onSignal = (signal: string) => void shutdown(signal).then(() => process.exit(0));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
 
   const started = performance.now();
   try {
@@ -108,74 +85,6 @@ async function main(): Promise<void> {
 function collectStartupGarbage(): void {
   v8.setFlagsFromString("--expose-gc");
   (vm.runInNewContext("gc") as () => void)();
-}
-
-/** Null once the server listens; the error if it cannot (port taken, no permission, no such address). */
-function listened(server: Server): Promise<NodeJS.ErrnoException | null> {
-  return new Promise((resolve) => {
-    if (server.listening) return resolve(null);
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off("listening", onListening);
-      resolve(err);
-    };
-    const onListening = () => {
-      server.off("error", onError);
-      resolve(null);
-    };
-    server.once("error", onError);
-    server.once("listening", onListening);
-  });
-}
-
-function describeListenError(err: NodeJS.ErrnoException, host: string, port: number): string {
-  const where = `tierline: cannot listen on ${host}:${port}`;
-  if (err.code === "EADDRINUSE") return `${where}: the port is already in use (EADDRINUSE): stop the process that holds it, or set PORT to a free one`;
-  if (err.code === "EACCES") return `${where}: permission denied (EACCES): ports below 1024 need privileges; set PORT to 1024 or above`;
-  if (err.code === "EADDRNOTAVAIL") return `${where}: no such address on this machine (EADDRNOTAVAIL): check HOST`;
-  return `${where}: ${err.code ?? err.message}`;
-}
-
-/** Resolves once no new connection has arrived for quietMs (or after timeoutMs). */
-function quiet(server: Server, quietMs: number, timeoutMs: number): Promise<void> {
-  let last = Date.now();
-  const mark = () => (last = Date.now());
-  server.on("connection", mark);
-  const until = Date.now() + timeoutMs;
-  return new Promise((resolve) => {
-    const check = () => {
-      if (Date.now() - last >= quietMs || Date.now() >= until) {
-        server.off("connection", mark);
-        resolve();
-      } else setTimeout(check, 5);
-    };
-    check();
-  });
-}
-
-/**
- * Stops accepting and resolves when every open connection has ended. Node's
- * close() would also drop "idle" keep-alive sockets at once, racing a
- * request a client is sending on one; here idle sockets are closed only
- * after a grace second, when each client has had its answer with
- * Connection: close. Whatever is left is cut after timeoutMs.
- */
-function closeServer(server: Server, timeoutMs: number, graceMs = 1_000): Promise<void> {
-  return new Promise((resolve) => {
-    const closeIdle = server.closeIdleConnections.bind(server);
-    server.closeIdleConnections = () => {};
-    let sweep: NodeJS.Timeout | undefined;
-    const afterGrace = setTimeout(() => {
-      closeIdle();
-      sweep = setInterval(closeIdle, 250);
-    }, graceMs);
-    const cut = setTimeout(() => server.closeAllConnections(), timeoutMs);
-    server.close(() => {
-      clearTimeout(afterGrace);
-      clearInterval(sweep);
-      clearTimeout(cut);
-      resolve();
-    });
-  });
 }
 
 void main();

@@ -27,8 +27,11 @@ import { buildGatewayParts, type GatewayInput } from "../gateway/build-gateway.j
 import type { Gateway } from "../gateway/gateway.js";
 import type { GatewayLog } from "../gateway/gateway-log.js";
 import type { GatewayStats } from "../gateway/gateway-stats.js";
-import { DatabaseProbe } from "../http/readiness.js";
-import { ServiceLifecycle } from "./service-lifecycle.js";
+import { DatabaseProbe, readinessOf } from "../http/readiness.js";
+import { serviceComponents, STOP_WAIT_MS } from "./components.js";
+import type { Housekeeping } from "./housekeeping.js";
+import type { IndexLoader } from "./index-loader.js";
+import { Lifecycle } from "./lifecycle.js";
 import { createLogger } from "../base/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "../http/service-metrics.js";
 import { buildRouting, serviceSecondStageModel } from "./routers.js";
@@ -43,7 +46,7 @@ import { StatsRecorder } from "../stores/stats/stats-recorder.js";
 import { upsertStats } from "../stores/stats/stats-repository.js";
 import { StatsService } from "../stores/stats/stats-service.js";
 import { ExemplarIndexRef } from "../adapters/vector-index/exemplar-index.js";
-import { HnswIndex } from "../adapters/vector-index/hnsw-index.js";
+import { hnswIndexes } from "../adapters/vector-index/hnsw-index.js";
 import { IndexSnapshots } from "../adapters/vector-index/index-snapshot.js";
 import type { VectorIndexFactory } from "../adapters/vector-index/vector-index.js";
 
@@ -93,13 +96,10 @@ export interface Deps {
   feedback: FeedbackService;
   review: ReviewService;
   insights: InsightsService;
-  lifecycle: ServiceLifecycle;
-}
-
-/** HNSW indexes with the configured graph settings. */
-export function hnswFactory(config: Pick<Config, "index">): VectorIndexFactory {
-  const { M, efConstruction, ef } = config.index;
-  return (dimensions, capacity) => new HnswIndex(dimensions, { M, efConstruction, ef, initialCapacity: capacity });
+  lifecycle: Lifecycle;
+  /** Where the index came from at start (a snapshot or the database). */
+  indexLoader: IndexLoader;
+  housekeeping: Housekeeping;
 }
 
 /**
@@ -150,7 +150,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), { bulkSlice, batchSliceChars, maxBatchQueueMs });
   const encoder = config.embedding.batching.enabled ? new BatchingEncoder(lane, config.embedding.batching) : lane;
 
-  const createVectorIndex = hnswFactory(config);
+  const hnsw = hnswIndexes(config.index);
+  const createVectorIndex = hnsw.create;
   const sync = new IndexSync({ database, encoder, index, pollIntervalMs: config.replication.pollIntervalMs, logger });
   const guard = new DatabaseGuard({
     timeoutMs: config.database.operationTimeoutMs,
@@ -165,8 +166,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     encoder,
     sync,
     index,
-    // Conflicts within one batch: a small scratch graph is plenty (recall at 8 neighbors).
-    createScratchIndex: (dimensions, capacity) => new HnswIndex(dimensions, { M: 16, efConstruction: 64, ef: 64, initialCapacity: capacity }),
+    createScratchIndex: hnsw.scratch,
     tiers: tierNames,
     conflictSimilarity: config.curation.conflictSimilarity,
   });
@@ -194,11 +194,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const { decisionLog, feedback, review, insights } = buildFeedbackLoop(loop);
   const gateway = gatewayParts.createGateway(router);
   const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush(), () => router.unreachableTiers());
-  const { M, efConstruction, ef } = config.index;
-  const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), (file, dimensions, ids) =>
-    HnswIndex.load(file, dimensions, { M, efConstruction, ef }, ids),
-  );
-  const lifecycle = new ServiceLifecycle({
+  const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), hnsw.load);
+  const started = serviceComponents({
     config,
     logger,
     database,
@@ -214,10 +211,14 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     decisionLog,
     decisionLogWriter,
     gatewayLog: gatewayParts.log,
-    probe,
     rules,
     sessions,
     loadShippedExemplars: overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames)),
+  });
+  const lifecycle = new Lifecycle(started.components, {
+    logger,
+    stopWaitMs: STOP_WAIT_MS,
+    readiness: (draining) => readinessOf(started.model.loaded, index, probe, draining),
   });
   return {
     config,
@@ -239,5 +240,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     cacheWriter,
     ...{ decisionLogWriter, decisionLog, feedback, review, insights },
     lifecycle,
+    indexLoader: started.indexLoader,
+    housekeeping: started.housekeeping,
   };
 }

@@ -92,7 +92,7 @@ describe.each(databaseTargets())("decision log on $name", (target) => {
     expect(created).toEqual([]);
     expect(dropped).toEqual([partitionName(dayOf(old))]);
     expect(cutoff.getTime()).toBe(addDays(today, -29).getTime());
-    await service.deps.lifecycle.maintainDecisionLog(); // the housekeeping pass: also purges the feedback of those days
+    await service.deps.housekeeping.maintainDecisionLog(); // the housekeeping pass: also purges the feedback of those days
     expect(await database.db.select().from(decisionLog).where(eq(decisionLog.decisionId, id))).toEqual([]);
     expect(await database.db.select().from(decisionFeedback).where(eq(decisionFeedback.decisionId, id))).toEqual([]);
     expect(await database.db.select().from(reviewItems).where(eq(reviewItems.decisionId, id))).toEqual([]);

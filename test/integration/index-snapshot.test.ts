@@ -16,13 +16,13 @@ describe.each(databaseTargets())("index snapshot on $name", (target) => {
     const database = await target.open();
     const dataDir = mkdtempSync(path.join(tmpdir(), "tierline-snap-"));
     const a = await startTestService({ database, encoder, exemplars: sampleExemplars, config: { dataDir } });
-    expect(a.deps.lifecycle.indexSource).toBe("database");
+    expect(a.deps.indexLoader.source).toBe("database");
     const before: any = await (await a.route(query)).json();
     await a.deps.lifecycle.stop();
     expect(readdirSync(path.join(dataDir, "index")).some((f) => f.endsWith(".meta.json"))).toBe(true);
 
     const b = await startTestService({ database, encoder, exemplars: sampleExemplars, config: { dataDir } });
-    expect(b.deps.lifecycle.indexSource).toBe("snapshot");
+    expect(b.deps.indexLoader.source).toBe("snapshot");
     const after: any = await (await b.route(query)).json();
     expect(after.neighbors).toEqual(before.neighbors);
     expect(after.tier).toBe(before.tier);
@@ -40,7 +40,7 @@ describe.each(databaseTargets())("index snapshot on $name", (target) => {
     await database.db.delete(exemplars).where(eq(exemplars.id, 1));
     await database.db.update(exemplarRevision).set({ revision: sql`${exemplarRevision.revision} + 1` });
     const b = await startTestService({ database, encoder, exemplars: sampleExemplars, config: { dataDir } });
-    expect(b.deps.lifecycle.indexSource).toBe("database");
+    expect(b.deps.indexLoader.source).toBe("database");
     expect(b.deps.index.get()!.size).toBe(sampleExemplars.length - 1);
     await b.deps.lifecycle.stop();
 
@@ -53,7 +53,7 @@ describe.each(databaseTargets())("index snapshot on $name", (target) => {
     await c.deps.lifecycle.stop();
     const fresh = await target.open();
     const d = await startTestService({ database: fresh, encoder, exemplars: sampleExemplars, config: { dataDir } });
-    expect(d.deps.lifecycle.indexSource).toBe("database");
+    expect(d.deps.indexLoader.source).toBe("database");
     expect((await (await d.route(query)).json() as any).neighbors.map((n: any) => n.text)).not.toContain("A different first text");
     await d.deps.lifecycle.stop();
     await other.close();

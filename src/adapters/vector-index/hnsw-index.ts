@@ -1,5 +1,6 @@
 import hnswlib from "hnswlib-node";
-import type { PersistentVectorIndex, VectorHit } from "./vector-index.js";
+import type { LoadVectorIndex } from "./index-snapshot.js";
+import type { PersistentVectorIndex, VectorHit, VectorIndexFactory } from "./vector-index.js";
 
 export interface HnswOptions {
   M: number;
@@ -119,4 +120,18 @@ export class HnswIndex implements PersistentVectorIndex {
       throw new RangeError(`vector has ${vector.length} dimensions, index expects ${this.dimensions}`);
     }
   }
+}
+
+/** The graph settings of the service's index (config.index). */
+export type HnswSettings = Pick<HnswOptions, "M" | "efConstruction" | "ef">;
+
+/** HNSW indexes, new or read from a snapshot, with one set of graph settings: the only place the service makes them. */
+export function hnswIndexes(settings: HnswSettings): { create: VectorIndexFactory; load: LoadVectorIndex; scratch: VectorIndexFactory } {
+  const { M, efConstruction, ef } = settings;
+  return {
+    create: (dimensions, capacity) => new HnswIndex(dimensions, { M, efConstruction, ef, initialCapacity: capacity }),
+    load: (file, dimensions, ids) => HnswIndex.load(file, dimensions, { M, efConstruction, ef }, ids),
+    // Conflicts within one curator batch: a small graph is plenty (recall at 8 neighbors).
+    scratch: (dimensions, capacity) => new HnswIndex(dimensions, { M: 16, efConstruction: 64, ef: 64, initialCapacity: capacity }),
+  };
 }
