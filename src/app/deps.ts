@@ -23,7 +23,9 @@ import { buildFeedbackLoop } from "../stores/feedback/build-feedback-loop.js";
 import type { FeedbackService } from "../stores/feedback/feedback-service.js";
 import type { InsightsService } from "../stores/feedback/insights-service.js";
 import type { ReviewService } from "../stores/feedback/review-service.js";
-import { buildGatewayParts, type GatewayInput } from "../gateway/build-gateway.js";
+import { buildUpstreams, type UpstreamsInput } from "../adapters/upstreams/build-upstreams.js";
+import { buildGateway, gatewayRecording, type GatewayInput } from "../gateway/build-gateway.js";
+import { complexityRating } from "../routing/complexity-rater.js";
 import type { Gateway } from "../gateway/gateway.js";
 import type { GatewayLog } from "../gateway/gateway-log.js";
 import type { GatewayStats } from "../gateway/gateway-stats.js";
@@ -63,7 +65,7 @@ export interface DepsOverrides {
   /** Cascade verifiers beyond the built-in "self-rating", by name. */
   verifiers?: GatewayInput["verifiers"];
   /** The gateway's upstream transport (tests, benches); default upstream-client.ts over node:http. */
-  upstreamCall?: GatewayInput["call"];
+  upstreamCall?: UpstreamsInput["call"];
 }
 
 /** Everything the service is made of, built once. createApp takes it; main, tests, benches and tools all build it here. */
@@ -139,7 +141,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const metrics = new ServiceMetrics({
     indexSize: () => index.get()?.size ?? 0,
     revision: () => index.get()?.revision ?? 0,
-    writers: () => ({ stats: statsRecorder, cache: cacheWriter, decision_log: decisionLogWriter, gateway_log: gatewayParts.log, sessions: sessions.writer }),
+    writers: () => ({ stats: statsRecorder, cache: cacheWriter, decision_log: decisionLogWriter, gateway_log: recording.log, sessions: sessions.writer }),
     embeddingLane: (): LaneStats => lane.stats(),
     databaseErrors: () => ({ ping: probe.failures }),
     sessions: () => sessions.health,
@@ -172,7 +174,10 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   });
   const rules = new RulesStore({ database, guard, tiers: tierNames, initial: config.rules, pollIntervalMs: config.replication.pollIntervalMs, logger });
   const sessions = new SessionStore(db, new TierLadder(config.tiers), { ...config.sessions, logger, isRefusal: isRefusedWrite });
-  const gatewayParts = buildGatewayParts({ config, secrets, db, guard, registry: metrics.registry, logger, verifiers: overrides.verifiers, call: overrides.upstreamCall });
+  // Below both routing (the complexity rater) and the gateway: the upstream models, recording every attempt.
+  const recording = gatewayRecording({ config, db, registry: metrics.registry, logger, circuits: () => upstreams.breakers.snapshot() });
+  const upstreams = buildUpstreams({ config, secrets, recorder: recording.recorder, call: overrides.upstreamCall });
+  const llmRating = complexityRating(config.gateway.complexityRating, upstreams.asker, upstreams.registry.tierNames, (outcome, r) => recording.metrics.rating(outcome, r));
   const router = buildRouting({
     config,
     encoder,
@@ -182,7 +187,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     sessions,
     logger,
     secondStageModel,
-    llmRating: gatewayParts.llmRating,
+    llmRating,
     batchRoom: (texts) => lane.admitBatch(texts),
     onDecision: [
       (d) => statsRecorder.record(d),
@@ -192,28 +197,13 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   });
   const loop = { config, db, guard, writer: decisionLogWriter, store: logStore, curator, encoder, index, logger, onFeedback: metrics.observeFeedback.bind(metrics) };
   const { decisionLog, feedback, review, insights } = buildFeedbackLoop(loop);
-  const gateway = gatewayParts.createGateway(router);
+  const { gateway, stats: gatewayStats } = buildGateway({ config, upstreams, recorder: recording.recorder, log: recording.log, routing: router, db, guard, verifiers: overrides.verifiers });
   const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush(), () => router.unreachableTiers());
   const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), hnsw.load);
+  const loadShippedExemplars = overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames));
   const started = serviceComponents({
-    config,
-    logger,
-    database,
-    ownsDatabase: overrides.database === undefined,
-    encoder,
-    index,
-    createVectorIndex,
-    snapshots,
-    sync,
-    cache,
-    cacheWriter,
-    statsRecorder,
-    decisionLog,
-    decisionLogWriter,
-    gatewayLog: gatewayParts.log,
-    rules,
-    sessions,
-    loadShippedExemplars: overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames)),
+    ...{ config, logger, database, ownsDatabase: overrides.database === undefined, encoder, index, createVectorIndex, snapshots, sync, loadShippedExemplars },
+    ...{ cache, cacheWriter, statsRecorder, decisionLog, decisionLogWriter, gatewayLog: recording.log, rules, sessions },
   });
   const lifecycle = new Lifecycle(started.components, {
     logger,
@@ -235,8 +225,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     stats,
     statsRecorder,
     gateway,
-    gatewayStats: gatewayParts.stats,
-    gatewayLog: gatewayParts.log,
+    gatewayStats,
+    gatewayLog: recording.log,
     cacheWriter,
     ...{ decisionLogWriter, decisionLog, feedback, review, insights },
     lifecycle,

@@ -1,64 +1,48 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { Config } from "../base/config/config-schema.js";
-import { GATEWAY_MODEL, type CascadeConfig } from "../base/config/gateway-schema.js";
-import type { Secrets } from "../base/config/secrets.js";
 import type { Database } from "../adapters/db/client.js";
 import type { DatabaseGuard } from "../adapters/db/database-guard.js";
 import { isRefusedWrite } from "../adapters/db/db-errors.js";
-import { defaultTierByRating, type LlmRatingOptions } from "../routing/steps/llm-rated.js";
-import { AnswerReader } from "./answer-reader.js";
-import { TierAsker } from "./asker.js";
-import { Breakers } from "./breaker.js";
-import type { ChainDeps } from "./chain.js";
-import { llmComplexityRater } from "./complexity-rater.js";
+import { fanOut, type GatewayRecorder } from "../adapters/upstreams/recorder.js";
+import type { Upstreams } from "../adapters/upstreams/build-upstreams.js";
+import type { Config } from "../base/config/config-schema.js";
+import { GATEWAY_MODEL, type CascadeConfig } from "../base/config/gateway-schema.js";
 import { Gateway, type CascadeSettings, type GatewayRouting } from "./gateway.js";
 import { GatewayLog } from "./gateway-log.js";
 import { GatewayMetrics } from "./gateway-metrics.js";
 import { insertGatewayRows } from "./gateway-repository.js";
 import { GatewayStats } from "./gateway-stats.js";
-import { fanOut } from "./recorder.js";
-import { createUpstreamCaller } from "./upstream-client.js";
-import { createUpstreamAgents } from "./upstream-http.js";
-import { UpstreamRegistry } from "./upstreams.js";
 import { selfRatingVerifier, type Verifier } from "./verifier.js";
+
+/**
+ * Where every upstream attempt is recorded: the attempt log (write-behind to
+ * the database) and the metrics. Built before the upstreams, which record
+ * into it; `circuits` is read at scrape time, once the breakers exist.
+ */
+export function gatewayRecording(input: { config: Pick<Config, "gateway">; db: Database; registry: Registry; logger: Logger; circuits: ConstructorParameters<typeof GatewayMetrics>[1]["circuits"] }) {
+  const g = input.config.gateway;
+  const log = new GatewayLog((exchanges, attempts) => insertGatewayRows(input.db, exchanges, attempts), { flushIntervalMs: g.log.flushIntervalMs, maxKeys: g.log.maxPendingRows, logger: input.logger, isRefusal: isRefusedWrite });
+  const metrics = new GatewayMetrics(input.registry, { circuits: input.circuits, droppedRows: () => log.dropped });
+  return { log, metrics, recorder: fanOut(log, metrics) as GatewayRecorder };
+}
 
 export interface GatewayInput {
   config: Config;
-  secrets: Secrets;
+  upstreams: Upstreams;
+  recorder: GatewayRecorder;
+  log: GatewayLog;
+  routing: GatewayRouting;
   db: Database;
   guard: DatabaseGuard;
-  /** The service's metrics registry. */
-  registry: Registry;
-  logger: Logger;
   /** Verifiers beyond the built-in "self-rating", by the name a profile's cascade.verifier gives. */
   verifiers?: Readonly<Record<string, Verifier>>;
-  /** The upstream transport (tests); default upstream-client.ts over node:http. */
-  call?: ChainDeps["call"];
 }
 
-/**
- * The gateway's parts, built from the config. In two steps because the
- * router needs the complexity rater (built here) and the gateway needs the
- * router: `createGateway(router)` finishes the job.
- */
-export function buildGatewayParts(input: GatewayInput) {
-  const { config, secrets, logger } = input;
+/** The gateway, in one step: the upstreams and the routing it asks exist already. */
+export function buildGateway(input: GatewayInput): { gateway: Gateway; stats: GatewayStats } {
+  const { config, upstreams } = input;
   const g = config.gateway;
-  const upstreams = new UpstreamRegistry(config.tiers);
-  const breakers = new Breakers(
-    upstreams.all.map((u) => u.id),
-    g.breaker,
-  );
-  const log = new GatewayLog((exchanges, attempts) => insertGatewayRows(input.db, exchanges, attempts), { flushIntervalMs: g.log.flushIntervalMs, maxKeys: g.log.maxPendingRows, logger, isRefusal: isRefusedWrite });
-  const metrics = new GatewayMetrics(input.registry, { breakers, droppedRows: () => log.dropped });
-  const recorder = fanOut(log, metrics);
-  const limits = { maxAnswerBytes: g.maxAnswerBytes, maxStreamBytes: g.maxStreamBytes, maxStreamMs: g.maxStreamMs };
-  const call = input.call ?? createUpstreamCaller({ agents: createUpstreamAgents(), answers: new AnswerReader(secrets.values()), secrets: secrets.values(), limits });
-  const chain: ChainDeps = { breakers, secrets, recorder, maxRetryAfterWaitMs: g.maxRetryAfterWaitMs, call };
-  const asker = new TierAsker(chain, upstreams, recorder, g.requestTimeoutMs);
-  const verifiers: Record<string, Verifier> = { "self-rating": selfRatingVerifier(asker), ...input.verifiers };
-
+  const verifiers: Record<string, Verifier> = { "self-rating": selfRatingVerifier(upstreams.asker), ...input.verifiers };
   // Cascades are opt-in per profile: gateway.cascade for "default", profiles.<name>.cascade for the others.
   const cascades = new Map<string, CascadeSettings>();
   const resolveCascade = (name: string, c: CascadeConfig | undefined, margin: number, field: string) => {
@@ -70,25 +54,14 @@ export function buildGatewayParts(input: GatewayInput) {
   resolveCascade("default", g.cascade, config.routing.margin, "gateway.cascade");
   for (const [name, profile] of Object.entries(config.profiles)) resolveCascade(name, profile.cascade, profile.routing?.margin ?? config.routing.margin, `profiles.${name}.cascade`);
 
-  const rating = g.complexityRating;
-  const llmRating: LlmRatingOptions | undefined = rating.enabled
-    ? {
-        rater: llmComplexityRater(asker, rating.tier ?? upstreams.tierNames[0]!, (outcome, r) => metrics.rating(outcome, r)),
-        timeoutMs: rating.timeoutMs,
-        tierByRating: rating.tierByRating ?? defaultTierByRating(upstreams.tierNames),
-      }
-    : undefined;
-  const stats = new GatewayStats(input.db, input.guard, log, upstreams, breakers);
-
-  const createGateway = (routing: GatewayRouting) =>
-    new Gateway({
-      registry: upstreams,
-      breakers,
-      recorder,
-      streamIdleTimeoutMs: g.streamIdleTimeoutMs,
-      chain,
-      routing,
-      options: { alias: GATEWAY_MODEL, cascades, requestTimeoutMs: g.requestTimeoutMs, streamUsage: g.streamUsage, maxJsonDepth: g.maxJsonDepth },
-    });
-  return { upstreams, breakers, log, metrics, stats, llmRating, createGateway };
+  const gateway = new Gateway({
+    registry: upstreams.registry,
+    breakers: upstreams.breakers,
+    recorder: input.recorder,
+    streamIdleTimeoutMs: g.streamIdleTimeoutMs,
+    chain: upstreams.chain,
+    routing: input.routing,
+    options: { alias: GATEWAY_MODEL, cascades, requestTimeoutMs: g.requestTimeoutMs, streamUsage: g.streamUsage, maxJsonDepth: g.maxJsonDepth },
+  });
+  return { gateway, stats: new GatewayStats(input.db, input.guard, input.log, upstreams.registry, upstreams.breakers) };
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { AttemptNote, ChainResult } from "./chain.js";
+import type { AttemptNote, ChainResult } from "../adapters/upstreams/chain.js";
 import { GatewayError } from "./gateway-errors.js";
-import { addFields } from "./answer-facts.js";
-import { costOf, type AttemptOutcome, type ExchangeRecord, type GatewayRecorder, type TokenUsage } from "./recorder.js";
+import { addFields } from "../adapters/upstreams/answer-facts.js";
+import { costOf, type AttemptOutcome, type ExchangeRecord, type GatewayRecorder, type TokenUsage } from "../adapters/upstreams/recorder.js";
 import { relayStream } from "./stream-relay.js";
-import type { Answer, Refusal, StreamStart } from "./upstream-client.js";
-import type { Breakers } from "./breaker.js";
-import type { Upstream, UpstreamRegistry } from "./upstreams.js";
+import type { Answer, Refusal, StreamStart } from "../adapters/upstreams/upstream-client.js";
+import type { Breakers } from "../adapters/upstreams/breaker.js";
+import type { Upstream, UpstreamRegistry } from "../adapters/upstreams/upstream-registry.js";
 
 /** What the HTTP layer sends back: the upstream's status and bytes, plus the x-tierline-* headers. */
 export interface GatewayResponse {
@@ -59,13 +59,26 @@ export function tierlineHeaders(id: ExchangeIdentity, notes: readonly AttemptNot
  * and outcome recorded when it ends), a refusal passed on with any key
  * scrubbed out, or a GatewayError saying why nothing answered.
  */
+/** One answer attempt as the exchange records it. */
+export interface ServedAttempt {
+  outcome: AttemptOutcome;
+  status: number;
+  ms: number;
+  usage: TokenUsage | null;
+  /** False for a refusal of tierline's credentials, and for a cascade's cheap answer that was checked and not served. */
+  served: boolean;
+  /** The cascade verifier's score, when it checked this answer. */
+  score?: number | null;
+}
+
 export class ExchangeResponder {
   constructor(private readonly deps: ExchangeDeps) {}
 
-  /** Records the attempt that served (or was refused) and returns its usage and cost. */
-  recordServed(id: ExchangeIdentity, upstream: Upstream, outcome: AttemptOutcome, status: number, ms: number, usage: TokenUsage | null, served: boolean, score: number | null = null): number | null {
-    const costUsd = costOf(usage, upstream.pricePer1MTokens);
-    this.deps.recorder.attempt({ decisionId: id.decisionId, at: new Date(), kind: "answer", tier: upstream.tier, upstream: upstream.id, model: upstream.model, outcome, status, ms, served, score, usage, costUsd });
+  /** Records the attempt that served (or was refused, or was checked and not served) and returns its cost. */
+  recordServed(id: ExchangeIdentity, upstream: Upstream, attempt: ServedAttempt): number | null {
+    const costUsd = costOf(attempt.usage, upstream.pricePer1MTokens);
+    const { outcome, status, ms, usage, served } = attempt;
+    this.deps.recorder.attempt({ decisionId: id.decisionId, at: new Date(), kind: "answer", tier: upstream.tier, upstream: upstream.id, model: upstream.model, outcome, status, ms, served, score: attempt.score ?? null, usage, costUsd });
     return costUsd;
   }
 
@@ -101,7 +114,7 @@ export class ExchangeResponder {
     if (result.result.kind === "stream") return this.stream(id, notes, upstream, result.result, fallback);
     const answer: Answer = result.result;
     const usage = answer.facts.usage;
-    const cost = this.recordServed(id, upstream, "ok", answer.status, answer.ms, usage, true, extra.score ?? null);
+    const cost = this.recordServed(id, upstream, { outcome: "ok", status: answer.status, ms: answer.ms, usage, served: true, score: extra.score });
     const allNotes = [...notes, { upstream: upstream.id, outcome: "ok" as const, status: answer.status }];
     this.recordExchange(id, { outcome: "ok", status: answer.status, attempts: allNotes.length, fallback, usage, costUsd: cost === null ? null : cost + earlierCost, cascade: extra.cascade ?? null }, upstream);
     const body = (extra.decorate && addFields(answer, extra.decorate(allNotes))) || answer.body;
@@ -117,7 +130,7 @@ export class ExchangeResponder {
         const outcome: AttemptOutcome = end;
         // Broken off, stalled or oversized mid-stream is the upstream's fault; the first byte had already counted as a success.
         if (outcome === "stream_interrupted" || outcome === "timeout" || outcome === "too_large") this.deps.breakers.of(upstream.id).settle({ probe: false }, "failure", Date.now());
-        const cost = this.recordServed(id, upstream, outcome, start.status, start.ms, usage, true);
+        const cost = this.recordServed(id, upstream, { outcome, status: start.status, ms: start.ms, usage, served: true });
         this.recordExchange(id, { outcome: end === "ok" ? "ok" : end === "cancelled" ? "cancelled" : "interrupted", status: start.status, attempts: allNotes.length, fallback, usage, costUsd: cost }, upstream);
       },
     });
@@ -128,7 +141,7 @@ export class ExchangeResponder {
   private refused(id: ExchangeIdentity, notes: AttemptNote[], upstream: Upstream, refusal: Refusal): GatewayResponse {
     const allNotes = [...notes, { upstream: upstream.id, outcome: "refused" as const, status: refusal.status }];
     const credentials = refusal.status === 401 || refusal.status === 403;
-    this.recordServed(id, upstream, "refused", refusal.status, refusal.ms, null, !credentials);
+    this.recordServed(id, upstream, { outcome: "refused", status: refusal.status, ms: refusal.ms, usage: null, served: !credentials });
     if (credentials) {
       // About tierline's key, not the caller's request; its body may quote part of the key, so it is not passed on.
       this.recordExchange(id, { outcome: "failed", status: 502, attempts: allNotes.length, fallback: false }, upstream);

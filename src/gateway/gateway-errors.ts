@@ -1,5 +1,5 @@
 import { DomainError } from "../base/errors.js";
-import type { AttemptNote } from "./chain.js";
+import type { AttemptNote } from "../adapters/upstreams/chain.js";
 
 /** `model` names no profile, tier or upstream model. */
 export class ModelNotFoundError extends DomainError {

@@ -1,6 +1,6 @@
 import { WriteBehind, type WriteBehindOptions } from "../base/util/write-behind.js";
 import type { AttemptRow, ExchangeRow } from "./gateway-repository.js";
-import type { AttemptRecord, ExchangeRecord, GatewayRecorder } from "./recorder.js";
+import type { AttemptRecord, ExchangeRecord, GatewayRecorder } from "../adapters/upstreams/recorder.js";
 
 type LogRow = { table: "exchange"; row: ExchangeRow } | { table: "attempt"; row: AttemptRow };
 

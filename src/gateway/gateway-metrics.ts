@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { Breakers } from "./breaker.js";
-import type { RatingOutcome } from "./complexity-rater.js";
-import type { AttemptRecord, ExchangeRecord, GatewayRecorder } from "./recorder.js";
+import type { Breakers } from "../adapters/upstreams/breaker.js";
+import type { RatingOutcome } from "../routing/complexity-rater.js";
+import type { AttemptRecord, ExchangeRecord, GatewayRecorder } from "../adapters/upstreams/recorder.js";
 
 const circuitValue = { closed: 0, half_open: 1, open: 2 } as const;
 
@@ -20,7 +20,7 @@ export class GatewayMetrics implements GatewayRecorder {
   private readonly cascades: Counter<"outcome">;
   private readonly ratings: Counter<"outcome" | "rating">;
 
-  constructor(registry: Registry, sources: { breakers: Breakers; droppedRows: () => number }) {
+  constructor(registry: Registry, sources: { circuits: () => ReturnType<Breakers["snapshot"]>; droppedRows: () => number }) {
     const registers = [registry];
     this.requests = new Counter({ name: "tierline_gateway_requests_total", help: "Gateway requests by mode (routed, tier, model) and outcome", labelNames: ["mode", "outcome"], registers });
     this.attempts = new Counter({ name: "tierline_upstream_attempts_total", help: "Upstream attempts by upstream, tier, kind (answer, verify, rate) and outcome", labelNames: ["upstream", "tier", "kind", "outcome"], registers });
@@ -42,7 +42,7 @@ export class GatewayMetrics implements GatewayRecorder {
       labelNames: ["upstream"],
       registers,
       collect() {
-        for (const b of sources.breakers.snapshot()) this.set({ upstream: b.upstream }, circuitValue[b.state]);
+        for (const b of sources.circuits()) this.set({ upstream: b.upstream }, circuitValue[b.state]);
       },
     });
     new Counter({

@@ -1,9 +1,9 @@
 import type { Database } from "../adapters/db/client.js";
 import type { DatabaseGuard } from "../adapters/db/database-guard.js";
-import type { Breakers } from "./breaker.js";
+import type { Breakers } from "../adapters/upstreams/breaker.js";
 import type { GatewayLog } from "./gateway-log.js";
 import { attemptGroups, exchangeGroups, type AttemptGroup, type ExchangeGroup } from "./gateway-repository.js";
-import type { UpstreamRegistry } from "./upstreams.js";
+import type { UpstreamRegistry } from "../adapters/upstreams/upstream-registry.js";
 
 const add = (target: Record<string, number>, key: string, n: number) => {
   target[key] = (target[key] ?? 0) + n;

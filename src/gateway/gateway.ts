@@ -1,11 +1,11 @@
 import type { Decision } from "../routing/decision.js";
 import type { RouteRequest } from "../routing/pipeline.js";
 import { cascadeLadder, type CascadeBand } from "./cascade.js";
-import { runChain, type AttemptNote, type ChainDeps } from "./chain.js";
+import { runChain, type AttemptNote, type ChainDeps } from "../adapters/upstreams/chain.js";
 import { nestsDeeperThan } from "../base/util/json-depth.js";
 import { GatewayError, GatewayRequestError, ModelNotFoundError } from "./gateway-errors.js";
 import { ExchangeResponder, newExchangeId, type ExchangeDeps, type ExchangeIdentity, type GatewayResponse } from "./exchange.js";
-import type { Upstream } from "./upstreams.js";
+import type { Upstream } from "../adapters/upstreams/upstream-registry.js";
 import type { Verifier } from "./verifier.js";
 
 /** A profile's cascade, resolved: its band, its verifier and the score that passes. */
@@ -44,6 +44,14 @@ export interface GatewayDeps extends ExchangeDeps {
   chain: ChainDeps;
   routing: GatewayRouting;
   options: GatewayOptions;
+}
+
+/** What every attempt of one request shares: the body forwarded, the caller's signal, the deadline, who asks. */
+interface Forwarding {
+  body: Record<string, unknown>;
+  signal: AbortSignal;
+  deadline: number;
+  base: Pick<ExchangeIdentity, "caller" | "stream" | "breakCaller">;
 }
 
 /** A chat-completions request as the HTTP layer validated it. */
@@ -113,30 +121,36 @@ export class Gateway {
     if (stream && this.deps.options.streamUsage) forwarded.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
     const deadline = Date.now() + this.deps.options.requestTimeoutMs;
     const base = { caller: request.caller, stream, breakCaller: request.breakCaller };
-
-    if (target.kind === "model") {
-      const id: ExchangeIdentity = { ...base, decisionId: newExchangeId(), mode: "model", profile: null, tier: target.upstreams[0]!.tier, reason: "model" };
-      return this.forward(id, target.upstreams, forwarded, signal, deadline);
-    }
-    if (target.kind === "tier") {
-      const id: ExchangeIdentity = { ...base, decisionId: newExchangeId(), mode: "tier", profile: null, tier: target.tier, reason: "tier" };
-      return this.forward(id, this.deps.registry.chainFor(target.tier), forwarded, signal, deadline);
-    }
-    const route = { ...request.route!, profile: target.profile };
-    const decision = await this.deps.routing.route(route);
-    const id: ExchangeIdentity = { ...base, decisionId: decision.decisionId, mode: "routed", profile: decision.profile, tier: decision.tier, reason: decision.reason };
-    const cascade = stream ? undefined : this.deps.options.cascades.get(decision.profile);
-    // An answer bounded by a rule, a session or the caller's limits is served as bounded: no cheaper try.
-    const ladder = cascade && decision.constrainedBy === undefined ? cascadeLadder(decision, this.deps.routing.routerOf(route).tierNames, cascade.band) : null;
-    const response =
-      ladder && cascade && this.deps.registry.ownOf(ladder.first).length > 0
-        ? await this.cascade(id, ladder, cascade, route.query, forwarded, signal, deadline)
-        : await this.forward(id, this.deps.registry.chainFor(decision.tier), forwarded, signal, deadline);
-    return { ...response, decision };
+    return this.targets[target.kind](request, { body: forwarded, signal, deadline, base });
   }
 
-  private async forward(id: ExchangeIdentity, upstreams: readonly Upstream[], body: Record<string, unknown>, signal: AbortSignal, deadline: number): Promise<GatewayResponse> {
-    const result = await runChain(this.deps.chain, { decisionId: id.decisionId, kind: "answer", upstreams, body, stream: id.stream, signal, deadline });
+  /** How each kind of target is served: a concrete model or a tier is forwarded as it is; a profile is routed first. */
+  private readonly targets: { [K in Target["kind"]]: (request: GatewayRequest, f: Forwarding) => Promise<GatewayResponse & { decision?: Decision }> } = {
+    model: (request, f) => {
+      const { upstreams } = request.target as Extract<Target, { kind: "model" }>;
+      return this.forward({ ...f.base, decisionId: newExchangeId(), mode: "model", profile: null, tier: upstreams[0]!.tier, reason: "model" }, f, upstreams);
+    },
+    tier: (request, f) => {
+      const { tier } = request.target as Extract<Target, { kind: "tier" }>;
+      return this.forward({ ...f.base, decisionId: newExchangeId(), mode: "tier", profile: null, tier, reason: "tier" }, f, this.deps.registry.chainFor(tier));
+    },
+    profile: async (request, f) => {
+      const route = { ...request.route!, profile: (request.target as Extract<Target, { kind: "profile" }>).profile };
+      const decision = await this.deps.routing.route(route);
+      const id: ExchangeIdentity = { ...f.base, decisionId: decision.decisionId, mode: "routed", profile: decision.profile, tier: decision.tier, reason: decision.reason };
+      const cascade = f.base.stream ? undefined : this.deps.options.cascades.get(decision.profile);
+      // An answer bounded by a rule, a session or the caller's limits is served as bounded: no cheaper try.
+      const ladder = cascade && decision.constrainedBy === undefined ? cascadeLadder(decision, this.deps.routing.routerOf(route).tierNames, cascade.band) : null;
+      const response =
+        ladder && cascade && this.deps.registry.ownOf(ladder.first).length > 0
+          ? await this.cascade(id, f, { ladder, settings: cascade, question: route.query })
+          : await this.forward(id, f, this.deps.registry.chainFor(decision.tier));
+      return { ...response, decision };
+    },
+  };
+
+  private async forward(id: ExchangeIdentity, f: Forwarding, upstreams: readonly Upstream[]): Promise<GatewayResponse> {
+    const result = await runChain(this.deps.chain, { decisionId: id.decisionId, kind: "answer", upstreams, body: f.body, stream: id.stream, signal: f.signal, deadline: f.deadline });
     return this.responder.respond(id, result);
   }
 
@@ -146,7 +160,9 @@ export class Gateway {
    * could not answer, escalates to the more capable tier's chain. The answer
    * says which attempts were made (`tierline` in the body, x-tierline-attempts).
    */
-  private async cascade(id: ExchangeIdentity, ladder: { first: string; then: string }, settings: CascadeSettings, question: string, body: Record<string, unknown>, signal: AbortSignal, deadline: number): Promise<GatewayResponse> {
+  private async cascade(id: ExchangeIdentity, f: Forwarding, plan: { ladder: { first: string; then: string }; settings: CascadeSettings; question: string }): Promise<GatewayResponse> {
+    const { ladder, settings, question } = plan;
+    const { body, signal, deadline } = f;
     const decorate = (outcome: "accepted" | "escalated", score: number | null) => (notes: AttemptNote[]) => ({
       tierline: { decisionId: id.decisionId, cascade: { first: ladder.first, then: ladder.then, outcome, score }, attempts: notes },
     });
@@ -161,7 +177,7 @@ export class Gateway {
       score = text === null ? null : await this.verify(settings, { decisionId: id.decisionId, tier: ladder.first, question, answer: text }, signal);
       if (score !== null && score >= settings.threshold) return this.responder.respond(id, cheap, { cascade: "accepted", score, decorate: decorate("accepted", score) });
       // Checked and found wanting: its spend is real, its answer is not served.
-      spent = this.responder.recordServed(id, cheap.upstream, "ok", answer.status, answer.ms, answer.facts.usage, false, score) ?? 0;
+      spent = this.responder.recordServed(id, cheap.upstream, { outcome: "ok", status: answer.status, ms: answer.ms, usage: answer.facts.usage, served: false, score }) ?? 0;
       notes.push({ upstream: cheap.upstream.id, outcome: "ok", status: answer.status });
     }
     if (signal.aborted) return this.responder.respond(id, { kind: "failed", notes: [], cancelled: true, timedOut: false }, { notes });

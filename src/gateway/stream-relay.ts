@@ -1,5 +1,5 @@
-import { usageOf, type TokenUsage } from "./recorder.js";
-import type { StreamStart } from "./upstream-client.js";
+import { usageOf, type TokenUsage } from "../adapters/upstreams/recorder.js";
+import type { StreamStart } from "../adapters/upstreams/upstream-client.js";
 
 /** How a relayed stream ended. */
 export type StreamEnd = "ok" | "stream_interrupted" | "timeout" | "too_large" | "cancelled";

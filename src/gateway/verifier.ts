@@ -1,5 +1,5 @@
-import type { TierAsker } from "./asker.js";
-import { parseScore, selfRatingPrompt } from "./prompts.js";
+import type { TierAsker } from "../adapters/upstreams/asker.js";
+import { parseScore, selfRatingPrompt } from "../adapters/upstreams/prompts.js";
 
 export interface VerifierInput {
   decisionId: string;

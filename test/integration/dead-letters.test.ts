@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { decisionLog } from "../../src/adapters/db/decision-log-table.js";
 import { gatewayExchanges } from "../../src/adapters/db/gateway-tables.js";
-import type { ExchangeRecord } from "../../src/gateway/recorder.js";
+import type { ExchangeRecord } from "../../src/adapters/upstreams/recorder.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { FakeUpstream } from "../helpers/fake-upstream.js";
 import { ask, easyQuestion, startGatewayService, type GatewayTestService } from "../helpers/gateway.js";

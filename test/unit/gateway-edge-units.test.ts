@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Secrets } from "../../src/base/config/secrets.js";
-import { addFields, inspectAnswer } from "../../src/gateway/answer-facts.js";
-import { Breakers } from "../../src/gateway/breaker.js";
-import { runChain, type ChainDeps } from "../../src/gateway/chain.js";
+import { addFields, inspectAnswer } from "../../src/adapters/upstreams/answer-facts.js";
+import { Breakers } from "../../src/adapters/upstreams/breaker.js";
+import { runChain, type ChainDeps } from "../../src/adapters/upstreams/chain.js";
 import { SseUsageTap } from "../../src/gateway/stream-relay.js";
-import type { CallResult, UpstreamCall } from "../../src/gateway/upstream-client.js";
-import type { Upstream } from "../../src/gateway/upstreams.js";
+import type { CallResult, UpstreamCall } from "../../src/adapters/upstreams/upstream-client.js";
+import type { Upstream } from "../../src/adapters/upstreams/upstream-registry.js";
 import { nestsDeeperThan } from "../../src/base/util/json-depth.js";
 
 const upstream: Upstream = { id: "u/0", tier: "u", url: "http://127.0.0.1:1/v1/chat/completions", model: "m", timeoutMs: 1_000, pricePer1MTokens: 1 };

@@ -1,4 +1,4 @@
-import { redactBytes } from "../base/config/redact.js";
+import { redactBytes } from "../../base/config/redact.js";
 import { answerText } from "./prompts.js";
 import { usageOf, type TokenUsage } from "./recorder.js";
 

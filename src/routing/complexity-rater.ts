@@ -1,6 +1,7 @@
-import type { ComplexityRater } from "../routing/steps/llm-rated.js";
-import type { TierAsker } from "./asker.js";
-import { complexityPrompt, parseScore } from "./prompts.js";
+import type { Config } from "../base/config/config-schema.js";
+import { defaultTierByRating, type ComplexityRater, type LlmRatingOptions } from "./steps/llm-rated.js";
+import type { TierAsker } from "../adapters/upstreams/asker.js";
+import { complexityPrompt, parseScore } from "../adapters/upstreams/prompts.js";
 
 /** How a rating came out: counted per outcome in /metrics so its value can be measured. */
 export type RatingOutcome = "rated" | "timeout" | "failed" | "unparseable";
@@ -19,5 +20,20 @@ export function llmComplexityRater(asker: TierAsker, tier: string, onOutcome: (o
       onOutcome(whole !== null ? "rated" : signal.aborted ? "timeout" : reply === null ? "failed" : "unparseable", whole);
       return whole;
     },
+  };
+}
+
+/** The LLM-rated routing step's options from config.gateway.complexityRating; undefined when it is off. */
+export function complexityRating(
+  rating: Config["gateway"]["complexityRating"],
+  asker: TierAsker,
+  tierNames: readonly string[],
+  onOutcome: (outcome: RatingOutcome, rating: number | null) => void,
+): LlmRatingOptions | undefined {
+  if (!rating.enabled) return undefined;
+  return {
+    rater: llmComplexityRater(asker, rating.tier ?? tierNames[0]!, onOutcome),
+    timeoutMs: rating.timeoutMs,
+    tierByRating: rating.tierByRating ?? defaultTierByRating(tierNames),
   };
 }

@@ -1,9 +1,9 @@
-import { redactBytes, StreamRedactor } from "../base/config/redact.js";
+import { redactBytes, StreamRedactor } from "../../base/config/redact.js";
 import type { AnswerFacts } from "./answer-facts.js";
 import type { AnswerReader } from "./answer-reader.js";
 import { parseRetryAfter } from "./breaker.js";
 import { BodyChunks, CutError, readPrefix, readWhole, UpstreamExchange, type CutReason, type UpstreamAgents } from "./upstream-http.js";
-import type { Upstream } from "./upstreams.js";
+import type { Upstream } from "./upstream-registry.js";
 
 /** How one attempt at an upstream ended (before any byte reached the caller). */
 export type FailureOutcome = "connect_error" | "timeout" | "rate_limited" | "server_error" | "empty_response" | "too_large" | "cancelled";

@@ -1,8 +1,8 @@
-import type { Secrets } from "../base/config/secrets.js";
+import type { Secrets } from "../../base/config/secrets.js";
 import type { Admission, Breakers } from "./breaker.js";
 import type { AttemptKind, AttemptOutcome, GatewayRecorder } from "./recorder.js";
 import type { Answer, CallResult, Refusal, StreamStart, UpstreamCall } from "./upstream-client.js";
-import type { Upstream } from "./upstreams.js";
+import type { Upstream } from "./upstream-registry.js";
 
 export interface ChainDeps {
   breakers: Breakers;

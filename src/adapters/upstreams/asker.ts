@@ -1,6 +1,6 @@
 import { runChain, type ChainDeps } from "./chain.js";
 import { costOf, type AttemptKind, type GatewayRecorder, type TokenUsage } from "./recorder.js";
-import type { Upstream, UpstreamRegistry } from "./upstreams.js";
+import type { Upstream, UpstreamRegistry } from "./upstream-registry.js";
 
 /**
  * Asks a tier's own upstreams (never its fallback tiers: a rating or a check

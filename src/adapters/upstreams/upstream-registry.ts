@@ -1,4 +1,4 @@
-import type { TierConfig } from "../base/config/config-schema.js";
+import type { TierConfig } from "../../base/config/config-schema.js";
 
 /** One upstream model endpoint, as the gateway calls it. Carries no key: keys stay in Secrets. */
 export interface Upstream {
