@@ -190,6 +190,8 @@ describe.each(targets)("the documentation's examples, run against the built serv
     const script = `set -euo pipefail\n${example.script.replace(/\b(localhost|127\.0\.0\.1):8787\b/g, host)}\n`;
     const ran = await runBash(script, blockEnv, BLOCK_TIMEOUT_MS);
     const shown = `exit ${ran.code}\n--- stdout\n${ran.stdout.slice(-6_000)}\n--- stderr\n${ran.stderr.slice(-3_000)}\n--- service log (tail)\n${service.tail}`;
+    // DOCS_EXAMPLES_VERBOSE=1 prints what every block printed: the place to copy a new example's output from.
+    if (process.env.DOCS_EXAMPLES_VERBOSE) console.log(`== ${example.where}\n${ran.stdout}${ran.stderr ? `--- stderr\n${ran.stderr}` : ""}`);
     expect(ran.code, `${example.where} failed:\n${shown}`).toBe(0);
     if (example.output?.kind === "json") expect(unmatchedJson(example.output.text, ran.stdout), `${example.where}: shown JSON not printed:\n${shown}`).toEqual([]);
     if (example.output?.kind === "text") expect(unmatchedLines(example.output.text, ran.stdout, ran.stderr), `${example.where}: shown lines not printed:\n${shown}`).toEqual([]);
