@@ -2,7 +2,7 @@
 # The clients as another project uses them: packs @tierline/client, installs the tarball in a scratch
 # project outside the repository, compiles scripts/client-smoke-example.ts there with the repository's
 # TypeScript and runs it against a service started with `npm start` (embedded PGlite in a scratch data
-# directory, on a free port), then runs README's Python block with Debian's python3 against it.
+# directory, on a free port), then runs the Python block of docs/clients.md with Debian's python3 against it.
 # Stops the service it started and removes the scratch directory, whatever happens.
 #   npm run client:smoke        (needs the build: npm ci / npm run build)
 set -euo pipefail
@@ -65,13 +65,13 @@ echo "   ready after ${i} s"
 echo "== TypeScript example"
 (cd "$scratch/consumer" && TIERLINE_URL="$url" node out/example.js)
 
-echo "== README's Python example"
+echo "== the Python example of docs/clients.md"
 python="${PYTHON:-/usr/bin/python3}"
 [ -x "$python" ] || python=python3
-block="$("$python" - "$repo/README.md" <<'EOF'
+block="$("$python" - "$repo/docs/clients.md" <<'EOF'
 import re, sys
 text = open(sys.argv[1], encoding="utf-8").read()
-section = text[text.index("### Python, plain HTTP"):]
+section = text[text.index("## Python, plain HTTP"):]
 print(re.search(r"```python\n(.*?)```", section, re.S).group(1))
 EOF
 )"

@@ -41,7 +41,7 @@ export function databaseTargets(): DatabaseTarget[] {
 }
 
 /** Creates an empty database on the server; drop() removes it, closing other sessions. */
-async function createScratchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `tierline_test_${randomBytes(6).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);

@@ -53,7 +53,7 @@ describe.each(databaseTargets())("text PostgreSQL cannot store, on $name", (targ
     expect400(await call(service.app, "POST", "/route", { json: { query: `hello ${LONE}` } }), "invalid_request", /query/);
     expect400(await call(service.app, "POST", "/route", { json: { messages: [{ role: "user", content: `hi ${LONE}` }] } }), "invalid_request", /messages\.0\.content/);
     const batch = await call(service.app, "POST", "/route/batch", { json: { queries: [{ query: "fine" }, { query: "x", tags: [LONE] }] } });
-    // A bad item fails alone (README: a bad item never fails the batch) or the batch is refused; never logged.
+    // A bad item fails alone (docs/api.md: a bad item never fails the batch) or the batch is refused; never logged.
     if (batch.status === 200) expect(batch.body.results[1].error.message).toMatch(/unpaired surrogate/);
     else expect400(batch, "invalid_request", /tags/);
   });

@@ -104,7 +104,7 @@ describe("Kubernetes example deploy/kubernetes", () => {
     expect(parseConfig({}, own)).toBeDefined();
   });
 
-  it("requests and limits memory from the RSS the load benchmark measured (README Performance)", () => {
+  it("requests and limits memory from the RSS the load benchmark measured (docs/performance.md)", () => {
     const { rssMb } = JSON.parse(readFileSync(path.join(repoRoot, "bench/results/latest.json"), "utf8")) as { rssMb: Record<string, number> };
     const { requests, limits } = container.resources;
     // Requested: the peak under cache-miss load at the top concurrency; limit: a quarter above the highest RSS of the run.

@@ -19,7 +19,8 @@ function envFile(text: string): Record<string, string> {
   );
 }
 
-// Rough edges of issue 16 that live in files rather than code: the deployment files, the licence, the changelog, the README.
+// Rough edges of issue 16 that live in files rather than code: the deployment files, the licence, the changelog.
+// (The documentation's commands are run by test/integration/docs-examples.test.ts, not asserted as prose here.)
 describe("deployment files", () => {
   interface Service {
     command?: string[];
@@ -64,7 +65,7 @@ describe("deployment files", () => {
   });
 });
 
-describe("licence, changelog, README", () => {
+describe("licence and changelog", () => {
   it("ships the Apache-2.0 licence that package.json names", () => {
     expect(pkg.license).toBe("Apache-2.0");
     const license = read("LICENSE");
@@ -79,15 +80,6 @@ describe("licence, changelog, README", () => {
     expect(changelog).toContain("Keep a Changelog");
     expect(changelog).toContain("## [Unreleased]");
     expect(changelog).toMatch(new RegExp(`^## \\[${pkg.version.replace(/\./g, "\\.")}\\] - \\d{4}-\\d{2}-\\d{2}$`, "m"));
-  });
-
-  it("gives one first-start time: the Quick start quotes the bench's cold and warm start-up", () => {
-    const readme = read("README.md");
-    const [, cold, warm] = /\| ready after start: cold \(embeds all exemplars\) \/ warm \| ([\d.]+) \/ ([\d.]+) s \|/.exec(readme) ?? [];
-    expect(cold, "the Performance table's start-up row").toBeDefined();
-    const quickStart = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("\n## ", readme.indexOf("## Quick start") + 1));
-    const durations = [...quickStart.matchAll(/(\d+(?:\.\d+)?) s\b/g)].map((m) => m[1]);
-    expect(durations).toEqual([cold, warm]);
   });
 });
 

@@ -11,13 +11,14 @@ import { openDatabase, type DatabaseHandle } from "../../src/adapters/db/client.
 import { defaultTestEncoder, sampleExemplars, startTestService, type TestService } from "../helpers/runtime.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
+const clientsDoc = readFileSync(path.join(repoRoot, "docs/clients.md"), "utf8");
 
-/** The first fenced block of a language after a heading. */
+/** The first fenced block of a language after a heading of docs/clients.md. */
 function block(heading: string, lang: string): string {
-  const section = readme.slice(readme.indexOf(heading));
-  const match = new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(section);
-  if (!match) throw new Error(`README: no ${lang} block after "${heading}"`);
+  const at = clientsDoc.indexOf(heading);
+  if (at < 0) throw new Error(`docs/clients.md: no heading "${heading}"`);
+  const match = new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(clientsDoc.slice(at));
+  if (!match) throw new Error(`docs/clients.md: no ${lang} block after "${heading}"`);
   return match[1]!;
 }
 
@@ -30,9 +31,9 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
   return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
 }
 
-// The README's client examples, as a user would use them: the TypeScript one compiled against the built
+// The client examples of docs/clients.md, as a user would use them: the TypeScript one compiled against the built
 // package (`@tierline/client` through its exports map, from a project of its own) and run; the Python one run.
-describe("README client examples", () => {
+describe("docs/clients.md client examples", () => {
   let database: DatabaseHandle;
   let service: TestService;
   let server: ServerType;
@@ -66,7 +67,7 @@ describe("README client examples", () => {
     run(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--types", "node", "--skipLibCheck", ...(emit ? ["--outDir", "out"] : ["--noEmit"]), file], { cwd: project });
 
   it("type-checks the TypeScript example against @tierline/client, and a misuse fails to compile", async () => {
-    const example = block("### TypeScript: `@tierline/client`", "ts");
+    const example = block("## TypeScript: `@tierline/client`", "ts");
     writeFileSync(path.join(project, "example.ts"), example);
     const ok = await tsc("example.ts", false);
     expect(ok.stdout + ok.stderr).toBe("");
@@ -90,7 +91,7 @@ export { n, e };
   });
 
   it("runs the TypeScript example against the service", async () => {
-    writeFileSync(path.join(project, "example.ts"), block("### TypeScript: `@tierline/client`", "ts").replace("http://127.0.0.1:8787", url));
+    writeFileSync(path.join(project, "example.ts"), block("## TypeScript: `@tierline/client`", "ts").replace("http://127.0.0.1:8787", url));
     expect((await tsc("example.ts", true)).code).toBe(0);
     const ran = await run(process.execPath, ["out/example.js"], { cwd: project });
     expect(ran.code, ran.stderr).toBe(0);
@@ -114,7 +115,7 @@ export { n, e };
   });
 
   it("runs the Python example against the service", async () => {
-    const python = block("### Python, plain HTTP", "python").replace("http://127.0.0.1:8787", url);
+    const python = block("## Python, plain HTTP", "python").replace("http://127.0.0.1:8787", url);
     const ran = await run("python3", ["-c", python], { cwd: project });
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stdout).toMatch(/^fast \S+ knn\n$/);
