@@ -3,7 +3,7 @@
  * between them (distinct room -> room imports), floors (longest chain of
  * arrows below a room), lines, import cycles, and imports that go against
  * the declared layer order. The architecture test asserts on it.
- *   npx tsx scripts/architecture.ts [srcDir] [--json]
+ *   npx tsx scripts/architecture.ts [srcDir] [--json | --source-map]
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -22,11 +22,11 @@ export interface Area {
 
 export const areas: readonly (readonly Area[])[] = [
   [{ name: "base", holds: "the ground floor: configuration parsed once with zod, text checks, the rule language, small utilities, logging, error codes", rooms: [["util", "text", "error-codes.ts"], ["errors.ts"], ["policy"], ["config"], ["logger.ts"]] }],
-  [{ name: "adapters", holds: "the ports and what plugs into them: the Encoder (the local embedding model), the VectorIndex (HNSW), the database (PostgreSQL or PGlite, schema, migrations)" }],
+  [{ name: "adapters", holds: "the ports and what plugs into them: the Encoder (the local embedding model, in a worker thread), the VectorIndex (HNSW), the database (PostgreSQL or PGlite: schema, migrations, the guard on every wait), and the upstream models (registry, circuit breakers, fallback chains, the bounded HTTP client) that the gateway and the complexity rater share" }],
   [{ name: "routing", holds: "the decision: a pipeline of named steps (embed, cache, vote, guards, second stage, policy), the second-stage model and the calibration rule; no I/O of its own, no hono" }],
   [
     { name: "stores", holds: "what the service keeps in the database: exemplars, the decision cache, the decision log, feedback and review, sessions, rules, statistics", rooms: [["idempotency-receipts.ts", "rules-store.ts", "sessions", "cache", "exemplars", "decision-log", "stats"], ["feedback"]] },
-    { name: "gateway", holds: "the optional OpenAI-compatible gateway: upstreams, breakers, fallback chains, cascade, spend" },
+    { name: "gateway", holds: "the optional OpenAI-compatible gateway: a request served by its target (a model, a tier, or a routed profile), the exchange and its stream relay, the cascade and its verifier, the attempt log, spend and its metrics" },
   ],
   [{ name: "http", holds: "the edges: hono handlers and schemas, the console, the typed client's types and the tierline CLI" }],
   [{ name: "app", holds: "the composition root: builds every dependency once (deps.ts), mounts the app, orders the lifecycle" }],
@@ -109,6 +109,36 @@ export function analyse(srcDir: string): Shape {
   return { rooms, lines, files: files.length, arrows, floors, fileCycles: findCycles(edges, srcDir), layerViolations, largestFiles: sizes.sort((a, b) => b.lines - a.lines).slice(0, 10) };
 }
 
+/**
+ * The source map of docs/architecture.md: each area, lowest first, with what
+ * it holds and its folders and top files (files, lines). Generated from the
+ * same list the layer check reads, so it cannot fall out of date unnoticed.
+ */
+export function sourceMap(srcDir: string): string {
+  const lines: string[] = [];
+  const size = (p: string): { files: number; lines: number } => {
+    const files = statSync(p).isDirectory() ? walk(p) : [p];
+    return { files: files.length, lines: files.reduce((n, f) => n + readFileSync(f, "utf8").split("\n").length - 1, 0) };
+  };
+  areas.forEach((line, floor) => {
+    for (const area of line) {
+      const full = path.join(srcDir, area.name);
+      const total = size(full);
+      lines.push(`- **\`${area.name}${area.name.endsWith(".ts") ? "" : "/"}\`** (layer ${floor}, ${total.files} files, ${total.lines} lines): ${area.holds}.`);
+      if (!statSync(full).isDirectory()) continue;
+      const entries = readdirSync(full).sort((a, b) => Number(statSync(path.join(full, b)).isDirectory()) - Number(statSync(path.join(full, a)).isDirectory()) || a.localeCompare(b));
+      const parts = entries
+        .filter((e) => statSync(path.join(full, e)).isDirectory() || e.endsWith(".ts"))
+        .map((e) => {
+          const sz = size(path.join(full, e));
+          return statSync(path.join(full, e)).isDirectory() ? `\`${e}/\` (${sz.files})` : `\`${e}\``;
+        });
+      lines.push(`  ${parts.join(", ")}`);
+    }
+  });
+  return `${lines.join("\n")}\n`;
+}
+
 /** Arrows that go to the same or a higher line of `order` (or to a name not in it). */
 function orderViolations(arrows: Array<[string, string]>, order: readonly (readonly string[])[], what: string): string[] {
   const rank = new Map<string, number>();
@@ -180,7 +210,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const srcDir = path.resolve(args.find((a) => !a.startsWith("--")) ?? "src");
   const shape = analyse(srcDir);
-  if (args.includes("--json")) {
+  if (args.includes("--source-map")) {
+    process.stdout.write(sourceMap(srcDir));
+  } else if (args.includes("--json")) {
     console.log(JSON.stringify(shape, null, 1));
   } else {
     const maxFloor = Math.max(...Object.values(shape.floors));

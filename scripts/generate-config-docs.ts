@@ -16,14 +16,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 // The one import of the service: the schema parseConfig validates with.
-import { configSchema } from "../src/config/config-schema.js";
+import { configSchema } from "../src/base/config/config-schema.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 export const targetFile = path.join(root, "docs/configuration.md");
 /** The configuration `npm start` reads from the repository: its values that differ from a default are shown beside it. */
 export const shippedConfigFile = path.join(root, "tierline.config.json");
 /** Where the environment overrides are declared (`envOverrides` in load-config.ts, read as text: it is not exported). */
-export const envSourceFile = path.join(root, "src/config/load-config.ts");
+export const envSourceFile = path.join(root, "src/base/config/load-config.ts");
 
 // ---------------------------------------------------------------------------
 // Prose, keyed by path.
@@ -91,17 +91,17 @@ export const descriptions: Record<string, string> = {
   "embedding.batchSliceChars": "Work per forward pass of `/route/batch` items, in characters (each text counted up to what the model reads, a short one as 64).",
   "embedding.maxBatchQueueMs": "Batch work that may wait for the model, in estimated model time, before a new batch is refused (503 `overloaded` with `Retry-After`). Must be below `http.requestTimeoutMs`.",
 
-  "routing.k": "Neighbours in the vote (strategy `knn`).",
+  "routing.k": "Neighbors in the vote (strategy `knn`).",
   "routing.margin": "Strategy `knn`: the lead of the majority behind the chosen tier below which the query goes to the fallback tier.",
   "routing.minSimilarity": "Strategy `knn`: cosine similarity of the nearest exemplar below which nothing is close (`no_close_exemplar`). Also the base of the coverage-gap threshold.",
   "routing.fallbackTier": "The tier that takes every query the router is unsure about; default the last tier.",
-  "routing.strategy": "`second-stage`: a small model over the vote, the neighbourhood and the text decides; `knn`: the vote and its margin.",
+  "routing.strategy": "`second-stage`: a small model over the vote, the neighborhood and the text decides; `knn`: the vote and its margin.",
   "routing.secondStage.modelFile": "The second-stage model, written by `npm run train-router -- --write` (relative to the working directory).",
   "routing.secondStage.downgradeCost": "What a query sent to too cheap a tier costs, in top-tier calls; default: the model file's calibrated value.",
-  "routing.ood.enabled": "The out-of-distribution guard: a query whose neighbourhood is unlike the calibration data goes to the fallback tier (`out_of_distribution`).",
+  "routing.ood.enabled": "The out-of-distribution guard: a query whose neighborhood is unlike the calibration data goes to the fallback tier (`out_of_distribution`).",
   "routing.ood.minNearest": "Similarity of the nearest exemplar below which a query is out of distribution (belongs to the default embedding model; `npm run calibrate` refits it).",
   "routing.ood.minMeanSimilarity": "Mean similarity of the nearest `routing.ood.k` exemplars below which a query is out of distribution.",
-  "routing.ood.k": "Neighbours averaged by the guard.",
+  "routing.ood.k": "Neighbors averaged by the guard.",
 
   "index.M": "HNSW graph degree.",
   "index.efConstruction": "HNSW build-time search width.",
@@ -499,7 +499,7 @@ export function generateConfigDocs(): ConfigDocs {
     "(environment) TIERLINE_MARGIN: Too big: expected number to be <=1",
     "```",
     "",
-    "Every default below is the schema's own (`src/config/`), stated once there. Where the repository's `tierline.config.json` (what `npm start` reads) sets another value, the table shows it beside the default.",
+    "Every default below is the schema's own (`src/base/config/`), stated once there. Where the repository's `tierline.config.json` (what `npm start` reads) sets another value, the table shows it beside the default.",
     "",
   );
 

@@ -112,7 +112,7 @@ export class Gateway {
 
   /** Routes (for a profile), forwards and answers; throws GatewayError when no upstream could answer. */
   async complete(request: GatewayRequest): Promise<GatewayResponse & { decision?: Decision }> {
-    if (!this.configured) throw new GatewayError("gateway_not_configured", "no tier has upstreams: configure tiers[].upstreams (README \"Gateway\")");
+    if (!this.configured) throw new GatewayError("gateway_not_configured", "no tier has upstreams: configure tiers[].upstreams (docs/gateway.md)");
     const { body, signal, target } = request;
     // Before any upstream is admitted: a body too deep to serialise must never reach an attempt (a half-open probe slot was lost that way).
     if (nestsDeeperThan(body, this.deps.options.maxJsonDepth)) throw new GatewayRequestError(`the request nests JSON deeper than ${this.deps.options.maxJsonDepth} levels (gateway.maxJsonDepth)`);

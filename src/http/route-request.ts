@@ -17,7 +17,7 @@ export interface RouteBody {
   allowedTiers?: readonly string[];
   budget?: number;
   tools?: readonly unknown[];
-  /** Shadow mode for this request (README "Shadow mode"). */
+  /** Shadow mode for this request (docs/feedback-loop.md). */
   shadow?: boolean;
 }
 

@@ -19,7 +19,7 @@ const errors = { 400: json(errorSchema, "Invalid rules"), 401: json(errorSchema,
 // before zod gains its OpenAPI methods, so it is described here rather than extended.
 const ruleList = z.array(
   z
-    .object({ name: z.string(), match: z.record(z.string(), z.unknown()).openapi({ description: "Conditions, all of which must hold (README \"Routing policy\")" }), action: z.record(z.string(), z.string()) })
+    .object({ name: z.string(), match: z.record(z.string(), z.unknown()).openapi({ description: "Conditions, all of which must hold (docs/routing-policy.md)" }), action: z.record(z.string(), z.string()) })
     .openapi("Rule"),
 );
 const MAX_LABELLED_LINES = 10_000;

@@ -14,7 +14,7 @@ export interface VoteOptions extends GuardOptions {
  * median. A neighbor voting fast also says standard would do, so fast 40%,
  * standard 25%, premium 35% picks standard, where a plurality vote would see
  * a near tie between fast and premium. (Measured under cross-validation:
- * the same quality at markedly lower cost; README "Routing quality".)
+ * the same quality at markedly lower cost; docs/routing-quality.md.)
  *
  * The margin is the lead of that majority: the share voting for the chosen
  * tier or a cheaper one minus the share voting for a more capable one (for

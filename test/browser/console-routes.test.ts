@@ -28,6 +28,17 @@ describe("console routes", () => {
     }
   });
 
+  it("answers / with the way in: a page linking the console and the docs for a browser, the same as JSON otherwise", async () => {
+    const page = await app.request("/", { headers: { accept: "text/html,application/xhtml+xml" } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('href="/console"');
+    expect(html).toContain('href="/docs"');
+    const json = await app.request("/", { headers: { accept: "*/*" } });
+    expect(await json.json()).toMatchObject({ console: "/console", docs: "/docs", openapi: "/openapi.json" });
+  });
+
   it("serves scripts and styles with their content types and revalidates by ETag", async () => {
     const js = await app.request("/console/assets/console.js");
     expect(js.status).toBe(200);

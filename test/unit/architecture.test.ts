@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { analyse, layers } from "../../scripts/architecture.js";
+import { analyse, layers, sourceMap } from "../../scripts/architecture.js";
 
 const srcDir = path.resolve("src");
 const shape = analyse(srcDir);
@@ -30,6 +30,12 @@ describe("the shape of src/", () => {
     for (const f of files) folders.set(path.dirname(f), (folders.get(path.dirname(f)) ?? 0) + 1);
     const subfolders = (dir: string) => readdirSync(dir).filter((n) => statSync(path.join(dir, n)).isDirectory()).length;
     expect([...folders].filter(([dir, n]) => n === 1 && subfolders(dir) === 0).map(([dir]) => path.relative(srcDir, dir))).toEqual([]);
+  });
+
+  it("is mapped in docs/architecture.md as it is (the source map there is generated)", () => {
+    const doc = readFileSync(path.resolve("docs/architecture.md"), "utf8");
+    const section = doc.slice(doc.indexOf("\n", doc.indexOf("<!-- generated: source map")) + 1, doc.indexOf("<!-- end generated: source map -->")).trim();
+    expect(section, "run: npx tsx scripts/architecture.ts --source-map, and paste it into docs/architecture.md").toBe(sourceMap(srcDir).trim());
   });
 
   it("keeps every file small", () => {

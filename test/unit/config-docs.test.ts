@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { envOverrides, generateConfigDocs, schemaRows, targetFile } from "../../scripts/generate-config-docs.js";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/base/config/load-config.js";
 
 // docs/configuration.md is generated from the zod schema, so each default is stated once (in the schema).
 describe("the configuration reference (docs/configuration.md)", () => {

@@ -161,7 +161,7 @@ export class DatabaseGuard {
   }
 }
 
-/** How a curator write settles an unknown outcome (README "Idempotent retries"). */
+/** How a curator write settles an unknown outcome (docs/api.md). */
 export const RETRY_WITH_KEY = "retry with the same Idempotency-Key";
 
 function describe(outcome: WriteOutcome, ms: number, retry: string): string {

@@ -1,7 +1,7 @@
 import { bigint, boolean, pgTable, primaryKey, real, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /**
- * Every routing decision, written behind (README "Decision log"). The table
+ * Every routing decision, written behind (docs/feedback-loop.md). The table
  * is partitioned by day on `at` (PARTITION BY RANGE), which drizzle-kit
  * cannot express: it is created by the custom migration
  * `migrations/*_decision_log.sql`, and this definition lives outside

@@ -1,7 +1,7 @@
 import { bigint, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /*
- * The feedback loop's tables (README "Closing the loop"). drizzle-kit reads
+ * The feedback loop's tables (docs/feedback-loop.md). drizzle-kit reads
  * this file next to schema.ts (drizzle.config.ts); the decision log itself is
  * partitioned and lives in decision-log-table.ts, created by a custom migration.
  */

@@ -69,7 +69,7 @@ export const exemplarVectors = pgTable(
   (t) => [primaryKey({ columns: [t.exemplarId, t.modelId] })],
 );
 
-/** Routing decisions keyed by a hash of the query embedding (README: "Decision cache"). */
+/** Routing decisions keyed by a hash of the query embedding (docs/exemplars.md). */
 export const decisionCache = pgTable(
   "decision_cache",
   {

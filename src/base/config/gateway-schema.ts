@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The gateway's part of the configuration (README "Gateway"): the upstream
+ * The gateway's part of the configuration (docs/gateway.md): the upstream
  * models of each tier, and how the gateway falls back, cascades and rates.
  * Keys are never in the config: an upstream names the environment variable
  * that holds its key (`apiKeyEnv`), resolved at start by load-config.ts.

@@ -15,7 +15,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** Env variables that override config-file fields (documented in README). */
+/** Env variables that override config-file fields (docs/configuration.md). */
 const envOverrides: Array<[string, string[], "string" | "number"]> = [
   ["PORT", ["port"], "number"],
   ["HOST", ["host"], "string"],

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /** The feedback loop's sections of the configuration (config-schema.ts), every default stated once. */
 
-/** The decision log (README "Closing the loop"): every decision, written behind, day-partitioned. */
+/** The decision log (docs/feedback-loop.md): every decision, written behind, day-partitioned. */
 export const decisionsSchema = z
   .object({
     enabled: z.boolean().default(true),

@@ -45,7 +45,7 @@ export const profileSchema = z
     session: sessionSchema.partial().strict().optional(),
     /** Token labels (route tokens) whose requests use this profile unless they name another. */
     tokens: z.array(z.string().min(1)).default([]),
-    /** The gateway's cascade for this profile's ambiguous middle (opt-in, README "Gateway"); not inherited from gateway.cascade. */
+    /** The gateway's cascade for this profile's ambiguous middle (opt-in, docs/gateway.md); not inherited from gateway.cascade. */
     cascade: cascadeSchema.optional(),
   })
   .strict();
@@ -55,7 +55,7 @@ export const embeddingSection = z
   .object({
     /** use-onnx: USE lite converted to ONNX (default); use-lite: the same model on TF.js; transformers: any transformers.js model. */
     provider: z.enum(["use-onnx", "use-lite", "transformers"]).default("use-onnx"),
-    /** use-onnx only: "int8" is ~2x faster but not within the 0.999 equivalence tolerance (README "Decisions"). */
+    /** use-onnx only: "int8" is ~2x faster but not within the 0.999 equivalence tolerance (docs/decisions.md). */
     onnxVariant: z.enum(["fp32", "int8"]).default("fp32"),
     /** onnxruntime intra-op threads; default: the cores this process may use. */
     threads: z.number().int().min(1).max(64).optional(),

@@ -18,7 +18,7 @@ usage:
   tierline exemplars export > exemplars.jsonl
   tierline exemplars import <file.jsonl> [--force] [--chunk 250] [--json]
   tierline exemplars relabel <old=new,…> <files or dirs…> > relabelled.jsonl
-      rename tiers in exemplar files, offline (README "Bringing your own tiers")
+      rename tiers in exemplar files, offline (docs/exemplars.md)
   tierline feedback import <file.jsonl> [--chunk 1000] [--json]
       outcomes of logged decisions, one {decisionId or query, verdict, …} per line
   tierline report [--from DATE] [--to DATE] [--json]

@@ -73,8 +73,27 @@ function loadAssets(dir: string): Map<string, Asset> {
   return assets;
 }
 
+const frontDoor = {
+  service: "tierline",
+  console: "/console",
+  docs: "/docs",
+  openapi: "/openapi.json",
+  route: "POST /route",
+  health: "/healthz",
+  ready: "/readyz",
+};
+
+const frontDoorPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>tierline</title></head>
+<body><h1>tierline</h1><p>A model router: <code>POST /route</code> answers which model tier should answer a query.</p>
+<ul><li><a href="/console">/console</a>: the operator console (traffic, exemplars, review, gateway)</li>
+<li><a href="/docs">/docs</a>: the API documentation (<a href="/openapi.json">/openapi.json</a>)</li>
+<li><a href="/readyz">/readyz</a>: readiness; <a href="/healthz">/healthz</a>: liveness</li></ul></body></html>
+`;
+
 /**
- * GET /console (and /console/) serves the console app, /docs the API docs
+ * GET / names the console and the docs (a page for a browser, JSON for a
+ * program); GET /console (and /console/) serves the console app, /docs the API docs
  * page, /console/assets/<file> their scripts and styles.
  *
  * @example
@@ -106,6 +125,13 @@ export function createConsoleRoutes(options: ConsoleRoutesOptions = {}): Hono {
     if (!asset) throw new Error(`console assets: ${name} is missing`);
     return serve(asset);
   };
+  app.get("/", (c) => {
+    // The front door: a browser gets a page naming the console and the docs, a program the same as JSON.
+    if (!(c.req.header("accept") ?? "").includes("text/html")) return c.json(frontDoor);
+    c.header("content-security-policy", contentSecurityPolicy);
+    c.header("x-content-type-options", "nosniff");
+    return c.html(frontDoorPage);
+  });
   for (const route of ["/console", "/console/"]) app.get(route, page("index.html"));
   for (const route of ["/docs", "/docs/"]) app.get(route, page("docs.html"));
   for (const [name, asset] of assets) {

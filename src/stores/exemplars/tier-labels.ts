@@ -28,8 +28,8 @@ export function checkExemplarTiers(
   const map = suggestedMap(unknown, configured.filter((t) => !(t in counts)));
   const advice =
     where.kind === "files"
-      ? `Relabel them for your tiers, e.g. \`npx tierline exemplars relabel ${map} ${where.name} > my-exemplars/seed.jsonl\` and start with TIERLINE_EXEMPLARS_DIR=my-exemplars, or bring exemplars of your own (README "Bringing your own tiers").`
-      : `Configure those tier names again, or move the exemplars to your tiers: with the earlier configuration running, \`npx tierline exemplars export > old.jsonl\`, \`npx tierline exemplars relabel ${map} old.jsonl > new.jsonl\`, and seed a new database from new.jsonl (README "Bringing your own tiers").`;
+      ? `Relabel them for your tiers, e.g. \`npx tierline exemplars relabel ${map} ${where.name} > my-exemplars/seed.jsonl\` and start with TIERLINE_EXEMPLARS_DIR=my-exemplars, or bring exemplars of your own (docs/exemplars.md).`
+      : `Configure those tier names again, or move the exemplars to your tiers: with the earlier configuration running, \`npx tierline exemplars export > old.jsonl\`, \`npx tierline exemplars relabel ${map} old.jsonl > new.jsonl\`, and seed a new database from new.jsonl (docs/exemplars.md).`;
   throw new UnconfiguredTiersError(`${head}\n${advice}`);
 }
 

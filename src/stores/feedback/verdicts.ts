@@ -1,7 +1,7 @@
 /**
  * What feedback says about a decision, as arithmetic on tier ranks
  * (0 = cheapest). An outcome narrows the tier the query *needed* to a range
- * [lo, hi]; the README ("Feedback: what a verdict means") states the mapping.
+ * [lo, hi]; docs/feedback-loop.md states the mapping.
  */
 
 export const feedbackVerdicts = ["too_weak", "ok", "overkill"] as const;

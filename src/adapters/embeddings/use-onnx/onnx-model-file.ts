@@ -18,7 +18,7 @@ export const CONVERTER_VERSION = 1;
 /**
  * fp32 matches TF.js to float rounding. int8 quantises the weight matrices to
  * 7 bits (see quantize.ts), about twice as fast but measurably further from
- * the reference (README "Decisions").
+ * the reference (docs/decisions.md).
  */
 export type UseOnnxVariant = "fp32" | "int8";
 
