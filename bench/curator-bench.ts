@@ -61,7 +61,10 @@ await new Promise((r) => server.once("listening", r));
 const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const topics = ["invoice", "shipment", "password reset", "refund", "warranty", "delivery slot", "subscription", "gift card"];
 const lines = Array.from({ length: 5000 }, (_, i) =>
-  JSON.stringify({ text: `Customer ${i} asks about their ${topics[i % topics.length]} number ${(i * 7919) % 100_003}: what is its status?`, tier: ["fast", "standard", "premium"][i % 3] }),
+  JSON.stringify({
+    text: `Customer ${i} asks about their ${topics[i % topics.length]} number ${(i * 7919) % 100_003}: what is its status?`,
+    tier: ["fast", "standard", "premium"][i % 3],
+  }),
 );
 const t0 = performance.now();
 const summary = await importExemplars({ baseUrl, token: TOKEN, content: lines.join("\n"), force: true, chunkSize: 250, progress: process.stderr });
@@ -89,4 +92,6 @@ const result = {
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/curator.json", JSON.stringify(result, null, 2) + "\n");
 console.log(`add on A -> routable on B: median ${visible.p50.toFixed(1)} ms, p90 ${visible.p90.toFixed(1)} ms, max ${visible.max.toFixed(1)} ms (n=20)`);
-console.log(`import 5,000 exemplars (chunks of 250 over HTTP, ${encoder.modelId}): ${(importMs / 1000).toFixed(1)} s (${result.import5000.perSecond}/s); on replica B after ${(importVisibleOnBMs / 1000).toFixed(1)} s`);
+console.log(
+  `import 5,000 exemplars (chunks of 250 over HTTP, ${encoder.modelId}): ${(importMs / 1000).toFixed(1)} s (${result.import5000.perSecond}/s); on replica B after ${(importVisibleOnBMs / 1000).toFixed(1)} s`,
+);

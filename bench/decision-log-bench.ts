@@ -86,7 +86,15 @@ const all: Record<string, number[]> = {};
 const totals: Record<string, { requests: number; ms: number }> = {};
 for (const [name, next] of Object.entries(traffic)) {
   for (let b = 1; b <= blocks; b++) {
-    for (const [log, svc] of (b % 2 === 1 ? [["on", on], ["off", off]] : [["off", off], ["on", on]]) as Array<[string, Svc]>) {
+    for (const [log, svc] of (b % 2 === 1
+      ? [
+          ["on", on],
+          ["off", off],
+        ]
+      : [
+          ["off", off],
+          ["on", on],
+        ]) as Array<[string, Svc]>) {
       const r = await block(svc, next);
       const key = `${name} ${log}`;
       (all[key] ??= []).push(...r.latencies);
@@ -150,6 +158,9 @@ const md = [
   ...rows.map((r) => `| ${r.traffic} | ${r.block} | ${r.log} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} |`),
 ].join("\n");
 mkdirSync(path.dirname(outFile), { recursive: true });
-writeFileSync(outFile, JSON.stringify({ at, database: url ? "postgres" : "pglite", concurrency: CONCURRENCY, blocks, seconds, model: encoder.modelId, summary, paired, logged, rows }, null, 2) + "\n");
+writeFileSync(
+  outFile,
+  JSON.stringify({ at, database: url ? "postgres" : "pglite", concurrency: CONCURRENCY, blocks, seconds, model: encoder.modelId, summary, paired, logged, rows }, null, 2) + "\n",
+);
 writeFileSync(outFile.replace(/\.json$/, ".md"), md + "\n");
 console.log(`\n${md}\n\nwrote ${outFile}`);

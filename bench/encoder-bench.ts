@@ -100,7 +100,16 @@ const tf = samples.get("tfjs-wasm")!;
 const report: EncoderReport = {
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", node: process.version, intraOpThreads: threads },
-  settings: { iterations, batches, shortQueries: shortPool.length, mediumQueries: mediumPool.length, exemplars: routingInputs.exemplars.length, k: config.routing.k, margin: config.routing.margin, minSimilarity: config.routing.minSimilarity },
+  settings: {
+    iterations,
+    batches,
+    shortQueries: shortPool.length,
+    mediumQueries: mediumPool.length,
+    exemplars: routingInputs.exemplars.length,
+    k: config.routing.k,
+    margin: config.routing.margin,
+    minSimilarity: config.routing.minSimilarity,
+  },
   encoders: encoders.map(({ name, encoder, coldLoadMs, warmLoadMs }) => {
     const s = samples.get(name)!;
     const short = summarize(s.short);
@@ -117,7 +126,12 @@ const report: EncoderReport = {
       medium,
       batch32PerSecond: batchPerSecond,
       speedup: { shortP50: summarize(tf.short).p50 / short.p50, mediumP50: summarize(tf.medium).p50 / medium.p50, batch32: batchPerSecond / (tf.batchTexts / (tf.batchMs / 1000)) },
-      ...(run ? { cosine: { n: cos.length, min: Math.min(...cos), mean: cos.reduce((a, b) => a + b, 0) / cos.length }, routing: { metrics: run.metrics, differences: decisionDifferences(reference, run) } } : {}),
+      ...(run
+        ? {
+            cosine: { n: cos.length, min: Math.min(...cos), mean: cos.reduce((a, b) => a + b, 0) / cos.length },
+            routing: { metrics: run.metrics, differences: decisionDifferences(reference, run) },
+          }
+        : {}),
     };
   }),
 };

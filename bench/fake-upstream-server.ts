@@ -5,7 +5,7 @@
  * serves until SIGTERM.
  *   tsx bench/fake-upstream-server.ts '[{"name":"healthy"},{"name":"flaky","failureRate":0.5,"randomFailures":true}]'
  */
-import { FakeUpstream, type Behaviour } from "../test/helpers/fake-upstream.js";
+import { FakeUpstream, type Behaviour } from "../scripts/fake-upstream.js";
 
 const specs = JSON.parse(process.argv[2] ?? "[]") as Array<Behaviour & { name: string }>;
 const urls: Record<string, string> = {};

@@ -37,8 +37,17 @@ const easy = "What is the capital of Germany?";
 const standardQuery = "Write a Python function that merges two sorted lists";
 const seed: Record<string, string[]> = {
   fast: [easy, "how many days are in a leap year", "Translate 'good morning' into Spanish", "What is 15 times 4?", "Who wrote Romeo and Juliet?"],
-  standard: [standardQuery, "Draft a polite email asking my landlord to fix the heating", "Explain the difference between TCP and UDP with examples", "Write a SQL query that returns the top five customers by revenue"],
-  premium: ["Prove that there are infinitely many primes", "Design a globally distributed payment ledger with exactly-once semantics", "Analyse the antitrust risks of this merger under EU competition law"],
+  standard: [
+    standardQuery,
+    "Draft a polite email asking my landlord to fix the heating",
+    "Explain the difference between TCP and UDP with examples",
+    "Write a SQL query that returns the top five customers by revenue",
+  ],
+  premium: [
+    "Prove that there are infinitely many primes",
+    "Design a globally distributed payment ledger with exactly-once semantics",
+    "Analyse the antitrust risks of this merger under EU competition law",
+  ],
 };
 
 /** Starts the fake upstreams' process and reads their URLs. */
@@ -58,7 +67,8 @@ async function startFakes(specs: object[]): Promise<{ urls: Record<string, strin
   };
 }
 
-const chatBody = (model: string, query: string, stream = false) => JSON.stringify({ model, messages: [{ role: "user", content: query }], max_tokens: 16, ...(stream && { stream: true }) });
+const chatBody = (model: string, query: string, stream = false) =>
+  JSON.stringify({ model, messages: [{ role: "user", content: query }], max_tokens: 16, ...(stream && { stream: true }) });
 
 /** One request: total time, time to first body byte, and whether it was a 200 read to the end. */
 async function once(url: string, body: string): Promise<{ ok: boolean; ms: number; firstByteMs: number }> {
@@ -121,7 +131,8 @@ const dir = mkdtempSync(path.join(tmpdir(), "tierline-gateway-bench-"));
 const fakes = await startFakes([{ name: "healthy" }, { name: "flaky", failureRate: 0.5, randomFailures: true }, { name: "backup" }]);
 const { healthy, flaky, backup } = fakes.urls as Record<"healthy" | "flaky" | "backup", string>;
 mkdirSync(path.join(dir, "exemplars"));
-for (const [tier, texts] of Object.entries(seed)) writeFileSync(path.join(dir, "exemplars", `${tier}.jsonl`), texts.map((text) => JSON.stringify({ text, tier })).join("\n") + "\n");
+for (const [tier, texts] of Object.entries(seed))
+  writeFileSync(path.join(dir, "exemplars", `${tier}.jsonl`), texts.map((text) => JSON.stringify({ text, tier })).join("\n") + "\n");
 const config = {
   // The plain vote: the shipped second stage and OOD guard are calibrated for the shipped exemplars, not this handful.
   routing: { strategy: "knn", ood: { enabled: false } },
@@ -140,7 +151,16 @@ const config = {
   ],
 };
 writeFileSync(path.join(dir, "tierline.config.json"), JSON.stringify(config));
-const server = await startServer(port, { TIERLINE_CONFIG: path.join(dir, "tierline.config.json"), TIERLINE_DATA_DIR: path.join(dir, "data"), TIERLINE_EXEMPLARS_DIR: path.join(dir, "exemplars"), DATABASE_URL: process.env.DATABASE_URL ?? "" }, profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []).catch(async (err: unknown) => {
+const server = await startServer(
+  port,
+  {
+    TIERLINE_CONFIG: path.join(dir, "tierline.config.json"),
+    TIERLINE_DATA_DIR: path.join(dir, "data"),
+    TIERLINE_EXEMPLARS_DIR: path.join(dir, "exemplars"),
+    DATABASE_URL: process.env.DATABASE_URL ?? "",
+  },
+  profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+).catch(async (err: unknown) => {
   await fakes.stop();
   throw err;
 });
@@ -163,13 +183,18 @@ try {
     if (served !== tier) throw new Error(`"${query}" was served by ${served}, not ${tier}: the bench would not measure what it says`);
   }
   const plain = await overhead(`${healthy}/chat/completions`, gatewayUrl, "fast-model", false, requests);
-  console.log(`overhead, non-streamed, c=1: direct p50 ${plain.direct.p50.toFixed(3)} ms, gateway p50 ${plain.gateway.p50.toFixed(3)} ms -> +${plain.overheadMs.p50.toFixed(3)} ms p50, +${plain.overheadMs.p99.toFixed(3)} ms p99 (${plain.errors} errors)`);
+  console.log(
+    `overhead, non-streamed, c=1: direct p50 ${plain.direct.p50.toFixed(3)} ms, gateway p50 ${plain.gateway.p50.toFixed(3)} ms -> +${plain.overheadMs.p50.toFixed(3)} ms p50, +${plain.overheadMs.p99.toFixed(3)} ms p99 (${plain.errors} errors)`,
+  );
   const streamed = await overhead(`${healthy}/chat/completions`, gatewayUrl, "fast-model", true, Math.round(requests / 2));
-  console.log(`overhead, streamed first byte, c=1: direct p50 ${streamed.direct.p50.toFixed(3)} ms, gateway p50 ${streamed.gateway.p50.toFixed(3)} ms -> +${streamed.overheadMs.p50.toFixed(3)} ms p50, +${streamed.overheadMs.p99.toFixed(3)} ms p99 (${streamed.errors} errors)`);
+  console.log(
+    `overhead, streamed first byte, c=1: direct p50 ${streamed.direct.p50.toFixed(3)} ms, gateway p50 ${streamed.gateway.p50.toFixed(3)} ms -> +${streamed.overheadMs.p50.toFixed(3)} ms p50, +${streamed.overheadMs.p99.toFixed(3)} ms p99 (${streamed.errors} errors)`,
+  );
 
   const directLoad = await underLoad(`${healthy}/chat/completions`, chatBody("fast-model", easy), concurrency, requests * 3);
   const healthyLoad = await underLoad(gatewayUrl, chatBody("tierline", easy), concurrency, requests * 3);
-  const line = (what: string, r: typeof directLoad) => `c=${concurrency}, ${what}: ${r.requests} requests, ${r.errors} errors, ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`;
+  const line = (what: string, r: typeof directLoad) =>
+    `c=${concurrency}, ${what}: ${r.requests} requests, ${r.errors} errors, ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`;
   console.log(line("straight to the upstream", directLoad));
   console.log(line("through the gateway, healthy upstream", healthyLoad));
   const before = await (await fetch(`${server.base}/metrics`)).text();

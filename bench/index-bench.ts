@@ -98,7 +98,9 @@ export async function runIndexBench(sizes: readonly number[], efs: readonly numb
     for (const { ef: e, times, found } of perEf) {
       const h = summarize(times);
       const row = { size, ef: e, buildMs, hnswP50Ms: h.p50, hnswP99Ms: h.p99, bruteP50Ms, recall: found / (qs.length * K), snapshotWriteMs, snapshotLoadMs };
-      console.log(`index ${size} ef=${e}: build ${(buildMs / 1000).toFixed(1)} s, HNSW p50 ${h.p50.toFixed(3)} ms, recall@${K} ${row.recall.toFixed(4)}, brute p50 ${bruteP50Ms.toFixed(2)} ms`);
+      console.log(
+        `index ${size} ef=${e}: build ${(buildMs / 1000).toFixed(1)} s, HNSW p50 ${h.p50.toFixed(3)} ms, recall@${K} ${row.recall.toFixed(4)}, brute p50 ${bruteP50Ms.toFixed(2)} ms`,
+      );
       rows.push(row);
     }
   }
@@ -107,6 +109,9 @@ export async function runIndexBench(sizes: readonly number[], efs: readonly numb
 
 // `npx tsx bench/index-bench.ts [sizes...]` runs it alone.
 if (process.argv[1]?.endsWith("index-bench.ts")) {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
   await runIndexBench(sizes.length > 0 ? sizes : [1_000, 10_000, 100_000]);
 }

@@ -73,7 +73,9 @@ const missAmount = (c: number) => (c === 1 ? 120 : Math.min(800, c * 25));
 const json = (query: string) => JSON.stringify({ query });
 const dataDir = mkdtempSync(path.join(tmpdir(), "tierline-load-"));
 const env = { TIERLINE_DATA_DIR: dataDir };
-console.log(`tierline load bench on ${cpus().length}× ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"}`);
+console.log(
+  `tierline load bench on ${cpus().length}× ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"}`,
+);
 
 // Start-up: cold (empty database, every exemplar embedded) then warm.
 let server: BenchServer = await startServer(port, env);
@@ -82,7 +84,9 @@ await server.stop();
 server = await startServer(port, env);
 const warmMs = server.readyMs;
 const idleRssMb = server.rssMb();
-const modelId = ((await (await fetch(`${server.base}/route?explain=1`, { method: "POST", headers: { "content-type": "application/json" }, body: json("warm-up") })).json()) as { model: string }).model;
+const modelId = (
+  (await (await fetch(`${server.base}/route?explain=1`, { method: "POST", headers: { "content-type": "application/json" }, body: json("warm-up") })).json()) as { model: string }
+).model;
 void modelId;
 
 const c1Queries = Array.from({ length: 100 }, uniqueQuery);
@@ -102,7 +106,10 @@ for (const c of concurrencies) {
   console.log(`miss   c=${c}: ${miss.at(-1)!.rps.toFixed(1)} req/s, p50 ${miss.at(-1)!.latencyMs.p50} ms`);
 }
 for (const q of repeatSet) await fetch(`${server.base}/route`, { method: "POST", headers: { "content-type": "application/json" }, body: json(q) });
-const repeatServer = await serverTimings(server.base, Array.from({ length: 500 }, (_, i) => json(repeatSet[i % repeatSet.length]!)));
+const repeatServer = await serverTimings(
+  server.base,
+  Array.from({ length: 500 }, (_, i) => json(repeatSet[i % repeatSet.length]!)),
+);
 const repeat: LoadResult[] = [];
 let r = 0;
 for (const c of concurrencies) {
@@ -205,7 +212,10 @@ const md = [
         "",
         "| exemplars | ef | HNSW build s | HNSW p50 ms | recall@10 | brute force p50 ms | snapshot write / load ms |",
         "| --- | --- | --- | --- | --- | --- | --- |",
-        ...index.map((x) => `| ${x.size} | ${x.ef} | ${f(x.buildMs / 1000, 2)} | ${f(x.hnswP50Ms, 3)} | ${f(x.recall, 4)} | ${f(x.bruteP50Ms, 3)} | ${Math.round(x.snapshotWriteMs)} / ${Math.round(x.snapshotLoadMs)} |`),
+        ...index.map(
+          (x) =>
+            `| ${x.size} | ${x.ef} | ${f(x.buildMs / 1000, 2)} | ${f(x.hnswP50Ms, 3)} | ${f(x.recall, 4)} | ${f(x.bruteP50Ms, 3)} | ${Math.round(x.snapshotWriteMs)} / ${Math.round(x.snapshotLoadMs)} |`,
+        ),
       ]
     : []),
 ].join("\n");

@@ -23,7 +23,11 @@ const modelDir = path.join(tmpdir(), "tierline-bench-models");
 const encoder = createEncoder({ embedding: parseConfig({}).embedding, dataDir: modelDir });
 const queries = benchQueries(512);
 const batch = queries.slice(0, 256);
-const manyRules = Array.from({ length: 50 }, (_, i) => ({ name: `rule-${i}`, match: { keywords: [`zzqx${i}`, `unlikely phrase ${i}`], minTokens: 1 }, action: { tier: "premium" } }));
+const manyRules = Array.from({ length: 50 }, (_, i) => ({
+  name: `rule-${i}`,
+  match: { keywords: [`zzqx${i}`, `unlikely phrase ${i}`], minTokens: 1 },
+  action: { tier: "premium" },
+}));
 
 async function service(extra: Record<string, unknown>) {
   const config = parseConfig({ logLevel: "silent", dataDir: mkdtempSync(path.join(tmpdir(), "tierline-bench-")), ...extra });
@@ -31,7 +35,8 @@ async function service(extra: Record<string, unknown>) {
   const deps = await buildDeps(config, { database, encoder, logger: pino({ level: "silent" }) });
   await deps.lifecycle.start();
   const app = createApp(deps);
-  const post = async (p: string, body: unknown): Promise<Response> => await app.request(p, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const post = async (p: string, body: unknown): Promise<Response> =>
+    await app.request(p, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   return { post, stop: async () => (await deps.lifecycle.stop(), await database.close()) };
 }
 
@@ -59,7 +64,11 @@ for (const [name, run] of Object.entries(ways)) {
   throughput[name] = { ms: Math.round(ms), perSecond: Math.round((batch.length / ms) * 1000) };
   await s.stop();
 }
-results.batch = { ...throughput, batchVsSequential: throughput.batch!.perSecond / throughput.sequential!.perSecond, batchVsConcurrent32: throughput.batch!.perSecond / throughput.concurrent32!.perSecond };
+results.batch = {
+  ...throughput,
+  batchVsSequential: throughput.batch!.perSecond / throughput.sequential!.perSecond,
+  batchVsConcurrent32: throughput.batch!.perSecond / throughput.concurrent32!.perSecond,
+};
 
 // 2. Rules on the route path: the same queries, interleaved between a service with no rules and one with 50.
 const plain = await service({});
@@ -82,7 +91,11 @@ results.rules = { count: manyRules.length, latencyMs: s, missP50Ratio: s.missRul
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/policy.json", JSON.stringify(results, null, 2) + "\n");
 const f = (x: number) => x.toFixed(2);
-console.log(`batch of ${batch.length} misses: ${throughput.batch!.perSecond}/s in one request; one by one ${throughput.sequential!.perSecond}/s sequential, ${throughput.concurrent32!.perSecond}/s at 32 concurrent`);
+console.log(
+  `batch of ${batch.length} misses: ${throughput.batch!.perSecond}/s in one request; one by one ${throughput.sequential!.perSecond}/s sequential, ${throughput.concurrent32!.perSecond}/s at 32 concurrent`,
+);
 console.log(`  batch vs sequential ${f(results.batch ? (results.batch as any).batchVsSequential : 0)}x, vs 32 concurrent ${f((results.batch as any).batchVsConcurrent32)}x`);
-console.log(`50 rules on the route path (in-process, ${probe.length} queries interleaved): miss p50 ${f(s.missNoRules!.p50)} -> ${f(s.missRules!.p50)} ms, hit p50 ${f(s.hitNoRules!.p50)} -> ${f(s.hitRules!.p50)} ms`);
+console.log(
+  `50 rules on the route path (in-process, ${probe.length} queries interleaved): miss p50 ${f(s.missNoRules!.p50)} -> ${f(s.missRules!.p50)} ms, hit p50 ${f(s.hitNoRules!.p50)} -> ${f(s.hitRules!.p50)} ms`,
+);
 process.exit(0);

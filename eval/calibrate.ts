@@ -93,10 +93,19 @@ const result = await runCalibrate({
 });
 if (values.json) {
   const { fit: f, ...rest } = result;
-  const fitted = { chosen: f.selection.chosen, tested: f.selection.tested.length, downgrades: f.downgrades, ood: f.ood, model: f.strategy === "second-stage" ? f.model : undefined };
+  const fitted = {
+    chosen: f.selection.chosen,
+    tested: f.selection.tested.length,
+    downgrades: f.downgrades,
+    ood: f.ood,
+    model: f.strategy === "second-stage" ? f.model : undefined,
+  };
   process.stdout.write(JSON.stringify({ ...rest, configFile, target: fit.target, fitted }, null, 1) + "\n");
 } else {
-  if (feedbackCounts) console.log(`from feedback: ${feedbackCounts.decisions} decisions with feedback ${from.toISOString().slice(0, 10)} .. ${to.toISOString().slice(0, 10)}, ${feedbackCounts.withoutText} without text left out`);
+  if (feedbackCounts)
+    console.log(
+      `from feedback: ${feedbackCounts.decisions} decisions with feedback ${from.toISOString().slice(0, 10)} .. ${to.toISOString().slice(0, 10)}, ${feedbackCounts.withoutText} without text left out`,
+    );
   console.log(formatCalibration(result, { configFile, fit, write: values.write, modelFile: values["model-out"] ?? config.routing.secondStage.modelFile }));
 }
 if (!result.fit.selection.chosen) process.exitCode = 1;

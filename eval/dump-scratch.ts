@@ -16,7 +16,17 @@ const texts = rows.map((r) => queryEmbeddingText(r.query, encoder));
 const vectors = await store.embedAll(encoder, texts);
 const out = rows.map((r, i) => {
   const nb = live.index.search(vectors[i]!, 64);
-  return JSON.stringify({ id: r.id ?? `dev-${i}`, source: r.source ?? (r.id ?? "dev").split("-")[0], task: r.task, tier: r.tier, split: r.split, text: texts[i], vec: Array.from(vectors[i]!, (x) => Math.round(x * 1e5) / 1e5), nb: nb.map((n) => [n.tier, Math.round(n.similarity * 1e5) / 1e5, n.id]), tf: textFeatures(texts[i]!) });
+  return JSON.stringify({
+    id: r.id ?? `dev-${i}`,
+    source: r.source ?? (r.id ?? "dev").split("-")[0],
+    task: r.task,
+    tier: r.tier,
+    split: r.split,
+    text: texts[i],
+    vec: Array.from(vectors[i]!, (x) => Math.round(x * 1e5) / 1e5),
+    nb: nb.map((n) => [n.tier, Math.round(n.similarity * 1e5) / 1e5, n.id]),
+    tf: textFeatures(texts[i]!),
+  });
 });
 writeFileSync(process.env.OUT ?? "/work/scratch/feat/out.jsonl", out.join("\n") + "\n");
 const ex = live.exemplars.map((e) => JSON.stringify({ id: e.id, tier: e.tier, text: e.text, vec: Array.from(e.vector, (x) => Math.round(x * 1e5) / 1e5) }));

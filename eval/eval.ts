@@ -38,7 +38,12 @@ const targetQuality = Number(values["target-quality"]);
 const costBudget = Number(values["cost-budget"]);
 const cvFolds = values.cv === undefined ? undefined : Number(values.cv);
 const seed = Number(values.seed);
-for (const [name, v] of [["--target-quality", targetQuality], ["--cost-budget", costBudget], ["--cv", cvFolds ?? 2], ["--seed", seed]] as const) {
+for (const [name, v] of [
+  ["--target-quality", targetQuality],
+  ["--cost-budget", costBudget],
+  ["--cv", cvFolds ?? 2],
+  ["--seed", seed],
+] as const) {
   if (!Number.isFinite(v)) {
     console.error(`${name}: expected a number`);
     process.exit(2);
@@ -80,16 +85,16 @@ function printReport(r: EvaluationReport, files: string[]): void {
   out.push(`prices per 1M tokens: ${prices}; cost is relative to sending every query to the most expensive tier\n`);
   out.push(formatMethodsTable([{ name: "router", metrics: r.router }, ...r.baselines], tierNames));
   for (const b of r.baselines.filter((b) => b.detail !== "")) out.push(`  ${b.name}: ${b.detail}`);
-  out.push(`\nrouter decisions by reason: ${Object.entries(r.reasons).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  out.push(
+    `\nrouter decisions by reason: ${Object.entries(r.reasons)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+  );
   out.push(`\nconfusion matrix (router):\n${formatConfusion(r.router, tierNames)}`);
   const q = (x: number | null) => (x === null ? "n/a" : x.toFixed(3));
-  const atCost = (a: AtRouterCost) =>
-    `at the router's cost (${a.cost.toFixed(3)}): quality router ${q(a.router)}, random ${q(a.random)}, best length fit ${q(a.length)}`;
+  const atCost = (a: AtRouterCost) => `at the router's cost (${a.cost.toFixed(3)}): quality router ${q(a.router)}, random ${q(a.random)}, best length fit ${q(a.length)}`;
   out.push(`\n${atCost(r.atRouterCost)}`);
-  out.push(
-    `target: quality >= ${targetQuality} at cost <= ${costBudget}: ` +
-      (r.router.quality >= targetQuality && r.router.relativeCost <= costBudget ? "met" : "NOT met"),
-  );
+  out.push(`target: quality >= ${targetQuality} at cost <= ${costBudget}: ` + (r.router.quality >= targetQuality && r.router.relativeCost <= costBudget ? "met" : "NOT met"));
   if (r.cv) {
     out.push(`\n${r.cv.folds}-fold stratified cross-validation (seed ${r.cv.seed}): the training folds replace the shipped exemplars`);
     out.push(formatCrossValidation(r.cv, tierNames));

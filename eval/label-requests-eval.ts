@@ -25,7 +25,9 @@ import { mulberry32, shuffle } from "./lib/stratified-folds.js";
 import { fitSecondStageStrategy, routeWithFit } from "./lib/strategy-fit.js";
 import { summarise } from "./lib/summary.js";
 
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "100,250,500" }, draws: { type: "string", default: "5" }, "out-dir": { type: "string", default: "docs" } } });
+const { values } = parseArgs({
+  options: { sizes: { type: "string", default: "100,250,500" }, draws: { type: "string", default: "5" }, "out-dir": { type: "string", default: "docs" } },
+});
 const sizes = values.sizes.split(",").map(Number);
 const draws = Number(values.draws);
 const config = loadConfig();
@@ -33,7 +35,11 @@ const live = await openLiveService(config);
 try {
   const model = secondStageModelFor(config, live.deps.encoder.modelId)!;
   // As a user's own traffic: one source, held to the target on its own mix, every row counted.
-  const fit = fitOptionsFrom({ ...Object.fromEntries(Object.entries(fitArgs).map(([k, v]) => [k, "default" in v ? v.default : undefined])), data: "own" }, config, live.deps.encoder.modelId);
+  const fit = fitOptionsFrom(
+    { ...Object.fromEntries(Object.entries(fitArgs).map(([k, v]) => [k, "default" in v ? v.default : undefined])), data: "own" },
+    config,
+    live.deps.encoder.modelId,
+  );
   const inputs = await loadRealInputs(live, config, "test/data/outcomes");
   const ood = config.routing.ood;
   const result: Record<string, unknown> = {};
@@ -53,20 +59,42 @@ try {
     });
     const requested = pickLabelRequests(candidates, model.tiers, pool.length).map((c) => Number(c.decisionId));
     const measure = (picked: readonly number[]) => {
-      const f = fitSecondStageStrategy(picked.map((i) => pool[i]!), inputs.exemplarRows, fit);
-      return summarise(routeWithFit(test, f, fit.setup, fit.tiers), test.map((r) => r.tier), fit.tiers);
+      const f = fitSecondStageStrategy(
+        picked.map((i) => pool[i]!),
+        inputs.exemplarRows,
+        fit,
+      );
+      return summarise(
+        routeWithFit(test, f, fit.setup, fit.tiers),
+        test.map((r) => r.tier),
+        fit.tiers,
+      );
     };
     const bySize = sizes
       .filter((n) => n < pool.length)
       .map((n) => {
         const active = measure(requested.slice(0, n));
-        const randoms = Array.from({ length: draws }, (_, d) => measure(shuffle(pool.map((_, i) => i), mulberry32(n * 100 + d)).slice(0, n)));
+        const randoms = Array.from({ length: draws }, (_, d) =>
+          measure(
+            shuffle(
+              pool.map((_, i) => i),
+              mulberry32(n * 100 + d),
+            ).slice(0, n),
+          ),
+        );
         const mean = (k: "quality" | "relativeCost") => randoms.reduce((s, r) => s + r[k], 0) / draws;
-        return { labels: n, requested: { quality: active.quality, relativeCost: active.relativeCost }, random: { quality: round(mean("quality")), relativeCost: round(mean("relativeCost")) } };
+        return {
+          labels: n,
+          requested: { quality: active.quality, relativeCost: active.relativeCost },
+          random: { quality: round(mean("quality")), relativeCost: round(mean("relativeCost")) },
+        };
       });
     result[source] = { pool: pool.length, test: test.length, bySize };
     lines.push(`${source}: ${pool.length} rows to label from, ${test.length} report rows measured`);
-    for (const s of bySize) lines.push(`  ${String(s.labels).padStart(4)} labels: requested quality ${s.requested.quality.toFixed(3)} cost ${s.requested.relativeCost.toFixed(3)}; random (mean of ${draws}) quality ${s.random.quality.toFixed(3)} cost ${s.random.relativeCost.toFixed(3)}`);
+    for (const s of bySize)
+      lines.push(
+        `  ${String(s.labels).padStart(4)} labels: requested quality ${s.requested.quality.toFixed(3)} cost ${s.requested.relativeCost.toFixed(3)}; random (mean of ${draws}) quality ${s.random.quality.toFixed(3)} cost ${s.random.relativeCost.toFixed(3)}`,
+      );
   }
   mkdirSync(values["out-dir"], { recursive: true });
   writeFileSync(path.join(values["out-dir"], "label-requests.json"), JSON.stringify({ command: "npm run eval:label-requests", draws, result }, null, 1) + "\n");

@@ -24,7 +24,9 @@ import { baselinesAtQuality, losoAt, losoCurves, reportSplit, runThroughRouter, 
 import { costAtQuality, formatSummaries } from "./lib/real-report-text.js";
 import type { Summary } from "./lib/summary.js";
 
-const { values } = parseArgs({ options: { ...fitArgs, "out-dir": { type: "string", default: "docs" }, dev: { type: "string", default: "test/data/dev.jsonl" }, json: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: { ...fitArgs, "out-dir": { type: "string", default: "docs" }, dev: { type: "string", default: "test/data/dev.jsonl" }, json: { type: "boolean", default: false } },
+});
 const config = loadConfig();
 const live = await openLiveService(config);
 const out: string[] = [];
@@ -35,14 +37,32 @@ try {
   const report = inputs.rows.filter((r) => r.split === "report");
   const shipped = await runThroughRouter(live.deps.router, report, config);
   const shippedBaselines = Object.fromEntries(
-    Object.entries(shipped.bySource).map(([src, v]) => [src, baselinesAtQuality(report.filter((r) => r.source === src), fit.tiers, v.quality)]),
+    Object.entries(shipped.bySource).map(([src, v]) => [
+      src,
+      baselinesAtQuality(
+        report.filter((r) => r.source === src),
+        fit.tiers,
+        v.quality,
+      ),
+    ]),
   );
   const dev = await runThroughRouter(live.deps.router, readLabelledJsonl(values.dev, names), config);
   const split = reportSplit(inputs, fit, config.routing.strategy);
   const loso = losoAt(inputs, fit);
   const curves = losoCurves(inputs, fit);
   const sameQuality = Object.fromEntries(
-    [0.95, 0.97, 0.98, 0.99].map((q) => [q, Object.fromEntries(strategies.map((s) => [s, costAtQuality(curves.map((c) => c[s]), q)]))]),
+    [0.95, 0.97, 0.98, 0.99].map((q) => [
+      q,
+      Object.fromEntries(
+        strategies.map((s) => [
+          s,
+          costAtQuality(
+            curves.map((c) => c[s]),
+            q,
+          ),
+        ]),
+      ),
+    ]),
   ) as Record<string, Record<string, number | null>>;
   const chartCurves = reportCurves(report, split.fits, split.candidates, fit);
 
@@ -59,7 +79,11 @@ try {
     embeddingModel: live.deps.encoder.modelId,
     target: fit.target,
     shipped: { setting: describeCurrent(config), report: shipped, atSameQualityBySource: shippedBaselines, devInSampleInHouse: dev },
-    reportSplit: { calibratedNow: split.methods, settings: Object.fromEntries(strategies.map((s) => [s, split.fits[s].selection.chosen?.params ?? null])), baselines: split.baselines },
+    reportSplit: {
+      calibratedNow: split.methods,
+      settings: Object.fromEntries(strategies.map((s) => [s, split.fits[s].selection.chosen?.params ?? null])),
+      baselines: split.baselines,
+    },
     leaveOneSourceOut: { basis: "calibrated on the other sources' calibration rows, measured on every row of the left-out source", ...loso },
     losoTargetSweep: curves,
     losoCostAtQuality: sameQuality,
@@ -75,10 +99,17 @@ try {
   out.push(`${inputs.rows.length} labelled real prompts (${report.length} report rows); ${live.exemplars.length} live exemplars; ${live.deps.encoder.modelId}`);
   out.push(`target: ${describeTarget(fit.target)}\n`);
   out.push(`shipped (${describeCurrent(config)}), through the service's router; reasons on the report split: ${JSON.stringify(shipped.reasons)}`);
-  out.push(formatSummaries([["report split", shipped.summary], ...Object.entries(shipped.bySource).map(([s, v]): [string, Summary] => [`  ${s}`, v]), ["dev.jsonl (in-house, in-sample)", dev.summary]], names));
+  out.push(
+    formatSummaries(
+      [["report split", shipped.summary], ...Object.entries(shipped.bySource).map(([s, v]): [string, Summary] => [`  ${s}`, v]), ["dev.jsonl (in-house, in-sample)", dev.summary]],
+      names,
+    ),
+  );
   for (const [src, b] of Object.entries(shippedBaselines)) {
     const f = (x: number | null) => (x === null ? "not reached" : x.toFixed(3));
-    out.push(`  ${src}: at the shipped router's quality ${shipped.bySource[src]!.quality.toFixed(3)}, the cheapest random mix costs ${f(b.random)}, the cheapest word-count cuts ${f(b.length)} (tuned in hindsight); the router ${shipped.bySource[src]!.relativeCost.toFixed(3)}`);
+    out.push(
+      `  ${src}: at the shipped router's quality ${shipped.bySource[src]!.quality.toFixed(3)}, the cheapest random mix costs ${f(b.random)}, the cheapest word-count cuts ${f(b.length)} (tuned in hindsight); the router ${shipped.bySource[src]!.relativeCost.toFixed(3)}`,
+    );
   }
   out.push(`\nreport split, calibrated now on the calibration split:`);
   const calibratedNow = strategies.map((s): [string, Summary] => [`${s} ${JSON.stringify(split.fits[s].selection.chosen?.params ?? null)}`, split.methods[s]]);
@@ -88,7 +119,9 @@ try {
     out.push(formatSummaries([["pooled", loso[s].pooled], ...Object.entries(loso[s].perSource).map(([src, v]) => [`${src} ${v.setting}`, v] as [string, typeof v])], names));
     for (const [src, v] of Object.entries(loso[s].perSource)) {
       const f = (x: number | null) => (x === null ? "not reached" : x.toFixed(3));
-      out.push(`  ${src}: at its quality ${v.quality.toFixed(3)}, the cheapest random mix costs ${f(v.atSameQuality.random)} and the cheapest word-count cuts ${f(v.atSameQuality.length)} (both tuned in hindsight on ${src}); the router ${v.relativeCost.toFixed(3)}`);
+      out.push(
+        `  ${src}: at its quality ${v.quality.toFixed(3)}, the cheapest random mix costs ${f(v.atSameQuality.random)} and the cheapest word-count cuts ${f(v.atSameQuality.length)} (both tuned in hindsight on ${src}); the router ${v.relativeCost.toFixed(3)}`,
+      );
     }
   }
   out.push(`\nleave-one-source-out as the target moves (pooled quality / cost):`);

@@ -21,12 +21,38 @@ export interface Area {
 }
 
 export const areas: readonly (readonly Area[])[] = [
-  [{ name: "base", holds: "the ground floor: configuration parsed once with zod, text checks, the rule language, small utilities, logging, error codes", rooms: [["util", "text", "error-codes.ts"], ["errors.ts"], ["policy"], ["config"], ["logger.ts"]] }],
-  [{ name: "adapters", holds: "the ports and what plugs into them: the Encoder (the local embedding model, in a worker thread), the VectorIndex (HNSW), the database (PostgreSQL or PGlite: schema, migrations, the guard on every wait), and the upstream models (registry, circuit breakers, fallback chains, the bounded HTTP client) that the gateway and the complexity rater share" }],
-  [{ name: "routing", holds: "the decision: a pipeline of named steps (embed, cache, vote, guards, second stage, policy), the second-stage model and the calibration rule; no I/O of its own, no hono" }],
   [
-    { name: "stores", holds: "what the service keeps in the database: exemplars, the decision cache, the decision log, feedback and review, sessions, rules, statistics", rooms: [["idempotency-receipts.ts", "rules-store.ts", "sessions", "cache", "exemplars", "decision-log", "stats"], ["feedback"]] },
-    { name: "gateway", holds: "the optional OpenAI-compatible gateway: a request served by its target (a model, a tier, or a routed profile), the exchange and its stream relay, the cascade and its verifier, the attempt log, spend and its metrics" },
+    {
+      name: "base",
+      holds: "the ground floor: configuration parsed once with zod, text checks, the rule language, small utilities, logging, error codes",
+      rooms: [["util", "text", "error-codes.ts"], ["errors.ts"], ["policy"], ["config"], ["logger.ts"]],
+    },
+  ],
+  [
+    {
+      name: "adapters",
+      holds:
+        "the ports and what plugs into them: the Encoder (the local embedding model, in a worker thread), the VectorIndex (HNSW), the database (PostgreSQL or PGlite: schema, migrations, the guard on every wait), and the upstream models (registry, circuit breakers, fallback chains, the bounded HTTP client) that the gateway and the complexity rater share",
+    },
+  ],
+  [
+    {
+      name: "routing",
+      holds:
+        "the decision: a pipeline of named steps (embed, cache, vote, guards, second stage, policy), the second-stage model and the calibration rule; no I/O of its own, no hono",
+    },
+  ],
+  [
+    {
+      name: "stores",
+      holds: "what the service keeps in the database: exemplars, the decision cache, the decision log, feedback and review, sessions, rules, statistics",
+      rooms: [["idempotency-receipts.ts", "rules-store.ts", "sessions", "cache", "exemplars", "decision-log", "stats"], ["feedback"]],
+    },
+    {
+      name: "gateway",
+      holds:
+        "the optional OpenAI-compatible gateway: a request served by its target (a model, a tier, or a routed profile), the exchange and its stream relay, the cascade and its verifier, the attempt log, spend and its metrics",
+    },
   ],
   [{ name: "http", holds: "the edges: hono handlers and schemas, the console, the typed client's types and the tierline CLI" }],
   [{ name: "app", holds: "the composition root: builds every dependency once (deps.ts), mounts the app, orders the lifecycle" }],
@@ -106,7 +132,16 @@ export function analyse(srcDir: string): Shape {
 
   const layerViolations = [...orderViolations(arrows, layers, "area"), ...innerViolations(edges, srcDir)];
 
-  return { rooms, lines, files: files.length, arrows, floors, fileCycles: findCycles(edges, srcDir), layerViolations, largestFiles: sizes.sort((a, b) => b.lines - a.lines).slice(0, 10) };
+  return {
+    rooms,
+    lines,
+    files: files.length,
+    arrows,
+    floors,
+    fileCycles: findCycles(edges, srcDir),
+    layerViolations,
+    largestFiles: sizes.sort((a, b) => b.lines - a.lines).slice(0, 10),
+  };
 }
 
 /**
@@ -126,7 +161,9 @@ export function sourceMap(srcDir: string): string {
       const total = size(full);
       lines.push(`- **\`${area.name}${area.name.endsWith(".ts") ? "" : "/"}\`** (layer ${floor}, ${total.files} files, ${total.lines} lines): ${area.holds}.`);
       if (!statSync(full).isDirectory()) continue;
-      const entries = readdirSync(full).sort((a, b) => Number(statSync(path.join(full, b)).isDirectory()) - Number(statSync(path.join(full, a)).isDirectory()) || a.localeCompare(b));
+      const entries = readdirSync(full).sort(
+        (a, b) => Number(statSync(path.join(full, b)).isDirectory()) - Number(statSync(path.join(full, a)).isDirectory()) || a.localeCompare(b),
+      );
       const parts = entries
         .filter((e) => statSync(path.join(full, e)).isDirectory() || e.endsWith(".ts"))
         .map((e) => {
@@ -220,6 +257,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (let f = maxFloor; f >= 0; f--) console.log(`  floor ${f}: ${shape.rooms.filter((r) => shape.floors[r] === f).join(", ")}`);
     console.log(`import cycles between files: ${shape.fileCycles.length === 0 ? "none" : shape.fileCycles.map((c) => c.join(" <-> ")).join("; ")}`);
     console.log(`against the layer order: ${shape.layerViolations.length === 0 ? "none" : `\n  ${shape.layerViolations.join("\n  ")}`}`);
-    console.log(`largest files: ${shape.largestFiles.slice(0, 5).map((f) => `${f.file} ${f.lines}`).join(", ")}`);
+    console.log(
+      `largest files: ${shape.largestFiles
+        .slice(0, 5)
+        .map((f) => `${f.file} ${f.lines}`)
+        .join(", ")}`,
+    );
   }
 }

@@ -31,13 +31,16 @@ export const envSourceFile = path.join(root, "src/base/config/load-config.ts");
 /** Sections: a heading's introduction, by top-level key ("" for the top-level scalars). */
 const sectionIntros: Record<string, string> = {
   "": "Top-level settings: where the service listens, where it keeps its data, its logs.",
-  tiers: "The tiers, ordered cheapest first: each is a model name and a price. The last tier is the fallback (every query the router is unsure about) unless `routing.fallbackTier` names another. For the gateway, each tier lists its upstreams ([gateway.md](gateway.md)). Bringing tiers of your own: [exemplars.md](exemplars.md#bringing-your-own-tiers).",
+  tiers:
+    "The tiers, ordered cheapest first: each is a model name and a price. The last tier is the fallback (every query the router is unsure about) unless `routing.fallbackTier` names another. For the gateway, each tier lists its upstreams ([gateway.md](gateway.md)). Bringing tiers of your own: [exemplars.md](exemplars.md#bringing-your-own-tiers).",
   embedding: "The embedding model and how queries reach it ([exemplars.md](exemplars.md#embedding-models)).",
-  routing: "How a decision is made ([routing-quality.md](routing-quality.md)). `npm run calibrate` chooses these values on labelled traffic ([feedback-loop.md](feedback-loop.md#calibration-on-your-own-traffic)).",
+  routing:
+    "How a decision is made ([routing-quality.md](routing-quality.md)). `npm run calibrate` chooses these values on labelled traffic ([feedback-loop.md](feedback-loop.md#calibration-on-your-own-traffic)).",
   index: "The HNSW vector index over the exemplars (derived state: rebuilt from the database when its snapshot does not match).",
   cache: "The decision cache ([exemplars.md](exemplars.md#decision-cache)).",
   http: "Bounds on requests and connections ([operations.md](operations.md#bounded-work-per-request)).",
-  database: "Deadlines on database work ([operations.md](operations.md#database-deadlines)). `databaseUrl` (above) chooses PostgreSQL; without it the embedded PGlite in `dataDir` is used.",
+  database:
+    "Deadlines on database work ([operations.md](operations.md#database-deadlines)). `databaseUrl` (above) chooses PostgreSQL; without it the embedded PGlite in `dataDir` is used.",
   shutdown: "Graceful shutdown after SIGTERM ([operations.md](operations.md#graceful-shutdown)).",
   rateLimit: "Limits on failed authentications and curator writes ([operations.md](operations.md#abuse)).",
   curation: "The curator API ([api.md](api.md#curator-api)).",
@@ -71,15 +74,17 @@ export const descriptions: Record<string, string> = {
   "tiers[].model": "The model name reported with each decision.",
   "tiers[].pricePer1MTokens": "Input price per million tokens in `currency`; only ratios matter (costs, savings, calibration, budgets).",
   "tiers[].upstreams": "The gateway's upstream models for this tier, tried in order; none: the gateway does not serve it.",
-  "tiers[].upstreams[].baseUrl": "An OpenAI-compatible API root (`http://` or `https://`); the request goes to `baseUrl + \"/chat/completions\"`. No credentials in the URL.",
+  "tiers[].upstreams[].baseUrl": 'An OpenAI-compatible API root (`http://` or `https://`); the request goes to `baseUrl + "/chat/completions"`. No credentials in the URL.',
   "tiers[].upstreams[].model": "The model name sent upstream (it replaces the caller's `model`).",
-  "tiers[].upstreams[].apiKeyEnv": "The environment variable holding the API key, sent as a bearer token; omit it for servers without keys. Read once at start; unset stops the service.",
+  "tiers[].upstreams[].apiKeyEnv":
+    "The environment variable holding the API key, sent as a bearer token; omit it for servers without keys. Read once at start; unset stops the service.",
   "tiers[].upstreams[].timeoutMs": "Time to the first byte of a stream, or to the whole answer otherwise.",
   "tiers[].upstreams[].name": "The upstream's id in headers, logs, metrics and the attempt log; default `<tier>/<index>`.",
   "tiers[].upstreams[].pricePer1MTokens": "This upstream's price when it differs from its tier's (a fallback on another provider).",
   "tiers[].fallbackTiers": "Tiers whose upstreams are tried, in order, after this tier's own.",
 
-  "embedding.provider": "`use-onnx`: Universal Sentence Encoder lite converted to ONNX; `use-lite`: the same model on TF.js (4–5× slower); `transformers`: any transformers.js feature-extraction model.",
+  "embedding.provider":
+    "`use-onnx`: Universal Sentence Encoder lite converted to ONNX; `use-lite`: the same model on TF.js (4–5× slower); `transformers`: any transformers.js feature-extraction model.",
   "embedding.onnxVariant": "`use-onnx` only: `int8` is about 2× faster but not within the 0.999 equivalence tolerance (it changes 11 of 385 dev decisions).",
   "embedding.threads": "onnxruntime intra-op threads; default: the cores this process may use.",
   "embedding.model": "`transformers` only: a Hugging Face hub id, or a label for a local model.",
@@ -89,17 +94,20 @@ export const descriptions: Record<string, string> = {
   "embedding.batching.maxWaitMs": "How long a query waits for company; 0: a lone query never waits, and queries queue only while a batch runs.",
   "embedding.bulkSlice": "Texts per forward pass of bulk work (imports, replica catch-ups, index builds): a routed query waits at most one such pass.",
   "embedding.batchSliceChars": "Work per forward pass of `/route/batch` items, in characters (each text counted up to what the model reads, a short one as 64).",
-  "embedding.maxBatchQueueMs": "Batch work that may wait for the model, in estimated model time, before a new batch is refused (503 `overloaded` with `Retry-After`). Must be below `http.requestTimeoutMs`.",
+  "embedding.maxBatchQueueMs":
+    "Batch work that may wait for the model, in estimated model time, before a new batch is refused (503 `overloaded` with `Retry-After`). Must be below `http.requestTimeoutMs`.",
 
   "routing.k": "Neighbors in the vote (strategy `knn`).",
   "routing.margin": "Strategy `knn`: the lead of the majority behind the chosen tier below which the query goes to the fallback tier.",
-  "routing.minSimilarity": "Strategy `knn`: cosine similarity of the nearest exemplar below which nothing is close (`no_close_exemplar`). Also the base of the coverage-gap threshold.",
+  "routing.minSimilarity":
+    "Strategy `knn`: cosine similarity of the nearest exemplar below which nothing is close (`no_close_exemplar`). Also the base of the coverage-gap threshold.",
   "routing.fallbackTier": "The tier that takes every query the router is unsure about; default the last tier.",
   "routing.strategy": "`second-stage`: a small model over the vote, the neighborhood and the text decides; `knn`: the vote and its margin.",
   "routing.secondStage.modelFile": "The second-stage model, written by `npm run train-router -- --write` (relative to the working directory).",
   "routing.secondStage.downgradeCost": "What a query sent to too cheap a tier costs, in top-tier calls; default: the model file's calibrated value.",
   "routing.ood.enabled": "The out-of-distribution guard: a query whose neighborhood is unlike the calibration data goes to the fallback tier (`out_of_distribution`).",
-  "routing.ood.minNearest": "Similarity of the nearest exemplar below which a query is out of distribution (belongs to the default embedding model; `npm run calibrate` refits it).",
+  "routing.ood.minNearest":
+    "Similarity of the nearest exemplar below which a query is out of distribution (belongs to the default embedding model; `npm run calibrate` refits it).",
   "routing.ood.minMeanSimilarity": "Mean similarity of the nearest `routing.ood.k` exemplars below which a query is out of distribution.",
   "routing.ood.k": "Neighbors averaged by the guard.",
 
@@ -120,7 +128,8 @@ export const descriptions: Record<string, string> = {
   "http.bodyTimeoutMs": "A client must have sent its whole request by then.",
   "http.keepAliveTimeoutMs": "Idle keep-alive connections are closed after this.",
   "http.corsOrigins": "Origins allowed to call the API from a browser; empty: no CORS headers.",
-  "http.trustProxy": "Proxies in front of the service that append to `X-Forwarded-For` (`true`: one): the client address is the entry the outermost of them added; entries further left are never used.",
+  "http.trustProxy":
+    "Proxies in front of the service that append to `X-Forwarded-For` (`true`: one): the client address is the entry the outermost of them added; entries further left are never used.",
 
   "database.operationTimeoutMs": "The database part of a request gives up after this (503); a write not yet committed is rolled back.",
   "database.statementTimeoutMs": "PostgreSQL `statement_timeout` of every connection.",
@@ -130,7 +139,8 @@ export const descriptions: Record<string, string> = {
   "database.maxConnections": "Connection pool size (PostgreSQL).",
 
   "shutdown.drainMs": "After SIGTERM, `/readyz` says draining and responses carry `Connection: close` for this long, so load balancers move away.",
-  "shutdown.timeoutMs": "After the drain, in-flight requests get this long before connections are cut. Keep drain plus this under the orchestrator's grace period (30 s in Kubernetes).",
+  "shutdown.timeoutMs":
+    "After the drain, in-flight requests get this long before connections are cut. Keep drain plus this under the orchestrator's grace period (30 s in Kubernetes).",
 
   "rateLimit.writesPerMinute": "Curator writes per token per minute (429 with `Retry-After` beyond it).",
   "rateLimit.authFailuresPerMinute": "Failed authentications per client address, and per token attempted, per minute before 429s. A valid token is never locked out.",
@@ -187,7 +197,7 @@ export const descriptions: Record<string, string> = {
   "rules[].match.hasAttachments": "A message has non-text parts.",
   "rules[].match.hasTools": "The request has an OpenAI-style `tools` array.",
   "rules[].match.tag": "The request carries this tag.",
-  "rules[].action": "Exactly one: `{\"tier\"}` decides at once (reason `rule`); `{\"minTier\"}` or `{\"maxTier\"}` bound the router's answer (`constrainedBy: \"rule\"`).",
+  "rules[].action": 'Exactly one: `{"tier"}` decides at once (reason `rule`); `{"minTier"}` or `{"maxTier"}` bound the router\'s answer (`constrainedBy: "rule"`).',
 
   "session.policy": "`none`: each query on its own; `no-downgrade`: within the TTL a session (a `sessionId`) never drops below the highest tier it used.",
   "session.ttlSeconds": "Seconds since a session's last request after which it starts afresh.",
@@ -200,7 +210,8 @@ export const descriptions: Record<string, string> = {
   "sessions.maxPendingReads": "Sessions waiting for one batched read; beyond it a new session is not looked up (no floor, counted).",
 
   profiles: "Profiles by name (lower-case letters, digits, `-` or `_`; not `default`, which is the top-level configuration).",
-  "profiles.<name>.tiers": "The tiers this profile answers with, a subset of `tiers` in the same order; default all. Exemplars of a tier it lacks vote for the next tier up it offers.",
+  "profiles.<name>.tiers":
+    "The tiers this profile answers with, a subset of `tiers` in the same order; default all. Exemplars of a tier it lacks vote for the next tier up it offers.",
   "profiles.<name>.routing": "Overrides of `routing.k`, `routing.margin`, `routing.minSimilarity`; the strategy, the second stage and the OOD guard are inherited.",
   "profiles.<name>.rules": "Rules of this profile, evaluated before the service-wide ones.",
   "profiles.<name>.session": "Overrides of `session` for this profile.",
@@ -214,7 +225,8 @@ export const descriptions: Record<string, string> = {
   "decisions.queueLimit": "Decisions held in memory while the database is away; beyond it the oldest are dropped and counted.",
   "decisions.flushIntervalMs": "How often logged decisions are written.",
 
-  "shadow.enabled": "Answer every request with `shadow.tier` while logging the tier routing would have chosen; a request can still say `\"shadow\": false` (or `true` when this is off).",
+  "shadow.enabled":
+    'Answer every request with `shadow.tier` while logging the tier routing would have chosen; a request can still say `"shadow": false` (or `true` when this is off).',
   "shadow.tier": "The tier answered in shadow mode; default the fallback tier.",
 
   "feedback.maxImportLines": "Most lines in one `POST /feedback/import` (one transaction).",
@@ -351,7 +363,9 @@ function typeOf(schema: Schema, plural = false): string {
       return length ? `string${s} of ${length} characters` : `string${s}`;
     }
     case "enum":
-      return Object.values(def.entries as Record<string, string>).map((v) => `\`"${v}"\``).join(" | ");
+      return Object.values(def.entries as Record<string, string>)
+        .map((v) => `\`"${v}"\``)
+        .join(" | ");
     case "array": {
       const item = unwrap(def.element as Schema).schema;
       const items = lengthRange(schema);
@@ -362,7 +376,9 @@ function typeOf(schema: Schema, plural = false): string {
     case "record":
       return "map of name → object";
     case "object":
-      return `{${Object.keys(def.shape as object).map((k) => `"${k}"`).join(", ")}}`;
+      return `{${Object.keys(def.shape as object)
+        .map((k) => `"${k}"`)
+        .join(", ")}}`;
     case "union":
       return (def.options as Schema[]).map((o) => typeOf(unwrap(o).schema)).join(" or ");
     default:

@@ -24,7 +24,10 @@ const edits = [
     `  function nextWrite(fn) {\n    if (socket === null) { // ${MARK}\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED', options))\n      return false\n    }\n    const x = socket.write(chunk, fn)`,
   ],
   ["    clearImmediate(nextWriteTimer)\n    if (socket) {", `    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null // ${MARK}\n    if (socket) {`],
-  ["    clearImmediate(nextWriteTimer)\n    socket.removeListener('data', data)", `    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null // ${MARK}\n    socket.removeListener('data', data)`],
+  [
+    "    clearImmediate(nextWriteTimer)\n    socket.removeListener('data', data)",
+    `    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null // ${MARK}\n    socket.removeListener('data', data)`,
+  ],
 ];
 
 if (files.length === 0) {

@@ -46,8 +46,14 @@ const lines = [
   "",
   `requests          ${routing.requests}`,
   `cache hit rate    ${pct(cache.hitRate)} (${cache.hits} hits, ${cache.misses} misses, ${cache.distinctKeys} distinct queries)`,
-  `tier mix          ${Object.entries(routing.tierMix).map(([t, v]) => `${t} ${pct(v.share)}`).join(", ")}`,
-  `reasons           ${Object.entries(routing.reasons).map(([r, n]) => `${r} ${n}`).join(", ") || "-"}`,
+  `tier mix          ${Object.entries(routing.tierMix)
+    .map(([t, v]) => `${t} ${pct(v.share)}`)
+    .join(", ")}`,
+  `reasons           ${
+    Object.entries(routing.reasons)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(", ") || "-"
+  }`,
   `fallback rate     ${pct(routing.fallbackRate)} (low margin ${pct(routing.lowMarginFallbackRate)})`,
   `estimated cost    ${pct(routing.estimatedCost.relativeToAlwaysPremium)} of always-premium (savings ${pct(routing.estimatedCost.savings)}, equal tokens per request assumed)`,
   "",
@@ -61,14 +67,22 @@ const lines = [
 ];
 console.log(lines.join("\n"));
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, renderDailyChart(days, config.tiers.map((t) => t.name)));
+writeFileSync(
+  out,
+  renderDailyChart(
+    days,
+    config.tiers.map((t) => t.name),
+  ),
+);
 console.log(`\nchart: ${out}`);
 
 /** The gateway's spend: real, per tier, against sending every answer to the most expensive tier. */
 function gatewayLines(g: Awaited<ReturnType<typeof gatewayStats.summary>>): string[] {
   if (g.requests === 0 && g.attempts.total === 0) return ["gateway           no requests in this window"];
   const usd = (x: number) => `$${x.toFixed(x >= 100 ? 0 : x >= 1 ? 2 : 4)}`;
-  const outcomes = Object.entries(g.outcomes).map(([o, n]) => `${o} ${n}`).join(", ");
+  const outcomes = Object.entries(g.outcomes)
+    .map(([o, n]) => `${o} ${n}`)
+    .join(", ");
   return [
     `gateway           ${g.requests} requests (${outcomes}); ${g.attempts.fallbacks} served after a fallback; cascades ${g.cascade.accepted} accepted, ${g.cascade.escalated} escalated`,
     `gateway spend     ${usd(g.spend.actualUsd)} against ${usd(g.spend.counterfactualUsd)} with every answer on the most expensive tier: ` +

@@ -40,7 +40,10 @@ export function evaluateBaselines(inputs: BaselineInputs, candidates = lengthCan
     name,
     detail,
     routed,
-    metrics: computeMetrics(routed.map((r, i) => ({ label: labels[i]!, routed: r })), inputs.tiers),
+    metrics: computeMetrics(
+      routed.map((r, i) => ({ label: labels[i]!, routed: r })),
+      inputs.tiers,
+    ),
   });
   const byLength = (fit: FittedLength) => inputs.test.map((e) => routeByLength(e.text, fit.thresholds, names));
   const trainMix = tierMix(
@@ -50,7 +53,11 @@ export function evaluateBaselines(inputs: BaselineInputs, candidates = lengthCan
   const accuracyFit = fitForAccuracy(candidates);
   const qualityFit = fitForQuality(candidates, inputs.targetQuality);
   const results: MethodResult[] = [
-    result(`always ${inputs.fallbackTier}`, "", labels.map(() => inputs.fallbackTier)),
+    result(
+      `always ${inputs.fallbackTier}`,
+      "",
+      labels.map(() => inputs.fallbackTier),
+    ),
     result("random, training mix", formatMix(trainMix), routeAtRandomMix(labels, trainMix, names)),
     result("random, router's mix", formatMix(inputs.routerTraffic), routeAtRandomMix(labels, inputs.routerTraffic, names)),
     result("length, fit for accuracy", formatCuts(accuracyFit), byLength(accuracyFit)),
@@ -64,7 +71,13 @@ export function randomCurve(routerCurve: readonly CurvePoint[], labels: readonly
   const names = tiers.map((t) => t.name);
   return routerCurve.map((p) => {
     const routed = routeAtRandomMix(labels, p.traffic, names);
-    return curvePoint(p.at, computeMetrics(routed.map((r, i) => ({ label: labels[i]!, routed: r })), tiers));
+    return curvePoint(
+      p.at,
+      computeMetrics(
+        routed.map((r, i) => ({ label: labels[i]!, routed: r })),
+        tiers,
+      ),
+    );
   });
 }
 
@@ -87,18 +100,22 @@ export function lengthRoutesByTarget(
 }
 
 /** Curve points from per-target routes, dropping targets that route exactly like a previous one. */
-export function curveFromRoutes(
-  routes: ReadonlyArray<{ target: number; routed: readonly string[] }>,
-  labels: readonly string[],
-  tiers: readonly Tier[],
-): CurvePoint[] {
+export function curveFromRoutes(routes: ReadonlyArray<{ target: number; routed: readonly string[] }>, labels: readonly string[], tiers: readonly Tier[]): CurvePoint[] {
   const seen = new Set<string>();
   const out: CurvePoint[] = [];
   for (const { target, routed } of routes) {
     const key = routed.join(",");
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push(curvePoint(target, computeMetrics(routed.map((r, i) => ({ label: labels[i]!, routed: r })), tiers)));
+    out.push(
+      curvePoint(
+        target,
+        computeMetrics(
+          routed.map((r, i) => ({ label: labels[i]!, routed: r })),
+          tiers,
+        ),
+      ),
+    );
   }
   return out;
 }

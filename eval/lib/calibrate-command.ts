@@ -87,7 +87,11 @@ export async function runCalibrate(req: CalibrateRequest): Promise<CalibrateResu
   }
 }
 
-async function evaluateCurrent(req: CalibrateRequest, live: Awaited<ReturnType<typeof openLiveService>>, rows: ReadonlyArray<{ query: string; tier: string }>): Promise<Evaluated<string> | null> {
+async function evaluateCurrent(
+  req: CalibrateRequest,
+  live: Awaited<ReturnType<typeof openLiveService>>,
+  rows: ReadonlyArray<{ query: string; tier: string }>,
+): Promise<Evaluated<string> | null> {
   let model: SecondStageModel | undefined;
   try {
     model = secondStageModelFor(req.config, live.deps.encoder.modelId);
@@ -97,13 +101,20 @@ async function evaluateCurrent(req: CalibrateRequest, live: Awaited<ReturnType<t
   const router = new Router({ encoder: live.deps.encoder, index: live.deps.index, cache: null, options: routerOptionsFrom(req.config, model) });
   const routed: string[] = [];
   for (const r of rows) routed.push((await router.route({ query: r.query })).tier);
-  return evaluatePoint(describeCurrent(req.config), routed, rows.map((r) => r.tier), req.fit.tiers, req.fit.target);
+  return evaluatePoint(
+    describeCurrent(req.config),
+    routed,
+    rows.map((r) => r.tier),
+    req.fit.tiers,
+    req.fit.target,
+  );
 }
 
 export function describeCurrent(config: Config): string {
   const r = config.routing;
   const ood = r.ood.enabled ? `ood nearest<${r.ood.minNearest} mean${r.ood.k}<${r.ood.minMeanSimilarity}` : "ood off";
-  if (r.strategy === "second-stage") return `second-stage ${r.secondStage.modelFile}${r.secondStage.downgradeCost === undefined ? "" : ` downgradeCost ${r.secondStage.downgradeCost}`}, ${ood}`;
+  if (r.strategy === "second-stage")
+    return `second-stage ${r.secondStage.modelFile}${r.secondStage.downgradeCost === undefined ? "" : ` downgradeCost ${r.secondStage.downgradeCost}`}, ${ood}`;
   return `knn k=${r.k} margin=${r.margin} floor=${r.minSimilarity}, ${ood}`;
 }
 
@@ -139,7 +150,12 @@ function provenance(req: CalibrateRequest, fit: SecondStageFit, rows: number, by
     // The chosen downgrade cost on out-of-fold risks of the calibration rows, with the prices it was chosen for.
     prices: Object.fromEntries(req.fit.tiers.map((t) => [t.name, t.pricePer1MTokens])),
     calibration: chosen
-      ? { quality: r4(chosen.metrics.quality), lowerBound: r4(chosen.lower), relativeCost: r4(chosen.metrics.relativeCost), downgrades: fit.downgrades.map((d) => ({ ...d, rate: r4(d.rate), upper: r4(d.upper) })) }
+      ? {
+          quality: r4(chosen.metrics.quality),
+          lowerBound: r4(chosen.lower),
+          relativeCost: r4(chosen.metrics.relativeCost),
+          downgrades: fit.downgrades.map((d) => ({ ...d, rate: r4(d.rate), upper: r4(d.upper) })),
+        }
       : null,
   };
 }

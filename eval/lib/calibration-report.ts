@@ -6,7 +6,12 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const n3 = (x: number) => x.toFixed(3);
 
 export function describeTarget(t: RiskTarget): string {
-  const mix = { quality: "on the calibration rows' tier mix", "uniform-mix": "for a uniform tier mix", "any-mix": "for any tier mix", "per-source": "on each source's own tier mix" }[t.criterion ?? "quality"];
+  const mix = {
+    quality: "on the calibration rows' tier mix",
+    "uniform-mix": "for a uniform tier mix",
+    "any-mix": "for any tier mix",
+    "per-source": "on each source's own tier mix",
+  }[t.criterion ?? "quality"];
   return `quality >= ${t.targetQuality} ${mix}, one-sided ${pct(t.confidence)} ${t.method === "wilson" ? "Wilson" : "Clopper-Pearson"} bound`;
 }
 
@@ -29,15 +34,17 @@ export function formatCalibration(r: CalibrateResult, o: { configFile: string; f
     // A model trained on these very rows scores them in-sample: a flattering figure, not a measurement.
     const note = r.current.params.startsWith("second-stage") ? "; in-sample if that model was trained on these rows" : "";
     out.push(line(`current (${r.current.params}${note})`, r.current, tiers));
-  }
-  else out.push("current: its second-stage model file does not load for this configuration");
+  } else out.push("current: its second-stage model file does not load for this configuration");
   const chosen = r.fit.selection.chosen;
   if (!chosen) {
     out.push(`no operating point reaches the target: nothing written; with too few rows of a tier the bound alone fails (add labelled rows or lower --confidence)`);
     return out.join("\n");
   }
   const p = chosen.params as unknown as Record<string, number>;
-  const setting = r.fit.strategy === "knn" ? `k=${p.k} margin=${p.margin} floor=${p.minSimilarity}` : `risk thresholds ${JSON.stringify((chosen.params as { thresholds: number[] }).thresholds)} (on out-of-fold risks)`;
+  const setting =
+    r.fit.strategy === "knn"
+      ? `k=${p.k} margin=${p.margin} floor=${p.minSimilarity}`
+      : `risk thresholds ${JSON.stringify((chosen.params as { thresholds: number[] }).thresholds)} (on out-of-fold risks)`;
   out.push(line(`chosen (${r.strategy} ${setting})`, chosen, tiers));
   for (const d of r.fit.downgrades) out.push(`  ${d.tier}-labelled rows sent cheaper: ${d.downgraded}/${d.n} = ${pct(d.rate)} (upper bound ${pct(d.upper)})`);
   if (r.fit.ood) {

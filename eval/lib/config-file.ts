@@ -75,9 +75,7 @@ export function withRoutingValues(raw: Record<string, unknown>, params: RoutingP
 export function formatConfigJson(config: Record<string, unknown>): string {
   const field = ([key, value]: [string, unknown]) => {
     const body =
-      Array.isArray(value) && value.some((x) => typeof x === "object" && x !== null)
-        ? `[\n${value.map((x) => `    ${inlineJson(x)}`).join(",\n")}\n  ]`
-        : inlineJson(value);
+      Array.isArray(value) && value.some((x) => typeof x === "object" && x !== null) ? `[\n${value.map((x) => `    ${inlineJson(x)}`).join(",\n")}\n  ]` : inlineJson(value);
     return `  ${JSON.stringify(key)}: ${body}`;
   };
   return `{\n${Object.entries(config).map(field).join(",\n")}\n}\n`;

@@ -57,7 +57,12 @@ export function crossValidate(items: readonly LabelledQueryVectors[], options: C
   const perMethod = new Map<string, { perFold: RoutingMetrics[]; labels: string[]; routed: string[] }>();
   const add = (name: string, foldLabels: string[], routed: string[]) => {
     const entry = perMethod.get(name) ?? { perFold: [], labels: [], routed: [] };
-    entry.perFold.push(computeMetrics(routed.map((r, i) => ({ label: foldLabels[i]!, routed: r })), options.tiers));
+    entry.perFold.push(
+      computeMetrics(
+        routed.map((r, i) => ({ label: foldLabels[i]!, routed: r })),
+        options.tiers,
+      ),
+    );
     entry.labels.push(...foldLabels);
     entry.routed.push(...routed);
     perMethod.set(name, entry);
@@ -88,7 +93,10 @@ export function crossValidate(items: readonly LabelledQueryVectors[], options: C
     const trainExamples = trainItems.map((q) => ({ text: q.query, tier: q.tier }));
     const testExamples = testItems.map((q) => ({ text: q.query, tier: q.tier }));
     const candidates = lengthCandidates(trainExamples, options.tiers);
-    const routerTraffic = computeMetrics(routed.map((r, i) => ({ label: testLabels[i]!, routed: r })), options.tiers).traffic;
+    const routerTraffic = computeMetrics(
+      routed.map((r, i) => ({ label: testLabels[i]!, routed: r })),
+      options.tiers,
+    ).traffic;
     const baselines = evaluateBaselines(
       { train: trainExamples, test: testExamples, tiers: options.tiers, fallbackTier: options.setup.fallbackTier, routerTraffic, targetQuality: options.targetQuality },
       candidates,
@@ -102,7 +110,10 @@ export function crossValidate(items: readonly LabelledQueryVectors[], options: C
   const methods = [...perMethod.entries()].map(([name, e]) => ({
     name,
     perFold: e.perFold,
-    pooled: computeMetrics(e.routed.map((r, i) => ({ label: e.labels[i]!, routed: r })), options.tiers),
+    pooled: computeMetrics(
+      e.routed.map((r, i) => ({ label: e.labels[i]!, routed: r })),
+      options.tiers,
+    ),
   }));
   const result: CrossValidationResult = { folds: options.folds, seed: options.seed, params: options.params, methods };
   if (options.sweepMargins) {

@@ -52,12 +52,7 @@ export class EmbeddingStore {
    * Vectors for every text, in order. Only texts not stored yet are embedded
    * (in batches, appended to the file); progress counts those texts.
    */
-  async embedAll(
-    encoder: Encoder,
-    texts: readonly string[],
-    onProgress?: (done: number, total: number) => void,
-    batchSize = 32,
-  ): Promise<Float32Array[]> {
+  async embedAll(encoder: Encoder, texts: readonly string[], onProgress?: (done: number, total: number) => void, batchSize = 32): Promise<Float32Array[]> {
     if (encoder.modelId !== this.modelId) throw new Error(`store is for ${this.modelId}, encoder is ${encoder.modelId}`);
     const missing = [...new Set(texts)].filter((t) => !this.vectors.has(this.keyOf(t)));
     if (missing.length > 0 && this.file !== null) mkdirSync(path.dirname(this.file), { recursive: true });

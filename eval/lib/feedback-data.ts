@@ -22,7 +22,10 @@ export async function readFeedbackRows(live: LiveService, config: Config, window
   const tiers = config.tiers.map((t) => t.name);
   const { db } = live.deps.database;
   const outcomes = await decisionOutcomes(db, tiers, window.from, window.to);
-  const logged = await loggedTexts(db, outcomes.filter((o) => o.queryText === null).map((o) => o.decisionId));
+  const logged = await loggedTexts(
+    db,
+    outcomes.filter((o) => o.queryText === null).map((o) => o.decisionId),
+  );
   const rows = outcomes.flatMap((o) => {
     const query = o.queryText ?? logged.get(o.decisionId);
     return query === undefined ? [] : [{ id: o.decisionId, query, tier: tiers[o.needed.hi]!, source: "feedback", split: "calibration" as const }];

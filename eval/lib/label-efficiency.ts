@@ -37,12 +37,19 @@ export function labelEfficiency(
     let cost = 0;
     let noPoint = 0;
     for (let d = 0; d < draws; d++) {
-      const order = shuffle(rows.map((_, i) => i), mulberry32(options.seed * 1000 + size * 10 + d));
+      const order = shuffle(
+        rows.map((_, i) => i),
+        mulberry32(options.seed * 1000 + size * 10 + d),
+      );
       const fitRows = order.slice(0, size).map((i) => rows[i]!);
       const test = order.slice(size).map((i) => rows[i]!);
       const fit = strategy === "knn" ? fitKnn(fitRows, options) : fitSecondStageStrategy(fitRows, exemplarRows, options);
       if (!fit.selection.chosen) noPoint++;
-      const s = summarise(routeWithFit(test, fit, options.setup, options.tiers), test.map((r) => r.tier), options.tiers);
+      const s = summarise(
+        routeWithFit(test, fit, options.setup, options.tiers),
+        test.map((r) => r.tier),
+        options.tiers,
+      );
       quality += s.quality / draws;
       cost += s.relativeCost / draws;
     }

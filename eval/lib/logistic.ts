@@ -10,7 +10,11 @@ export interface LogisticFit {
   iterations: number;
 }
 
-export function fitLogistic(x: readonly (readonly number[])[], y: readonly number[], options: { l2: number; sampleWeights?: readonly number[]; maxIterations?: number }): LogisticFit {
+export function fitLogistic(
+  x: readonly (readonly number[])[],
+  y: readonly number[],
+  options: { l2: number; sampleWeights?: readonly number[]; maxIterations?: number },
+): LogisticFit {
   const n = x.length;
   const d = n === 0 ? 0 : x[0]!.length;
   const sw = options.sampleWeights ?? new Array<number>(n).fill(1);

@@ -49,7 +49,13 @@ export function sweepMargin(
 ): CurvePoint[] {
   return margins.map((margin) => {
     const routed = routeNeighbors(neighbors, { ...base, margin }, setup);
-    return curvePoint(margin, computeMetrics(routed.map((r, i) => ({ label: labels[i]!, routed: r })), tiers));
+    return curvePoint(
+      margin,
+      computeMetrics(
+        routed.map((r, i) => ({ label: labels[i]!, routed: r })),
+        tiers,
+      ),
+    );
   });
 }
 

@@ -57,9 +57,7 @@ export function renderQualityCostChart(series: readonly ChartSeries[], options: 
   }
   parts.push(`<rect x="${pad.left}" y="${pad.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#444"/>`);
   parts.push(`<text x="${pad.left + plotW / 2}" y="${height - 12}" text-anchor="middle">cost relative to always-premium</text>`);
-  parts.push(
-    `<text transform="translate(16 ${pad.top + plotH / 2}) rotate(-90)" text-anchor="middle">quality (share routed at or above its label)</text>`,
-  );
+  parts.push(`<text transform="translate(16 ${pad.top + plotH / 2}) rotate(-90)" text-anchor="middle">quality (share routed at or above its label)</text>`);
   if (options.targetQuality !== undefined && options.targetQuality >= yMin) {
     const ty = f(y(options.targetQuality));
     parts.push(`<line x1="${pad.left}" y1="${ty}" x2="${pad.left + plotW}" y2="${ty}" stroke="#999" stroke-dasharray="2 3"/>`);

@@ -30,7 +30,14 @@ export function reportCurves(
   options: FitOptions,
 ): ReportCurves {
   const labels = rows.map((r) => r.tier);
-  const point = (at: number, routed: readonly string[]) => curvePoint(at, computeMetrics(routed.map((r, i) => ({ label: labels[i]!, routed: r })), options.tiers));
+  const point = (at: number, routed: readonly string[]) =>
+    curvePoint(
+      at,
+      computeMetrics(
+        routed.map((r, i) => ({ label: labels[i]!, routed: r })),
+        options.tiers,
+      ),
+    );
   const ss = fits["second-stage"];
   const risks = examplesOf(rows, ss.model).map((e) => tierRisks(ss.model, e.features));
   const ssRoute = secondStageRouter(risks, options.setup, oodFlags(rows, ss.ood), gatedTiers(rows, { tiers: ss.model.tiers, voteGate: ss.model.voteGate ?? null }));

@@ -20,7 +20,11 @@ export interface ServiceRun {
 }
 
 /** Routes queries through a service router (the one the config builds), one at a time, as POST /route would. */
-export async function runThroughRouter(router: { route(request: { query: string }): Promise<Decision> }, rows: ReadonlyArray<{ query: string; tier: string; source?: string }>, config: Config): Promise<ServiceRun> {
+export async function runThroughRouter(
+  router: { route(request: { query: string }): Promise<Decision> },
+  rows: ReadonlyArray<{ query: string; tier: string; source?: string }>,
+  config: Config,
+): Promise<ServiceRun> {
   const routed: string[] = [];
   const reasons: Partial<Record<DecisionReason, number>> = {};
   for (const r of rows) {
@@ -28,11 +32,19 @@ export async function runThroughRouter(router: { route(request: { query: string 
     routed.push(d.tier);
     reasons[d.reason] = (reasons[d.reason] ?? 0) + 1;
   }
-  const summary = summarise(routed, rows.map((r) => r.tier), config.tiers);
+  const summary = summarise(
+    routed,
+    rows.map((r) => r.tier),
+    config.tiers,
+  );
   const bySource: Record<string, Summary> = {};
   for (const source of [...new Set(rows.flatMap((r) => (r.source ? [r.source] : [])))].sort()) {
     const of = rows.flatMap((r, i) => (r.source === source ? [i] : []));
-    bySource[source] = summarise(of.map((i) => routed[i]!), of.map((i) => rows[i]!.tier), config.tiers);
+    bySource[source] = summarise(
+      of.map((i) => routed[i]!),
+      of.map((i) => rows[i]!.tier),
+      config.tiers,
+    );
   }
   return { summary, bySource, reasons, outOfDistributionRate: (reasons.out_of_distribution ?? 0) / Math.max(1, rows.length) };
 }
@@ -51,11 +63,18 @@ export function reportSplit(inputs: RealInputs, options: FitOptions, routerStrat
   const fits = { knn: fitKnn(cal, options), "second-stage": fitSecondStageStrategy(cal, inputs.exemplarRows, options) };
   const routed = { knn: routeWithFit(rep, fits.knn, options.setup, options.tiers), "second-stage": routeWithFit(rep, fits["second-stage"], options.setup, options.tiers) };
   const names = options.setup.tiers;
-  const candidates = lengthCandidates(cal.map((r) => ({ text: r.query, tier: r.tier })), options.tiers);
+  const candidates = lengthCandidates(
+    cal.map((r) => ({ text: r.query, tier: r.tier })),
+    options.tiers,
+  );
   const lengthFit = fitForQuality(candidates, options.target.targetQuality);
   const routerMix = tierMix(routed[routerStrategy], names);
   const baselines: Record<string, Summary> = {
-    [`always ${options.setup.fallbackTier}`]: summarise(labels.map(() => options.setup.fallbackTier), labels, options.tiers),
+    [`always ${options.setup.fallbackTier}`]: summarise(
+      labels.map(() => options.setup.fallbackTier),
+      labels,
+      options.tiers,
+    ),
     "random at the router's tier mix": summarise(routeAtRandomMix(labels, routerMix, names), labels, options.tiers),
   };
   if (lengthFit) {
@@ -79,12 +98,23 @@ export function reportSplit(inputs: RealInputs, options: FitOptions, routerStrat
  * hindsight on the very rows measured (so the comparison flatters them): the
  * cheapest fixed random mix, and the cheapest word-count cuts.
  */
-export function baselinesAtQuality(rows: ReadonlyArray<{ query: string; tier: string }>, tiers: FitOptions["tiers"], quality: number): { random: number | null; length: number | null } {
+export function baselinesAtQuality(
+  rows: ReadonlyArray<{ query: string; tier: string }>,
+  tiers: FitOptions["tiers"],
+  quality: number,
+): { random: number | null; length: number | null } {
   const labels = rows.map((r) => r.tier);
   // Every pair of word-count cuts over thousands of rows: computed once per set of rows.
   const key = `${rows.length}\u0000${rows[0]?.query ?? ""}\u0000${rows.at(-1)?.query ?? ""}`;
   let candidates = lengthCache.get(key);
-  if (!candidates) lengthCache.set(key, (candidates = lengthCandidates(rows.map((r) => ({ text: r.query, tier: r.tier })), tiers)));
+  if (!candidates)
+    lengthCache.set(
+      key,
+      (candidates = lengthCandidates(
+        rows.map((r) => ({ text: r.query, tier: r.tier })),
+        tiers,
+      )),
+    );
   const length = fitForQuality(candidates, quality);
   return { random: cheapestRandomMixCost(labels, tiers, quality), length: length ? Math.round(length.train.relativeCost * 1e4) / 1e4 : null };
 }
@@ -107,7 +137,11 @@ export function losoAt(inputs: RealInputs, options: FitOptions, withBaselines = 
       perSource[h.source] = { ...summary, setting, atSameQuality: withBaselines ? baselinesAtQuality(rows, options.tiers, summary.quality) : { random: null, length: null } };
     }
     out[s] = {
-      pooled: summarise(held.flatMap((h) => h.routed[s]), held.flatMap((h) => h.labels), options.tiers),
+      pooled: summarise(
+        held.flatMap((h) => h.routed[s]),
+        held.flatMap((h) => h.labels),
+        options.tiers,
+      ),
       perSource,
     };
   }

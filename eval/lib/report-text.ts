@@ -59,12 +59,7 @@ export function formatCrossValidation(cv: CrossValidationResult, tierNames: read
   );
   const folds = formatTable(
     ["method", "quality per fold (mean ± sd)", "rel. cost per fold", "accuracy per fold"],
-    cv.methods.map((m) => [
-      m.name,
-      spread(m.perFold.map((f) => f.quality)),
-      spread(m.perFold.map((f) => f.relativeCost)),
-      spread(m.perFold.map((f) => f.accuracy)),
-    ]),
+    cv.methods.map((m) => [m.name, spread(m.perFold.map((f) => f.quality)), spread(m.perFold.map((f) => f.relativeCost)), spread(m.perFold.map((f) => f.accuracy))]),
   );
   return `${pooled}\n\n${folds}`;
 }

@@ -45,7 +45,12 @@ export function examplesOf(rows: readonly Neighborhood[], recipe: Pick<Recipe, "
  * The thresholds are a placeholder (nothing leaves the top tier) until an
  * operating point is chosen.
  */
-export function fitSecondStage(examples: readonly TrainingExample[], recipe: Recipe, embeddingModel: string, thresholds: readonly number[] = recipe.tiers.slice(1).map(() => 0)): SecondStageModel {
+export function fitSecondStage(
+  examples: readonly TrainingExample[],
+  recipe: Recipe,
+  embeddingModel: string,
+  thresholds: readonly number[] = recipe.tiers.slice(1).map(() => 0),
+): SecondStageModel {
   if (examples.length === 0) throw new Error("no training rows");
   const total = examples.reduce((s, e) => s + e.weight, 0);
   const features = recipe.features.map((name) => {
@@ -73,7 +78,14 @@ export function fitSecondStage(examples: readonly TrainingExample[], recipe: Rec
  */
 export function crossFitRisks(rows: readonly TrainingExample[], always: readonly TrainingExample[], recipe: Recipe, folds = 5, seed = 1): number[][] {
   const risks = new Array<number[]>(rows.length);
-  const splits = foldSplits(stratifiedFolds(rows.map((r) => r.tier), Math.min(folds, rows.length), seed), Math.min(folds, rows.length));
+  const splits = foldSplits(
+    stratifiedFolds(
+      rows.map((r) => r.tier),
+      Math.min(folds, rows.length),
+      seed,
+    ),
+    Math.min(folds, rows.length),
+  );
   for (const { train, test } of splits) {
     const model = fitSecondStage([...train.map((i) => rows[i]!), ...always], recipe, "cross-fit");
     for (const i of test) risks[i] = tierRisks(model, rows[i]!.features);

@@ -79,7 +79,12 @@ export function thresholdPaths(tiers: number, step = 0.005, max = 0.5): Threshol
  * row, the tier the vote gate settles it at (null: the model decides), and
  * OOD rows go to the fallback tier first, as in the service.
  */
-export function secondStageRouter(risks: readonly (readonly number[])[], setup: TierSetup, ood: readonly boolean[], gated: readonly (string | null)[]): (p: ThresholdParams) => string[] {
+export function secondStageRouter(
+  risks: readonly (readonly number[])[],
+  setup: TierSetup,
+  ood: readonly boolean[],
+  gated: readonly (string | null)[],
+): (p: ThresholdParams) => string[] {
   return (p) => risks.map((r, i) => (ood[i] ? setup.fallbackTier : (gated[i] ?? setup.tiers[tierByThresholds(r, p.thresholds)]!)));
 }
 
@@ -90,7 +95,7 @@ export function fitOod(rows: readonly Neighborhood[], percentile: number, k: num
     const pos = (percentile / 100) * (sorted.length - 1);
     const lo = Math.floor(pos);
     const frac = pos - lo;
-    return Math.round((sorted[lo]! * (1 - frac) + (sorted[Math.min(lo + 1, sorted.length - 1)]! * frac)) * 1e4) / 1e4;
+    return Math.round((sorted[lo]! * (1 - frac) + sorted[Math.min(lo + 1, sorted.length - 1)]! * frac) * 1e4) / 1e4;
   };
   const nearest = rows.map((r) => r.neighbors[0]?.similarity ?? 0);
   const means = rows.map((r) => {

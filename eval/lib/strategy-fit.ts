@@ -103,7 +103,10 @@ export function fitSecondStageStrategy(rows: readonly FitRow[], exemplarRows: re
   const gated = gatedTiers(rows, options.recipe);
   const decided = rows.flatMap((_, i) => (!flags[i] && gated[i] === null ? [i] : []));
   const examples = sourceBalanced(
-    examplesOf(decided.map((i) => rows[i]!), options.recipe),
+    examplesOf(
+      decided.map((i) => rows[i]!),
+      options.recipe,
+    ),
     decided.map((i) => rows[i]!),
   );
   const extra = options.exemplarWeight > 0 ? examplesOf(exemplarRows, options.recipe, options.exemplarWeight) : [];

@@ -20,7 +20,10 @@ const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 export function summarise(routed: readonly string[], labels: readonly string[], tiers: readonly Tier[]): Summary {
   const w = withIntervals(routed, labels, tiers);
-  const m = computeMetrics(routed.map((r, i) => ({ label: labels[i]!, routed: r })), tiers);
+  const m = computeMetrics(
+    routed.map((r, i) => ({ label: labels[i]!, routed: r })),
+    tiers,
+  );
   return {
     n: w.n,
     quality: r4(w.quality),
@@ -30,7 +33,12 @@ export function summarise(routed: readonly string[], labels: readonly string[], 
     accuracy: r4(m.accuracy),
     premiumRecall: r4(m.premiumRecall),
     traffic: Object.fromEntries(Object.entries(m.traffic).map(([t, s]) => [t, r4(s)])),
-    downgrades: downgradeRates(routed, labels, tiers.map((t) => t.name), 0.95).map((d) => ({ ...d, rate: r4(d.rate), upper: r4(d.upper) })),
+    downgrades: downgradeRates(
+      routed,
+      labels,
+      tiers.map((t) => t.name),
+      0.95,
+    ).map((d) => ({ ...d, rate: r4(d.rate), upper: r4(d.upper) })),
   };
 }
 

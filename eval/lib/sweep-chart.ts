@@ -5,9 +5,7 @@ import { renderQualityCostChart, type ChartSeries } from "./quality-cost-chart.j
 export function sweepChart(report: EvaluationReport, options: { targetQuality?: number; costBudget?: number } = {}): string {
   if (!report.sweep) throw new Error("the report has no sweep");
   const { k, minSimilarity, margin } = report.params;
-  const series: ChartSeries[] = [
-    { name: `router, shipped exemplars (k=${k}, floor ${minSimilarity})`, points: report.sweep.router, color: "#1f6fd1", style: "line" },
-  ];
+  const series: ChartSeries[] = [{ name: `router, shipped exemplars (k=${k}, floor ${minSimilarity})`, points: report.sweep.router, color: "#1f6fd1", style: "line" }];
   const cv = report.cv;
   if (cv?.sweep) series.push({ name: `router, ${cv.folds}-fold CV on the labelled set`, points: cv.sweep.router, color: "#1f6fd1", style: "line", dashed: true });
   series.push({ name: "length thresholds fitted on exemplars", points: report.sweep.length, color: "#e07b00", style: "line" });

@@ -23,7 +23,22 @@ import { closeWhenDone, crossOrigin, cutoverDoor, requestDeadline, securityHeade
 /** What the HTTP app needs from the composition root. */
 export type AppDeps = Pick<
   Deps,
-  "config" | "logger" | "database" | "guard" | "encoder" | "router" | "rules" | "curator" | "stats" | "metrics" | "lifecycle" | "gateway" | "gatewayStats" | "feedback" | "review" | "insights"
+  | "config"
+  | "logger"
+  | "database"
+  | "guard"
+  | "encoder"
+  | "router"
+  | "rules"
+  | "curator"
+  | "stats"
+  | "metrics"
+  | "lifecycle"
+  | "gateway"
+  | "gatewayStats"
+  | "feedback"
+  | "review"
+  | "insights"
 >;
 
 /** Paths with bounds of their own (lock wait, database guard, the gateway's upstream timeouts) and long legitimate runs. */
@@ -60,7 +75,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     ),
   );
 
-  app.route("/", createHealthRoutes(() => deps.lifecycle.readiness()));
+  app.route(
+    "/",
+    createHealthRoutes(() => deps.lifecycle.readiness()),
+  );
   app.route("/", createRouteRoutes(deps.router, requireRole));
   app.route(
     "/",
@@ -87,11 +105,24 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
   app.route("/", createGatewayRoutes(deps.gateway, requireRole));
   app.route("/", createGatewayStatsRoutes(deps.gatewayStats, requireRole));
-  app.route("/", createRulesRoutes({ rules: deps.rules, requireRole, tiers: tierNames, maxInputChars: () => deps.encoder.maxInputChars, idempotency: { db: deps.database.db, guard: deps.guard } }));
+  app.route(
+    "/",
+    createRulesRoutes({
+      rules: deps.rules,
+      requireRole,
+      tiers: tierNames,
+      maxInputChars: () => deps.encoder.maxInputChars,
+      idempotency: { db: deps.database.db, guard: deps.guard },
+    }),
+  );
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createConsoleRoutes());
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A token of the role the operation needs (admin, analyst, feedback or route), from TIERLINE_<ROLE>_TOKEN(S)" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "A token of the role the operation needs (admin, analyst, feedback or route), from TIERLINE_<ROLE>_TOKEN(S)",
+  });
   app.doc31("/openapi.json", openApiDocument(config.port));
   app.notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(createErrorHandler(logger));

@@ -1,38 +1,28 @@
 import path from "node:path";
-import type { Logger } from "pino";
+import type { Deps, DepsOverrides } from "./deps-types.js";
 import { upsertCacheRows } from "../stores/cache/cache-repository.js";
 import { CacheWriter } from "../stores/cache/cache-writer.js";
 import { MemoryDecisionCache } from "../stores/cache/cached-decisions.js";
 import type { Config } from "../base/config/config-schema.js";
 import { Secrets } from "../base/config/secrets.js";
-import { openDatabase, type DatabaseHandle } from "../adapters/db/client.js";
+import { openDatabase } from "../adapters/db/client.js";
 import { DatabaseGuard } from "../adapters/db/database-guard.js";
 import { isRefusedWrite } from "../adapters/db/db-errors.js";
-import type { DecisionLog } from "../stores/decision-log/decision-log.js";
 import { CrashJournal } from "../stores/decision-log/crash-journal.js";
 import { DecisionLogStore } from "../stores/decision-log/decision-log-repository.js";
 import { DecisionLogWriter } from "../stores/decision-log/decision-log-writer.js";
 import { BatchingEncoder } from "../adapters/embeddings/batching-encoder.js";
 import { PriorityEncoder, type LaneStats } from "../adapters/embeddings/priority-encoder.js";
-import type { Encoder } from "../adapters/embeddings/encoder.js";
 import { WorkerEncoder } from "../adapters/embeddings/worker-encoder.js";
 import { CuratorService } from "../stores/exemplars/curator-service.js";
-import { readExemplarDir, type ExemplarInput } from "../stores/exemplars/exemplar-files.js";
+import { readExemplarDir } from "../stores/exemplars/exemplar-files.js";
 import { IndexSync } from "../stores/exemplars/index-sync.js";
 import { buildFeedbackLoop } from "../stores/feedback/build-feedback-loop.js";
-import type { FeedbackService } from "../stores/feedback/feedback-service.js";
-import type { InsightsService } from "../stores/feedback/insights-service.js";
-import type { ReviewService } from "../stores/feedback/review-service.js";
-import { buildUpstreams, type UpstreamsInput } from "../adapters/upstreams/build-upstreams.js";
-import { buildGateway, gatewayRecording, type GatewayInput } from "../gateway/build-gateway.js";
+import { buildUpstreams } from "../adapters/upstreams/build-upstreams.js";
+import { buildGateway, gatewayRecording } from "../gateway/build-gateway.js";
 import { complexityRating } from "../routing/complexity-rater.js";
-import type { Gateway } from "../gateway/gateway.js";
-import type { GatewayLog } from "../gateway/gateway-log.js";
-import type { GatewayStats } from "../gateway/gateway-stats.js";
 import { DatabaseProbe, readinessOf } from "../http/readiness.js";
 import { serviceComponents, STOP_WAIT_MS } from "./components.js";
-import type { Housekeeping } from "./housekeeping.js";
-import type { IndexLoader } from "./index-loader.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger } from "../base/logger.js";
 import { instrumentEncoder, ServiceMetrics } from "../http/service-metrics.js";
@@ -40,7 +30,6 @@ import { buildRouting, serviceSecondStageModel } from "./routers.js";
 import type { Decision, DecisionFacts } from "../routing/decision.js";
 import type { RouteRequest } from "../routing/pipeline.js";
 import { decisionCacheScope } from "../routing/settings-fingerprint.js";
-import type { RoutingService } from "../routing/routing-service.js";
 import { TierLadder } from "../routing/tier-ladder.js";
 import { RulesStore } from "../stores/rules-store.js";
 import { SessionStore } from "../stores/sessions/session-store.js";
@@ -50,78 +39,39 @@ import { StatsService } from "../stores/stats/stats-service.js";
 import { ExemplarIndexRef } from "../adapters/vector-index/exemplar-index.js";
 import { hnswIndexes } from "../adapters/vector-index/hnsw-index.js";
 import { IndexSnapshots } from "../adapters/vector-index/index-snapshot.js";
-import type { VectorIndexFactory } from "../adapters/vector-index/vector-index.js";
-
-export interface DepsOverrides {
-  logger?: Logger;
-  /** An open database owned by the caller (tests, benches); otherwise opened from the config and closed on stop. */
-  database?: DatabaseHandle;
-  /** A model other than the configured one (tests: a fake, or one shared converted model). */
-  encoder?: Encoder;
-  /** Exemplars seeded into an empty database; defaults to the files in config.exemplarsDir. */
-  loadShippedExemplars?: () => ExemplarInput[];
-  /** Upstream API keys (load-config.ts `loadSecrets`); none: upstreams are called without a key. */
-  secrets?: Secrets;
-  /** Cascade verifiers beyond the built-in "self-rating", by name. */
-  verifiers?: GatewayInput["verifiers"];
-  /** The gateway's upstream transport (tests, benches); default upstream-client.ts over node:http. */
-  upstreamCall?: UpstreamsInput["call"];
-}
-
-/** Everything the service is made of, built once. createApp takes it; main, tests, benches and tools all build it here. */
-export interface Deps {
-  config: Config;
-  logger: Logger;
-  database: DatabaseHandle;
-  /** The configured model wrapped with metrics and batching: use this one everywhere. */
-  encoder: Encoder;
-  index: ExemplarIndexRef;
-  /** Bounds the database waits of requests; fails fast while the database is away. */
-  guard: DatabaseGuard;
-  metrics: ServiceMetrics;
-  /** Every profile's router behind one door (route, routeMany). */
-  router: RoutingService;
-  rules: RulesStore;
-  sessions: SessionStore;
-  curator: CuratorService;
-  stats: StatsService;
-  statsRecorder: StatsRecorder;
-  /** The OpenAI-compatible gateway (POST /v1/chat/completions). */
-  gateway: Gateway;
-  gatewayStats: GatewayStats;
-  /** The gateway's attempt log, written behind. */
-  gatewayLog: GatewayLog;
-  cacheWriter: CacheWriter | null;
-  /** Every decision, written behind (null with decisions.enabled false). */
-  decisionLogWriter: DecisionLogWriter | null;
-  decisionLog: DecisionLog;
-  feedback: FeedbackService;
-  review: ReviewService;
-  insights: InsightsService;
-  lifecycle: Lifecycle;
-  /** Where the index came from at start (a snapshot or the database). */
-  indexLoader: IndexLoader;
-  housekeeping: Housekeeping;
-}
 
 /**
  * The one composition root: opens the database (unless given one), creates
  * the model and builds every service around them, in dependency order.
  * Nothing is started: call `lifecycle.start()` (migrate, seed, load, index).
  */
+export type { Deps, DepsOverrides } from "./deps-types.js";
+
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const secrets = overrides.secrets ?? new Secrets();
   const logger = overrides.logger ?? createLogger(config.logLevel, { secrets: secrets.values() });
   const { maxConnections, statementTimeoutMs, idleInTransactionTimeoutMs, connectTimeoutSeconds } = config.database;
   const database =
     overrides.database ??
-    (await openDatabase({ url: config.databaseUrl, dataDir: path.resolve(config.dataDir, "pglite"), maxConnections, statementTimeoutMs, idleInTransactionTimeoutMs, connectTimeoutSeconds }));
+    (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: path.resolve(config.dataDir, "pglite"),
+      maxConnections,
+      statementTimeoutMs,
+      idleInTransactionTimeoutMs,
+      connectTimeoutSeconds,
+    }));
   const rawEncoder = overrides.encoder ?? new WorkerEncoder(config);
   const tierNames = config.tiers.map((t) => t.name);
   const index = new ExemplarIndexRef();
   const { db } = database;
 
-  const statsRecorder = new StatsRecorder((rows) => upsertStats(db, rows), { maxKeys: config.stats.maxPendingKeys, flushIntervalMs: config.stats.flushIntervalMs, logger, isRefusal: isRefusedWrite });
+  const statsRecorder = new StatsRecorder((rows) => upsertStats(db, rows), {
+    maxKeys: config.stats.maxPendingKeys,
+    flushIntervalMs: config.stats.flushIntervalMs,
+    logger,
+    isRefusal: isRefusedWrite,
+  });
   const cacheWriter = config.cache.enabled
     ? new CacheWriter((rows) => upsertCacheRows(db, rows), { maxKeys: config.cache.queueLimit, flushIntervalMs: config.cache.flushIntervalMs, logger, isRefusal: isRefusedWrite })
     : null;
@@ -133,9 +83,18 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const logStore = new DecisionLogStore(database);
   const { decisions } = config;
   // No I/O until the writer starts: a decision log switched off never touches it.
-  const journal = new CrashJournal(path.resolve(config.dataDir, "decision-log"), decisions.queueLimit, (err) => logger.warn({ err }, "the decision log's crash journal failed; from now on a crash loses decisions without a count"));
+  const journal = new CrashJournal(path.resolve(config.dataDir, "decision-log"), decisions.queueLimit, (err) =>
+    logger.warn({ err }, "the decision log's crash journal failed; from now on a crash loses decisions without a count"),
+  );
   const decisionLogWriter = decisions.enabled
-    ? new DecisionLogWriter((rows) => logStore.write(rows), { maxKeys: decisions.queueLimit, flushIntervalMs: decisions.flushIntervalMs, logger, isRefusal: isRefusedWrite, storeText: decisions.storeText, journal })
+    ? new DecisionLogWriter((rows) => logStore.write(rows), {
+        maxKeys: decisions.queueLimit,
+        flushIntervalMs: decisions.flushIntervalMs,
+        logger,
+        isRefusal: isRefusedWrite,
+        storeText: decisions.storeText,
+        journal,
+      })
     : null;
   const probe = new DatabaseProbe(database, logger);
   const metrics = new ServiceMetrics({
@@ -197,8 +156,25 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   });
   const loop = { config, db, guard, writer: decisionLogWriter, store: logStore, curator, encoder, index, logger, onFeedback: metrics.observeFeedback.bind(metrics) };
   const { decisionLog, feedback, review, insights } = buildFeedbackLoop(loop);
-  const { gateway, stats: gatewayStats } = buildGateway({ config, upstreams, recorder: recording.recorder, log: recording.log, routing: router, db, guard, verifiers: overrides.verifiers });
-  const stats = new StatsService(db, guard, statsRecorder, config.tiers, config.currency, async () => cacheWriter?.flush(), () => router.unreachableTiers());
+  const { gateway, stats: gatewayStats } = buildGateway({
+    config,
+    upstreams,
+    recorder: recording.recorder,
+    log: recording.log,
+    routing: router,
+    db,
+    guard,
+    verifiers: overrides.verifiers,
+  });
+  const stats = new StatsService(
+    db,
+    guard,
+    statsRecorder,
+    config.tiers,
+    config.currency,
+    async () => cacheWriter?.flush(),
+    () => router.unreachableTiers(),
+  );
   const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), hnsw.load);
   const loadShippedExemplars = overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames));
   const started = serviceComponents({

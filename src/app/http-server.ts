@@ -102,4 +102,3 @@ function closeServer(server: Server, timeoutMs: number, graceMs = 1_000): Promis
     });
   });
 }
-

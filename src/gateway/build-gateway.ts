@@ -19,9 +19,20 @@ import { selfRatingVerifier, type Verifier } from "./verifier.js";
  * the database) and the metrics. Built before the upstreams, which record
  * into it; `circuits` is read at scrape time, once the breakers exist.
  */
-export function gatewayRecording(input: { config: Pick<Config, "gateway">; db: Database; registry: Registry; logger: Logger; circuits: ConstructorParameters<typeof GatewayMetrics>[1]["circuits"] }) {
+export function gatewayRecording(input: {
+  config: Pick<Config, "gateway">;
+  db: Database;
+  registry: Registry;
+  logger: Logger;
+  circuits: ConstructorParameters<typeof GatewayMetrics>[1]["circuits"];
+}) {
   const g = input.config.gateway;
-  const log = new GatewayLog((exchanges, attempts) => insertGatewayRows(input.db, exchanges, attempts), { flushIntervalMs: g.log.flushIntervalMs, maxKeys: g.log.maxPendingRows, logger: input.logger, isRefusal: isRefusedWrite });
+  const log = new GatewayLog((exchanges, attempts) => insertGatewayRows(input.db, exchanges, attempts), {
+    flushIntervalMs: g.log.flushIntervalMs,
+    maxKeys: g.log.maxPendingRows,
+    logger: input.logger,
+    isRefusal: isRefusedWrite,
+  });
   const metrics = new GatewayMetrics(input.registry, { circuits: input.circuits, droppedRows: () => log.dropped });
   return { log, metrics, recorder: fanOut(log, metrics) as GatewayRecorder };
 }
@@ -52,7 +63,8 @@ export function buildGateway(input: GatewayInput): { gateway: Gateway; stats: Ga
     cascades.set(name, { band: { minMargin: c.minMargin, maxMargin: c.maxMargin ?? margin }, verifier, threshold: c.threshold, verifierTimeoutMs: c.verifierTimeoutMs });
   };
   resolveCascade("default", g.cascade, config.routing.margin, "gateway.cascade");
-  for (const [name, profile] of Object.entries(config.profiles)) resolveCascade(name, profile.cascade, profile.routing?.margin ?? config.routing.margin, `profiles.${name}.cascade`);
+  for (const [name, profile] of Object.entries(config.profiles))
+    resolveCascade(name, profile.cascade, profile.routing?.margin ?? config.routing.margin, `profiles.${name}.cascade`);
 
   const gateway = new Gateway({
     registry: upstreams.registry,

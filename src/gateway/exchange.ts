@@ -78,7 +78,21 @@ export class ExchangeResponder {
   recordServed(id: ExchangeIdentity, upstream: Upstream, attempt: ServedAttempt): number | null {
     const costUsd = costOf(attempt.usage, upstream.pricePer1MTokens);
     const { outcome, status, ms, usage, served } = attempt;
-    this.deps.recorder.attempt({ decisionId: id.decisionId, at: new Date(), kind: "answer", tier: upstream.tier, upstream: upstream.id, model: upstream.model, outcome, status, ms, served, score: attempt.score ?? null, usage, costUsd });
+    this.deps.recorder.attempt({
+      decisionId: id.decisionId,
+      at: new Date(),
+      kind: "answer",
+      tier: upstream.tier,
+      upstream: upstream.id,
+      model: upstream.model,
+      outcome,
+      status,
+      ms,
+      served,
+      score: attempt.score ?? null,
+      usage,
+      costUsd,
+    });
     return costUsd;
   }
 
@@ -104,7 +118,17 @@ export class ExchangeResponder {
   }
 
   /** The caller's response for a chain's result; `extra` adds the cascade's own attempts before this chain's. */
-  respond(id: ExchangeIdentity, result: ChainResult, extra: { notes?: AttemptNote[]; cascade?: ExchangeRecord["cascade"]; score?: number | null; costUsd?: number; decorate?: (notes: AttemptNote[]) => Record<string, unknown> } = {}): GatewayResponse {
+  respond(
+    id: ExchangeIdentity,
+    result: ChainResult,
+    extra: {
+      notes?: AttemptNote[];
+      cascade?: ExchangeRecord["cascade"];
+      score?: number | null;
+      costUsd?: number;
+      decorate?: (notes: AttemptNote[]) => Record<string, unknown>;
+    } = {},
+  ): GatewayResponse {
     const notes = [...(extra.notes ?? []), ...result.notes];
     const earlierCost = extra.costUsd ?? 0;
     if (result.kind === "failed") return this.failed(id, notes, result);
@@ -116,7 +140,11 @@ export class ExchangeResponder {
     const usage = answer.facts.usage;
     const cost = this.recordServed(id, upstream, { outcome: "ok", status: answer.status, ms: answer.ms, usage, served: true, score: extra.score });
     const allNotes = [...notes, { upstream: upstream.id, outcome: "ok" as const, status: answer.status }];
-    this.recordExchange(id, { outcome: "ok", status: answer.status, attempts: allNotes.length, fallback, usage, costUsd: cost === null ? null : cost + earlierCost, cascade: extra.cascade ?? null }, upstream);
+    this.recordExchange(
+      id,
+      { outcome: "ok", status: answer.status, attempts: allNotes.length, fallback, usage, costUsd: cost === null ? null : cost + earlierCost, cascade: extra.cascade ?? null },
+      upstream,
+    );
     const body = (extra.decorate && addFields(answer, extra.decorate(allNotes))) || answer.body;
     return { status: answer.status, headers: { "content-type": answer.contentType, ...tierlineHeaders(id, allNotes, upstream) }, body };
   }
@@ -129,9 +157,14 @@ export class ExchangeResponder {
       onEnd: (end, usage) => {
         const outcome: AttemptOutcome = end;
         // Broken off, stalled or oversized mid-stream is the upstream's fault; the first byte had already counted as a success.
-        if (outcome === "stream_interrupted" || outcome === "timeout" || outcome === "too_large") this.deps.breakers.of(upstream.id).settle({ probe: false }, "failure", Date.now());
+        if (outcome === "stream_interrupted" || outcome === "timeout" || outcome === "too_large")
+          this.deps.breakers.of(upstream.id).settle({ probe: false }, "failure", Date.now());
         const cost = this.recordServed(id, upstream, { outcome, status: start.status, ms: start.ms, usage, served: true });
-        this.recordExchange(id, { outcome: end === "ok" ? "ok" : end === "cancelled" ? "cancelled" : "interrupted", status: start.status, attempts: allNotes.length, fallback, usage, costUsd: cost }, upstream);
+        this.recordExchange(
+          id,
+          { outcome: end === "ok" ? "ok" : end === "cancelled" ? "cancelled" : "interrupted", status: start.status, attempts: allNotes.length, fallback, usage, costUsd: cost },
+          upstream,
+        );
       },
     });
     const headers = { "content-type": start.contentType, "cache-control": "no-cache", "x-accel-buffering": "no", ...tierlineHeaders(id, allNotes, upstream) };
@@ -145,7 +178,12 @@ export class ExchangeResponder {
     if (credentials) {
       // About tierline's key, not the caller's request; its body may quote part of the key, so it is not passed on.
       this.recordExchange(id, { outcome: "failed", status: 502, attempts: allNotes.length, fallback: false }, upstream);
-      throw new GatewayError("upstream_unauthorized", `upstream ${upstream.id} refused tierline's credentials (${refusal.status}); check the key its apiKeyEnv names`, tierlineHeaders(id, allNotes, upstream), allNotes);
+      throw new GatewayError(
+        "upstream_unauthorized",
+        `upstream ${upstream.id} refused tierline's credentials (${refusal.status}); check the key its apiKeyEnv names`,
+        tierlineHeaders(id, allNotes, upstream),
+        allNotes,
+      );
     }
     this.recordExchange(id, { outcome: "refused", status: refusal.status, attempts: allNotes.length, fallback: false }, upstream);
     // The caller's own mistake (400, 404, 413, 422…), passed on as the upstream said it, minus any key it echoed (scrubbed by the transport).

@@ -22,8 +22,18 @@ export class GatewayMetrics implements GatewayRecorder {
 
   constructor(registry: Registry, sources: { circuits: () => ReturnType<Breakers["snapshot"]>; droppedRows: () => number }) {
     const registers = [registry];
-    this.requests = new Counter({ name: "tierline_gateway_requests_total", help: "Gateway requests by mode (routed, tier, model) and outcome", labelNames: ["mode", "outcome"], registers });
-    this.attempts = new Counter({ name: "tierline_upstream_attempts_total", help: "Upstream attempts by upstream, tier, kind (answer, verify, rate) and outcome", labelNames: ["upstream", "tier", "kind", "outcome"], registers });
+    this.requests = new Counter({
+      name: "tierline_gateway_requests_total",
+      help: "Gateway requests by mode (routed, tier, model) and outcome",
+      labelNames: ["mode", "outcome"],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: "tierline_upstream_attempts_total",
+      help: "Upstream attempts by upstream, tier, kind (answer, verify, rate) and outcome",
+      labelNames: ["upstream", "tier", "kind", "outcome"],
+      registers,
+    });
     this.firstByte = new Histogram({
       name: "tierline_upstream_first_byte_seconds",
       help: "Time to an upstream's first byte (streams) or whole answer, for attempts that answered",
@@ -31,11 +41,35 @@ export class GatewayMetrics implements GatewayRecorder {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
-    this.tokens = new Counter({ name: "tierline_gateway_tokens_total", help: "Tokens upstreams reported, by tier and type (prompt, completion)", labelNames: ["tier", "type"], registers });
-    this.spend = new Counter({ name: "tierline_gateway_spend_usd_total", help: "Spend at the configured prices, by tier and kind of attempt", labelNames: ["tier", "kind"], registers });
-    this.counterfactual = new Counter({ name: "tierline_gateway_counterfactual_spend_usd_total", help: "What the served answers' tokens would have cost on the most expensive tier", registers });
-    this.cascades = new Counter({ name: "tierline_gateway_cascades_total", help: "Cascades by outcome: the cheap answer accepted, or escalated", labelNames: ["outcome"], registers });
-    this.ratings = new Counter({ name: "tierline_complexity_ratings_total", help: "LLM complexity ratings by outcome (rated, timeout, failed, unparseable) and rating", labelNames: ["outcome", "rating"], registers });
+    this.tokens = new Counter({
+      name: "tierline_gateway_tokens_total",
+      help: "Tokens upstreams reported, by tier and type (prompt, completion)",
+      labelNames: ["tier", "type"],
+      registers,
+    });
+    this.spend = new Counter({
+      name: "tierline_gateway_spend_usd_total",
+      help: "Spend at the configured prices, by tier and kind of attempt",
+      labelNames: ["tier", "kind"],
+      registers,
+    });
+    this.counterfactual = new Counter({
+      name: "tierline_gateway_counterfactual_spend_usd_total",
+      help: "What the served answers' tokens would have cost on the most expensive tier",
+      registers,
+    });
+    this.cascades = new Counter({
+      name: "tierline_gateway_cascades_total",
+      help: "Cascades by outcome: the cheap answer accepted, or escalated",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.ratings = new Counter({
+      name: "tierline_complexity_ratings_total",
+      help: "LLM complexity ratings by outcome (rated, timeout, failed, unparseable) and rating",
+      labelNames: ["outcome", "rating"],
+      registers,
+    });
     new Gauge({
       name: "tierline_upstream_circuit_state",
       help: "Each upstream's circuit: 0 closed, 1 half-open, 2 open",

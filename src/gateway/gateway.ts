@@ -115,7 +115,8 @@ export class Gateway {
     if (!this.configured) throw new GatewayError("gateway_not_configured", "no tier has upstreams: configure tiers[].upstreams (docs/gateway.md)");
     const { body, signal, target } = request;
     // Before any upstream is admitted: a body too deep to serialise must never reach an attempt (a half-open probe slot was lost that way).
-    if (nestsDeeperThan(body, this.deps.options.maxJsonDepth)) throw new GatewayRequestError(`the request nests JSON deeper than ${this.deps.options.maxJsonDepth} levels (gateway.maxJsonDepth)`);
+    if (nestsDeeperThan(body, this.deps.options.maxJsonDepth))
+      throw new GatewayRequestError(`the request nests JSON deeper than ${this.deps.options.maxJsonDepth} levels (gateway.maxJsonDepth)`);
     const stream = body.stream === true;
     const forwarded: Record<string, unknown> = { ...body };
     if (stream && this.deps.options.streamUsage) forwarded.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
@@ -150,7 +151,15 @@ export class Gateway {
   };
 
   private async forward(id: ExchangeIdentity, f: Forwarding, upstreams: readonly Upstream[]): Promise<GatewayResponse> {
-    const result = await runChain(this.deps.chain, { decisionId: id.decisionId, kind: "answer", upstreams, body: f.body, stream: id.stream, signal: f.signal, deadline: f.deadline });
+    const result = await runChain(this.deps.chain, {
+      decisionId: id.decisionId,
+      kind: "answer",
+      upstreams,
+      body: f.body,
+      stream: id.stream,
+      signal: f.signal,
+      deadline: f.deadline,
+    });
     return this.responder.respond(id, result);
   }
 
@@ -160,13 +169,25 @@ export class Gateway {
    * could not answer, escalates to the more capable tier's chain. The answer
    * says which attempts were made (`tierline` in the body, x-tierline-attempts).
    */
-  private async cascade(id: ExchangeIdentity, f: Forwarding, plan: { ladder: { first: string; then: string }; settings: CascadeSettings; question: string }): Promise<GatewayResponse> {
+  private async cascade(
+    id: ExchangeIdentity,
+    f: Forwarding,
+    plan: { ladder: { first: string; then: string }; settings: CascadeSettings; question: string },
+  ): Promise<GatewayResponse> {
     const { ladder, settings, question } = plan;
     const { body, signal, deadline } = f;
     const decorate = (outcome: "accepted" | "escalated", score: number | null) => (notes: AttemptNote[]) => ({
       tierline: { decisionId: id.decisionId, cascade: { first: ladder.first, then: ladder.then, outcome, score }, attempts: notes },
     });
-    const cheap = await runChain(this.deps.chain, { decisionId: id.decisionId, kind: "answer", upstreams: this.deps.registry.ownOf(ladder.first), body, stream: false, signal, deadline });
+    const cheap = await runChain(this.deps.chain, {
+      decisionId: id.decisionId,
+      kind: "answer",
+      upstreams: this.deps.registry.ownOf(ladder.first),
+      body,
+      stream: false,
+      signal,
+      deadline,
+    });
     if (cheap.kind === "refused" || (cheap.kind === "failed" && cheap.cancelled)) return this.responder.respond(id, cheap);
     const notes: AttemptNote[] = [...cheap.notes];
     let score: number | null = null;
@@ -181,7 +202,15 @@ export class Gateway {
       notes.push({ upstream: cheap.upstream.id, outcome: "ok", status: answer.status });
     }
     if (signal.aborted) return this.responder.respond(id, { kind: "failed", notes: [], cancelled: true, timedOut: false }, { notes });
-    const escalated = await runChain(this.deps.chain, { decisionId: id.decisionId, kind: "answer", upstreams: this.deps.registry.chainFor(ladder.then), body, stream: false, signal, deadline });
+    const escalated = await runChain(this.deps.chain, {
+      decisionId: id.decisionId,
+      kind: "answer",
+      upstreams: this.deps.registry.chainFor(ladder.then),
+      body,
+      stream: false,
+      signal,
+      deadline,
+    });
     return this.responder.respond(id, escalated, { notes, cascade: "escalated", costUsd: spent, decorate: decorate("escalated", score) });
   }
 

@@ -30,7 +30,12 @@ export interface Verifier {
 export function selfRatingVerifier(asker: TierAsker): Verifier {
   return {
     async verify(input) {
-      const reply = await asker.ask(input.tier, selfRatingPrompt(input.question, input.answer), { kind: "verify", decisionId: input.decisionId, signal: input.signal, maxTokens: 4 });
+      const reply = await asker.ask(input.tier, selfRatingPrompt(input.question, input.answer), {
+        kind: "verify",
+        decisionId: input.decisionId,
+        signal: input.signal,
+        maxTokens: 4,
+      });
       const score = parseScore(reply, 0, 10);
       return score === null ? null : score / 10;
     },

@@ -4,8 +4,18 @@ import { chatMessage, errorSchema, textField } from "./schemas.js";
 /** tierline's own fields of a chat request: POST /route's session, tags and per-request limits. Never forwarded upstream. */
 const tierlineExtension = z
   .object({
-    sessionId: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional().openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
-    tags: z.array(textField(64).pipe(z.string().min(1))).max(16).optional().openapi({ description: "Free labels for reports (the X-Tierline-Tags header works too)" }),
+    sessionId: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
+      .optional()
+      .openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
+    tags: z
+      .array(textField(64).pipe(z.string().min(1)))
+      .max(16)
+      .optional()
+      .openapi({ description: "Free labels for reports (the X-Tierline-Tags header works too)" }),
     minTier: z.string().min(1).max(64).optional(),
     maxTier: z.string().min(1).max(64).optional(),
     allowedTiers: z.array(z.string().min(1).max(64)).max(32).optional(),
@@ -17,7 +27,10 @@ const tierlineExtension = z
 /** OpenAI's chat-completions request: model and messages checked, every other field forwarded as sent. */
 export const chatCompletionRequestSchema = z
   .object({
-    model: z.string().min(1).max(200).openapi({ description: '"tierline" (the caller\'s profile) or a profile name: routed; a tier name, or a concrete upstream model: passed straight through', example: "tierline" }),
+    model: z.string().min(1).max(200).openapi({
+      description: '"tierline" (the caller\'s profile) or a profile name: routed; a tier name, or a concrete upstream model: passed straight through',
+      example: "tierline",
+    }),
     messages: z.array(chatMessage).min(1).openapi({ description: "Routed on the last user message, as POST /route routes; forwarded whole" }),
     stream: z.boolean().nullable().optional().openapi({ description: "Server-sent events, passed through as the upstream sends them" }),
     tools: z.array(z.unknown()).optional().openapi({ description: "Forwarded; their presence is a routing fact (rules can match on it)" }),
@@ -42,10 +55,16 @@ export const chatCompletionSchema = z
   .openapi("ChatCompletion");
 
 const tierlineHeaders = {
-  "x-tierline-decision-id": { description: "The routing decision (or a fresh id when a tier or model was named); the attempt log is keyed by it", schema: { type: "string" as const } },
+  "x-tierline-decision-id": {
+    description: "The routing decision (or a fresh id when a tier or model was named); the attempt log is keyed by it",
+    schema: { type: "string" as const },
+  },
   "x-tierline-tier": { description: "The tier the decision chose (or the caller named)", schema: { type: "string" as const } },
   "x-tierline-reason": { description: "The decision's reason (knn, low_margin_fallback, llm_rated, …), or tier / model when named directly", schema: { type: "string" as const } },
-  "x-tierline-served-tier": { description: "The tier whose upstream answered (differs after a fallback to another tier or an accepted cascade)", schema: { type: "string" as const } },
+  "x-tierline-served-tier": {
+    description: "The tier whose upstream answered (differs after a fallback to another tier or an accepted cascade)",
+    schema: { type: "string" as const },
+  },
   "x-tierline-upstream": { description: "The id of the upstream that answered", schema: { type: "string" as const } },
   "x-tierline-attempts": { description: "Every attempt in order: upstream=outcome[:status], comma-separated", schema: { type: "string" as const } },
 };
@@ -70,9 +89,16 @@ export const chatCompletionsRoute = createRoute({
     200: {
       description: "The upstream's answer, its bytes unchanged (a cascaded answer adds `tierline`)",
       headers: tierlineHeaders,
-      content: { "application/json": { schema: chatCompletionSchema }, "text/event-stream": { schema: z.string().openapi({ description: "The upstream's SSE stream, byte for byte" }) } },
+      content: {
+        "application/json": { schema: chatCompletionSchema },
+        "text/event-stream": { schema: z.string().openapi({ description: "The upstream's SSE stream, byte for byte" }) },
+      },
     },
-    400: { description: "Invalid request (no user message, empty query, a limit naming an unknown tier, an unknown profile, JSON nested deeper than gateway.maxJsonDepth), or the upstream refused it (its body passed on)", content: errorContent },
+    400: {
+      description:
+        "Invalid request (no user message, empty query, a limit naming an unknown tier, an unknown profile, JSON nested deeper than gateway.maxJsonDepth), or the upstream refused it (its body passed on)",
+      content: errorContent,
+    },
     401: { description: "Route tokens are configured and none (or a wrong one) was sent", content: errorContent },
     404: { description: "model names no profile, tier or upstream model", content: errorContent },
     413: { description: "Body larger than gateway.maxBodyBytes", content: errorContent },

@@ -25,11 +25,23 @@ export const exemplarSchema = z
   .openapi("Exemplar");
 
 const forceQuery = z.object({ force: z.enum(["true", "false", "1", "0"]).optional().openapi({ description: "Keep near-duplicates across tiers" }) });
-const idParams = z.object({ id: z.string().regex(/^\d{1,15}$/, "must be a positive integer").openapi({ param: { name: "id", in: "path" } }) });
+const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,15}$/, "must be a positive integer")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
 const errors = Object.fromEntries(
-  ([[400, "Invalid request"], [401, "Missing or invalid token"], [403, "A token of another role (this needs admin)"], [404, "No such exemplar"], [409, "Conflicts with an exemplar of another tier"], [503, "Index not built yet"]] as const).map(
-    ([status, description]) => [status, { description, content: { "application/json": { schema: errorSchema } } }],
-  ),
+  (
+    [
+      [400, "Invalid request"],
+      [401, "Missing or invalid token"],
+      [403, "A token of another role (this needs admin)"],
+      [404, "No such exemplar"],
+      [409, "Conflicts with an exemplar of another tier"],
+      [503, "Index not built yet"],
+    ] as const
+  ).map(([status, description]) => [status, { description, content: { "application/json": { schema: errorSchema } } }]),
 );
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const security = [{ bearer: [] }];
@@ -68,7 +80,10 @@ export function exemplarRoutes(maxBatch: number) {
           tier: textField(64).optional(),
           q: textField(200).optional().openapi({ description: "Case-insensitive substring of the text" }),
           limit: z.coerce.number().int().min(1).max(500).default(50),
-          cursor: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
+          cursor: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,40}$/)
+            .optional(),
         }),
       },
       responses: { 200: json(exemplarPage, "A page of exemplars"), ...errors },
@@ -99,7 +114,16 @@ export function exemplarRoutes(maxBatch: number) {
       request: { query: forceQuery, body: { required: true, content: { "application/x-ndjson": { schema: z.string() } } } },
       responses: { 200: json(importResult, "Imported"), ...errors },
     }),
-    get: createRoute({ method: "get", path: "/exemplars/{id}", operationId: "getExemplar", tags: ["exemplars"], summary: "One exemplar", security, request: { params: idParams }, responses: { 200: json(exemplarSchema, "The exemplar"), ...errors } }),
+    get: createRoute({
+      method: "get",
+      path: "/exemplars/{id}",
+      operationId: "getExemplar",
+      tags: ["exemplars"],
+      summary: "One exemplar",
+      security,
+      request: { params: idParams },
+      responses: { 200: json(exemplarSchema, "The exemplar"), ...errors },
+    }),
     update: createRoute({
       method: "patch",
       path: "/exemplars/{id}",
@@ -121,6 +145,15 @@ export function exemplarRoutes(maxBatch: number) {
       },
       responses: { 200: json(changed, "Updated"), ...errors },
     }),
-    remove: createRoute({ method: "delete", path: "/exemplars/{id}", operationId: "deleteExemplar", tags: ["exemplars"], summary: "Remove an exemplar", security, request: { params: idParams }, responses: { 200: json(changed, "Deleted"), ...errors } }),
+    remove: createRoute({
+      method: "delete",
+      path: "/exemplars/{id}",
+      operationId: "deleteExemplar",
+      tags: ["exemplars"],
+      summary: "Remove an exemplar",
+      security,
+      request: { params: idParams },
+      responses: { 200: json(changed, "Deleted"), ...errors },
+    }),
   };
 }

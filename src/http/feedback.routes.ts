@@ -11,11 +11,17 @@ const security = [{ bearer: [] }];
 
 export const feedbackInputSchema = z
   .object({
-    verdict: z.enum(feedbackVerdicts).openapi({ description: "About the tier that answered: too_weak (a more capable tier was needed), ok, overkill (a cheaper tier would have done)" }),
+    verdict: z
+      .enum(feedbackVerdicts)
+      .openapi({ description: "About the tier that answered: too_weak (a more capable tier was needed), ok, overkill (a cheaper tier would have done)" }),
     correctTier: textField(64).optional().openapi({ description: "The tier that was right, when known; must agree with the verdict" }),
     score: z.number().min(0).max(1).optional().openapi({ description: "An evaluator's grade of the answer, 0..1" }),
     note: textField(MAX_FEEDBACK_NOTE).optional(),
-    source: z.string().regex(SOURCE, "1 to 64 printable ASCII characters").optional().openapi({ description: "Who judged (default: the token label); one report per decision and source" }),
+    source: z
+      .string()
+      .regex(SOURCE, "1 to 64 printable ASCII characters")
+      .optional()
+      .openapi({ description: "Who judged (default: the token label); one report per decision and source" }),
     query: textField(MAX_FEEDBACK_QUERY).optional().openapi({ description: "The query text, for the review queue when the log keeps none (checked against the decision)" }),
   })
   .strict()
@@ -44,7 +50,14 @@ export const feedbackResult = z.object({
 });
 
 const lineIssue = z.object({ line: z.number().int(), decisionId: z.string().nullable(), message: z.string() });
-export const feedbackImportResult = z.object({ lines: z.number(), created: z.number(), unchanged: z.number(), conflicts: z.array(lineIssue), notFound: z.array(lineIssue), invalid: z.array(lineIssue) });
+export const feedbackImportResult = z.object({
+  lines: z.number(),
+  created: z.number(),
+  unchanged: z.number(),
+  conflicts: z.array(lineIssue),
+  notFound: z.array(lineIssue),
+  invalid: z.array(lineIssue),
+});
 
 export const labelRequestsSchema = z
   .object({
@@ -98,7 +111,12 @@ export const feedbackRoutes = {
     tags: ["feedback"],
     security,
     request: {
-      params: z.object({ id: z.string().uuid("must be a decision id (UUID)").openapi({ param: { name: "id", in: "path" } }) }),
+      params: z.object({
+        id: z
+          .string()
+          .uuid("must be a decision id (UUID)")
+          .openapi({ param: { name: "id", in: "path" } }),
+      }),
       body: { required: true, content: { "application/json": { schema: feedbackInputSchema } } },
     },
     responses: {

@@ -11,7 +11,13 @@ import { feedbackRoutes } from "./feedback.routes.js";
 import { windowOf } from "./window.js";
 
 /** The feedback API: calling services (feedback role, or admin) report outcomes of decisions. */
-export function createFeedbackRoutes(options: { feedback: FeedbackService; insights: InsightsService; requireRole: RequireRole; tiers: readonly string[]; maxImportLines: number }): OpenAPIHono<AppEnv> {
+export function createFeedbackRoutes(options: {
+  feedback: FeedbackService;
+  insights: InsightsService;
+  requireRole: RequireRole;
+  tiers: readonly string[];
+  maxImportLines: number;
+}): OpenAPIHono<AppEnv> {
   const { feedback } = options;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const guard = options.requireRole("feedback");
@@ -45,15 +51,21 @@ export function createFeedbackRoutes(options: { feedback: FeedbackService; insig
       throw err;
     }
     if (lines.length === 0) throw new ApiError("invalid_jsonl", "the body has no feedback lines");
-    if (lines.length > options.maxImportLines) throw new ApiError("payload_too_large", `an import takes at most ${options.maxImportLines} lines (got ${lines.length}); split the file`);
+    if (lines.length > options.maxImportLines)
+      throw new ApiError("payload_too_large", `an import takes at most ${options.maxImportLines} lines (got ${lines.length}); split the file`);
     const results = await feedback.import(
       lines.map(({ line: _line, ...entry }) => ({ ...entry, decisionId: entry.decisionId?.toLowerCase() })),
       actor(c),
     );
     const issues = (status: string) =>
-      results.flatMap((r, i) => (r.status === status ? [{ line: lines[i]!.line, decisionId: r.feedback?.decisionId ?? lines[i]!.decisionId ?? null, message: r.message ?? conflictMessage }] : []));
+      results.flatMap((r, i) =>
+        r.status === status ? [{ line: lines[i]!.line, decisionId: r.feedback?.decisionId ?? lines[i]!.decisionId ?? null, message: r.message ?? conflictMessage }] : [],
+      );
     const count = (status: string) => results.filter((r) => r.status === status).length;
-    return c.json({ lines: lines.length, created: count("created"), unchanged: count("unchanged"), conflicts: issues("conflict"), notFound: issues("not_found"), invalid: issues("invalid") }, 200);
+    return c.json(
+      { lines: lines.length, created: count("created"), unchanged: count("unchanged"), conflicts: issues("conflict"), notFound: issues("not_found"), invalid: issues("invalid") },
+      200,
+    );
   });
   return app;
 }

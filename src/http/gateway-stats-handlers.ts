@@ -28,7 +28,16 @@ export const gatewayStatsSchema = z
     attempts: z.object({ total: z.number(), byOutcome: z.record(z.string(), z.number()), fallbacks: z.number() }),
     cascade: z.object({ accepted: z.number(), escalated: z.number() }),
     llmRating: z.object({ ratings: z.number(), ratingSpendUsd: z.number(), ratedRequests: z.number(), ratedSpendUsd: z.number(), ratedCounterfactualUsd: z.number() }),
-    upstreams: z.array(z.object({ upstream: z.string(), tier: z.string(), model: z.string(), state: z.enum(["closed", "open", "half_open"]), consecutiveFailures: z.number(), retryInMs: z.number() })),
+    upstreams: z.array(
+      z.object({
+        upstream: z.string(),
+        tier: z.string(),
+        model: z.string(),
+        state: z.enum(["closed", "open", "half_open"]),
+        consecutiveFailures: z.number(),
+        retryInMs: z.number(),
+      }),
+    ),
     droppedRows: z.number(),
   })
   .openapi("GatewayStats");

@@ -19,7 +19,8 @@ const readyz = createRoute({
   operationId: "readiness",
   tags: ["operations"],
   summary: "Readiness: model loaded, index built, database reachable",
-  description: "200 with status ready, or degraded when routing works but the database does not answer (decisions are then not cached); 503 while starting and while draining at shutdown.",
+  description:
+    "200 with status ready, or degraded when routing works but the database does not answer (decisions are then not cached); 503 while starting and while draining at shutdown.",
   responses: {
     200: { description: "Routing", content: { "application/json": { schema: readinessSchema } } },
     503: { description: "Not routing yet, or shutting down", content: { "application/json": { schema: readinessSchema } } },

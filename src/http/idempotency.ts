@@ -36,7 +36,9 @@ export async function idempotentWrite<R>(
   if (key === undefined) return respond(c, present(await run(undefined, budget)), false);
   if (!KEY.test(key)) throw new ApiError("invalid_request", "Idempotency-Key: 1 to 200 printable ASCII characters");
   const actor = c.get("actor") ?? "unknown";
-  const fingerprint = createHash("sha256").update(JSON.stringify([c.req.method, c.req.path, c.req.query(), request])).digest("hex");
+  const fingerprint = createHash("sha256")
+    .update(JSON.stringify([c.req.method, c.req.path, c.req.query(), request]))
+    .digest("hex");
   const replay = async (within: Deadline): Promise<Response | null> => {
     const stored = await deps.guard.run("not_applied", () => findReceipt(deps.db, actor, key), within);
     if (stored === undefined) return null;

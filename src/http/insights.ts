@@ -34,11 +34,14 @@ const quality = z
   .object({ n: z.number(), served: z.number(), failed: z.number(), unknown: z.number(), rate: z.number(), interval: pair, optimistic: z.number() })
   .nullable()
   .openapi("QualityEstimate");
-const shadowSummary = z
-  .object({ decisions: z.number(), share: z.number(), relativeCost: z.number(), costInterval: pair, savings: z.number(), quality })
-  .openapi("ShadowSummary");
+const shadowSummary = z.object({ decisions: z.number(), share: z.number(), relativeCost: z.number(), costInterval: pair, savings: z.number(), quality }).openapi("ShadowSummary");
 
-export const feedbackStatsSchema = misroutes.extend({ ...span, byTier: z.record(z.string(), misroutes), byReason: z.record(z.string(), misroutes), days: z.array(misroutes.extend({ day: z.string() })) });
+export const feedbackStatsSchema = misroutes.extend({
+  ...span,
+  byTier: z.record(z.string(), misroutes),
+  byReason: z.record(z.string(), misroutes),
+  days: z.array(misroutes.extend({ day: z.string() })),
+});
 export const shadowReportSchema = z.object({
   ...span,
   shadowTier: z.string(),
@@ -103,10 +106,7 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
       tags: ["stats"],
       security,
       request: { query: month },
-      responses: json(
-        shadowReportSchema,
-        "The report over decisions made in the window (default 30 days)",
-      ),
+      responses: json(shadowReportSchema, "The report over decisions made in the window (default 30 days)"),
     }),
     async (c) => c.json(await insights.shadow(windowOf(c.req.valid("query"), 30 * 24)), 200),
   );
@@ -120,10 +120,7 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
       tags: ["stats"],
       security,
       request: { query: month },
-      responses: json(
-        driftSchema,
-        "One point per UTC day with logged decisions",
-      ),
+      responses: json(driftSchema, "One point per UTC day with logged decisions"),
     }),
     async (c) => c.json(await insights.drift(windowOf(c.req.valid("query"), 30 * 24)), 200),
   );
@@ -143,10 +140,7 @@ export function registerInsightRoutes(app: OpenAPIHono<AppEnv>, insights: Insigh
           depth: z.coerce.number().int().min(1).max(64).default(31).openapi({ description: "Neighbors per row: at least the largest k calibrated" }),
         }),
       },
-      responses: json(
-        labelsPageSchema,
-        "A page of labelled rows, in decision-id order",
-      ),
+      responses: json(labelsPageSchema, "A page of labelled rows, in decision-id order"),
     }),
     async (c) => {
       const q = c.req.valid("query");

@@ -9,11 +9,19 @@ const metrics = createRoute({
   operationId: "metrics",
   tags: ["operations"],
   summary: "Prometheus metrics (text exposition format)",
-  description: "Route latency, embedding time and batch size, decisions by tier and reason, cache lookups, index size, exemplar revision, database errors, dropped write-behind updates, and the default process metrics. Unauthenticated, like /healthz: expose it to your scraper only.",
+  description:
+    "Route latency, embedding time and batch size, decisions by tier and reason, cache lookups, index size, exemplar revision, database errors, dropped write-behind updates, and the default process metrics. Unauthenticated, like /healthz: expose it to your scraper only.",
   responses: {
     200: {
       description: "The metrics in the Prometheus text format, version 0.0.4",
-      content: { "text/plain": { schema: z.string().openapi({ example: '# HELP tierline_decisions_total Routing decisions by tier and reason\n# TYPE tierline_decisions_total counter\ntierline_decisions_total{tier="fast",reason="knn"} 42' }) } },
+      content: {
+        "text/plain": {
+          schema: z.string().openapi({
+            example:
+              '# HELP tierline_decisions_total Routing decisions by tier and reason\n# TYPE tierline_decisions_total counter\ntierline_decisions_total{tier="fast",reason="knn"} 42',
+          }),
+        },
+      },
     },
   },
 });

@@ -13,7 +13,7 @@ export function openApiDocument(port: number) {
       version: "0.1.0",
       description:
         "Routes each query to the cheapest model tier that can answer it; unsure means premium.\n\n" +
-        "Every error has one shape, `{\"error\": {\"code\", \"message\", \"requestId\", \"details\"?}}`; the `code` is stable and has one HTTP status (listed in `x-error-codes`). " +
+        'Every error has one shape, `{"error": {"code", "message", "requestId", "details"?}}`; the `code` is stable and has one HTTP status (listed in `x-error-codes`). ' +
         "Operations marked bearer need `Authorization: Bearer <token>` of the role they name: a token of another role is a 403 naming the role needed.",
       license: { name: "Apache-2.0", identifier: "Apache-2.0" },
     },
@@ -25,9 +25,16 @@ export function openApiDocument(port: number) {
       { name: "routing", description: "Which tier should answer this query. Open until route tokens are configured (role route)." },
       { name: "exemplars", description: "The curated example queries the router votes with (role admin)." },
       { name: "rules", description: "Service-wide routing rules, replaced and tested at run time (role admin)." },
-      { name: "stats", description: "Traffic, cache hits, tier mix and savings over a window; misroute rates, the shadow-mode report, drift and labelled decisions from the decision log (role analyst, or admin)." },
+      {
+        name: "stats",
+        description:
+          "Traffic, cache hits, tier mix and savings over a window; misroute rates, the shadow-mode report, drift and labelled decisions from the decision log (role analyst, or admin).",
+      },
       { name: "feedback", description: "Outcomes of logged decisions, reported by the calling services: one per decision and source (role feedback, or admin)." },
-      { name: "review", description: "The curators' review queue: decisions whose feedback disagrees with routing, promoted to exemplars or dismissed; coverage gaps (role admin)." },
+      {
+        name: "review",
+        description: "The curators' review queue: decisions whose feedback disagrees with routing, promoted to exemplars or dismissed; coverage gaps (role admin).",
+      },
       { name: "gateway", description: "OpenAI-compatible chat completions: routed, forwarded to the tier's upstream, with fallbacks and an optional cascade (role route)." },
       { name: "operations", description: "Liveness, readiness and Prometheus metrics, for orchestrators and scrapers (no token)." },
     ],

@@ -18,7 +18,12 @@ const errors = {
 };
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const security = [{ bearer: [] }];
-const idParams = z.object({ id: z.string().regex(/^\d{1,15}$/, "must be a positive integer").openapi({ param: { name: "id", in: "path" } }) });
+const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,15}$/, "must be a positive integer")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
 const neighbor = z.object({ id: z.number().int(), tier: z.string(), text: z.string(), similarity: z.number() });
 
 export const reviewItemSchema = z
@@ -42,7 +47,11 @@ export const reviewItemSchema = z
   })
   .openapi("ReviewItem");
 
-export const reviewPage = z.object({ total: z.number().int(), groups: z.array(z.object({ exemplar: neighbor.nullable(), items: z.array(reviewItemSchema) })), nextCursor: z.string().nullable() });
+export const reviewPage = z.object({
+  total: z.number().int(),
+  groups: z.array(z.object({ exemplar: neighbor.nullable(), items: z.array(reviewItemSchema) })),
+  nextCursor: z.string().nullable(),
+});
 export const coverageGaps = z.object({
   from: z.string(),
   to: z.string(),
@@ -52,7 +61,11 @@ export const coverageGaps = z.object({
   withText: z.number(),
   clusters: z.array(z.object({ size: z.number(), meanNearestSimilarity: z.number(), samples: z.array(z.string()), nearestExemplar: neighbor.nullable() })),
 });
-export const reviewDetail = z.object({ item: reviewItemSchema, feedback: z.array(feedbackSchema), audit: z.array(z.object({ action: z.string(), actor: z.string(), detail: z.unknown(), at: z.string() })) });
+export const reviewDetail = z.object({
+  item: reviewItemSchema,
+  feedback: z.array(feedbackSchema),
+  audit: z.array(z.object({ action: z.string(), actor: z.string(), detail: z.unknown(), at: z.string() })),
+});
 export const promoteInput = z
   .object({
     tier: textField(64).optional().openapi({ description: "Default: the item's suggested tier" }),
@@ -60,7 +73,11 @@ export const promoteInput = z
     note: textField(MAX_EXEMPLAR_NOTE).optional(),
   })
   .strict();
-export const promoteResult = z.object({ item: reviewItemSchema, exemplar: exemplarSchema.extend({ status: z.enum(["created", "unchanged", "moved"]) }), revision: z.number().int() });
+export const promoteResult = z.object({
+  item: reviewItemSchema,
+  exemplar: exemplarSchema.extend({ status: z.enum(["created", "unchanged", "moved"]) }),
+  revision: z.number().int(),
+});
 export const dismissInput = z.object({ note: textField(MAX_EXEMPLAR_NOTE).optional() }).strict();
 
 export const reviewRoutes = {
@@ -75,14 +92,15 @@ export const reviewRoutes = {
       query: z.object({
         status: z.enum(["open", "promoted", "dismissed"]).default("open"),
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().regex(/^\d{1,15}$/).optional().openapi({ description: "nextCursor of the previous page" }),
+        cursor: z
+          .string()
+          .regex(/^\d{1,15}$/)
+          .optional()
+          .openapi({ description: "nextCursor of the previous page" }),
       }),
     },
     responses: {
-      200: json(
-        reviewPage,
-        "A page of items (id order), grouped; groups with most items first; items without text in a group of their own",
-      ),
+      200: json(reviewPage, "A page of items (id order), grouped; groups with most items first; items without text in a group of their own"),
       ...errors,
     },
   }),
@@ -95,16 +113,18 @@ export const reviewRoutes = {
     security,
     request: {
       query: windowQuery(30 * 24).extend({
-        threshold: z.coerce.number().min(-1).max(1).optional().openapi({ description: "Nearest-exemplar similarity below which a query is far; default routing.minSimilarity + 0.1" }),
+        threshold: z.coerce
+          .number()
+          .min(-1)
+          .max(1)
+          .optional()
+          .openapi({ description: "Nearest-exemplar similarity below which a query is far; default routing.minSimilarity + 0.1" }),
         clusterSimilarity: z.coerce.number().min(0).max(1).default(0.6),
         limit: z.coerce.number().int().min(1).max(100).default(20),
       }),
     },
     responses: {
-      200: json(
-        coverageGaps,
-        "Clusters of far queries that have text (logged with decisions.storeText, or sent with feedback)",
-      ),
+      200: json(coverageGaps, "Clusters of far queries that have text (logged with decisions.storeText, or sent with feedback)"),
       ...errors,
     },
   }),

@@ -34,14 +34,24 @@ export function createReviewRoutes(options: ReviewRoutesOptions): OpenAPIHono<Ap
   app.openapi(reviewRoutes.list, async (c) => {
     const q = c.req.valid("query");
     const page = await review.list({ status: q.status, limit: q.limit, cursor: q.cursor === undefined ? undefined : Number(q.cursor) });
-    return c.json({ total: page.total, groups: page.groups.map((g) => ({ exemplar: g.exemplar, items: g.items.map(serializeEntry) })), nextCursor: page.nextCursor === null ? null : String(page.nextCursor) }, 200);
+    return c.json(
+      {
+        total: page.total,
+        groups: page.groups.map((g) => ({ exemplar: g.exemplar, items: g.items.map(serializeEntry) })),
+        nextCursor: page.nextCursor === null ? null : String(page.nextCursor),
+      },
+      200,
+    );
   });
 
   // Before /review/{id}, so "gaps" is never read as an id.
   app.openapi(reviewRoutes.gaps, async (c) => {
     const q = c.req.valid("query");
     const window = windowOf(q, 30 * 24);
-    return c.json(await options.insights.gaps(window, { threshold: q.threshold ?? options.gapThreshold, clusterSimilarity: q.clusterSimilarity, limit: q.limit, maxQueries: 2000 }), 200);
+    return c.json(
+      await options.insights.gaps(window, { threshold: q.threshold ?? options.gapThreshold, clusterSimilarity: q.clusterSimilarity, limit: q.limit, maxQueries: 2000 }),
+      200,
+    );
   });
 
   app.openapi(reviewRoutes.get, async (c) => {
@@ -58,7 +68,10 @@ export function createReviewRoutes(options: ReviewRoutesOptions): OpenAPIHono<Ap
       options.idempotency,
       body,
       (receipt, budget) => review.promote(id, { ...body, force }, actor(c), receipt, budget),
-      (result) => ({ status: 201, body: { item: serializeItem(result.item), exemplar: { ...serializeExemplar(result.exemplar), status: result.exemplar.status }, revision: result.revision } }),
+      (result) => ({
+        status: 201,
+        body: { item: serializeItem(result.item), exemplar: { ...serializeExemplar(result.exemplar), status: result.exemplar.status }, revision: result.revision },
+      }),
     ) as never;
   });
 

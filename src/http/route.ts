@@ -45,10 +45,16 @@ const routeBatch = createRoute({
     body: { required: true, content: { "application/json": { schema: z.object({ queries: z.array(z.unknown()).min(1).max(MAX_BATCH) }) } } },
   },
   responses: {
-    200: json(z.object({ results: z.array(z.union([routeResponseSchema, z.object({ error: z.object({ code: z.string(), message: z.string() }) })])) }), "One result per query, in order"),
+    200: json(
+      z.object({ results: z.array(z.union([routeResponseSchema, z.object({ error: z.object({ code: z.string(), message: z.string() }) })])) }),
+      "One result per query, in order",
+    ),
     400: json(errorSchema, "Not a batch"),
     401: json(errorSchema, "Route tokens are configured and none (or a wrong one) was sent"),
-    503: json(errorSchema, "overloaded: more batch work waits for the model than it finishes in time (embedding.maxBatchQueueMs); nothing was routed, retry after Retry-After seconds. deadline_exceeded: past http.requestTimeoutMs"),
+    503: json(
+      errorSchema,
+      "overloaded: more batch work waits for the model than it finishes in time (embedding.maxBatchQueueMs); nothing was routed, retry after Retry-After seconds. deadline_exceeded: past http.requestTimeoutMs",
+    ),
   },
 });
 

@@ -19,7 +19,11 @@ const errors = { 400: json(errorSchema, "Invalid rules"), 401: json(errorSchema,
 // before zod gains its OpenAPI methods, so it is described here rather than extended.
 const ruleList = z.array(
   z
-    .object({ name: z.string(), match: z.record(z.string(), z.unknown()).openapi({ description: "Conditions, all of which must hold (docs/routing-policy.md)" }), action: z.record(z.string(), z.string()) })
+    .object({
+      name: z.string(),
+      match: z.record(z.string(), z.unknown()).openapi({ description: "Conditions, all of which must hold (docs/routing-policy.md)" }),
+      action: z.record(z.string(), z.string()),
+    })
     .openapi("Rule"),
 );
 const MAX_LABELLED_LINES = 10_000;
@@ -43,7 +47,15 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
   const security = [{ bearer: [] }];
 
   app.openapi(
-    createRoute({ method: "get", path: "/rules", operationId: "getRules", summary: "The service-wide rules in force", tags: ["rules"], security, responses: { 200: json(z.object({ rules: ruleList, revision: z.number(), source: z.enum(["config", "database"]) }), "The rules"), ...errors } }),
+    createRoute({
+      method: "get",
+      path: "/rules",
+      operationId: "getRules",
+      summary: "The service-wide rules in force",
+      tags: ["rules"],
+      security,
+      responses: { 200: json(z.object({ rules: ruleList, revision: z.number(), source: z.enum(["config", "database"]) }), "The rules"), ...errors },
+    }),
     (c) => c.json(options.rules.list() as never, 200),
   );
 
@@ -65,7 +77,13 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
       // Kept whole as jsonb: a string PostgreSQL cannot store would fail the write (text/storable.ts).
       const unstorable = unstorablePath(parsed.data);
       if (unstorable) throw new ApiError("invalid_rules", `rules.${unstorable.join(".")}: ${UNSTORABLE_TEXT_MESSAGE}`);
-      return idempotentWrite(c, options.idempotency, parsed.data, (_receipt, budget) => options.rules.replace(parsed.data, c.get("actor") ?? "unknown", budget), (r) => ({ status: 200, body: r })) as never;
+      return idempotentWrite(
+        c,
+        options.idempotency,
+        parsed.data,
+        (_receipt, budget) => options.rules.replace(parsed.data, c.get("actor") ?? "unknown", budget),
+        (r) => ({ status: 200, body: r }),
+      ) as never;
     },
   );
 
@@ -153,7 +171,8 @@ async function evaluateLabelled(compiled: readonly CompiledRule[], jsonl: string
     } catch {
       throw new ApiError("invalid_jsonl", `labelled line ${i + 1}: not valid JSON`);
     }
-    if (typeof row.query !== "string" || typeof row.tier !== "string" || rank(row.tier) < 0) throw new ApiError("invalid_jsonl", `labelled line ${i + 1}: needs "query" and a configured "tier"`);
+    if (typeof row.query !== "string" || typeof row.tier !== "string" || rank(row.tier) < 0)
+      throw new ApiError("invalid_jsonl", `labelled line ${i + 1}: needs "query" and a configured "tier"`);
     const result = evaluate(compiled, factsOf({ query: row.query }, options.maxInputChars));
     if (result.tier !== null) {
       decided++;

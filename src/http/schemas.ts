@@ -24,15 +24,33 @@ export const routeRequestSchema = z
     query: textField(1_000_000).optional().openapi({ example: "What is the capital of France?" }),
     messages: z.array(chatMessage).min(1).optional().openapi({ description: "OpenAI-style chat; routed on the last user message" }),
     explain: z.boolean().optional().openapi({ description: "Also return the neighbors and vote shares" }),
-    sessionId: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional().openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
-    tags: z.array(textField(64).pipe(z.string().min(1))).max(16).optional().openapi({ description: "Free labels for reports (feature, team, experiment)" }),
+    sessionId: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
+      .optional()
+      .openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
+    tags: z
+      .array(textField(64).pipe(z.string().min(1)))
+      .max(16)
+      .optional()
+      .openapi({ description: "Free labels for reports (feature, team, experiment)" }),
     profile: z.string().min(1).max(64).optional().openapi({ description: "A configured routing profile; default: the one the caller's token maps to, else the default" }),
     minTier: z.string().min(1).max(64).optional().openapi({ description: "Never answer a tier below this one" }),
     maxTier: z.string().min(1).max(64).optional().openapi({ description: "Never answer a tier above this one" }),
     allowedTiers: z.array(z.string().min(1).max(64)).max(32).optional().openapi({ description: "Answer only one of these tiers" }),
-    budget: z.number().nonnegative().finite().optional().openapi({ description: "Most this request may cost (estimated input tokens × tier price, in the configured currency); the router picks the best tier the budget allows" }),
+    budget: z
+      .number()
+      .nonnegative()
+      .finite()
+      .optional()
+      .openapi({ description: "Most this request may cost (estimated input tokens × tier price, in the configured currency); the router picks the best tier the budget allows" }),
     tools: z.array(z.unknown()).optional().openapi({ description: "OpenAI-style tool definitions; only their presence is used (rules can match on it)" }),
-    shadow: z.boolean().optional().openapi({ description: "Shadow mode for this request: answer the shadow tier (premium), log the routed tier (shadowOf); default: shadow.enabled" }),
+    shadow: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Shadow mode for this request: answer the shadow tier (premium), log the routed tier (shadowOf); default: shadow.enabled" }),
   })
   .refine((b) => b.query !== undefined || b.messages !== undefined, {
     message: "give either query (a string) or messages (an OpenAI-style array)",
@@ -43,9 +61,7 @@ export const routeQueryParamsSchema = z.object({
   explain: z.enum(["1", "0", "true", "false"]).optional().openapi({ description: "Same as explain: true in the body" }),
 });
 
-const neighborSchema = z
-  .object({ id: z.number().int(), tier: z.string(), text: z.string(), similarity: z.number() })
-  .openapi("Neighbor");
+const neighborSchema = z.object({ id: z.number().int(), tier: z.string(), text: z.string(), similarity: z.number() }).openapi("Neighbor");
 
 export const routeResponseSchema = z
   .object({
@@ -53,7 +69,9 @@ export const routeResponseSchema = z
     tier: z.string(),
     model: z.string(),
     confidence: z.number().openapi({ description: "The chosen tier's own share of the similarity-weighted vote" }),
-    margin: z.number().openapi({ description: "Lead of the majority behind the choice: share for the chosen tier or cheaper minus share for more capable tiers; below routing.margin the query falls back" }),
+    margin: z.number().openapi({
+      description: "Lead of the majority behind the choice: share for the chosen tier or cheaper minus share for more capable tiers; below routing.margin the query falls back",
+    }),
     reason: z.enum(decisionReasons),
     profile: z.string(),
     cached: z.boolean(),
@@ -62,13 +80,18 @@ export const routeResponseSchema = z
     rule: z.string().optional().openapi({ description: "The rule that decided (reason rule) or bounded the answer" }),
     constrainedBy: z.string().optional().openapi({ description: "What moved the answer away from the router's verdict: rule, session, minTier, maxTier, allowedTiers or budget" }),
     estimatedInputTokens: z.number().int(),
-    estimatedCost: z.object({ chosen: z.number(), mostCapable: z.number() }).openapi({ description: "Estimated cost of the input at the chosen tier and at the most capable tier" }),
+    estimatedCost: z
+      .object({ chosen: z.number(), mostCapable: z.number() })
+      .openapi({ description: "Estimated cost of the input at the chosen tier and at the most capable tier" }),
     timings: z.object({ embedMs: z.number(), searchMs: z.number(), totalMs: z.number() }),
     shadowOf: z.string().optional().openapi({ description: "Shadow mode only: the tier routing chose (the answer is the shadow tier, reason shadow)" }),
     votedTier: z.string().nullable().optional(),
     votes: z.record(z.string(), z.number()).optional(),
     neighbors: z.array(neighborSchema).optional(),
-    rules: z.array(z.object({ name: z.string(), action: z.record(z.string(), z.string()) })).optional().openapi({ description: "With explain: the rules whose conditions held" }),
+    rules: z
+      .array(z.object({ name: z.string(), action: z.record(z.string(), z.string()) }))
+      .optional()
+      .openapi({ description: "With explain: the rules whose conditions held" }),
   })
   .openapi("RouteDecision");
 

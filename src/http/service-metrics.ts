@@ -78,7 +78,12 @@ export class ServiceMetrics {
       labelNames: ["tier", "reason", "verdict"],
       registers,
     });
-    this.shadowed = new Counter({ name: "tierline_shadow_decisions_total", help: "Shadow-mode answers by the tier routing would have chosen", labelNames: ["routed_tier"], registers });
+    this.shadowed = new Counter({
+      name: "tierline_shadow_decisions_total",
+      help: "Shadow-mode answers by the tier routing would have chosen",
+      labelNames: ["routed_tier"],
+      registers,
+    });
     this.cacheLookups = new Counter({ name: "tierline_cache_lookups_total", help: "Decision cache lookups by result (hit or miss)", labelNames: ["result"], registers });
     this.embedLatency = new Histogram({
       name: "tierline_embedding_duration_seconds",
@@ -87,17 +92,45 @@ export class ServiceMetrics {
       registers,
     });
     this.embedBatchSize = new Histogram({ name: "tierline_embedding_batch_size", help: "Texts per embedding call", buckets: [1, 2, 4, 8, 16, 32, 64], registers });
-    new Gauge({ name: "tierline_index_exemplars", help: "Exemplars in the in-memory index", registers, collect() { this.set(sources.indexSize()); } });
-    new Gauge({ name: "tierline_exemplar_revision", help: "Exemplar-set revision the index reflects", registers, collect() { this.set(sources.revision()); } });
+    new Gauge({
+      name: "tierline_index_exemplars",
+      help: "Exemplars in the in-memory index",
+      registers,
+      collect() {
+        this.set(sources.indexSize());
+      },
+    });
+    new Gauge({
+      name: "tierline_exemplar_revision",
+      help: "Exemplar-set revision the index reflects",
+      registers,
+      collect() {
+        this.set(sources.revision());
+      },
+    });
     const dropped = (name: string) => () => sources.writers()[name]?.dropped ?? 0;
     this.mirror("tierline_stats_dropped_decisions_total", "Decisions whose statistics were lost: write-behind buffer full, or unwritable at shutdown", dropped("stats"));
     this.mirror("tierline_cache_dropped_updates_total", "Decision-cache updates lost: write-behind queue full, or unwritable at shutdown", dropped("cache"));
     this.mirror("tierline_decision_log_dropped_total", "Decisions the decision log lost: write-behind buffer full, or unwritable at shutdown", dropped("decision_log"));
-    this.mirror("tierline_decision_log_lost_at_crash_total", "Decisions the previous process made and never wrote (killed with them in its buffer), counted at this start", sources.decisionsLostAtCrash);
+    this.mirror(
+      "tierline_decision_log_lost_at_crash_total",
+      "Decisions the previous process made and never wrote (killed with them in its buffer), counted at this start",
+      sources.decisionsLostAtCrash,
+    );
     const perWriter = (count: (w: WriterCounts) => number, suffix = "") =>
       Object.fromEntries(Object.entries(sources.writers()).flatMap(([name, w]) => (w === null ? [] : [[`${name}${suffix}`, count(w)]])));
-    this.mirror("tierline_database_errors_total", "Failed database operations by kind (write-behind flushes, readiness pings)", () => ({ ...perWriter((w) => w.failedFlushes, "_flush"), ...sources.databaseErrors() }), "operation");
-    this.mirror("tierline_write_behind_dead_letters_total", "Rows the database refused (a value it cannot store), set aside so the rows behind them are written; by write-behind buffer", () => perWriter((w) => w.deadLetters), "writer");
+    this.mirror(
+      "tierline_database_errors_total",
+      "Failed database operations by kind (write-behind flushes, readiness pings)",
+      () => ({ ...perWriter((w) => w.failedFlushes, "_flush"), ...sources.databaseErrors() }),
+      "operation",
+    );
+    this.mirror(
+      "tierline_write_behind_dead_letters_total",
+      "Rows the database refused (a value it cannot store), set aside so the rows behind them are written; by write-behind buffer",
+      () => perWriter((w) => w.deadLetters),
+      "writer",
+    );
     this.sessionMetrics(sources.sessions);
     new Gauge({
       name: "tierline_embedding_queued_texts",
@@ -108,7 +141,11 @@ export class ServiceMetrics {
         for (const [lane, n] of Object.entries(sources.embeddingLane().queued)) this.set({ lane }, n);
       },
     });
-    this.mirror("tierline_embedding_cancelled_texts_total", "Texts dropped from the model's queue because their request had answered (deadline) or its client had gone", () => sources.embeddingLane().cancelled);
+    this.mirror(
+      "tierline_embedding_cancelled_texts_total",
+      "Texts dropped from the model's queue because their request had answered (deadline) or its client had gone",
+      () => sources.embeddingLane().cancelled,
+    );
     this.mirror("tierline_batches_refused_total", "POST /route/batch calls refused with 503 overloaded: the batch lane was full", () => sources.embeddingLane().refused);
     this.cacheLookups.inc({ result: "hit" }, 0);
     this.cacheLookups.inc({ result: "miss" }, 0);
@@ -136,7 +173,14 @@ export class ServiceMetrics {
 
   private sessionMetrics(health: () => SessionHealth): void {
     const registers = [this.registry];
-    new Gauge({ name: "tierline_sessions_held", help: "Sessions held in this replica's memory (bounded by sessions.memoryEntries)", registers, collect() { this.set(health().held); } });
+    new Gauge({
+      name: "tierline_sessions_held",
+      help: "Sessions held in this replica's memory (bounded by sessions.memoryEntries)",
+      registers,
+      collect() {
+        this.set(health().held);
+      },
+    });
     new Gauge({
       name: "tierline_session_pending",
       help: "Session lookups waiting for the batched read, and floors waiting to be written (bounded by sessions.maxPendingReads and sessions.queueLimit)",
@@ -148,9 +192,18 @@ export class ServiceMetrics {
         this.set({ kind: "write" }, h.pendingWrites);
       },
     });
-    this.mirror("tierline_session_read_misses_total", "Session lookups that found nothing in time (timed out, failed, or not made: read queue full); such a request has no floor", () => health().readMisses);
+    this.mirror(
+      "tierline_session_read_misses_total",
+      "Session lookups that found nothing in time (timed out, failed, or not made: read queue full); such a request has no floor",
+      () => health().readMisses,
+    );
     this.mirror("tierline_session_write_failures_total", "Failed writes of session floors (retried on the next flush)", () => health().writeFailures);
-    this.mirror("tierline_session_dropped_total", "Session work given up under load: floors never written (queue full, or unwritable at shutdown), lookups never made (read queue full)", () => ({ write: health().writesDropped, read: health().readsSkipped }), "kind");
+    this.mirror(
+      "tierline_session_dropped_total",
+      "Session work given up under load: floors never written (queue full, or unwritable at shutdown), lookups never made (read queue full)",
+      () => ({ write: health().writesDropped, read: health().readsSkipped }),
+      "kind",
+    );
   }
 
   observeDecision(d: Decision, facts?: Pick<DecisionFacts, "wouldBe">): void {

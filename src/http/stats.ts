@@ -72,7 +72,13 @@ export const statsSeriesSchema = z.object({
   ),
 });
 
-export function createStatsRoutes(stats: StatsService, requireRole: RequireRole, tiers: readonly string[], profiles: readonly string[], insights: InsightsService): OpenAPIHono<AppEnv> {
+export function createStatsRoutes(
+  stats: StatsService,
+  requireRole: RequireRole,
+  tiers: readonly string[],
+  profiles: readonly string[],
+  insights: InsightsService,
+): OpenAPIHono<AppEnv> {
   const tierFilter = z
     .string()
     .refine((t) => tiers.includes(t), `must be one of the configured tiers (${tiers.join(", ")})`)

@@ -102,7 +102,10 @@ export function requestDeadline(ms: number, exempt: readonly string[]): Middlewa
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const err = new ApiError("deadline_exceeded", `the request took longer than ${ms} ms; a write may still apply: send it again (curator writes with the same Idempotency-Key)`);
+        const err = new ApiError(
+          "deadline_exceeded",
+          `the request took longer than ${ms} ms; a write may still apply: send it again (curator writes with the same Idempotency-Key)`,
+        );
         reject(err);
         controller.abort(err);
       }, ms);

@@ -112,11 +112,7 @@ export function settleVote(ctx: DecisionContext, vote: VoteOutcome): void {
  * settling step (they see the verdict: cache writes, later limits and
  * session policy). Returns the context with its verdict.
  */
-export async function runSteps(
-  ctx: DecisionContext,
-  decide: readonly DecisionStep[],
-  settle: readonly DecisionStep[],
-): Promise<DecisionContext & { verdict: Verdict }> {
+export async function runSteps(ctx: DecisionContext, decide: readonly DecisionStep[], settle: readonly DecisionStep[]): Promise<DecisionContext & { verdict: Verdict }> {
   for (const step of decide) {
     if (ctx.verdict !== undefined) break;
     await step.run(ctx);

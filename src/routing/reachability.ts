@@ -50,5 +50,8 @@ export function unusedTierWarnings(tierMix: Readonly<Record<string, { requests: 
   if (requests === 0) return [];
   return Object.entries(tierMix)
     .filter(([, m]) => m.requests === 0)
-    .map(([tier]) => `tier "${tier}" received none of the ${requests} decisions in this window: the router never chose it (its exemplars, the second stage's thresholds, rules and limits decide that; calibrate on your own traffic: npm run calibrate -- --from-feedback)`);
+    .map(
+      ([tier]) =>
+        `tier "${tier}" received none of the ${requests} decisions in this window: the router never chose it (its exemplars, the second stage's thresholds, rules and limits decide that; calibrate on your own traffic: npm run calibrate -- --from-feedback)`,
+    );
 }

@@ -121,7 +121,12 @@ export class Router {
   /** Tiers this router's decision rule can never choose with the exemplars indexed now (routing/reachability.ts). */
   unreachableTiers(): TierReachability[] {
     const { options } = this.deps;
-    return unreachableTiers({ tiers: this.tierNames, fallbackTier: options.fallbackTier, exemplarsByTier: this.deps.index.get()?.countByTier() ?? {}, secondStage: options.secondStage?.model });
+    return unreachableTiers({
+      tiers: this.tierNames,
+      fallbackTier: options.fallbackTier,
+      exemplarsByTier: this.deps.index.get()?.countByTier() ?? {},
+      secondStage: options.secondStage?.model,
+    });
   }
 
   async route(request: RouteRequest): Promise<Decision> {

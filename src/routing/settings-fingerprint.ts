@@ -21,7 +21,18 @@ export function routingFingerprint(config: FingerprintedConfig, model?: SecondSt
     routing: { ...config.routing, secondStage },
     profiles: Object.entries(config.profiles).map(([name, p]) => [name, p.tiers ?? null, p.routing ?? null]),
     rating: ratingSettings(config),
-    model: model ? { tiers: model.tiers, ks: model.ks, features: model.features, boundaries: model.boundaries, downgradeCost: model.downgradeCost, thresholds: model.thresholds, voteGate: model.voteGate, embeddingModel: model.embeddingModel } : null,
+    model: model
+      ? {
+          tiers: model.tiers,
+          ks: model.ks,
+          features: model.features,
+          boundaries: model.boundaries,
+          downgradeCost: model.downgradeCost,
+          thresholds: model.thresholds,
+          voteGate: model.voteGate,
+          embeddingModel: model.embeddingModel,
+        }
+      : null,
   };
   return createHash("sha256").update(JSON.stringify(settings)).digest("hex").slice(0, 12);
 }

@@ -47,7 +47,11 @@ export class RulesStore {
   /** Loads the stored rules, if any, and starts listening for changes. */
   async start(): Promise<void> {
     await this.reload();
-    this.unlisten = await this.deps.database.listen(RULES_CHANNEL, () => void this.reload().catch(() => {}), () => void this.reload().catch(() => {}));
+    this.unlisten = await this.deps.database.listen(
+      RULES_CHANNEL,
+      () => void this.reload().catch(() => {}),
+      () => void this.reload().catch(() => {}),
+    );
     this.timer = setInterval(() => void this.reload().catch(() => {}), this.deps.pollIntervalMs);
     this.timer.unref();
   }
@@ -66,21 +70,23 @@ export class RulesStore {
   async replace(input: unknown, actor: string, budget?: Deadline): Promise<{ revision: number; rules: readonly Rule[] }> {
     const rules = rulesSchema.parse(input);
     const compiled = compileRules(rules, this.deps.tiers);
-    const revision = await this.deps.guard.run("unknown", (deadline) =>
-      this.deps.database.db.transaction(async (tx) => {
-        deadline.check();
-        const [before] = await tx.select({ rules: routingRules.rules, revision: routingRules.revision }).from(routingRules).for("update");
-        // The row lock (or the insert's conflict) serialises replicas replacing the rules at once.
-        const [{ next }] = (await tx
-          .insert(routingRules)
-          .values({ id: 1, revision: 1, rules, updatedBy: actor })
-          .onConflictDoUpdate({ target: routingRules.id, set: { revision: sql`${routingRules.revision} + 1`, rules, updatedBy: actor, updatedAt: sql`now()` } })
-          .returning({ next: routingRules.revision })) as [{ next: number }];
-        await tx.insert(routingRulesAudit).values({ revision: next, before: before?.rules ?? this.deps.initial, after: rules, actor });
-        await tx.execute(sql`select pg_notify(${RULES_CHANNEL}, ${String(next)})`);
-        deadline.check();
-        return next;
-      }),
+    const revision = await this.deps.guard.run(
+      "unknown",
+      (deadline) =>
+        this.deps.database.db.transaction(async (tx) => {
+          deadline.check();
+          const [before] = await tx.select({ rules: routingRules.rules, revision: routingRules.revision }).from(routingRules).for("update");
+          // The row lock (or the insert's conflict) serialises replicas replacing the rules at once.
+          const [{ next }] = (await tx
+            .insert(routingRules)
+            .values({ id: 1, revision: 1, rules, updatedBy: actor })
+            .onConflictDoUpdate({ target: routingRules.id, set: { revision: sql`${routingRules.revision} + 1`, rules, updatedBy: actor, updatedAt: sql`now()` } })
+            .returning({ next: routingRules.revision })) as [{ next: number }];
+          await tx.insert(routingRulesAudit).values({ revision: next, before: before?.rules ?? this.deps.initial, after: rules, actor });
+          await tx.execute(sql`select pg_notify(${RULES_CHANNEL}, ${String(next)})`);
+          deadline.check();
+          return next;
+        }),
       budget,
     );
     this.adopt(rules, compiled, revision);

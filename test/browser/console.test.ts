@@ -1,7 +1,20 @@
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { adminToken, analystToken, aSeedExemplar, chromiumPath, hasChromium, launchBrowser, screenshot, seedExemplarCount, serviceCommand, startService, type RunningService, type TestBrowser } from "./harness.js";
+import {
+  adminToken,
+  analystToken,
+  aSeedExemplar,
+  chromiumPath,
+  hasChromium,
+  launchBrowser,
+  screenshot,
+  seedExemplarCount,
+  serviceCommand,
+  startService,
+  type RunningService,
+  type TestBrowser,
+} from "./harness.js";
 import { isFallback } from "../../src/routing/decision.js";
 
 // Browser globals used inside page.evaluate() (the project compiles without the DOM lib).
@@ -29,7 +42,10 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
   let service: RunningService;
   let browser: TestBrowser;
   const api = (path: string, init: RequestInit & { token?: string } = {}) =>
-    fetch(`${service.url}${path}`, { ...init, headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers } });
+    fetch(`${service.url}${path}`, {
+      ...init,
+      headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers },
+    });
 
   let unmounted: string | null = null;
 
@@ -41,7 +57,8 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     // Fail each test at once, with the reason, rather than after a selector timeout.
     const missing = [];
     for (const path of ["/console", "/docs"]) if ((await api(path)).status !== 200) missing.push(path);
-    if (missing.length > 0) unmounted = `the service does not serve ${missing.join(" and ")}: mount createConsoleRoutes() from src/http/console/console-routes.ts in src/app/app.ts`;
+    if (missing.length > 0)
+      unmounted = `the service does not serve ${missing.join(" and ")}: mount createConsoleRoutes() from src/http/console/console-routes.ts in src/app/app.ts`;
   });
 
   beforeEach(() => {
@@ -78,7 +95,10 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     await page.locator("article.op[data-method]").first().waitFor();
     for (const op of operations) {
       // Grouped under its (first) tag's section.
-      const section = `section#tag-${op.tag.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}`;
+      const section = `section#tag-${op.tag
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-|-$/g, "")}`;
       const article = page.locator(`${section} article.op[data-method="${op.method}"][data-path="${op.path}"]`).first();
       await eventually(() => article.count(), { message: `${op.method} ${op.path}` }).toBeGreaterThan(0);
       if (op.summary) expect(await article.textContent()).toContain(op.summary);
@@ -178,7 +198,9 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     await page.getByRole("button", { name: "Route" }).click();
     const decision = page.getByTestId("decision");
     await decision.waitFor();
-    expect(await decision.locator("[data-field=reason]").textContent()).toMatch(/^(knn|second_stage|low_margin_fallback|low_confidence_fallback|no_close_exemplar|out_of_distribution)$/);
+    expect(await decision.locator("[data-field=reason]").textContent()).toMatch(
+      /^(knn|second_stage|low_margin_fallback|low_confidence_fallback|no_close_exemplar|out_of_distribution)$/,
+    );
     expect(await decision.locator("[data-field=margin]").textContent()).toMatch(/^-?\d\.\d{3}$/);
     expect(await decision.locator(".decision-head .tier.large").textContent()).toMatch(/^(fast|standard|premium)$/);
     const votes = page.getByRole("table", { name: /Votes/ });
@@ -241,7 +263,8 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     // Search and filter.
     await page.getByLabel("Search text").fill("threat model");
     await page.getByRole("button", { name: "Search" }).click();
-    const ids = async () => (await page.locator("table.exemplars tbody tr[data-id]").evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-id"))))).sort((a, b) => a - b);
+    const ids = async () =>
+      (await page.locator("table.exemplars tbody tr[data-id]").evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-id"))))).sort((a, b) => a - b);
     await eventually(ids).toEqual([originalId, twinId]);
     await page.getByLabel("Tier filter").selectOption("fast");
     await eventually(ids).toEqual([twinId]);
@@ -261,7 +284,9 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     const count = async () => Number((await api("/exemplars/export", { token: adminToken })).headers.get("x-exemplar-count"));
     const before = await count();
     const page = await signIn(adminToken, "#/exemplars");
-    const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ text: `Browser import ${i}: list three facts about the number ${i * 7 + 3}`, tier: "standard", ...(i % 50 === 0 ? { note: "bulk" } : {}) }));
+    const lines = Array.from({ length: 300 }, (_, i) =>
+      JSON.stringify({ text: `Browser import ${i}: list three facts about the number ${i * 7 + 3}`, tier: "standard", ...(i % 50 === 0 ? { note: "bulk" } : {}) }),
+    );
     lines.splice(120, 0, "", JSON.stringify(aSeedExemplar)); // a blank line and an exemplar already there
     await page.getByLabel("JSONL file to import").setInputFiles({ name: "browser-import.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(lines.join("\n") + "\n") });
 
@@ -275,7 +300,9 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     await page.getByRole("button", { name: "Import", exact: true }).click();
     const summary = page.getByTestId("import-summary");
     await summary.waitFor({ timeout: 40_000 });
-    expect(await summary.textContent()).toBe("Imported 301 lines from browser-import.jsonl in 2 requests: 300 created, 0 moved, 1 unchanged (revision " + (await revision()) + ").");
+    expect(await summary.textContent()).toBe(
+      "Imported 301 lines from browser-import.jsonl in 2 requests: 300 created, 0 moved, 1 unchanged (revision " + (await revision()) + ").",
+    );
     const progress = page.getByRole("progressbar", { name: "Import progress" });
     expect(await progress.evaluate((el) => [(el as unknown as ProgressBar).value, (el as unknown as ProgressBar).max])).toEqual([301, 301]);
     expect(await page.locator(".progress").textContent()).toContain("301 of 301 lines (request 2 of 2)");
@@ -292,7 +319,9 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     const file = await download;
     expect(file.suggestedFilename()).toMatch(/^exemplars-\d{4}-\d{2}-\d{2}\.jsonl$/);
     expect(file.url()).toMatch(/^blob:/);
-    const exported = readFileSync((await file.path())!, "utf8").trim().split("\n");
+    const exported = readFileSync((await file.path())!, "utf8")
+      .trim()
+      .split("\n");
     expect(exported).toHaveLength(expected);
     for (const line of exported) expect(JSON.parse(line)).toHaveProperty("tier");
     await eventually(() => page.getByText(`Exported ${expected} exemplars`).isVisible()).toBe(true);
@@ -300,7 +329,13 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
   });
 
   it("draws the traffic charts (tier mix, cache-hit rate, fallback reasons, savings) from /stats", async () => {
-    const queries = ["What is the capital of Spain?", "Write a Python function that reverses a linked list", "Prove that the square root of two is irrational", "qzxv wplk jjrt", "What is the capital of Spain?"];
+    const queries = [
+      "What is the capital of Spain?",
+      "Write a Python function that reverses a linked list",
+      "Prove that the square root of two is irrational",
+      "qzxv wplk jjrt",
+      "What is the capital of Spain?",
+    ];
     for (const query of [...queries, ...queries]) {
       const res = await api("/route", { method: "POST", body: JSON.stringify({ query }) });
       expect(res.status).toBe(200);
@@ -325,8 +360,13 @@ describe.skipIf(!hasChromium)(`console and API docs in Chromium (service: ${serv
     const to = new Date();
     const from = new Date(to.getTime() - 24 * 3600_000);
     from.setUTCMinutes(0, 0, 0);
-    const series = (await (await api(`/stats/series?from=${from.toISOString()}&to=${to.toISOString()}&bucket=hour`, { token: analystToken })).json()) as { points: Array<{ reasons: Record<string, number> }> };
-    const fallbacks = series.points.flatMap((p) => Object.entries(p.reasons)).filter(([r]) => isFallback(r)).reduce((n, [, c]) => n + c, 0);
+    const series = (await (await api(`/stats/series?from=${from.toISOString()}&to=${to.toISOString()}&bucket=hour`, { token: analystToken })).json()) as {
+      points: Array<{ reasons: Record<string, number> }>;
+    };
+    const fallbacks = series.points
+      .flatMap((p) => Object.entries(p.reasons))
+      .filter(([r]) => isFallback(r))
+      .reduce((n, [, c]) => n + c, 0);
     if (fallbacks > 0) expect(await chart("fallbacks").locator("rect.bar").count()).toBeGreaterThan(0);
     else expect(await chart("fallbacks").textContent()).toContain("No fallbacks");
     await screenshot(page, "console-traffic");

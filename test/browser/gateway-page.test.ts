@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeUpstream } from "../helpers/fake-upstream.js";
+import { FakeUpstream } from "../../scripts/fake-upstream.js";
 import { analystToken, chromiumPath, hasChromium, launchBrowser, screenshot, serviceCommand, startService, type RunningService, type TestBrowser } from "./harness.js";
 
 const eventually = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
@@ -40,7 +40,11 @@ describe.skipIf(!hasChromium)(`console Gateway page in Chromium (service: ${serv
     for (const result of started) if (result.status === "rejected") throw result.reason;
     browser.context.setDefaultTimeout(15_000);
     const chat = (content: string) =>
-      fetch(`${service.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "tierline", messages: [{ role: "user", content }] }) });
+      fetch(`${service.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "tierline", messages: [{ role: "user", content }] }),
+      });
     const answers = await Promise.all([
       chat("What is the capital of Germany?"),
       chat("What is 15 times 4?"),

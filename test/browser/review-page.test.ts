@@ -45,7 +45,8 @@ describe.skipIf(!hasChromium)(`console Review page in Chromium (service: ${servi
     const first = await route(promoteMe);
     const second = await route(dismissMe);
     // A report that disagrees with whatever was answered; the log keeps no text by default, so the reports send it.
-    const disagree = (tier: string, query: string) => (tier === "premium" ? { verdict: "overkill", correctTier: "standard", query } : { verdict: "too_weak", correctTier: "premium", query });
+    const disagree = (tier: string, query: string) =>
+      tier === "premium" ? { verdict: "overkill", correctTier: "standard", query } : { verdict: "too_weak", correctTier: "premium", query };
     expect((await api(`/decisions/${first.decisionId}/feedback`, disagree(first.tier, promoteMe))).reviewId).toEqual(expect.any(Number));
     expect((await api(`/decisions/${second.decisionId}/feedback`, disagree(second.tier, dismissMe))).reviewId).toEqual(expect.any(Number));
     const suggested = first.tier === "premium" ? "standard" : "premium";

@@ -217,7 +217,10 @@ export function unmatchedLines(shown: string, stdout: string, stderr: string): s
   const err = stderr.split("\n").map(squash);
   const missing: string[] = [];
   let from = 0;
-  for (const line of shown.split("\n").map(squash).filter((l) => l !== "")) {
+  for (const line of shown
+    .split("\n")
+    .map(squash)
+    .filter((l) => l !== "")) {
     const pattern = wildcardPattern(line);
     const found = out.findIndex((l, i) => i >= from && pattern.test(l));
     if (found >= 0) from = found + 1;

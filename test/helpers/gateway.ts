@@ -40,7 +40,14 @@ export async function startGatewayService(options: {
   await deps.lifecycle.start();
   const app = createApp(deps);
   const post = (path: string, body: unknown, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}) =>
-    Promise.resolve(app.request(path, { method: "POST", headers: { "content-type": "application/json", ...init.headers }, body: typeof body === "string" ? body : JSON.stringify(body), signal: init.signal }));
+    Promise.resolve(
+      app.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...init.headers },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+        signal: init.signal,
+      }),
+    );
   return {
     deps,
     app,

@@ -64,7 +64,15 @@ export function schemaErrors(m: Manifest): string[] {
 
 /** Fields the API does not know (and type errors), found by type-checking each manifest as an object literal of its kind's interface. */
 export function unknownFieldErrors(manifests: Manifest[], repoRoot: string): string[] {
-  const options: ts.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: [] };
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    types: [],
+  };
   const sources = new Map<string, string>();
   for (const m of manifests) {
     const entry = models[m.kind as keyof typeof models];

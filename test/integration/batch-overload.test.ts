@@ -29,10 +29,14 @@ describe.each(databaseTargets())("batch work on the model ($name)", (target) => 
     Promise.resolve(s.app.request("/route/batch", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), ...init }));
   const metric = async (s: TestService, name: string) => {
     const text = await (await s.app.request("/metrics")).text();
-    return text.split("\n").filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`)).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+    return text
+      .split("\n")
+      .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
   };
   const seen = (model: { calls: string[][] }, tag: string) => model.calls.flat().filter((t) => t.startsWith(tag)).length;
-  const queued = async (s: TestService, lane: string) => (await s.deps.metrics.registry.getSingleMetric("tierline_embedding_queued_texts")!.get()).values.find((v) => v.labels.lane === lane)?.value ?? 0;
+  const queued = async (s: TestService, lane: string) =>
+    (await s.deps.metrics.registry.getSingleMetric("tierline_embedding_queued_texts")!.get()).values.find((v) => v.labels.lane === lane)?.value ?? 0;
   /** Turns of the event loop (not time) until the condition holds: a request reaches the model's queue after several. */
   async function until(check: () => Promise<boolean>) {
     for (let turn = 0; turn < 10_000; turn++) {

@@ -12,8 +12,16 @@ import { openReplicaDatabases } from "../helpers/databases.js";
 /** A handful of exemplars per tier: the scratch service's whole exemplar set. */
 const exemplars: Record<string, string[]> = {
   fast: ["What is the capital of Germany?", "how many days are in a leap year", "Translate 'good morning' into Spanish", "Who wrote Romeo and Juliet?"],
-  standard: ["Write a Python function that merges two sorted lists", "Draft a polite email asking my landlord to fix the heating", "Explain the difference between TCP and UDP with examples"],
-  premium: ["Prove that there are infinitely many primes and generalise the argument", "Design a globally distributed payment ledger with exactly-once semantics", "Write a threat model for a multi-tenant Kubernetes platform"],
+  standard: [
+    "Write a Python function that merges two sorted lists",
+    "Draft a polite email asking my landlord to fix the heating",
+    "Explain the difference between TCP and UDP with examples",
+  ],
+  premium: [
+    "Prove that there are infinitely many primes and generalise the argument",
+    "Design a globally distributed payment ledger with exactly-once semantics",
+    "Write a threat model for a multi-tenant Kubernetes platform",
+  ],
 };
 
 const run = promisify(execFile);
@@ -66,7 +74,10 @@ describe.each(["pglite", "postgres"] as const)("npm run calibrate on %s", (kind)
     if (databaseUrl === undefined) delete env.DATABASE_URL;
     delete env.TIERLINE_CONFIG;
     const loose = ["--criterion", "quality", "--target-quality", "0.5", "--confidence", "0.6", "--folds", "3"];
-    return run(process.execPath, ["--import", "tsx", "eval/calibrate.ts", "--data", path.join(dir, "labelled.jsonl"), "--config", configFile, ...loose, ...args], { env, timeout: 240_000 });
+    return run(process.execPath, ["--import", "tsx", "eval/calibrate.ts", "--data", path.join(dir, "labelled.jsonl"), "--config", configFile, ...loose, ...args], {
+      env,
+      timeout: 240_000,
+    });
   };
 
   it.skipIf(skip)("prints the chosen setting and writes nothing without --write (the tracked config least of all)", async () => {

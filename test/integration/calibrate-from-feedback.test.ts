@@ -18,8 +18,16 @@ const run = promisify(execFile);
 const FEEDBACK = "feedback-token-0123456789";
 const exemplars: Record<string, string[]> = {
   fast: ["What is the capital of Germany?", "how many days are in a leap year", "Translate 'good morning' into Spanish", "Who wrote Romeo and Juliet?"],
-  standard: ["Write a Python function that merges two sorted lists", "Draft a polite email asking my landlord to fix the heating", "Explain the difference between TCP and UDP with examples"],
-  premium: ["Prove that there are infinitely many primes and generalise the argument", "Design a globally distributed payment ledger with exactly-once semantics", "Write a threat model for a multi-tenant Kubernetes platform"],
+  standard: [
+    "Write a Python function that merges two sorted lists",
+    "Draft a polite email asking my landlord to fix the heating",
+    "Explain the difference between TCP and UDP with examples",
+  ],
+  premium: [
+    "Prove that there are infinitely many primes and generalise the argument",
+    "Design a globally distributed payment ledger with exactly-once semantics",
+    "Write a threat model for a multi-tenant Kubernetes platform",
+  ],
 };
 /** 36 queries, 12 per tier: the traffic shadow mode answers premium, and the tier an evaluator says each needed. */
 const traffic = Array.from({ length: 12 }, (_, i) => [
@@ -41,9 +49,17 @@ describe.each(["pglite", "postgres"] as const)("npm run calibrate --from-feedbac
     if (skip) return;
     dir = mkdtempSync(path.join(tmpdir(), "tierline-calibrate-feedback-"));
     mkdirSync(path.join(dir, "exemplars"));
-    for (const [tier, texts] of Object.entries(exemplars)) writeFileSync(path.join(dir, "exemplars", `${tier}.jsonl`), texts.map((text) => JSON.stringify({ text, tier })).join("\n") + "\n");
+    for (const [tier, texts] of Object.entries(exemplars))
+      writeFileSync(path.join(dir, "exemplars", `${tier}.jsonl`), texts.map((text) => JSON.stringify({ text, tier })).join("\n") + "\n");
     configFile = path.join(dir, "tierline.config.json");
-    writeFileSync(configFile, JSON.stringify({ dataDir: path.join(dir, "data"), exemplarsDir: path.join(dir, "exemplars"), logLevel: "silent", routing: { strategy: "knn", ood: { enabled: false } } }, null, 2) + "\n");
+    writeFileSync(
+      configFile,
+      JSON.stringify(
+        { dataDir: path.join(dir, "data"), exemplarsDir: path.join(dir, "exemplars"), logLevel: "silent", routing: { strategy: "knn", ood: { enabled: false } } },
+        null,
+        2,
+      ) + "\n",
+    );
     if (kind === "postgres") {
       const scratch = (await openReplicaDatabases())!;
       databaseUrl = scratch.url;

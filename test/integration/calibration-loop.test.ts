@@ -64,7 +64,11 @@ async function measure(app: ReturnType<typeof createApp>): Promise<Measured> {
   let cost = 0;
   let belowTop = 0;
   let belowTopCost = 0;
-  const decisions = await routeAll(app, heldBack.map((r) => r.query), { shadow: false });
+  const decisions = await routeAll(
+    app,
+    heldBack.map((r) => r.query),
+    { shadow: false },
+  );
   for (const [i, r] of heldBack.entries()) {
     const d = decisions[i];
     if (tiers.indexOf(d.tier) >= tiers.indexOf(r.tier)) served++;
@@ -115,15 +119,23 @@ describe.each(["pglite", "postgres"] as const)("calibration on the user's own tr
     configFile = path.join(dir, "tierline.config.json");
     const shipped = JSON.parse(readFileSync("tierline.config.json", "utf8"));
     shipped.routing.secondStage.modelFile = path.resolve("models/second-stage.json");
-    writeFileSync(configFile, JSON.stringify({ ...shipped, dataDir: path.join(dir, "data"), exemplarsDir: path.resolve("exemplars"), logLevel: "silent", shadow: { enabled: true } }, null, 2));
+    writeFileSync(
+      configFile,
+      JSON.stringify({ ...shipped, dataDir: path.join(dir, "data"), exemplarsDir: path.resolve("exemplars"), logLevel: "silent", shadow: { enabled: true } }, null, 2),
+    );
     if (kind === "postgres") {
       const scratch = (await openReplicaDatabases())!;
       databaseUrl = scratch.url;
       drop = scratch.drop;
     }
     const service = await start();
-    const routed = await routeAll(service.app, labelled.map((r) => r.query));
-    const lines = labelled.map((r, i) => JSON.stringify({ decisionId: routed[i].decisionId, verdict: r.tier === "premium" ? "ok" : "overkill", correctTier: r.tier, query: r.query }));
+    const routed = await routeAll(
+      service.app,
+      labelled.map((r) => r.query),
+    );
+    const lines = labelled.map((r, i) =>
+      JSON.stringify({ decisionId: routed[i].decisionId, verdict: r.tier === "premium" ? "ok" : "overkill", correctTier: r.tier, query: r.query }),
+    );
     const imported = await call(service.app, "POST", "/feedback/import", { token: FEEDBACK, body: lines.join("\n"), contentType: "application/x-ndjson" });
     expect(imported.body).toMatchObject({ created: labelled.length, notFound: [], invalid: [] });
     before = await measure(service.app);
@@ -133,13 +145,21 @@ describe.each(["pglite", "postgres"] as const)("calibration on the user's own tr
     if (databaseUrl === undefined) delete env.DATABASE_URL;
     delete env.TIERLINE_CONFIG;
     const modelOut = path.join(dir, "models", "second-stage.json");
-    ({ stdout } = await run(process.execPath, ["--import", "tsx", "eval/calibrate.ts", "--from-feedback", "--write", "--config", configFile, "--model-out", modelOut], { env, timeout: 600_000 }));
+    ({ stdout } = await run(process.execPath, ["--import", "tsx", "eval/calibrate.ts", "--from-feedback", "--write", "--config", configFile, "--model-out", modelOut], {
+      env,
+      timeout: 600_000,
+    }));
 
     const restarted = await start();
     expect(restarted.config.routing.secondStage.modelFile).toBe(modelOut);
     after = await measure(restarted.app);
     await restarted.stop();
-    if (process.env.LOOP_DEBUG) console.log(kind, JSON.stringify({ before, after, at: [costAt(before, Math.max(before.quality, after.quality)), costAt(after, Math.max(before.quality, after.quality))] }), stdout);
+    if (process.env.LOOP_DEBUG)
+      console.log(
+        kind,
+        JSON.stringify({ before, after, at: [costAt(before, Math.max(before.quality, after.quality)), costAt(after, Math.max(before.quality, after.quality))] }),
+        stdout,
+      );
   }, 900_000);
   afterAll(async () => {
     await drop?.();

@@ -61,8 +61,14 @@ describe("tierline exemplars export/import", () => {
 
   it("reports the failing chunk and what was imported before it", async () => {
     const content = ['{"text":"Chunk one line about ferries","tier":"fast"}', '{"text":"bad tier line","tier":"gold"}'].join("\n");
-    await expect(importExemplars({ baseUrl, token: TOKEN, content, force: false, chunkSize: 1 })).rejects.toThrow(/lines 2-2 failed \(1 lines before them were imported\): http:\/\/127\.0\.0\.1:\d+\/exemplars\/import answered 400 invalid_jsonl: /);
-    await expect(exportExemplars({ baseUrl, token: "wrong-token-wrong-token", out: sink() })).rejects.toMatchObject({ status: 401, code: "unauthorized", url: `${baseUrl}/exemplars/export` });
+    await expect(importExemplars({ baseUrl, token: TOKEN, content, force: false, chunkSize: 1 })).rejects.toThrow(
+      /lines 2-2 failed \(1 lines before them were imported\): http:\/\/127\.0\.0\.1:\d+\/exemplars\/import answered 400 invalid_jsonl: /,
+    );
+    await expect(exportExemplars({ baseUrl, token: "wrong-token-wrong-token", out: sink() })).rejects.toMatchObject({
+      status: 401,
+      code: "unauthorized",
+      url: `${baseUrl}/exemplars/export`,
+    });
   });
 
   it("fails an export whose stream ends before the announced number of lines", async () => {

@@ -117,7 +117,10 @@ describe("tierline CLI", () => {
 
     const exported = await tierline(["exemplars", "export", "--url", url], { viaNpm: true, env: { TIERLINE_ADMIN_TOKEN: ADMIN } });
     expect(exported.code, exported.stderr).toBe(0);
-    const lines = exported.stdout.trim().split("\n").map((l) => JSON.parse(l) as { tier: string });
+    const lines = exported.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { tier: string });
     expect(lines.length).toBeGreaterThanOrEqual(sampleExemplars.length);
   });
 

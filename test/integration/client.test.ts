@@ -159,7 +159,11 @@ describe("typed client failures without a service", () => {
     const url = await listen(server);
     const client = createClient({ baseUrl: url, timeoutMs: 200 });
     expect((await failure(client.readiness())).message).toBe(`could not reach ${url}/readyz: no answer within 200 ms`);
-    expect(await failure(client.route({ query: "hi" }))).toMatchObject({ status: 502, code: "unexpected_response", message: "502 Bad Gateway: <html><body><h1>502 Bad Gateway</h1></body></html>" });
+    expect(await failure(client.route({ query: "hi" }))).toMatchObject({
+      status: 502,
+      code: "unexpected_response",
+      message: "502 Bad Gateway: <html><body><h1>502 Bad Gateway</h1></body></html>",
+    });
     expect(await failure(client.liveness())).toMatchObject({ status: 200, code: "unexpected_response", message: "expected JSON, got: <html>another service</html>" });
     server.closeAllConnections();
     server.close();

@@ -7,7 +7,7 @@ import { decisionLog } from "../../src/adapters/db/decision-log-table.js";
 import { gatewayExchanges } from "../../src/adapters/db/gateway-tables.js";
 import type { ExchangeRecord } from "../../src/adapters/upstreams/recorder.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { FakeUpstream } from "../helpers/fake-upstream.js";
+import { FakeUpstream } from "../../scripts/fake-upstream.js";
 import { ask, easyQuestion, startGatewayService, type GatewayTestService } from "../helpers/gateway.js";
 import { call, metric } from "../helpers/http.js";
 
@@ -18,8 +18,24 @@ const decision = (confidence = 0.9) => ({ decisionId: randomUUID(), tier: "fast"
 const facts = { text: "a query", textHash: "0".repeat(64) };
 
 const exchange = (usage: ExchangeRecord["usage"]): ExchangeRecord => ({
-  decisionId: randomUUID(), at: new Date(), caller: "anonymous", mode: "routed", profile: "default", tier: "fast", reason: "knn", servedTier: "fast", servedUpstream: "fast/0",
-  stream: false, outcome: "ok", status: 200, attempts: 1, fallback: false, cascade: null, usage, costUsd: null, counterfactualUsd: null,
+  decisionId: randomUUID(),
+  at: new Date(),
+  caller: "anonymous",
+  mode: "routed",
+  profile: "default",
+  tier: "fast",
+  reason: "knn",
+  servedTier: "fast",
+  servedUpstream: "fast/0",
+  stream: false,
+  outcome: "ok",
+  status: 200,
+  attempts: 1,
+  fallback: false,
+  cascade: null,
+  usage,
+  costUsd: null,
+  counterfactualUsd: null,
 });
 
 // Issue 20, fault 1: a row the database refuses is set aside and counted; it never holds up the rows behind it.
@@ -84,7 +100,10 @@ describe.each(databaseTargets())("rows the database refuses, on $name", (target)
     const after = exchange({ promptTokens: 10, completionTokens: 5 });
     for (const r of [big, absurd, after]) log.exchange(r);
     await log.flush();
-    const rows = await database.db.select().from(gatewayExchanges).where(inArray(gatewayExchanges.decisionId, [big.decisionId, absurd.decisionId, after.decisionId]));
+    const rows = await database.db
+      .select()
+      .from(gatewayExchanges)
+      .where(inArray(gatewayExchanges.decisionId, [big.decisionId, absurd.decisionId, after.decisionId]));
     const byId = new Map(rows.map((r) => [r.decisionId, r]));
     expect(byId.get(big.decisionId)).toMatchObject({ promptTokens: 2 ** 31, completionTokens: 2 ** 32 });
     expect(byId.get(after.decisionId)).toMatchObject({ promptTokens: 10, completionTokens: 5 });
@@ -105,7 +124,10 @@ describe.each(databaseTargets())("rows the database refuses, on $name", (target)
     upstream.script = { usage: { prompt_tokens: 100, completion_tokens: 50 } };
     const next = await service.chat(ask(easyQuestion));
     await service.deps.gatewayLog.flush();
-    const rows = await database.db.select().from(gatewayExchanges).where(inArray(gatewayExchanges.decisionId, [id, next.headers.get("x-tierline-decision-id")!]));
+    const rows = await database.db
+      .select()
+      .from(gatewayExchanges)
+      .where(inArray(gatewayExchanges.decisionId, [id, next.headers.get("x-tierline-decision-id")!]));
     expect(rows.find((r) => r.decisionId === id)).toMatchObject({ promptTokens: null, completionTokens: null, costUsd: null });
     expect(rows.find((r) => r.decisionId !== id)).toMatchObject({ promptTokens: 100, completionTokens: 50 });
     expect(await spend()).toBeGreaterThan(before);

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { FakeUpstream } from "../helpers/fake-upstream.js";
+import { FakeUpstream } from "../../scripts/fake-upstream.js";
 import { ask, hardQuestion, startGatewayService, type GatewayTestService } from "../helpers/gateway.js";
 
 // Issue 15: every upstream attempt is in the decision log: the view joins the decision with the gateway's attempts.
@@ -23,7 +23,15 @@ describe.each(databaseTargets())("gateway attempts in the decision log on $name"
         tiers: [
           { name: "fast", model: "fast-model", pricePer1MTokens: 0.2, upstreams: [{ baseUrl: backup.baseUrl, model: "fast-a" }] },
           { name: "standard", model: "standard-model", pricePer1MTokens: 1, upstreams: [{ baseUrl: backup.baseUrl, model: "standard-a" }] },
-          { name: "premium", model: "premium-model", pricePer1MTokens: 10, upstreams: [{ baseUrl: broken.baseUrl, model: "premium-a" }, { baseUrl: backup.baseUrl, model: "premium-b" }] },
+          {
+            name: "premium",
+            model: "premium-model",
+            pricePer1MTokens: 10,
+            upstreams: [
+              { baseUrl: broken.baseUrl, model: "premium-a" },
+              { baseUrl: backup.baseUrl, model: "premium-b" },
+            ],
+          },
         ],
       },
     });

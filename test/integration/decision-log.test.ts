@@ -44,8 +44,21 @@ describe.each(databaseTargets())("decision log on $name", (target) => {
     expect([a.status, b.status, c.status]).toEqual([200, 200, 200]);
     expect(b.body.cached).toBe(true);
     const [ra, rb, rc] = await logged(service, [a.body.decisionId, b.body.decisionId, c.body.decisionId]);
-    for (const [row, d] of [[ra, a.body], [rb, b.body], [rc, c.body]] as const) {
-      expect(row).toMatchObject({ decisionId: d.decisionId, tier: d.tier, reason: d.reason, revision: d.revision, cached: d.cached, caller: "checkout", queryText: null, shadowOf: null });
+    for (const [row, d] of [
+      [ra, a.body],
+      [rb, b.body],
+      [rc, c.body],
+    ] as const) {
+      expect(row).toMatchObject({
+        decisionId: d.decisionId,
+        tier: d.tier,
+        reason: d.reason,
+        revision: d.revision,
+        cached: d.cached,
+        caller: "checkout",
+        queryText: null,
+        shadowOf: null,
+      });
       expect(row!.margin).toBeCloseTo(d.margin, 5);
       expect(row!.confidence).toBeCloseTo(d.confidence, 5);
       expect(row!.embeddingKey).toMatch(/^[0-9a-f]{64}$/);
@@ -81,7 +94,27 @@ describe.each(databaseTargets())("decision log on $name", (target) => {
     const old = addDays(new Date(), -40);
     const id = "00000000-0000-4000-8000-000000000040";
     await new DecisionLogStore(database).write([
-      { decisionId: id, at: old, tier: "fast", reason: "knn", confidence: 1, margin: 1, revision: 1, cached: false, shadowOf: null, shadowReason: null, embeddingKey: null, textHash: textHash("old"), nearestSimilarity: 0.9, profile: "default", constrainedBy: null, caller: "anonymous", sessionId: null, tags: null, queryText: null },
+      {
+        decisionId: id,
+        at: old,
+        tier: "fast",
+        reason: "knn",
+        confidence: 1,
+        margin: 1,
+        revision: 1,
+        cached: false,
+        shadowOf: null,
+        shadowReason: null,
+        embeddingKey: null,
+        textHash: textHash("old"),
+        nearestSimilarity: 0.9,
+        profile: "default",
+        constrainedBy: null,
+        caller: "anonymous",
+        sessionId: null,
+        tags: null,
+        queryText: null,
+      },
     ]);
     expect((await listPartitions(database.db)).map((p) => p.name)).toContain(partitionName(dayOf(old)));
     const fb = await call(service.app, "POST", `/decisions/${id}/feedback`, { token: FEEDBACK, json: { verdict: "too_weak", query: "old" } });
@@ -131,10 +164,20 @@ describe.each(databaseTargets())("decision log on $name", (target) => {
     }));
     await store.write(rows);
     await store.write(rows); // the same flush again: every row is there already
-    const back = await database.db.select().from(decisionLog).where(eq(decisionLog.textHash, textHash("a")));
+    const back = await database.db
+      .select()
+      .from(decisionLog)
+      .where(eq(decisionLog.textHash, textHash("a")));
     expect(back).toHaveLength(1);
     expect(back[0]).toMatchObject({ tags: rows[0]!.tags, queryText: rows[0]!.queryText, sessionId: "", nearestSimilarity: expect.closeTo(0.123456, 5) });
-    expect((await database.db.select().from(decisionLog).where(eq(decisionLog.textHash, textHash("b"))))[0]).toMatchObject({ tags: null, queryText: null, sessionId: null });
+    expect(
+      (
+        await database.db
+          .select()
+          .from(decisionLog)
+          .where(eq(decisionLog.textHash, textHash("b")))
+      )[0],
+    ).toMatchObject({ tags: null, queryText: null, sessionId: null });
   });
 
   it("while the database is away the buffer is bounded and every lost decision is counted, in /metrics too", async () => {
@@ -143,7 +186,11 @@ describe.each(databaseTargets())("decision log on $name", (target) => {
     const writer = s.deps.decisionLogWriter!;
     await scratch.close();
     const ids: string[] = [];
-    for (const q of ["What is the capital city of Norway?", "What is the capital city of Norway?", "Design a consensus protocol for a partitioned satellite network and prove its safety"]) {
+    for (const q of [
+      "What is the capital city of Norway?",
+      "What is the capital city of Norway?",
+      "Design a consensus protocol for a partitioned satellite network and prove its safety",
+    ]) {
       ids.push((await route(s, { query: q })).body.decisionId);
     }
     await writer.flush();

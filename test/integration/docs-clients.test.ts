@@ -64,7 +64,25 @@ describe("docs/clients.md client examples", () => {
   });
 
   const tsc = (file: string, emit: boolean) =>
-    run(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--types", "node", "--skipLibCheck", ...(emit ? ["--outDir", "out"] : ["--noEmit"]), file], { cwd: project });
+    run(
+      process.execPath,
+      [
+        path.join(repoRoot, "node_modules/typescript/bin/tsc"),
+        "--strict",
+        "--module",
+        "nodenext",
+        "--moduleResolution",
+        "nodenext",
+        "--target",
+        "es2022",
+        "--types",
+        "node",
+        "--skipLibCheck",
+        ...(emit ? ["--outDir", "out"] : ["--noEmit"]),
+        file,
+      ],
+      { cwd: project },
+    );
 
   it("type-checks the TypeScript example against @tierline/client, and a misuse fails to compile", async () => {
     const example = block("## TypeScript: `@tierline/client`", "ts");
@@ -105,12 +123,17 @@ export { n, e };
   });
 
   it("imports @tierline/client from the build with no runtime dependency but fetch", async () => {
-    const ran = await run(process.execPath, ["--input-type=module", "-e", 'const m = await import("@tierline/client"); console.log(Object.keys(m).sort().join(","))'], { cwd: project });
+    const ran = await run(process.execPath, ["--input-type=module", "-e", 'const m = await import("@tierline/client"); console.log(Object.keys(m).sort().join(","))'], {
+      cwd: project,
+    });
     expect(ran.stdout.trim()).toBe("TierlineClient,TierlineConnectionError,TierlineError,createClient");
     expect(JSON.parse(readFileSync(path.join(clientDir, "package.json"), "utf8"))).not.toHaveProperty("dependencies");
     for (const file of readdirSync(path.join(clientDir, "dist")).filter((f) => f.endsWith(".js"))) {
       const imports = [...readFileSync(path.join(clientDir, "dist", file), "utf8").matchAll(/\bfrom\s+"([^"]+)"/g)].map((m) => m[1]!);
-      expect(imports.filter((s) => !s.startsWith("./")), file).toEqual([]);
+      expect(
+        imports.filter((s) => !s.startsWith("./")),
+        file,
+      ).toEqual([]);
     }
   });
 

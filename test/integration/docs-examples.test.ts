@@ -39,7 +39,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase } from "../helpers/databases.js";
 import { collectExamples, documentationFiles, unmatchedJson, unmatchedLines, type DocExample } from "../helpers/doc-examples.js";
-import { FakeUpstream } from "../helpers/fake-upstream.js";
+import { FakeUpstream } from "../../scripts/fake-upstream.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const examples = collectExamples(repoRoot, documentationFiles(repoRoot));
@@ -114,7 +114,10 @@ class Service {
     this.url = `http://127.0.0.1:${await Promise.race([port, exited])}`;
     const deadline = Date.now() + 240_000;
     for (;;) {
-      const status = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, () => 0);
+      const status = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status === 200) return;
       if (Date.now() > deadline) throw new Error(`the service was not ready within 240 s:\n${this.log}`);
       await Promise.race([sleep(500), exited]);
@@ -170,7 +173,19 @@ describe.each(targets)("the documentation's examples, run against the built serv
     const config = path.join(dir, "tierline.config.json");
     writeFileSync(config, JSON.stringify(gatewayConfig(upstream), null, 2));
     const base: NodeJS.ProcessEnv = { ...process.env, ...tokens, NO_COLOR: "1" };
-    for (const key of ["DATABASE_URL", "TIERLINE_CONFIG", "TIERLINE_DATA_DIR", "TIERLINE_EXEMPLARS_DIR", "TIERLINE_URL", "TIERLINE_ROUTE_TOKEN", "TIERLINE_ROUTE_TOKENS", "PORT", "HOST", "NODE_OPTIONS"]) delete base[key];
+    for (const key of [
+      "DATABASE_URL",
+      "TIERLINE_CONFIG",
+      "TIERLINE_DATA_DIR",
+      "TIERLINE_EXEMPLARS_DIR",
+      "TIERLINE_URL",
+      "TIERLINE_ROUTE_TOKEN",
+      "TIERLINE_ROUTE_TOKENS",
+      "PORT",
+      "HOST",
+      "NODE_OPTIONS",
+    ])
+      delete base[key];
     if (target.url) scratch = await createScratchDatabase(target.url);
     const database = scratch ? { DATABASE_URL: scratch.url } : { TIERLINE_DATA_DIR: path.join(dir, "service-data") };
     await service.start({ ...base, ...database, PORT: "0", HOST: "127.0.0.1", TIERLINE_CONFIG: config, LOG_LEVEL: "info" });

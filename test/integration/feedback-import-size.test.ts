@@ -37,11 +37,20 @@ describe.each(databaseTargets())("a 10,000-line feedback import on $name", (targ
     const writer = service.deps.decisionLogWriter!;
     const ids = Array.from({ length: LINES }, () => randomUUID());
     ids.forEach((decisionId, i) =>
-      writer.record({ decisionId, tier: i % 2 ? "premium" : "fast", reason: "knn", confidence: 0.9, margin: 0.5, revision: 1, cached: false, profile: "default" } as never, {} as never, { text: `query ${i}`, textHash: textHash(`query ${i}`) } as never),
+      writer.record(
+        { decisionId, tier: i % 2 ? "premium" : "fast", reason: "knn", confidence: 0.9, margin: 0.5, revision: 1, cached: false, profile: "default" } as never,
+        {} as never,
+        { text: `query ${i}`, textHash: textHash(`query ${i}`) } as never,
+      ),
     );
     await service.deps.decisionLog.flush();
     // Half by decision id, half by query text (the latest logged decision with that text).
-    const body = ids.map((decisionId, i) => JSON.stringify({ ...(i % 4 < 2 ? { decisionId } : { query: `query ${i}` }), verdict: i % 2 ? "overkill" : "ok", correctTier: i % 2 ? "standard" : undefined })).join("\n") + "\n";
+    const body =
+      ids
+        .map((decisionId, i) =>
+          JSON.stringify({ ...(i % 4 < 2 ? { decisionId } : { query: `query ${i}` }), verdict: i % 2 ? "overkill" : "ok", correctTier: i % 2 ? "standard" : undefined }),
+        )
+        .join("\n") + "\n";
     const first = await call(service.app, "POST", "/feedback/import", { token: FEEDBACK, body, contentType: "application/x-ndjson" });
     expect(first.status, JSON.stringify(first.body).slice(0, 300)).toBe(200);
     expect(first.body).toMatchObject({ lines: LINES, created: LINES, unchanged: 0, conflicts: [], notFound: [], invalid: [] });

@@ -38,7 +38,17 @@ describe.each(databaseTargets())("feedback on $name", (target) => {
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({
       status: "created",
-      feedback: { decisionId: d.decisionId, source: "evals", verdict: "too_weak", correctTier: null, score: 0.25, note: "answer was wrong", tier: "fast", reason: "knn", shadowOf: null },
+      feedback: {
+        decisionId: d.decisionId,
+        source: "evals",
+        verdict: "too_weak",
+        correctTier: null,
+        score: 0.25,
+        note: "answer was wrong",
+        tier: "fast",
+        reason: "knn",
+        shadowOf: null,
+      },
       reviewId: expect.any(Number),
     });
     const again = await feedback(d.decisionId, { verdict: "too_weak", score: 0.25, note: "answer was wrong" });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { gatewayAttempts, gatewayExchanges } from "../../src/adapters/db/gateway-tables.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { FakeUpstream } from "../helpers/fake-upstream.js";
+import { FakeUpstream } from "../../scripts/fake-upstream.js";
 import { ask, startGatewayService, listen, type GatewayTestService } from "../helpers/gateway.js";
 
 const eventually = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
@@ -17,7 +17,17 @@ describe.each(databaseTargets())("gateway bounds on $name", (target) => {
   let service: GatewayTestService;
   let http: Awaited<ReturnType<typeof listen>>;
   let base: string;
-  const up = { any: new FakeUpstream(), bigA: new FakeUpstream(), bigB: new FakeUpstream(), large: new FakeUpstream(), trickleA: new FakeUpstream(), trickleB: new FakeUpstream(), endless: new FakeUpstream(), flood: new FakeUpstream(), probe: new FakeUpstream() };
+  const up = {
+    any: new FakeUpstream(),
+    bigA: new FakeUpstream(),
+    bigB: new FakeUpstream(),
+    large: new FakeUpstream(),
+    trickleA: new FakeUpstream(),
+    trickleB: new FakeUpstream(),
+    endless: new FakeUpstream(),
+    flood: new FakeUpstream(),
+    probe: new FakeUpstream(),
+  };
 
   beforeAll(async () => {
     await Promise.all(Object.values(up).map((f) => f.start()));
@@ -53,10 +63,14 @@ describe.each(databaseTargets())("gateway bounds on $name", (target) => {
     await Promise.all(Object.values(up).map((f) => f.stop()));
   });
 
-  const post = (body: unknown, signal?: AbortSignal) => fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
+  const post = (body: unknown, signal?: AbortSignal) =>
+    fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
   const recorded = async (table: typeof gatewayExchanges | typeof gatewayAttempts, id: string) => {
     await service.deps.gatewayLog.flush();
-    return database.db.select().from(table).where(inArray(table.decisionId, [id]));
+    return database.db
+      .select()
+      .from(table)
+      .where(inArray(table.decisionId, [id]));
   };
   /** Reads a stream to its end; true when it broke off instead of ending cleanly. */
   const broke = async (res: Response) => {

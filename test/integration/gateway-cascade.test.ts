@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { gatewayAttempts } from "../../src/adapters/db/gateway-tables.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { FakeUpstream, type Behaviour } from "../helpers/fake-upstream.js";
+import { FakeUpstream, type Behaviour } from "../../scripts/fake-upstream.js";
 import { ask, hardQuestion, startGatewayService, type GatewayTestService } from "../helpers/gateway.js";
 
 const ANALYST = "analyst-token-0123456789abcdef";
@@ -101,7 +101,10 @@ describe.each(databaseTargets())("gateway cascade and LLM-rated complexity on $n
     expect(premium.seen).toBe(premiumBefore);
 
     await service.deps.gatewayLog.flush();
-    const rows = await database.db.select().from(gatewayAttempts).where(inArray(gatewayAttempts.decisionId, [body.tierline.decisionId]));
+    const rows = await database.db
+      .select()
+      .from(gatewayAttempts)
+      .where(inArray(gatewayAttempts.decisionId, [body.tierline.decisionId]));
     expect(rows.map((r) => [r.kind, r.upstream, r.served, r.score]).sort()).toEqual([
       ["answer", "standard/0", true, expect.closeTo(0.9, 5)],
       ["rate", "fast/0", true, null],

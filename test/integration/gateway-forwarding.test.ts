@@ -4,7 +4,7 @@ import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { FakeUpstream } from "../helpers/fake-upstream.js";
+import { FakeUpstream } from "../../scripts/fake-upstream.js";
 import { ask, easyQuestion, hardQuestion, startGatewayService, type GatewayTestService } from "../helpers/gateway.js";
 
 const KEY = "sk-test-SECRET-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
@@ -63,7 +63,16 @@ describe.each(databaseTargets())("gateway forwarding on $name", (target) => {
   });
 
   it("routes on the last user message, forwards the whole request to the chosen tier's upstream and returns its bytes unchanged", async () => {
-    const body = { ...ask(easyQuestion), temperature: 0.3, max_tokens: 50, user: "u-1", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: easyQuestion }] };
+    const body = {
+      ...ask(easyQuestion),
+      temperature: 0.3,
+      max_tokens: 50,
+      user: "u-1",
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: easyQuestion },
+      ],
+    };
     const before = fast.seen;
     const res = await service.chat(body, { headers: { "x-session-id": "s-42", "x-tierline-tags": "support, beta" } });
     expect(res.status).toBe(200);

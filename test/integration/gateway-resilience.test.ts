@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { gatewayAttempts, gatewayExchanges } from "../../src/adapters/db/gateway-tables.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { FakeUpstream } from "../helpers/fake-upstream.js";
+import { FakeUpstream } from "../../scripts/fake-upstream.js";
 import { ask, easyQuestion, hardQuestion, startGatewayService, listen, type GatewayTestService } from "../helpers/gateway.js";
 
 /** expect.poll with room for a loaded two-core machine. */
@@ -32,7 +32,13 @@ describe.each(databaseTargets())("gateway resilience on $name", (target) => {
   beforeAll(async () => {
     await Promise.all(Object.values(up).map((f) => f.start()));
     database = await target.open();
-    const tier = (name: string, price: number, upstreams: unknown[], fallbackTiers?: string[]) => ({ name, model: `${name}-model`, pricePer1MTokens: price, upstreams, ...(fallbackTiers && { fallbackTiers }) });
+    const tier = (name: string, price: number, upstreams: unknown[], fallbackTiers?: string[]) => ({
+      name,
+      model: `${name}-model`,
+      pricePer1MTokens: price,
+      upstreams,
+      ...(fallbackTiers && { fallbackTiers }),
+    });
     service = await startGatewayService({
       database,
       config: {
@@ -70,7 +76,10 @@ describe.each(databaseTargets())("gateway resilience on $name", (target) => {
   });
 
   it("keeps answering through an outage of the first premium upstream: 0 failed requests, the circuit opens, then a probe closes it", async () => {
-    const send = (stream: boolean) => service.chat(ask(hardQuestion, { stream })).then(async (r) => ({ status: r.status, attempts: upstreamsOf(r), id: r.headers.get("x-tierline-decision-id")!, body: await r.text() }));
+    const send = (stream: boolean) =>
+      service
+        .chat(ask(hardQuestion, { stream }))
+        .then(async (r) => ({ status: r.status, attempts: upstreamsOf(r), id: r.headers.get("x-tierline-decision-id")!, body: await r.text() }));
     const before = await Promise.all(Array.from({ length: 8 }, (_, i) => send(i % 2 === 0)));
     await up.premiumA.stop();
     const during = [];
@@ -87,12 +96,18 @@ describe.each(databaseTargets())("gateway resilience on $name", (target) => {
 
     // Every attempt is in the attempt log, keyed by the decision.
     await service.deps.gatewayLog.flush();
-    const rows = await database.db.select().from(gatewayAttempts).where(inArray(gatewayAttempts.decisionId, [during[0]!.id]));
+    const rows = await database.db
+      .select()
+      .from(gatewayAttempts)
+      .where(inArray(gatewayAttempts.decisionId, [during[0]!.id]));
     expect(rows.sort((a, b) => a.seq - b.seq).map((r) => [r.upstream, r.outcome, r.served])).toEqual([
       ["premium/0", "connect_error", false],
       ["premium/1", "ok", true],
     ]);
-    const [exchange] = await database.db.select().from(gatewayExchanges).where(inArray(gatewayExchanges.decisionId, [during[0]!.id]));
+    const [exchange] = await database.db
+      .select()
+      .from(gatewayExchanges)
+      .where(inArray(gatewayExchanges.decisionId, [during[0]!.id]));
     expect(exchange).toMatchObject({ outcome: "ok", fallback: true, attempts: 2, servedUpstream: "premium/1" });
 
     // Back up: once the cooldown has passed, a half-open probe reaches it and closes the circuit.
@@ -157,7 +172,11 @@ describe.each(databaseTargets())("gateway resilience on $name", (target) => {
   it("moves on when the first byte is late (stream) or the answer is (non-stream), and cancels the late call", async () => {
     up.slowA.script = { firstByteDelayMs: 5_000 };
     const before = up.slowB.seen;
-    const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask("hi", { stream: true }), model: "slow" }) });
+    const res = await fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...ask("hi", { stream: true }), model: "slow" }),
+    });
     expect(res.status).toBe(200);
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(upstreamsOf(res)).toBe("slow/0=timeout, slow/1=ok");
@@ -173,7 +192,11 @@ describe.each(databaseTargets())("gateway resilience on $name", (target) => {
 
   it("relays a stream that breaks off part-way as far as it got, then breaks the caller's stream too", async () => {
     up.cut.script = { reply: "one two three four five six seven eight", breakAfterChunks: 4, chunkIntervalMs: 5 };
-    const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask("hi", { stream: true }), model: "cut" }) });
+    const res = await fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...ask("hi", { stream: true }), model: "cut" }),
+    });
     expect(res.status).toBe(200);
     const id = res.headers.get("x-tierline-decision-id")!;
     const received: Buffer[] = [];
@@ -188,7 +211,10 @@ describe.each(databaseTargets())("gateway resilience on $name", (target) => {
     expect(up.cut.requests.at(-1)!.sent).toHaveLength(4);
     await eventually(async () => {
       await service.deps.gatewayLog.flush();
-      const rows = await database.db.select().from(gatewayExchanges).where(inArray(gatewayExchanges.decisionId, [id]));
+      const rows = await database.db
+        .select()
+        .from(gatewayExchanges)
+        .where(inArray(gatewayExchanges.decisionId, [id]));
       return rows[0]?.outcome;
     }).toBe("interrupted");
     up.cut.script = {};
@@ -197,7 +223,12 @@ describe.each(databaseTargets())("gateway resilience on $name", (target) => {
   it("cancels the upstream call when the caller disconnects, streaming or not", async () => {
     up.cut.script = { reply: Array.from({ length: 200 }, (_, i) => `w${i}`).join(" "), chunkIntervalMs: 50 };
     const controller = new AbortController();
-    const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask("hi", { stream: true }), model: "cut" }), signal: controller.signal });
+    const res = await fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...ask("hi", { stream: true }), model: "cut" }),
+      signal: controller.signal,
+    });
     const reader = res.body!.getReader();
     await reader.read();
     const id = res.headers.get("x-tierline-decision-id")!;
@@ -207,7 +238,12 @@ describe.each(databaseTargets())("gateway resilience on $name", (target) => {
 
     up.cut.script = { latencyMs: 10_000 };
     const waiting = new AbortController();
-    const pending = fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask("hi"), model: "cut" }), signal: waiting.signal }).catch((err: Error) => err);
+    const pending = fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...ask("hi"), model: "cut" }),
+      signal: waiting.signal,
+    }).catch((err: Error) => err);
     const seen = up.cut.seen;
     await eventually(() => up.cut.seen).toBe(seen + 1);
     waiting.abort();
@@ -215,7 +251,10 @@ describe.each(databaseTargets())("gateway resilience on $name", (target) => {
     await eventually(() => up.cut.requests.at(-1)!.callerGone).toBe(true);
     await eventually(async () => {
       await service.deps.gatewayLog.flush();
-      const rows = await database.db.select().from(gatewayExchanges).where(inArray(gatewayExchanges.decisionId, [id]));
+      const rows = await database.db
+        .select()
+        .from(gatewayExchanges)
+        .where(inArray(gatewayExchanges.decisionId, [id]));
       return rows[0]?.outcome;
     }).toBe("cancelled");
     up.cut.script = {};
@@ -224,7 +263,13 @@ describe.each(databaseTargets())("gateway resilience on $name", (target) => {
   it("answers 64 concurrent callers without an error while one upstream fails half its requests", async () => {
     up.premiumA.script = { failureRate: 0.5 };
     const results = await Promise.all(
-      Array.from({ length: 64 }, (_, i) => fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ask(hardQuestion, { stream: i % 4 === 0 })) }).then(async (r) => ({ status: r.status, text: await r.text() }))),
+      Array.from({ length: 64 }, (_, i) =>
+        fetch(`${base}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(ask(hardQuestion, { stream: i % 4 === 0 })),
+        }).then(async (r) => ({ status: r.status, text: await r.text() })),
+      ),
     );
     expect(results.filter((r) => r.status !== 200).map((r) => r.text)).toEqual([]);
     up.premiumA.script = {};

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { databaseTargets } from "../helpers/databases.js";
-import { FakeUpstream } from "../helpers/fake-upstream.js";
+import { FakeUpstream } from "../../scripts/fake-upstream.js";
 import { ask, startGatewayService, listen, type GatewayTestService } from "../helpers/gateway.js";
 
 const KEY = "sk-proj-Zq81xLmN0pQrStUv4WxYz0123456789abcdef";
@@ -23,7 +23,11 @@ describe.each(databaseTargets())("keys echoed by an upstream on $name", (target)
     await echo.start();
     database = await target.open();
     const tier = (name: string) => ({ name, model: `${name}-model`, pricePer1MTokens: 1, upstreams: [{ baseUrl: echo.baseUrl, model: "m", apiKeyEnv: "ECHO_KEY" }] });
-    service = await startGatewayService({ database, env: { ECHO_KEY: KEY }, config: { routing: { fallbackTier: "premium" }, tiers: [tier("fast"), tier("standard"), tier("premium")] } });
+    service = await startGatewayService({
+      database,
+      env: { ECHO_KEY: KEY },
+      config: { routing: { fallbackTier: "premium" }, tiers: [tier("fast"), tier("standard"), tier("premium")] },
+    });
     http = await listen(service.app);
     base = http.base;
   });
@@ -62,7 +66,11 @@ describe.each(databaseTargets())("keys echoed by an upstream on $name", (target)
     const event = `data: {"choices":[{"index":0,"delta":{"content":"key ${KEY}"}}]}\n\n`;
     const split = event.indexOf(KEY) + 10;
     echo.script = { rawChunks: ['data: {"choices":[]}\n\n', event.slice(0, split), event.slice(split), "data: [DONE]\n\n"], chunkIntervalMs: 20 };
-    const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask("hi", { stream: true }), model: "fast" }) });
+    const res = await fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...ask("hi", { stream: true }), model: "fast" }),
+    });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(leaks(text)).toBe(false);

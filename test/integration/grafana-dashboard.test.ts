@@ -26,7 +26,7 @@ const keywords = new Set(["by", "without", "on", "ignoring", "group_left", "grou
  * label matchers, ranges, Grafana variables, grouping clauses and function
  * calls are taken out.
  */
-export function metricNames(expr: string): string[] {
+function metricNames(expr: string): string[] {
   const bare = expr
     .replace(/"(?:[^"\\]|\\.)*"/g, '""')
     .replace(/\{[^}]*\}/g, " ")
@@ -74,7 +74,7 @@ describe("Grafana dashboard deploy/grafana/tierline.json", () => {
   it("reads metric names out of PromQL, so a misspelt one is caught", () => {
     expect(metricNames('sum by (tier) (rate(tierline_decisons_total{job=~"$job", reason!~"knn|x"}[$__rate_interval]))')).toEqual(["tierline_decisons_total"]);
     expect(metricNames("histogram_quantile(0.99, sum by (le) (rate(a_bucket[5m]))) / ignoring (verdict) group_left sum(b)")).toEqual(["a_bucket", "b"]);
-    expect(metricNames("label_values(tierline_decisions_total{job=~\"$job\"}, instance)")).toEqual(["tierline_decisions_total", "instance"]);
+    expect(metricNames('label_values(tierline_decisions_total{job=~"$job"}, instance)')).toEqual(["tierline_decisions_total", "instance"]);
     expect(exposes(families("# TYPE x_seconds histogram\n# TYPE y counter\n"), "x_seconds_bucket")).toBe(true);
     expect(exposes(families("# TYPE x_seconds histogram\n# TYPE y counter\n"), "y_bucket")).toBe(false);
   });

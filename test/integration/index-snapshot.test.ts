@@ -49,12 +49,17 @@ describe.each(databaseTargets())("index snapshot on $name", (target) => {
     // Another database at the same revision (1) with the same ids and count, but a different
     // text under id 1: only the fingerprint tells the snapshot does not belong to it.
     const other = await target.open();
-    const c = await startTestService({ database: other, encoder, exemplars: sampleExemplars.map((e, i) => (i === 0 ? { ...e, text: "A different first text" } : e)), config: { dataDir } });
+    const c = await startTestService({
+      database: other,
+      encoder,
+      exemplars: sampleExemplars.map((e, i) => (i === 0 ? { ...e, text: "A different first text" } : e)),
+      config: { dataDir },
+    });
     await c.deps.lifecycle.stop();
     const fresh = await target.open();
     const d = await startTestService({ database: fresh, encoder, exemplars: sampleExemplars, config: { dataDir } });
     expect(d.deps.indexLoader.source).toBe("database");
-    expect((await (await d.route(query)).json() as any).neighbors.map((n: any) => n.text)).not.toContain("A different first text");
+    expect(((await (await d.route(query)).json()) as any).neighbors.map((n: any) => n.text)).not.toContain("A different first text");
     await d.deps.lifecycle.stop();
     await other.close();
     await fresh.close();

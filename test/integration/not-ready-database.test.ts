@@ -32,7 +32,10 @@ describe.each(databaseTargets())("a database that is not ready, on $name", (targ
       },
     });
     const config = testConfig({ database: { cooldownMs: 0 } }, { TIERLINE_ADMIN_TOKEN: ADMIN, TIERLINE_FEEDBACK_TOKEN: FEEDBACK });
-    deps = await buildDeps({ ...config, auth: { ...config.auth } }, { logger: pino({ level: "info" }, capture), database, encoder: defaultTestEncoder(), loadShippedExemplars: () => sampleExemplars });
+    deps = await buildDeps(
+      { ...config, auth: { ...config.auth } },
+      { logger: pino({ level: "info" }, capture), database, encoder: defaultTestEncoder(), loadShippedExemplars: () => sampleExemplars },
+    );
     await deps.lifecycle.start();
     app = createApp(deps);
   });
@@ -58,7 +61,10 @@ describe.each(databaseTargets())("a database that is not ready, on $name", (targ
     }
   }
 
-  for (const [code, message] of [["57P03", "the database system is starting up"], ["25006", "cannot execute INSERT in a read-only transaction"]] as const) {
+  for (const [code, message] of [
+    ["57P03", "the database system is starting up"],
+    ["25006", "cannot execute INSERT in a read-only transaction"],
+  ] as const) {
     it(`${code} (${message}): feedback and curator writes answer 503 with Retry-After; nothing at error level, no stack trace`, async () => {
       const decision = (await call(app, "POST", "/route", { json: { query: "What is the capital city of Peru?" } })).body;
       const from = lines.length;

@@ -78,7 +78,15 @@ describe.skipIf(!existsSync("/proc/self/stat"))("npm start under a supervisor", 
     writeFileSync(config, JSON.stringify({ shutdown: { drainMs: 1500, timeoutMs: 3000 } }));
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", TIERLINE_CONFIG: config, TIERLINE_DATA_DIR: path.join(dir, "data"), TIERLINE_EXEMPLARS_DIR: exemplars, LOG_LEVEL: "info" };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      TIERLINE_CONFIG: config,
+      TIERLINE_DATA_DIR: path.join(dir, "data"),
+      TIERLINE_EXEMPLARS_DIR: exemplars,
+      LOG_LEVEL: "info",
+    };
     for (const key of ["DATABASE_URL", "NODE_OPTIONS", "npm_lifecycle_event", "npm_lifecycle_script"]) delete env[key];
 
     // Its own process group, as under a supervisor, so the test can see every process npm started.
@@ -114,7 +122,10 @@ describe.skipIf(!existsSync("/proc/self/stat"))("npm start under a supervisor", 
     const exit = await Promise.race([npmExit, sleep(30_000).then(() => null)]);
     expect(exit, `npm did not exit:\n${output}`).not.toBeNull();
     for (let i = 0; i < 50 && groupMembers(npm.pid!).length > 0; i++) await sleep(100);
-    expect(groupMembers(npm.pid!).map((pid) => `${pid} ${commandOf(pid)}`), "left running after npm exited").toEqual([]);
+    expect(
+      groupMembers(npm.pid!).map((pid) => `${pid} ${commandOf(pid)}`),
+      "left running after npm exited",
+    ).toEqual([]);
     expect(output).toMatch(/"msg":"draining"/);
     expect(output).toMatch(/"msg":"stopped"/); // shut down gracefully: flushed and saved, not killed
   });

@@ -40,7 +40,13 @@ describe.each(databaseTargets())("bringing your own tiers on $name", (target) =>
   const shipped = path.join(dir, "shipped");
   mkdirSync(shipped);
   for (const tier of ["fast", "standard", "premium"]) {
-    writeFileSync(path.join(shipped, `${tier}.jsonl`), sampleExemplars.filter((e) => e.tier === tier).map((e) => JSON.stringify(e)).join("\n") + "\n");
+    writeFileSync(
+      path.join(shipped, `${tier}.jsonl`),
+      sampleExemplars
+        .filter((e) => e.tier === tier)
+        .map((e) => JSON.stringify(e))
+        .join("\n") + "\n",
+    );
   }
   const databases: DatabaseHandle[] = [];
   const started: Deps[] = [];
@@ -94,7 +100,11 @@ describe.each(databaseTargets())("bringing your own tiers on $name", (target) =>
 
     const deps = await build(await open(), { tiers: ownTiers, exemplarsDir: own });
     await deps.lifecycle.start();
-    const res = await createApp(deps).request("/route", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "What is the capital city of Italy?" }) });
+    const res = await createApp(deps).request("/route", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "What is the capital city of Italy?" }),
+    });
     expect(await res.json()).toMatchObject({ tier: "small", model: "llama-3.1-8b-instruct", reason: "knn" });
   });
 
@@ -108,7 +118,11 @@ describe.each(databaseTargets())("bringing your own tiers on $name", (target) =>
     const deps = await build(await open(), { tiers: ownTiers, exemplarsDir: own, routing });
     await deps.lifecycle.start();
     const app = createApp(deps);
-    const route = async (query: string) => (await (await app.request("/route", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) })).json()) as { tier: string; reason: string };
+    const route = async (query: string) =>
+      (await (await app.request("/route", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) })).json()) as {
+        tier: string;
+        reason: string;
+      };
     expect(await route("What is the capital city of Italy?")).toMatchObject({ tier: "small" });
     const decided = await route("Summarise the causes of inflation for a general reader and suggest three sources");
     expect(["small", "medium", "large"]).toContain(decided.tier);
@@ -123,7 +137,11 @@ describe.each(databaseTargets())("bringing your own tiers on $name", (target) =>
     writeFileSync(path.join(two, "seed.jsonl"), relabelled.stdout);
     const lines: string[] = [];
     const logger = pino({ level: "warn" }, new Writable({ write: (c, _e, done) => (lines.push(c.toString()), done()) }));
-    const config = testConfig({ tiers: [ownTiers[0], ownTiers[2]], exemplarsDir: two, routing: { strategy: "second-stage", secondStage: { modelFile: "./models/second-stage.json" } } });
+    const config = testConfig({
+      tiers: [ownTiers[0], ownTiers[2]],
+      exemplarsDir: two,
+      routing: { strategy: "second-stage", secondStage: { modelFile: "./models/second-stage.json" } },
+    });
     const deps = await buildDeps(config, { logger, database: await open(), encoder });
     started.push(deps);
     await deps.lifecycle.start();
@@ -143,7 +161,9 @@ describe.each(databaseTargets())("bringing your own tiers on $name", (target) =>
     const after = await build(database, { tiers: ownTiers, exemplarsDir: shipped });
     const err = await startError(after);
     expect(err).toBeInstanceOf(UnconfiguredTiersError);
-    expect(err.message).toContain(`  - the database: tier "fast" is not configured (${nFast} exemplars)\n  - the database: tier "standard" is not configured (${nStandard} exemplars)`);
+    expect(err.message).toContain(
+      `  - the database: tier "fast" is not configured (${nFast} exemplars)\n  - the database: tier "standard" is not configured (${nStandard} exemplars)`,
+    );
     expect(err.message).toContain("npx tierline exemplars relabel fast=small,standard=medium,premium=large old.jsonl > new.jsonl");
 
     // A tier added to the configuration is fine: it simply has no exemplars yet.
@@ -155,7 +175,10 @@ describe.each(databaseTargets())("bringing your own tiers on $name", (target) =>
     expect((await cli(["exemplars", "relabel", "fast=<tier>", shipped])).code).toBe(2);
     expect((await cli(["exemplars", "relabel", "fast", shipped])).stderr).toContain("expected old=new pairs");
     const partial = await cli(["exemplars", "relabel", "premium=large", path.join(shipped, "premium.jsonl"), path.join(shipped, "fast.jsonl")]);
-    const tiers = partial.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { tier: string }).tier);
+    const tiers = partial.stdout
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { tier: string }).tier);
     expect(new Set(tiers)).toEqual(new Set(["large", "fast"]));
   });
 });

@@ -50,7 +50,11 @@ describe.skipIf(replicas === null)("routing policy across two replicas on one Po
 
   it("rules replaced on A take effect on B", async () => {
     const rules = [{ name: "capitals", match: { regex: "capital of" }, action: { tier: "standard" } }];
-    const put = await a.app.request("/rules", { method: "PUT", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ rules }) });
+    const put = await a.app.request("/rules", {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ rules }),
+    });
     expect(put.status).toBe(200);
     await waitFor(async () => ((await (await b.route({ query: EASY })).json()) as any).rule === "capitals", 3000);
     expect(b.deps.rules.list()).toMatchObject({ revision: 1, source: "database" });

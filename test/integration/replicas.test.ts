@@ -41,7 +41,11 @@ describe.skipIf(replicas === null)("two replicas on one PostgreSQL", () => {
   it("an exemplar added on A routes on B within a second; deleted on B, A sees it", async () => {
     const query = "How do I descale an espresso machine with citric acid?";
     const added: any = await (
-      await a.app.request("/exemplars", { method: "POST", headers, body: JSON.stringify({ text: "How should I descale my espresso machine using citric acid?", tier: "standard" }) })
+      await a.app.request("/exemplars", {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ text: "How should I descale my espresso machine using citric acid?", tier: "standard" }),
+      })
     ).json();
     const id = added.exemplars[0].id;
     await waitFor(() => b.deps.index.get()!.has(id), 1000);

@@ -43,7 +43,8 @@ describe.each(databaseTargets())("review queue on $name", (target) => {
     // The two capitals share their nearest exemplar and come first (the bigger group).
     expect(groups[0].items.map((i: any) => i.text)).toEqual(["What is the capital city of Mongolia?", "What is the capital city of Laos?"]);
     expect(groups[0].exemplar).toMatchObject({ tier: "fast", text: expect.stringMatching(/capital/) });
-    for (const i of groups[0].items) expect(i).toMatchObject({ verdict: "too_weak", suggestedTier: "standard", status: "open", tier: "fast", nearest: { id: groups[0].exemplar.id } });
+    for (const i of groups[0].items)
+      expect(i).toMatchObject({ verdict: "too_weak", suggestedTier: "standard", status: "open", tier: "fast", nearest: { id: groups[0].exemplar.id } });
     const sqlItem = groups.flatMap((g) => g.items).find((i: any) => i.decisionId === sql.decisionId);
     expect(sqlItem).toMatchObject({ verdict: "overkill", suggestedTier: "fast" });
     const page = await admin("GET", "/review?limit=1");
@@ -60,7 +61,11 @@ describe.each(databaseTargets())("review queue on $name", (target) => {
     const id = fb.body.reviewId;
     const promoted = await admin("POST", `/review/${id}/promote`);
     expect(promoted.status).toBe(201);
-    expect(promoted.body).toMatchObject({ item: { id, status: "promoted", resolvedBy: "alice" }, exemplar: { text: query, tier: "standard", status: "created" }, revision: before.revision + 1 });
+    expect(promoted.body).toMatchObject({
+      item: { id, status: "promoted", resolvedBy: "alice" },
+      exemplar: { text: query, tier: "standard", status: "created" },
+      revision: before.revision + 1,
+    });
     expect(promoted.body.item.exemplarId).toBe(promoted.body.exemplar.id);
 
     const after = await route(query);

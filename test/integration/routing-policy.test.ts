@@ -8,7 +8,7 @@ import { defaultTestEncoder, sampleExemplars, startTestService, type TestService
 const ADMIN = "policy-admin-token-0123";
 const SUPPORT = "policy-support-token-01";
 const WEB = "policy-web-token-012345";
-export const policyConfig = {
+const policyConfig = {
   rules: [
     { name: "greeting", match: { regex: "^(hi|hello|thanks)\\b" }, action: { tier: "fast" } },
     { name: "contracts", match: { keywords: ["contract", "indemnity"] }, action: { minTier: "standard" } },
@@ -16,7 +16,7 @@ export const policyConfig = {
   ],
   profiles: { support: { tiers: ["fast", "premium"], tokens: ["support-bot"], session: { policy: "no-downgrade", ttlSeconds: 2 } } },
 };
-export const policyEnv = { TIERLINE_ADMIN_TOKEN: ADMIN, TIERLINE_ROUTE_TOKENS: `support-bot:${SUPPORT},web:${WEB}` };
+const policyEnv = { TIERLINE_ADMIN_TOKEN: ADMIN, TIERLINE_ROUTE_TOKENS: `support-bot:${SUPPORT},web:${WEB}` };
 const HARD = "Prove that there are infinitely many primes of the form 4k+3 and generalise the argument to other progressions";
 const EASY = "What is the capital of Germany?";
 
@@ -40,7 +40,11 @@ describe.each(databaseTargets())("routing policy on $name", (target) => {
   });
 
   const route = async (body: unknown, token = WEB, headers: Record<string, string> = {}) => {
-    const res = await service.app.request("/route", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+    const res = await service.app.request("/route", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
 
@@ -132,7 +136,11 @@ describe.each(databaseTargets())("routing policy on $name", (target) => {
       42,
     ];
     const calls = counter.calls;
-    const res = await service.app.request("/route/batch", { method: "POST", headers: { authorization: `Bearer ${WEB}`, "content-type": "application/json" }, body: JSON.stringify({ queries }) });
+    const res = await service.app.request("/route/batch", {
+      method: "POST",
+      headers: { authorization: `Bearer ${WEB}`, "content-type": "application/json" },
+      body: JSON.stringify({ queries }),
+    });
     expect(res.status).toBe(200);
     const { results } = (await res.json()) as any;
     expect(results).toHaveLength(7);
@@ -151,16 +159,29 @@ describe.each(databaseTargets())("routing policy on $name", (target) => {
   it("replaces the rules through the admin API (audited, used at once) and tests a draft without applying it", async () => {
     const admin = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };
     const draft = [{ name: "capitals", match: { regex: "capital of" }, action: { tier: "standard" } }];
-    const test = await service.app.request("/rules/test", { method: "POST", headers: admin, body: JSON.stringify({ rules: draft, labelled: `${JSON.stringify({ query: EASY, tier: "fast" })}\n${JSON.stringify({ query: HARD, tier: "premium" })}\n` }) });
+    const test = await service.app.request("/rules/test", {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ rules: draft, labelled: `${JSON.stringify({ query: EASY, tier: "fast" })}\n${JSON.stringify({ query: HARD, tier: "premium" })}\n` }),
+    });
     expect(test.status).toBe(200);
     expect(await test.json()).toMatchObject({ lines: 2, decided: 1, agree: 0, tooWeak: 0, byRule: { capitals: { decided: 1, tooWeak: 0 } } });
     expect((await route({ query: EASY })).body.reason).not.toBe("rule"); // the draft was not applied
     // The draft sees what the router's rules step sees: the last user message, not the whole conversation.
-    const conversation = { messages: [{ role: "system", content: "You know the capital of every country." }, { role: "user", content: "Write a haiku about rain" }] };
+    const conversation = {
+      messages: [
+        { role: "system", content: "You know the capital of every country." },
+        { role: "user", content: "Write a haiku about rain" },
+      ],
+    };
     const one = await service.app.request("/rules/test", { method: "POST", headers: admin, body: JSON.stringify({ rules: draft, request: conversation }) });
     expect(await one.json()).toMatchObject({ matched: [], tier: null });
 
-    const bad = await service.app.request("/rules", { method: "PUT", headers: admin, body: JSON.stringify({ rules: [{ name: "x", match: { regex: "(a)\\1" }, action: { tier: "fast" } }] }) });
+    const bad = await service.app.request("/rules", {
+      method: "PUT",
+      headers: admin,
+      body: JSON.stringify({ rules: [{ name: "x", match: { regex: "(a)\\1" }, action: { tier: "fast" } }] }),
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.code).toBe("invalid_rules");
     const put = await service.app.request("/rules", { method: "PUT", headers: admin, body: JSON.stringify({ rules: draft }) });

@@ -60,6 +60,7 @@ describe.each(databaseTargets())("a flood of new sessions on $name", (target) =>
     expect(metric(text, "tierline_sessions_held")).toBe(SESSIONS);
     expect(metric(text, "tierline_session_pending", { kind: "write" })).toBe(0);
     expect(metric(text, "tierline_session_dropped_total", { kind: "write" })).toBe(0);
-    for (const name of ["tierline_session_read_misses_total", "tierline_session_write_failures_total", "tierline_session_dropped_total", "tierline_session_pending"]) expect(text).toContain(`# TYPE ${name}`);
+    for (const name of ["tierline_session_read_misses_total", "tierline_session_write_failures_total", "tierline_session_dropped_total", "tierline_session_pending"])
+      expect(text).toContain(`# TYPE ${name}`);
   });
 });

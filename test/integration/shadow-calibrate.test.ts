@@ -81,7 +81,13 @@ describe.each(databaseTargets())("shadow mode and calibration from feedback on $
     const d = (await call(s.app, "POST", "/route", { json: { query: "What is the capital city of Ghana?", shadow: true } })).body;
     expect(d).toMatchObject({ tier: "premium", reason: "shadow", shadowOf: "fast" });
     await s.deps.decisionLog.flush();
-    expect((await s.deps.decisionLog.find([d.decisionId])).get(d.decisionId)).toMatchObject({ tier: "premium", reason: "shadow", shadowOf: "fast", shadowReason: "knn", profile: "default" });
+    expect((await s.deps.decisionLog.find([d.decisionId])).get(d.decisionId)).toMatchObject({
+      tier: "premium",
+      reason: "shadow",
+      shadowOf: "fast",
+      shadowReason: "knn",
+      profile: "default",
+    });
     // The caller's own limits still bound the shadow answer.
     const bounded = (await call(s.app, "POST", "/route", { json: { query: "What is the capital city of Ghana?", shadow: true, maxTier: "standard" } })).body;
     expect(bounded).toMatchObject({ tier: "standard", reason: "shadow", shadowOf: "fast", constrainedBy: "maxTier" });

@@ -63,7 +63,11 @@ describe.each(databaseTargets())("text PostgreSQL cannot store, on $name", (targ
     expect400(await call(service.app, "POST", "/exemplars", { token: ADMIN, json: { text: `a question ${LONE}`, tier: "fast" } }), "invalid_request", /text/);
     expect400(await call(service.app, "POST", "/exemplars", { token: ADMIN, json: { text: "a fine question", tier: "fast", note: `\udc00 note` } }), "invalid_request", /note/);
     const line = JSON.stringify({ text: `imported ${LONE}`, tier: "fast" });
-    const imported = await call(service.app, "POST", "/exemplars/import", { token: ADMIN, body: `${JSON.stringify({ text: "a good line", tier: "fast" })}\n${line}\n`, contentType: "application/x-ndjson" });
+    const imported = await call(service.app, "POST", "/exemplars/import", {
+      token: ADMIN,
+      body: `${JSON.stringify({ text: "a good line", tier: "fast" })}\n${line}\n`,
+      contentType: "application/x-ndjson",
+    });
     expect(imported.status).toBe(400);
     expect(imported.body.error.message).toMatch(/line 2.*unpaired surrogate/);
     expect((await call(service.app, "GET", "/exemplars?limit=1", { token: ADMIN })).body.total).toBe(before);
@@ -73,7 +77,11 @@ describe.each(databaseTargets())("text PostgreSQL cannot store, on $name", (targ
     expect(rules.body.error.message).toMatch(/unpaired surrogate/);
 
     const d = (await call(service.app, "POST", "/route", { json: { query: "How many legs does a spider have?" } })).body;
-    expect400(await call(service.app, "POST", `/decisions/${d.decisionId}/feedback`, { token: FEEDBACK, json: { verdict: "ok", note: `fine ${LONE}` } }), "invalid_request", /note/);
+    expect400(
+      await call(service.app, "POST", `/decisions/${d.decisionId}/feedback`, { token: FEEDBACK, json: { verdict: "ok", note: `fine ${LONE}` } }),
+      "invalid_request",
+      /note/,
+    );
     const jsonl = `${JSON.stringify({ decisionId: d.decisionId, verdict: "ok" })}\n${JSON.stringify({ decisionId: d.decisionId, verdict: "ok", query: `q ${LONE}` })}\n`;
     const fb = await call(service.app, "POST", "/feedback/import", { token: FEEDBACK, body: jsonl, contentType: "application/x-ndjson" });
     expect(fb.status).toBe(400);

@@ -94,7 +94,10 @@ describe("USE lite on onnxruntime vs the TF.js reference", () => {
     const int8 = createUseOnnxEncoder({ dataDir, variant: "int8" });
     expect(int8.modelId).toMatch(/^use-lite-onnx-int8@/);
     const sample = texts.filter((_, i) => i % 2 === 0);
-    const cos = cosines(await int8.embed(sample), reference.filter((_, i) => i % 2 === 0));
+    const cos = cosines(
+      await int8.embed(sample),
+      reference.filter((_, i) => i % 2 === 0),
+    );
     expect(Math.min(...cos)).toBeGreaterThan(0.99);
   });
 });

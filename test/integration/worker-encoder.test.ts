@@ -11,7 +11,10 @@ import { WorkerEncoder } from "../../src/adapters/embeddings/worker-encoder.js";
 // as in the main thread, and the main thread's event loop keeps turning while a forward pass runs.
 describe("WorkerEncoder (the default model in a worker thread)", () => {
   const spec = { embedding: parseConfig({}).embedding, dataDir: path.join(tmpdir(), "tierline-test-models") };
-  const dev = readFileSync("test/data/dev.jsonl", "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { query: string }).query);
+  const dev = readFileSync("test/data/dev.jsonl", "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { query: string }).query);
 
   it("returns exactly the vectors the model returns in the main thread, with the same id and bounds", async () => {
     const local = createEncoder(spec);
@@ -51,7 +54,14 @@ describe("WorkerEncoder (the default model in a worker thread)", () => {
 
   it("lets the built service exit 1 when start-up fails while the model is still loading (not SIGABRT)", async () => {
     const child = spawn(process.execPath, ["dist/main.js"], {
-      env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "fatal", TIERLINE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "tierline-failed-start-")), TIERLINE_EXEMPLARS_DIR: "test/fixtures/bad-exemplars" },
+      env: {
+        PATH: process.env.PATH,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "fatal",
+        TIERLINE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "tierline-failed-start-")),
+        TIERLINE_EXEMPLARS_DIR: "test/fixtures/bad-exemplars",
+      },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";

@@ -30,7 +30,8 @@ describe("auth lockout: what the caller presents, not only where it comes from",
   beforeAll(async () => {
     s = await startScenario("auth-lockout", { env: { TIERLINE_ROUTE_TOKEN: ROUTE_TOKEN }, config: { http: { trustProxy: true } } });
     const agent = keepAliveAgent(8);
-    const route = (headers: Record<string, string>) => send(s.service.base, { method: "POST", path: "/route", headers: { ...jsonHeaders, ...headers }, body: JSON.stringify({ query: "what is the capital of France?" }), agent });
+    const route = (headers: Record<string, string>) =>
+      send(s.service.base, { method: "POST", path: "/route", headers: { ...jsonHeaders, ...headers }, body: JSON.stringify({ query: "what is the capital of France?" }), agent });
 
     // From this machine's own address (no X-Forwarded-For): token-less until the address is limited.
     for (let i = 0; i <= FAILURES_PER_MINUTE; i++) await route({});
@@ -80,7 +81,11 @@ describe("auth lockout: what the caller presents, not only where it comes from",
       {
         scenario: "one wrong token, rotating X-Forwarded-For",
         criterion: `429 within ${MAX_TRIES} tries`,
-        measured: rotating ? (rotating.firstLimitedAt === null ? `no 429 in ${rotating.tries} tries` : `429 after ${rotating.firstLimitedAt} tries, Retry-After ${rotating.retryAfter}`) : "not run",
+        measured: rotating
+          ? rotating.firstLimitedAt === null
+            ? `no 429 in ${rotating.tries} tries`
+            : `429 after ${rotating.firstLimitedAt} tries, Retry-After ${rotating.retryAfter}`
+          : "not run",
         pass: rotating?.firstLimitedAt !== null && rotating?.retryAfter !== undefined,
       },
     ]);

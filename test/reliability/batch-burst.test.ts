@@ -101,7 +101,13 @@ describe(`batch burst: ${BATCH_CLIENTS} clients of ${ITEMS} × ${ITEM_CHARS} cha
       next: () => ({ kind: "batch", req: { method: "POST", path: "/route/batch", headers: jsonHeaders, body: batchBody(tag, sent++), timeoutMs: 120_000 } }),
       onSample: (sample, res) => {
         const results = sample.status === 200 ? (jsonOf<{ results: Array<{ tier?: string }> }>(res)?.results ?? []) : [];
-        answers.push({ status: sample.status, code: sample.code, retryAfter: res.headers["retry-after"], ms: sample.ms, decided: results.filter((r) => typeof r.tier === "string").length });
+        answers.push({
+          status: sample.status,
+          code: sample.code,
+          retryAfter: res.headers["retry-after"],
+          ms: sample.ms,
+          decided: results.filter((r) => typeof r.tier === "string").length,
+        });
       },
     });
     let batchesDone = false;
@@ -118,7 +124,16 @@ describe(`batch burst: ${BATCH_CLIENTS} clients of ${ITEMS} × ${ITEM_CHARS} cha
     while (performance.now() - burstEnd < WATCH_MS) {
       const { req } = route();
       const res = await send(s.service.base, { ...req, timeoutMs: WATCH_MS });
-      recovery.push({ kind: "route", worker: 0, startedAt: res.startedAt, endedAt: res.endedAt, ms: res.ms, status: res.status, code: res.status !== 200 ? envelopeOf(res)?.code : undefined, reusedSocket: res.reusedSocket });
+      recovery.push({
+        kind: "route",
+        worker: 0,
+        startedAt: res.startedAt,
+        endedAt: res.endedAt,
+        ms: res.ms,
+        status: res.status,
+        code: res.status !== 200 ? envelopeOf(res)?.code : undefined,
+        reusedSocket: res.reusedSocket,
+      });
       healthySince = res.status === 200 && res.ms <= P99_MS ? (healthySince ?? res.startedAt) : null;
       if (healthySince !== null && batchesDone && performance.now() - healthySince >= 5_000) break;
       await sleep(100);
@@ -134,7 +149,12 @@ describe(`batch burst: ${BATCH_CLIENTS} clients of ${ITEMS} × ${ITEM_CHARS} cha
     const embeddedAfterLastAnswer = (await metricValue(s.service.base, EMBEDDED)) - before;
     const after = await send(s.service.base, { method: "POST", path: "/route/batch", headers: jsonHeaders, body: batchBody(tag, sent++), timeoutMs: 120_000 });
     const afterResults = after.status === 200 ? (jsonOf<{ results: Array<{ tier?: string }> }>(after)?.results ?? []) : [];
-    const batchAfter: BatchAnswer = { status: after.status, code: after.status !== 200 ? envelopeOf(after)?.code : undefined, ms: after.ms, decided: afterResults.filter((r) => typeof r.tier === "string").length };
+    const batchAfter: BatchAnswer = {
+      status: after.status,
+      code: after.status !== 200 ? envelopeOf(after)?.code : undefined,
+      ms: after.ms,
+      decided: afterResults.filter((r) => typeof r.tier === "string").length,
+    };
     f = {
       burstMs: BURST_MS,
       idle: summarizeLoad(probes.samples, -Infinity, burstStart),
@@ -146,7 +166,9 @@ describe(`batch burst: ${BATCH_CLIENTS} clients of ${ITEMS} × ${ITEM_CHARS} cha
         decidedInFull: answers.filter((a) => a.status === 200 && a.decided === ITEMS).length,
         refusedWithRetryAfter: answers.filter(refused).length,
         endedAtDeadline: answers.filter(endedAtDeadline).length,
-        other: answers.filter((a) => !(a.status === 200 && a.decided === ITEMS) && !refused(a) && !endedAtDeadline(a)).map((a) => `${a.status ?? "no answer"} ${a.code ?? ""} in ${Math.round(a.ms)} ms`),
+        other: answers
+          .filter((a) => !(a.status === 200 && a.decided === ITEMS) && !refused(a) && !endedAtDeadline(a))
+          .map((a) => `${a.status ?? "no answer"} ${a.code ?? ""} in ${Math.round(a.ms)} ms`),
         maxRefusalMs: Math.round(maxOf(answers.filter(refused).map((a) => a.ms))),
       },
       embeddedAfterLastAnswer,

@@ -41,16 +41,28 @@ describe(`curation vs routing: /route p50 during a ${IMPORT_LINES}-line import`,
     const tag = `RELIABcur${randomBytes(3).toString("hex")}`;
     const rng = new Rng(seed).fork("curation");
     const qs = devQueries();
-    const body = Array.from({ length: IMPORT_LINES }, (_, i) => JSON.stringify({ text: `${tag}-${i} ${rng.pick(qs).replace(/\s+/g, " ").slice(0, 200).trim()}`, tier: rng.pick(TIERS) })).join("\n") + "\n";
+    const body =
+      Array.from({ length: IMPORT_LINES }, (_, i) => JSON.stringify({ text: `${tag}-${i} ${rng.pick(qs).replace(/\s+/g, " ").slice(0, 200).trim()}`, tier: rng.pick(TIERS) })).join(
+        "\n",
+      ) + "\n";
     const mix = new TrafficMix(0.5, tag);
     // Warm the repeat set into the cache so both phases see the same mix of hits and misses.
     for (let i = 0; i < 60; i++) await send(s.service.base, { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: mix.next(() => 0) }) });
 
-    const load = startLoad(s.service.base, { concurrency: CONCURRENCY, next: () => ({ kind: "route", req: { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: mix.next() }), timeoutMs: 60_000 } }) });
+    const load = startLoad(s.service.base, {
+      concurrency: CONCURRENCY,
+      next: () => ({ kind: "route", req: { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: mix.next() }), timeoutMs: 60_000 } }),
+    });
     const idleStart = performance.now();
     await sleep(IDLE_MS);
     const importStart = performance.now();
-    const res = await send(s.service.base, { method: "POST", path: "/exemplars/import?force=true", headers: { ...bearer(ADMIN_TOKEN), "content-type": "application/x-ndjson" }, body, timeoutMs: 1_800_000 });
+    const res = await send(s.service.base, {
+      method: "POST",
+      path: "/exemplars/import?force=true",
+      headers: { ...bearer(ADMIN_TOKEN), "content-type": "application/x-ndjson" },
+      body,
+      timeoutMs: 1_800_000,
+    });
     const importEnd = performance.now();
     await load.stop();
     const idle = summarizeLoad(load.samples, idleStart, importStart);

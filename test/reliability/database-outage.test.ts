@@ -26,11 +26,38 @@ for (const kind of ["stop", "freeze"] as const) {
       if (f) {
         const o = f.outage;
         const headlines: Headline[] = [
-          { scenario: `db ${kind}: writes`, criterion: `503 within ${WRITE_DEADLINE_MS / 1000} s`, measured: `${o.writes.withinDeadline}/${o.writes.n} in time, max ${fmtMs(o.writes.latencyMs.max)}; ${Object.entries(o.writes.outcomes).map(([k, v]) => `${v}× ${k}`).join(", ")}`, pass: o.writes.n > 0 && o.writes.withinDeadline === o.writes.n && o.writes.wrongCode.length === 0 },
-          { scenario: `db ${kind}: routes`, criterion: "every /route answered 200", measured: `${f.serviceAlive ? "" : "THE SERVICE DIED; "}${f.routesWholeRun.requests} routes, ${f.routesWholeRun.errors} errors; outage p50 ${fmtMs(o.routes.latencyMs.p50)} (baseline ${fmtMs(f.baseline.routes.latencyMs.p50)})`, pass: f.routesWholeRun.errors === 0 },
-          { scenario: `db ${kind}: data`, criterion: "database = what the client was told", measured: `told ${f.oracleAfterGrace.expected}, database ${f.oracleAfterGrace.actual}: ${f.oracleAfterGrace.missing.length} missing, ${f.oracleAfterGrace.appeared.length} appeared, ${f.oracleAfterGrace.changed.length} changed; ${f.writes.unknownBeforeResolve} unknown → ${f.writes.unresolved} unresolved`, pass: isExact(f) },
-          { scenario: `db ${kind}: reads`, criterion: `lists/stats answer within ${WRITE_DEADLINE_MS / 1000} s`, measured: `${o.reads.withinDeadline}/${o.reads.n}, max ${fmtMs(o.reads.latencyMs.max)}`, pass: o.reads.withinDeadline === o.reads.n },
-          { scenario: `db ${kind}: /readyz, logs`, criterion: "no database error text; no exemplar text in error logs", measured: `readyz ${JSON.stringify(o.readyz.statuses)}, ${o.readyz.leaks.length} with error text; ${f.logLeaks.lines} log lines with exemplar text/filters`, pass: o.readyz.leaks.length === 0 && f.logLeaks.lines === 0 },
+          {
+            scenario: `db ${kind}: writes`,
+            criterion: `503 within ${WRITE_DEADLINE_MS / 1000} s`,
+            measured: `${o.writes.withinDeadline}/${o.writes.n} in time, max ${fmtMs(o.writes.latencyMs.max)}; ${Object.entries(o.writes.outcomes)
+              .map(([k, v]) => `${v}× ${k}`)
+              .join(", ")}`,
+            pass: o.writes.n > 0 && o.writes.withinDeadline === o.writes.n && o.writes.wrongCode.length === 0,
+          },
+          {
+            scenario: `db ${kind}: routes`,
+            criterion: "every /route answered 200",
+            measured: `${f.serviceAlive ? "" : "THE SERVICE DIED; "}${f.routesWholeRun.requests} routes, ${f.routesWholeRun.errors} errors; outage p50 ${fmtMs(o.routes.latencyMs.p50)} (baseline ${fmtMs(f.baseline.routes.latencyMs.p50)})`,
+            pass: f.routesWholeRun.errors === 0,
+          },
+          {
+            scenario: `db ${kind}: data`,
+            criterion: "database = what the client was told",
+            measured: `told ${f.oracleAfterGrace.expected}, database ${f.oracleAfterGrace.actual}: ${f.oracleAfterGrace.missing.length} missing, ${f.oracleAfterGrace.appeared.length} appeared, ${f.oracleAfterGrace.changed.length} changed; ${f.writes.unknownBeforeResolve} unknown → ${f.writes.unresolved} unresolved`,
+            pass: isExact(f),
+          },
+          {
+            scenario: `db ${kind}: reads`,
+            criterion: `lists/stats answer within ${WRITE_DEADLINE_MS / 1000} s`,
+            measured: `${o.reads.withinDeadline}/${o.reads.n}, max ${fmtMs(o.reads.latencyMs.max)}`,
+            pass: o.reads.withinDeadline === o.reads.n,
+          },
+          {
+            scenario: `db ${kind}: /readyz, logs`,
+            criterion: "no database error text; no exemplar text in error logs",
+            measured: `readyz ${JSON.stringify(o.readyz.statuses)}, ${o.readyz.leaks.length} with error text; ${f.logLeaks.lines} log lines with exemplar text/filters`,
+            pass: o.readyz.leaks.length === 0 && f.logLeaks.lines === 0,
+          },
         ];
         recordFigures(`db-${kind}`, f as unknown as Record<string, unknown>, headlines);
       }

@@ -48,7 +48,10 @@ async function runRestart(s: Scenario): Promise<RestartFigures> {
   const tag = `RELIABrestart${randomBytes(3).toString("hex")}`;
   const writer = new CuratorWriter(() => s.service.base, tag, 10_000);
   const mix = new TrafficMix(0.5, tag);
-  const routes = startLoad(s.service.base, { concurrency: 4, next: () => ({ kind: "route", req: { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: mix.next() }), timeoutMs: 10_000 } }) });
+  const routes = startLoad(s.service.base, {
+    concurrency: 4,
+    next: () => ({ kind: "route", req: { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: mix.next() }), timeoutMs: 10_000 } }),
+  });
   const writes: WriteSample[] = [];
   let running = true;
   const curators = Array.from({ length: 2 }, async (_, w) => {
@@ -72,7 +75,15 @@ async function runRestart(s: Scenario): Promise<RestartFigures> {
             ? { path: `/decisions/${routed.decisionId}/feedback`, headers: { ...bearer(ADMIN_TOKEN), ...jsonHeaders }, body: JSON.stringify({ verdict: "ok" }) }
             : { path: "/feedback/import", headers: { ...bearer(ADMIN_TOKEN), "content-type": "application/x-ndjson" }, body: `${JSON.stringify({ query, verdict: "ok" })}\n` };
         const res = await send(s.service.base, { method: "POST", ...req, timeoutMs: 10_000, agent });
-        writes.push({ kind: "feedback", startedAt: res.startedAt, endedAt: res.endedAt, ms: res.ms, status: res.status, code: envelopeOf(res)?.code, retryAfter: res.headers["retry-after"] as string | undefined });
+        writes.push({
+          kind: "feedback",
+          startedAt: res.startedAt,
+          endedAt: res.endedAt,
+          ms: res.ms,
+          status: res.status,
+          code: envelopeOf(res)?.code,
+          retryAfter: res.headers["retry-after"] as string | undefined,
+        });
       }
       await sleep(300);
     }
@@ -156,9 +167,26 @@ describe("PostgreSQL not ready (starting up: 57P03; read-only: 25006) under load
     if (f) {
       const w = f.writes;
       const headlines: Headline[] = [
-        { scenario: "db restart: writes", criterion: `2xx or 503 within ${WRITE_DEADLINE_MS / 1000} s`, measured: `${w.withinDeadline}/${w.n} in time, max ${fmtMs(w.latencyMs.max)}; ${Object.entries(w.outcomes).map(([k, v]) => `${v}× ${k}`).join(", ")}`, pass: w.n > 0 && w.late.length === 0 && w.wrongAnswer.length === 0 },
-        { scenario: "db restart: 503s, logs", criterion: "Retry-After on 503; nothing at error level", measured: `${w.without503RetryAfter} 503s without Retry-After; ${f.log.errorLines} error lines (${f.log.linesNotReady} lines name 57P03/25006)`, pass: w.without503RetryAfter === 0 && f.log.errorLines === 0 },
-        { scenario: "db restart: routes, data", criterion: "every /route 200; database = what curators were told", measured: `${f.routes.requests} routes, ${f.routes.errors} errors; told ${f.oracle.expected}, ${f.oracle.missing.length} missing, ${f.oracle.appeared.length} appeared`, pass: f.routes.errors === 0 && f.oracle.missing.length === 0 && f.oracle.appeared.length === 0 && f.oracle.changed.length === 0 },
+        {
+          scenario: "db restart: writes",
+          criterion: `2xx or 503 within ${WRITE_DEADLINE_MS / 1000} s`,
+          measured: `${w.withinDeadline}/${w.n} in time, max ${fmtMs(w.latencyMs.max)}; ${Object.entries(w.outcomes)
+            .map(([k, v]) => `${v}× ${k}`)
+            .join(", ")}`,
+          pass: w.n > 0 && w.late.length === 0 && w.wrongAnswer.length === 0,
+        },
+        {
+          scenario: "db restart: 503s, logs",
+          criterion: "Retry-After on 503; nothing at error level",
+          measured: `${w.without503RetryAfter} 503s without Retry-After; ${f.log.errorLines} error lines (${f.log.linesNotReady} lines name 57P03/25006)`,
+          pass: w.without503RetryAfter === 0 && f.log.errorLines === 0,
+        },
+        {
+          scenario: "db restart: routes, data",
+          criterion: "every /route 200; database = what curators were told",
+          measured: `${f.routes.requests} routes, ${f.routes.errors} errors; told ${f.oracle.expected}, ${f.oracle.missing.length} missing, ${f.oracle.appeared.length} appeared`,
+          pass: f.routes.errors === 0 && f.oracle.missing.length === 0 && f.oracle.appeared.length === 0 && f.oracle.changed.length === 0,
+        },
       ];
       recordFigures("db-restart", f as unknown as Record<string, unknown>, headlines);
     }

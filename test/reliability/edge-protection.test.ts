@@ -47,7 +47,15 @@ interface HeaderFigures {
   options: Array<{ path: string; status: number | null; allow?: string; cors: Record<string, string> }>;
 }
 
-const SECURITY_HEADERS = ["x-content-type-options", "x-frame-options", "content-security-policy", "referrer-policy", "strict-transport-security", "cross-origin-resource-policy", "cache-control"];
+const SECURITY_HEADERS = [
+  "x-content-type-options",
+  "x-frame-options",
+  "content-security-policy",
+  "referrer-policy",
+  "strict-transport-security",
+  "cross-origin-resource-policy",
+  "cache-control",
+];
 
 describe("edge protection: auth rate limit, slow headers, OPTIONS, security headers", () => {
   let s: Scenario;
@@ -74,7 +82,11 @@ describe("edge protection: auth rate limit, slow headers, OPTIONS, security head
       headers.responses.push({ what, status: res.status, nosniff: res.headers["x-content-type-options"] === "nosniff", headers: picked });
     }
     for (const path of ["/route", "/exemplars", "/stats/cache", "/healthz"]) {
-      const res = await send(s.service.base, { method: "OPTIONS", path, headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type, authorization" } });
+      const res = await send(s.service.base, {
+        method: "OPTIONS",
+        path,
+        headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type, authorization" },
+      });
       const cors: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (k.startsWith("access-control-")) cors[k] = String(v);
       headers.options.push({ path, status: res.status, allow: res.headers.allow as string | undefined, cors });
@@ -92,13 +104,20 @@ describe("edge protection: auth rate limit, slow headers, OPTIONS, security head
       {
         scenario: "auth failures rate-limited",
         criterion: `429 + Retry-After within ${MAX_AUTH_TRIES} tries`,
-        measured: auth.map((x) => `${x.route}: ${x.firstLimitedAt === null ? `no 429 in ${x.tries} tries (${x.triesPerSecond}/s)` : `429 after ${x.firstLimitedAt} tries, Retry-After ${x.limited?.retryAfter ?? "missing"}`}`).join("; "),
+        measured: auth
+          .map(
+            (x) =>
+              `${x.route}: ${x.firstLimitedAt === null ? `no 429 in ${x.tries} tries (${x.triesPerSecond}/s)` : `429 after ${x.firstLimitedAt} tries, Retry-After ${x.limited?.retryAfter ?? "missing"}`}`,
+          )
+          .join("; "),
         pass: auth.every((x) => x.firstLimitedAt !== null && validRetryAfter(x.limited?.retryAfter) && x.limited?.envelope === true),
       },
       {
         scenario: `slow-header connections (${slow?.connections})`,
         criterion: `closed by the server within ${HEADER_CLOSE_BOUND_MS / 1000} s`,
-        measured: slow ? `${slow.closedByServer}/${slow.opened} closed, ${slow.stillOpenAtBound} still open at ${HEADER_CLOSE_BOUND_MS / 1000} s; close p50 ${fmtMs(slow.closeTimesMs.p50)}; /healthz meanwhile max ${fmtMs(Math.max(...slow.healthzDuringAttack.map((h) => h.ms)))}` : "not run",
+        measured: slow
+          ? `${slow.closedByServer}/${slow.opened} closed, ${slow.stillOpenAtBound} still open at ${HEADER_CLOSE_BOUND_MS / 1000} s; close p50 ${fmtMs(slow.closeTimesMs.p50)}; /healthz meanwhile max ${fmtMs(Math.max(...slow.healthzDuringAttack.map((h) => h.ms)))}`
+          : "not run",
         pass: !!slow && slow.opened > 0 && slow.stillOpenAtBound === 0 && slow.healthzDuringAttack.every((h) => h.outcome.startsWith("200")),
       },
       {
@@ -181,21 +200,25 @@ async function slowHeaders(s: Scenario): Promise<SlowFigures> {
   const sockets: Array<{ socket: Socket; openedAt: number; closedAt: number | null }> = [];
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: SLOW_CONNECTIONS }, () => new Promise<void>((resolve) => {
-      const entry = { socket: connect(s.service.port, "127.0.0.1"), openedAt: 0, closedAt: null as number | null };
-      entry.socket.on("connect", () => {
-        entry.openedAt = performance.now();
-        entry.socket.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-0: x\r\n`);
-        sockets.push(entry);
-        resolve();
-      });
-      entry.socket.on("data", () => {});
-      entry.socket.on("error", () => {});
-      entry.socket.on("close", () => {
-        entry.closedAt ??= performance.now();
-        resolve();
-      });
-    })),
+    Array.from(
+      { length: SLOW_CONNECTIONS },
+      () =>
+        new Promise<void>((resolve) => {
+          const entry = { socket: connect(s.service.port, "127.0.0.1"), openedAt: 0, closedAt: null as number | null };
+          entry.socket.on("connect", () => {
+            entry.openedAt = performance.now();
+            entry.socket.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-0: x\r\n`);
+            sockets.push(entry);
+            resolve();
+          });
+          entry.socket.on("data", () => {});
+          entry.socket.on("error", () => {});
+          entry.socket.on("close", () => {
+            entry.closedAt ??= performance.now();
+            resolve();
+          });
+        }),
+    ),
   );
   // One more header line every 2 s: never a complete request head.
   let n = 0;
@@ -212,7 +235,10 @@ async function slowHeaders(s: Scenario): Promise<SlowFigures> {
   }
   clearInterval(drip);
   const stillOpen = sockets.filter((e) => e.closedAt === null).length;
-  const closeTimes = sockets.filter((e) => e.closedAt !== null).map((e) => e.closedAt! - e.openedAt).sort((a, b) => a - b);
+  const closeTimes = sockets
+    .filter((e) => e.closedAt !== null)
+    .map((e) => e.closedAt! - e.openedAt)
+    .sort((a, b) => a - b);
   for (const e of sockets) e.socket.destroy();
   return {
     connections: SLOW_CONNECTIONS,

@@ -22,7 +22,14 @@ interface ImportFigures {
   lines: number;
   byText: number;
   whole: { status: number | null; ms: number; created: number | null; outcome: string };
-  frozen: { tries: number; status: number | null; ms: number; code?: string; message?: string; retry: { status: number | null; created: number; unchanged: number; outcome: string } };
+  frozen: {
+    tries: number;
+    status: number | null;
+    ms: number;
+    code?: string;
+    message?: string;
+    retry: { status: number | null; created: number; unchanged: number; outcome: string };
+  };
   reportsInTable: number;
 }
 
@@ -37,7 +44,9 @@ async function decide(s: Scenario, tag: string): Promise<Array<{ decisionId?: st
       for (let i = next++; i < LINES; i = next++) {
         const byText = i % 10 === 0;
         const query = byText ? `${qs[i % qs.length]} (ticket ${tag}-${i})` : qs[i % 20]!;
-        const res = jsonOf<{ decisionId: string }>(await send(s.service.base, { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query }), agent, timeoutMs: 30_000 }));
+        const res = jsonOf<{ decisionId: string }>(
+          await send(s.service.base, { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query }), agent, timeoutMs: 30_000 }),
+        );
         out[i] = byText ? { query } : { decisionId: res!.decisionId };
       }
     }),
@@ -47,7 +56,14 @@ async function decide(s: Scenario, tag: string): Promise<Array<{ decisionId?: st
 }
 
 const body = (lines: Array<{ decisionId?: string; query?: string }>, verdict: string) => lines.map((l) => JSON.stringify({ ...l, verdict })).join("\n") + "\n";
-const importReq = (payload: string) => ({ method: "POST", path: "/feedback/import", headers: { ...bearer(ADMIN_TOKEN), "content-type": "application/x-ndjson" }, body: payload, timeoutMs: 300_000, agent: false as const });
+const importReq = (payload: string) => ({
+  method: "POST",
+  path: "/feedback/import",
+  headers: { ...bearer(ADMIN_TOKEN), "content-type": "application/x-ndjson" },
+  body: payload,
+  timeoutMs: 300_000,
+  agent: false as const,
+});
 
 async function runImports(s: Scenario): Promise<ImportFigures> {
   const tag = `RELIABfb${randomBytes(3).toString("hex")}`;
@@ -79,7 +95,14 @@ async function runImports(s: Scenario): Promise<ImportFigures> {
     lines: LINES,
     byText: first.filter((l) => l.query !== undefined).length,
     whole: { status: whole.status, ms: Math.round(whole.ms), created: jsonOf<{ created: number }>(whole)?.created ?? null, outcome: outcome(whole).slice(0, 200) },
-    frozen: { tries: tries + 1, status: frozen.status, ms: Math.round(frozen.ms), code: envelopeOf(frozen)?.code, message: envelopeOf(frozen)?.message, retry: { status: retry.status, created: r?.created ?? 0, unchanged: r?.unchanged ?? 0, outcome: outcome(retry).slice(0, 200) } },
+    frozen: {
+      tries: tries + 1,
+      status: frozen.status,
+      ms: Math.round(frozen.ms),
+      code: envelopeOf(frozen)?.code,
+      message: envelopeOf(frozen)?.message,
+      retry: { status: retry.status, created: r?.created ?? 0, unchanged: r?.unchanged ?? 0, outcome: outcome(retry).slice(0, 200) },
+    },
     reportsInTable: reports[0]!.n,
   };
 }
@@ -97,8 +120,18 @@ describe(`a ${LINES.toLocaleString("en-US")}-line feedback import`, () => {
     if (f) {
       const fr = f.frozen;
       const headlines: Headline[] = [
-        { scenario: "feedback import: size", criterion: `${LINES} lines applied whole`, measured: `${f.whole.status} in ${fmtMs(f.whole.ms)}, ${f.whole.created} created (${f.byText} by query text)`, pass: f.whole.status === 200 && f.whole.created === LINES },
-        { scenario: "feedback import: frozen", criterion: "503, no Idempotency-Key named; resent: settled once", measured: `${fr.status} ${fr.code ?? ""} after ${fmtMs(fr.ms)} (try ${fr.tries}); resent: ${fr.retry.created} created + ${fr.retry.unchanged} unchanged, ${f.reportsInTable} in the table`, pass: fr.status === 503 && !/idempotency/i.test(fr.message ?? "") && fr.retry.created + fr.retry.unchanged === LINES && f.reportsInTable === LINES },
+        {
+          scenario: "feedback import: size",
+          criterion: `${LINES} lines applied whole`,
+          measured: `${f.whole.status} in ${fmtMs(f.whole.ms)}, ${f.whole.created} created (${f.byText} by query text)`,
+          pass: f.whole.status === 200 && f.whole.created === LINES,
+        },
+        {
+          scenario: "feedback import: frozen",
+          criterion: "503, no Idempotency-Key named; resent: settled once",
+          measured: `${fr.status} ${fr.code ?? ""} after ${fmtMs(fr.ms)} (try ${fr.tries}); resent: ${fr.retry.created} created + ${fr.retry.unchanged} unchanged, ${f.reportsInTable} in the table`,
+          pass: fr.status === 503 && !/idempotency/i.test(fr.message ?? "") && fr.retry.created + fr.retry.unchanged === LINES && f.reportsInTable === LINES,
+        },
       ];
       recordFigures("feedback-import", f as unknown as Record<string, unknown>, headlines);
     }

@@ -99,14 +99,31 @@ describe("freeze reproducer: combining-mark storm on /route", () => {
         const k = a.outcome.startsWith("200 ") ? "200 routed" : a.outcome.split(":")[0]!;
         answers[k] = (answers[k] ?? 0) + 1;
       }
-      return `max ${fmtMs(Math.max(...set.map((a) => a.ms)))} over ${set.length} (${Object.entries(answers).map(([k, v]) => `${v}× ${k}`).join(", ")}), ${set.filter((a) => a.ms < FREEZE_BOUND_MS && a.acceptable).length} pass; /healthz max ${fmtMs(Math.max(...set.map((a) => a.healthzMaxMs)))}`;
+      return `max ${fmtMs(Math.max(...set.map((a) => a.ms)))} over ${set.length} (${Object.entries(answers)
+        .map(([k, v]) => `${v}× ${k}`)
+        .join(", ")}), ${set.filter((a) => a.ms < FREEZE_BOUND_MS && a.acceptable).length} pass; /healthz max ${fmtMs(Math.max(...set.map((a) => a.healthzMaxMs)))}`;
     };
     recordFigures(
       "freeze-reproducer",
-      { boundMs: FREEZE_BOUND_MS, repetitions: REPETITIONS, byVariant: VARIANTS.map((v) => ({ variant: v.name, latencyMs: latency(attempts.filter((a) => a.variant === v.name).map((a) => a.ms)) })), attempts },
+      {
+        boundMs: FREEZE_BOUND_MS,
+        repetitions: REPETITIONS,
+        byVariant: VARIANTS.map((v) => ({ variant: v.name, latencyMs: latency(attempts.filter((a) => a.variant === v.name).map((a) => a.ms)) })),
+        attempts,
+      },
       [
-        { scenario: "freeze reproducer (exact)", criterion: `< ${FREEZE_BOUND_MS} ms, 400 or routed`, measured: exact.length ? describeSet(exact) : "not run", pass: exact.length > 0 && exact.every((a) => a.ms < FREEZE_BOUND_MS && a.acceptable) },
-        { scenario: "freeze storm under the body limit", criterion: `< ${FREEZE_BOUND_MS} ms, 400 or routed`, measured: others.length ? describeSet(others) : "not run", pass: others.length > 0 && others.every((a) => a.ms < FREEZE_BOUND_MS && a.acceptable) },
+        {
+          scenario: "freeze reproducer (exact)",
+          criterion: `< ${FREEZE_BOUND_MS} ms, 400 or routed`,
+          measured: exact.length ? describeSet(exact) : "not run",
+          pass: exact.length > 0 && exact.every((a) => a.ms < FREEZE_BOUND_MS && a.acceptable),
+        },
+        {
+          scenario: "freeze storm under the body limit",
+          criterion: `< ${FREEZE_BOUND_MS} ms, 400 or routed`,
+          measured: others.length ? describeSet(others) : "not run",
+          pass: others.length > 0 && others.every((a) => a.ms < FREEZE_BOUND_MS && a.acceptable),
+        },
       ],
     );
     await s?.dispose();
@@ -126,7 +143,9 @@ describe("freeze reproducer: combining-mark storm on /route", () => {
 
   it("/healthz keeps answering while the storm is in flight", () => {
     // "Answered meanwhile": every probe gets its 200 within a second, not after the storm.
-    expect(attempts.filter((a) => a.healthzFailures > 0 || a.healthzMaxMs > 1000).map((a) => ({ variant: a.variant, healthzMaxMs: a.healthzMaxMs, healthzFailures: a.healthzFailures }))).toEqual([]);
+    expect(
+      attempts.filter((a) => a.healthzFailures > 0 || a.healthzMaxMs > 1000).map((a) => ({ variant: a.variant, healthzMaxMs: a.healthzMaxMs, healthzFailures: a.healthzFailures })),
+    ).toEqual([]);
   });
 
   it("the service is alive afterwards", async () => {

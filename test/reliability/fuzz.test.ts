@@ -67,16 +67,21 @@ describe(`fuzz: ${CASES_PER_ROUTE} cases per route`, () => {
       const ids = () => [...knownIds];
       let cached = ids();
       let seen = knownIds.size;
-      const figures = await fuzzRoute(s.service, route, {
-        knownIds: () => {
-          if (knownIds.size !== seen) {
-            seen = knownIds.size;
-            cached = ids();
-          }
-          return cached;
+      const figures = await fuzzRoute(
+        s.service,
+        route,
+        {
+          knownIds: () => {
+            if (knownIds.size !== seen) {
+              seen = knownIds.size;
+              cached = ids();
+            }
+            return cached;
+          },
+          onResult,
         },
-        onResult,
-      }, { count: CASES_PER_ROUTE, seed, concurrency: 4, timeoutMs: TIMEOUT_MS, maxUnanswered: 10 });
+        { count: CASES_PER_ROUTE, seed, concurrency: 4, timeoutMs: TIMEOUT_MS, maxUnanswered: 10 },
+      );
       results.push(figures);
       const crashed = !s.service.alive();
       if (crashed) {
@@ -90,7 +95,10 @@ describe(`fuzz: ${CASES_PER_ROUTE} cases per route`, () => {
       }
       expect(crashed, `the service died during ${route}: ${crashes.at(-1)}`).toBe(false);
       expect(figures.abandoned, `the service stopped answering during ${route}`).toBe(false);
-      expect(figures.failureSamples, `${figures.failures} of ${figures.cases} cases failed (first ${figures.failureSamples.length} shown; reproduce with RELIABILITY_SEED=${seed})`).toEqual([]);
+      expect(
+        figures.failureSamples,
+        `${figures.failures} of ${figures.cases} cases failed (first ${figures.failureSamples.length} shown; reproduce with RELIABILITY_SEED=${seed})`,
+      ).toEqual([]);
       expect(figures.fiveXx).toBe(0);
       // Coverage: cases answered 429 never reached validation; if many are, the limits above no longer apply.
       expect(figures.statuses["429"] ?? 0, "too many 429s: the fuzz did not reach the handlers (rate-limit config keys changed?)").toBeLessThanOrEqual(figures.cases * 0.05);

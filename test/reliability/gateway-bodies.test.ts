@@ -69,10 +69,20 @@ describe("gateway bodies: trickles, huge answers, endless streams", () => {
 
   beforeAll(async () => {
     await fake.start();
-    scriptByModel(fake, { trickle: { trickleMs: 300 }, "trickle-long": { trickleMs: 300 }, huge: { answerBytes: HUGE_BYTES, chunked: true }, large: { answerBytes: LARGE_BYTES }, endless: { endless: true, chunkIntervalMs: 200 } });
+    scriptByModel(fake, {
+      trickle: { trickleMs: 300 },
+      "trickle-long": { trickleMs: 300 },
+      huge: { answerBytes: HUGE_BYTES, chunked: true },
+      large: { answerBytes: LARGE_BYTES },
+      endless: { endless: true, chunkIntervalMs: 200 },
+    });
     s = await startScenario("gateway-bodies", {
       config: {
-        tiers: tiersOn(fake, { fast: [{ model: "trickle", timeoutMs: TRICKLE_TIMEOUT_MS }, { model: "trickle-long" }], standard: [{ model: "huge" }, { model: "large" }], premium: [{ model: "endless" }, { model: "ok" }] }),
+        tiers: tiersOn(fake, {
+          fast: [{ model: "trickle", timeoutMs: TRICKLE_TIMEOUT_MS }, { model: "trickle-long" }],
+          standard: [{ model: "huge" }, { model: "large" }],
+          premium: [{ model: "endless" }, { model: "ok" }],
+        }),
         gateway: { maxStreamMs: MAX_STREAM_MS, streamIdleTimeoutMs: 2_000 },
       },
     });
@@ -116,12 +126,21 @@ describe("gateway bodies: trickles, huge answers, endless streams", () => {
         measured: `slowest ${fmtMs(maxOf(trickles.map((t) => t.ms)))} (timeout ${fmtMs(TRICKLE_TIMEOUT_MS)}); ${trickles.filter((t) => t.closed).length}/${trickles.length} upstream connections closed`,
         pass: trickles.length === TRICKLES && trickles.every((t) => t.ms < TRICKLE_TIMEOUT_MS + SLACK_MS && t.closed),
       },
-      { scenario: `${LEAVERS} callers leaving a trickle`, criterion: "upstream connection closed ≤ 2 s", measured: `closed after max ${fmtMs(maxOf(closedIn))}`, pass: closedIn.every((ms) => ms <= 2_000) },
+      {
+        scenario: `${LEAVERS} callers leaving a trickle`,
+        criterion: "upstream connection closed ≤ 2 s",
+        measured: `closed after max ${fmtMs(maxOf(closedIn))}`,
+        pass: closedIn.every((ms) => ms <= 2_000),
+      },
       {
         scenario: "300 MB non-streamed answer",
         criterion: `refused ≤ 10 s, RSS +< ${RSS_GROWTH_BOUND_MB} MB, loop lag median < ${LOOP_LAG_BOUND_MS} ms`,
         measured: huge ? `${huge.tries.map((t) => `${t.status} ${t.attempts}`).join(", ")}; ${summary(huge)}` : "not run",
-        pass: !!huge && huge.tries.every((t) => t.status === 502 && t.attempts.includes("too_large") && t.ms <= 10_000) && huge.rssGrowthMb < RSS_GROWTH_BOUND_MB && huge.loopLagMedianMs < LOOP_LAG_BOUND_MS,
+        pass:
+          !!huge &&
+          huge.tries.every((t) => t.status === 502 && t.attempts.includes("too_large") && t.ms <= 10_000) &&
+          huge.rssGrowthMb < RSS_GROWTH_BOUND_MB &&
+          huge.loopLagMedianMs < LOOP_LAG_BOUND_MS,
       },
       {
         scenario: "15 MB answer (largest under the default cap)",
@@ -182,7 +201,10 @@ async function body(s: Scenario, model: string): Promise<BodyFigures> {
   for (let i = 0; i < TRIES; i++) tries.push(await bodyOnce(s, model));
   return {
     tries,
-    loopLagMedianMs: percentile(tries.map((t) => t.loopLagMaxMs), 50),
+    loopLagMedianMs: percentile(
+      tries.map((t) => t.loopLagMaxMs),
+      50,
+    ),
     rssGrowthMb: maxOf(tries.map((t) => (t.rssPeakMb ?? Infinity) - (t.rssBeforeMb ?? 0))),
   };
 }

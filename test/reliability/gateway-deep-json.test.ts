@@ -69,7 +69,13 @@ describe("gateway: deeply nested JSON in a chat body", () => {
       {
         scenario: `chat bodies nested ${sizes.join(" and ")} levels`,
         criterion: "400 invalid_request in the envelope, never 5xx",
-        measured: `${refused.length}/${deep.length} refused 400; ${DEPTHS.map((d) => `${d.toLocaleString("en-US")}: ${deep.filter((x) => x.depth === d).map((x) => x.status).join("/")}`).join(", ")}`,
+        measured: `${refused.length}/${deep.length} refused 400; ${DEPTHS.map(
+          (d) =>
+            `${d.toLocaleString("en-US")}: ${deep
+              .filter((x) => x.depth === d)
+              .map((x) => x.status)
+              .join("/")}`,
+        ).join(", ")}`,
         pass: deep.length === 3 * DEPTHS.length + 1 && refused.length === deep.length,
       },
       {

@@ -63,7 +63,14 @@ describe("huge import lines", () => {
           await sleep(50);
         }
       })();
-      const res = await send(s.service.base, { method: "POST", path: "/exemplars/import", headers: { ...bearer(ADMIN_TOKEN), "content-type": "application/x-ndjson" }, body: payload, timeoutMs: TIMEOUT_MS, agent: false });
+      const res = await send(s.service.base, {
+        method: "POST",
+        path: "/exemplars/import",
+        headers: { ...bearer(ADMIN_TOKEN), "content-type": "application/x-ndjson" },
+        body: payload,
+        timeoutMs: TIMEOUT_MS,
+        agent: false,
+      });
       inFlight = false;
       await prober;
       probeAgent.destroy();

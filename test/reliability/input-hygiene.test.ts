@@ -36,16 +36,48 @@ function nulCases(existingId: number): NulCase[] {
     { name: "POST /exemplars text, only NUL", method: "POST", path: "/exemplars", body: j({ text: "\u0000", tier: "fast" }), field: "text" },
     { name: "POST /exemplars note", method: "POST", path: "/exemplars", body: j({ text: "a fine text for a nul note", tier: "fast", note: "n\u0000" }), field: "note" },
     { name: "POST /exemplars tier", method: "POST", path: "/exemplars", body: j({ text: "a fine text for a nul tier", tier: "fa\u0000st" }), field: "tier" },
-    { name: "POST /exemplars batch item text", method: "POST", path: "/exemplars", body: j({ exemplars: [{ text: "first fine text of a batch", tier: "fast" }, { text: "second\u0000", tier: "premium" }] }), field: "text" },
+    {
+      name: "POST /exemplars batch item text",
+      method: "POST",
+      path: "/exemplars",
+      body: j({
+        exemplars: [
+          { text: "first fine text of a batch", tier: "fast" },
+          { text: "second\u0000", tier: "premium" },
+        ],
+      }),
+      field: "text",
+    },
     { name: "PATCH /exemplars/:id text", method: "PATCH", path: `/exemplars/${existingId}`, body: j({ text: "patched\u0000text" }), field: "text" },
     { name: "PATCH /exemplars/:id note", method: "PATCH", path: `/exemplars/${existingId}`, body: j({ note: "\u0000" }), field: "note" },
     { name: "PATCH /exemplars/:id tier", method: "PATCH", path: `/exemplars/${existingId}`, body: j({ tier: "premium\u0000" }), field: "tier" },
     { name: "GET /exemplars?q", method: "GET", path: "/exemplars?q=ab%00cd", field: "q" },
     { name: "GET /exemplars?tier", method: "GET", path: "/exemplars?tier=%00", field: "tier" },
     { name: "GET /exemplars?q&tier", method: "GET", path: "/exemplars?tier=fast&q=%00", field: "q" },
-    { name: "POST /exemplars/import text", method: "POST", path: "/exemplars/import", contentType: ndjson, body: `${j({ text: "fine import line one", tier: "fast" })}\n${j({ text: "bad\u0000line", tier: "fast" })}\n`, field: "text" },
-    { name: "POST /exemplars/import note", method: "POST", path: "/exemplars/import", contentType: ndjson, body: `${j({ text: "fine import line with a nul note", tier: "fast", note: "\u0000" })}\n`, field: "note" },
-    { name: "POST /exemplars/import tier", method: "POST", path: "/exemplars/import", contentType: ndjson, body: `${j({ text: "fine import line with a nul tier", tier: "\u0000" })}\n`, field: "tier" },
+    {
+      name: "POST /exemplars/import text",
+      method: "POST",
+      path: "/exemplars/import",
+      contentType: ndjson,
+      body: `${j({ text: "fine import line one", tier: "fast" })}\n${j({ text: "bad\u0000line", tier: "fast" })}\n`,
+      field: "text",
+    },
+    {
+      name: "POST /exemplars/import note",
+      method: "POST",
+      path: "/exemplars/import",
+      contentType: ndjson,
+      body: `${j({ text: "fine import line with a nul note", tier: "fast", note: "\u0000" })}\n`,
+      field: "note",
+    },
+    {
+      name: "POST /exemplars/import tier",
+      method: "POST",
+      path: "/exemplars/import",
+      contentType: ndjson,
+      body: `${j({ text: "fine import line with a nul tier", tier: "\u0000" })}\n`,
+      field: "tier",
+    },
     { name: "GET /stats/cache?tier", method: "GET", path: "/stats/cache?tier=%00", field: "tier" },
     { name: "POST /route query", method: "POST", path: "/route", body: j({ query: "what is\u0000 2+2" }), field: "query", routedIsFine: true },
     { name: "POST /route messages", method: "POST", path: "/route", body: j({ messages: [{ role: "user", content: "\u0000hello" }] }), field: "content", routedIsFine: true },
@@ -101,7 +133,11 @@ describe("NUL bytes and date edge cases", () => {
         const v = encodeURIComponent(d);
         paths.push(`${endpoint}?from=${v}`, `${endpoint}?to=${v}`, `${endpoint}?from=${v}&to=${encodeURIComponent(now)}`, `${endpoint}?from=0001-01-01T00:00:00Z&to=${v}`);
       }
-      paths.push(`${endpoint}?from=${encodeURIComponent(now)}&to=${encodeURIComponent(now)}`, `${endpoint}?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, `${endpoint}?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z`);
+      paths.push(
+        `${endpoint}?from=${encodeURIComponent(now)}&to=${encodeURIComponent(now)}`,
+        `${endpoint}?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`,
+        `${endpoint}?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z`,
+      );
     }
     for (const path of paths) {
       const res = await send(s.service.base, { method: "GET", path, headers: bearer(ANALYST_TOKEN), timeoutMs: 30_000 });
@@ -118,8 +154,18 @@ describe("NUL bytes and date edge cases", () => {
 
   afterAll(async () => {
     const headlines: Headline[] = [
-      { scenario: "NUL in text fields", criterion: "400 naming the field (route: 400 or routed)", measured: `${nul.filter((r) => r.ok).length}/${nul.length} ok; ${nul.filter((r) => r.outcome.startsWith("500")).length} answered 500; rows ${rowsBefore} → ${rowsAfter}`, pass: nul.every((r) => r.ok) && rowsAfter === rowsBefore },
-      { scenario: "/stats date edge cases", criterion: "200 or 400, no 5xx, no SQL in body", measured: `${dates.filter((r) => r.ok).length}/${dates.length} ok; ${dates.filter((r) => r.why === "5xx").length} 5xx, ${dates.filter((r) => /SQL/.test(r.why ?? "") || SQL_LEAK.test(r.outcome)).length} showing SQL`, pass: dates.every((r) => r.ok) },
+      {
+        scenario: "NUL in text fields",
+        criterion: "400 naming the field (route: 400 or routed)",
+        measured: `${nul.filter((r) => r.ok).length}/${nul.length} ok; ${nul.filter((r) => r.outcome.startsWith("500")).length} answered 500; rows ${rowsBefore} → ${rowsAfter}`,
+        pass: nul.every((r) => r.ok) && rowsAfter === rowsBefore,
+      },
+      {
+        scenario: "/stats date edge cases",
+        criterion: "200 or 400, no 5xx, no SQL in body",
+        measured: `${dates.filter((r) => r.ok).length}/${dates.length} ok; ${dates.filter((r) => r.why === "5xx").length} 5xx, ${dates.filter((r) => /SQL/.test(r.why ?? "") || SQL_LEAK.test(r.outcome)).length} showing SQL`,
+        pass: dates.every((r) => r.ok),
+      },
     ];
     recordFigures("input-hygiene", { nul, dates, rowsBefore, rowsAfter }, headlines);
     await s?.dispose();

@@ -63,7 +63,9 @@ async function runRound(s: Scenario, r: number, rng: Rng, tag: string): Promise<
   } catch {
     // reported below: counted stays null
   }
-  const present = new Set((await s.sql<Array<{ id: string }>>`select decision_id::text as id from decision_log where decision_id = any(${acknowledged}::uuid[])`).map((row) => row.id));
+  const present = new Set(
+    (await s.sql<Array<{ id: string }>>`select decision_id::text as id from decision_log where decision_id = any(${acknowledged}::uuid[])`).map((row) => row.id),
+  );
   const missing = acknowledged.filter((id) => !present.has(id)).length;
   const counted = restartReadyMs === null ? null : await metricValue(s.service.base, "tierline_decision_log_lost_at_crash_total");
   return { round: r, killAfterMs, acknowledged: acknowledged.length, unanswered, missing, counted, restartReadyMs };

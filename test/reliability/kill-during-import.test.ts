@@ -34,7 +34,10 @@ interface Round {
 
 function importBody(prefix: string, n: number, rng: Rng): string {
   const qs = devQueries();
-  return Array.from({ length: n }, (_, i) => JSON.stringify({ text: `${prefix}-${i} ${rng.pick(qs).replace(/\s+/g, " ").slice(0, 160).trim()}`, tier: rng.pick(TIERS) })).join("\n") + "\n";
+  return (
+    Array.from({ length: n }, (_, i) => JSON.stringify({ text: `${prefix}-${i} ${rng.pick(qs).replace(/\s+/g, " ").slice(0, 160).trim()}`, tier: rng.pick(TIERS) })).join("\n") +
+    "\n"
+  );
 }
 
 const importHeaders = (key: string) => ({ ...bearer(ADMIN_TOKEN), "content-type": "application/x-ndjson", "idempotency-key": key });
@@ -49,7 +52,13 @@ describe(`kill -9 during a ${BIG_IMPORT_LINES}-line import, ${ROUNDS} round(s)`,
     const rng = new Rng(seed).fork("kill");
     const tag = `RELIABkill${randomBytes(3).toString("hex")}`;
     // Calibrate: how long does an import take here, so the kill lands inside the big one.
-    const calib = await send(s.service.base, { method: "POST", path: "/exemplars/import?force=true", headers: importHeaders(randomUUID()), body: importBody(`${tag}-calib`, 200, rng), timeoutMs: 120_000 });
+    const calib = await send(s.service.base, {
+      method: "POST",
+      path: "/exemplars/import?force=true",
+      headers: importHeaders(randomUUID()),
+      body: importBody(`${tag}-calib`, 200, rng),
+      timeoutMs: 120_000,
+    });
     linesPerSecond = calib.status === 200 ? 200 / (calib.ms / 1000) : 100;
 
     for (let r = 0; r < ROUNDS; r++) {
@@ -57,7 +66,13 @@ describe(`kill -9 during a ${BIG_IMPORT_LINES}-line import, ${ROUNDS} round(s)`,
       let ackLines = 0;
       for (let k = 0; k < 2; k++) {
         const prefix = `${tag}-r${r}-ack${k}`;
-        const res = await send(s.service.base, { method: "POST", path: "/exemplars/import?force=true", headers: importHeaders(randomUUID()), body: importBody(prefix, SMALL_IMPORT_LINES, rng), timeoutMs: 120_000 });
+        const res = await send(s.service.base, {
+          method: "POST",
+          path: "/exemplars/import?force=true",
+          headers: importHeaders(randomUUID()),
+          body: importBody(prefix, SMALL_IMPORT_LINES, rng),
+          timeoutMs: 120_000,
+        });
         if (res.status === 200) {
           ackPrefixes.push(prefix);
           ackLines += SMALL_IMPORT_LINES;
@@ -109,11 +124,14 @@ describe(`kill -9 during a ${BIG_IMPORT_LINES}-line import, ${ROUNDS} round(s)`,
         const again = await send(s.service.base, { method: "POST", path: "/exemplars/import?force=true", headers: importHeaders(bigKey), body: bigBody, timeoutMs: 600_000 });
         retry = outcome(again).slice(0, 160);
         presentAfterRetry = await exemplarCount(s.sql, `${bigPrefix}-`);
-        indexExemplars = jsonOf<{ checks?: { index?: { exemplars?: number } } }>(await send(s.service.base, { method: "GET", path: "/readyz", agent: false }))?.checks?.index?.exemplars ?? null;
+        indexExemplars =
+          jsonOf<{ checks?: { index?: { exemplars?: number } } }>(await send(s.service.base, { method: "GET", path: "/readyz", agent: false }))?.checks?.index?.exemplars ?? null;
         const sample = await s.sql<Array<{ text: string }>>`select text from exemplars where text like ${`${tag}-r${r}-%`} order by random() limit 5`;
         for (const { text } of sample) {
           routedToItself.sampled++;
-          const res = jsonOf<{ neighbors?: Array<{ text: string; similarity: number }> }>(await send(s.service.base, { method: "POST", path: "/route?explain=1", headers: jsonHeaders, body: JSON.stringify({ query: text }) }));
+          const res = jsonOf<{ neighbors?: Array<{ text: string; similarity: number }> }>(
+            await send(s.service.base, { method: "POST", path: "/route?explain=1", headers: jsonHeaders, body: JSON.stringify({ query: text }) }),
+          );
           if (res?.neighbors?.some((n) => n.text === text && n.similarity > 0.99)) routedToItself.found++;
         }
       }
@@ -134,14 +152,23 @@ describe(`kill -9 during a ${BIG_IMPORT_LINES}-line import, ${ROUNDS} round(s)`,
   });
 
   afterAll(async () => {
-    const ok = (r: Round) => r.restartReadyMs !== null && r.acknowledged.presentAfter === r.acknowledged.lines && [0, r.interrupted.lines].includes(r.interrupted.presentAfterRestart) && r.interrupted.presentAfterRetry === r.interrupted.lines && r.indexExemplars === r.databaseExemplars && r.routedToItself.found === r.routedToItself.sampled;
+    const ok = (r: Round) =>
+      r.restartReadyMs !== null &&
+      r.acknowledged.presentAfter === r.acknowledged.lines &&
+      [0, r.interrupted.lines].includes(r.interrupted.presentAfterRestart) &&
+      r.interrupted.presentAfterRetry === r.interrupted.lines &&
+      r.indexExemplars === r.databaseExemplars &&
+      r.routedToItself.found === r.routedToItself.sampled;
     recordFigures(
       "kill-during-import",
       { rounds, bigImportLines: BIG_IMPORT_LINES, linesPerSecond: Math.round(linesPerSecond) },
       rounds.map((r) => ({
         scenario: `kill -9 during import, round ${r.round + 1}`,
         criterion: "acknowledged present, no partial import, restart",
-        measured: r.restartReadyMs === null ? `service did not come back: ${r.restartError?.slice(0, 80)}` : `killed at ${fmtMs(r.interrupted.killAfterMs)}; ack ${r.acknowledged.presentAfter}/${r.acknowledged.lines}; interrupted ${r.interrupted.presentAfterRestart}/${r.interrupted.lines} → retry ${r.interrupted.presentAfterRetry}; ready in ${fmtMs(r.restartReadyMs)}; index ${r.indexExemplars} vs db ${r.databaseExemplars}`,
+        measured:
+          r.restartReadyMs === null
+            ? `service did not come back: ${r.restartError?.slice(0, 80)}`
+            : `killed at ${fmtMs(r.interrupted.killAfterMs)}; ack ${r.acknowledged.presentAfter}/${r.acknowledged.lines}; interrupted ${r.interrupted.presentAfterRestart}/${r.interrupted.lines} → retry ${r.interrupted.presentAfterRetry}; ready in ${fmtMs(r.restartReadyMs)}; index ${r.indexExemplars} vs db ${r.databaseExemplars}`,
         pass: ok(r),
       })),
     );
@@ -159,7 +186,9 @@ describe(`kill -9 during a ${BIG_IMPORT_LINES}-line import, ${ROUNDS} round(s)`,
 
   it("the interrupted import is all or nothing, and its retry with the same Idempotency-Key completes it once", () => {
     for (const r of rounds) {
-      expect([0, r.interrupted.lines], `round ${r.round}: ${r.interrupted.presentAfterRestart} of ${r.interrupted.lines} lines present after the kill`).toContain(r.interrupted.presentAfterRestart);
+      expect([0, r.interrupted.lines], `round ${r.round}: ${r.interrupted.presentAfterRestart} of ${r.interrupted.lines} lines present after the kill`).toContain(
+        r.interrupted.presentAfterRestart,
+      );
       expect(r.interrupted.presentAfterRetry, `round ${r.round}: retry answered ${r.interrupted.retry}`).toBe(r.interrupted.lines);
     }
   });

@@ -79,15 +79,22 @@ describe("regex guard: rule patterns that backtrack catastrophically", () => {
     for (const [i, regex] of PATTERNS.entries()) {
       const rules = [{ name: `issue-${i}`, match: { regex }, action: { tier: "fast" } }];
       const hostile = hostileFor(regex);
-      const test = await timed(() => send(s.service.base, { method: "POST", path: "/rules/test", headers: admin, body: JSON.stringify({ rules, request: { query: hostile } }), timeoutMs: TIMEOUT_MS }));
+      const test = await timed(() =>
+        send(s.service.base, { method: "POST", path: "/rules/test", headers: admin, body: JSON.stringify({ rules, request: { query: hostile } }), timeoutMs: TIMEOUT_MS }),
+      );
       const put = await send(s.service.base, { method: "PUT", path: "/rules", headers: admin, body: JSON.stringify({ rules }), timeoutMs: TIMEOUT_MS });
-      const route = put.status === 200 ? await timed(() => send(s.service.base, { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: hostile }), timeoutMs: TIMEOUT_MS })) : null;
+      const route =
+        put.status === 200
+          ? await timed(() => send(s.service.base, { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: hostile }), timeoutMs: TIMEOUT_MS }))
+          : null;
       patterns.push({ pattern: regex, put: put.status, test, route, consistent: (put.status === 200) === (test.status === 200) && (put.status === 200 || put.status === 400) });
     }
     // Every pattern at once, on labelled traffic: seconds of matching on any engine, so it must yield.
     const rules = PATTERNS.map((regex, i) => ({ name: `issue-${i}`, match: { regex }, action: { tier: "fast" } }));
     const jsonl = Array.from({ length: LABELLED_LINES }, (_, i) => JSON.stringify({ query: `${(i % 2 === 0 ? "a" : "1").repeat(20 + (i % 12))}!`, tier: "premium" })).join("\n");
-    labelled = await timed(() => send(s.service.base, { method: "POST", path: "/rules/test", headers: admin, body: JSON.stringify({ rules, labelled: jsonl }), timeoutMs: TIMEOUT_MS }));
+    labelled = await timed(() =>
+      send(s.service.base, { method: "POST", path: "/rules/test", headers: admin, body: JSON.stringify({ rules, labelled: jsonl }), timeoutMs: TIMEOUT_MS }),
+    );
     await send(s.service.base, { method: "PUT", path: "/rules", headers: admin, body: JSON.stringify({ rules: [] }) });
   }, 30 * 60_000);
 
@@ -110,7 +117,9 @@ describe("regex guard: rule patterns that backtrack catastrophically", () => {
       {
         scenario: `all six on ${LABELLED_LINES} labelled lines (/rules/test)`,
         criterion: `200, loop lag median < ${LOOP_LAG_BOUND_MS} ms`,
-        measured: labelled ? `${labelled.status}, slowest ${fmtMs(labelled.ms)}, loop lag median ${fmtMs(labelled.loopLagMaxMs)} (max ${fmtMs(labelled.loopLagWorstMs)}), /healthz max ${fmtMs(labelled.healthzMaxMs)}` : "not run",
+        measured: labelled
+          ? `${labelled.status}, slowest ${fmtMs(labelled.ms)}, loop lag median ${fmtMs(labelled.loopLagMaxMs)} (max ${fmtMs(labelled.loopLagWorstMs)}), /healthz max ${fmtMs(labelled.healthzMaxMs)}`
+          : "not run",
         pass: labelled?.status === 200 && labelled.loopLagMaxMs < LOOP_LAG_BOUND_MS,
       },
     ]);
@@ -123,7 +132,10 @@ describe("regex guard: rule patterns that backtrack catastrophically", () => {
 
   it(`answers the hostile query within ${ANSWER_BOUND_MS} ms, and no rule delays the event loop ${LOOP_LAG_BOUND_MS} ms`, () => {
     for (const p of patterns) {
-      for (const [what, t] of [["/rules/test", p.test], ["/route", p.route]] as const) {
+      for (const [what, t] of [
+        ["/rules/test", p.test],
+        ["/route", p.route],
+      ] as const) {
         if (t === null) continue;
         expect(t.status, `${p.pattern} ${what}: ${t.outcome}`).toBe(200);
         expect(t.ms, `${p.pattern} ${what}`).toBeLessThan(ANSWER_BOUND_MS);

@@ -28,7 +28,11 @@ interface Figures {
   partitions: { toCreate: string[]; toDrop: string[]; creates: Record<string, number>; drops: Record<string, number>; logLines: number };
   propagationMs: number[];
   session: { throughBalancer: string[]; servedBy: string[]; perReplica: string[]; afterRestart: string };
-  restart: { steps: Array<{ replica: number; exitCode: number | null; stopMs: number; readyMs: number; backInBalancerMs: number }>; load: LoadSummary; balancer: Record<string, ServerStats> };
+  restart: {
+    steps: Array<{ replica: number; exitCode: number | null; stopMs: number; readyMs: number; backInBalancerMs: number }>;
+    load: LoadSummary;
+    balancer: Record<string, ServerStats>;
+  };
 }
 
 describe(`scale-out: ${REPLICAS} replicas on one PostgreSQL behind HAProxy`, () => {
@@ -59,7 +63,13 @@ describe(`scale-out: ${REPLICAS} replicas on one PostgreSQL behind HAProxy`, () 
     const propagationMs: number[] = [];
     for (const [k, writer] of replicas.entries()) {
       const text = `Scale-out probe ${tag}-${k}: name the three primary colours of the RYB colour model`;
-      const written = await send(writer.base, { method: "POST", path: "/exemplars?force=true", headers: { ...jsonHeaders, ...bearer(ADMIN_TOKEN) }, body: JSON.stringify({ text, tier: "standard" }), timeoutMs: 10_000 });
+      const written = await send(writer.base, {
+        method: "POST",
+        path: "/exemplars?force=true",
+        headers: { ...jsonHeaders, ...bearer(ADMIN_TOKEN) },
+        body: JSON.stringify({ text, tier: "standard" }),
+        timeoutMs: 10_000,
+      });
       if (written.status !== 201) throw new Error(`exemplar write on replica ${k + 1}: ${written.status} ${written.body.toString().slice(0, 200)}`);
       const writtenAt = written.endedAt;
       const others = replicas.filter((r) => r !== writer);
@@ -109,7 +119,12 @@ describe(`scale-out: ${REPLICAS} replicas on one PostgreSQL behind HAProxy`, () 
     const afterRestart = await route(lb.base, cheap(7), { "x-session-id": session });
     const statements = await partitionStatements(db.sql);
     f = {
-      partitions: { ...work, creates: statements.creates, drops: statements.drops, logLines: started.reduce((n, r) => n + (r.logText().match(/decision log partitions maintained/g)?.length ?? 0), 0) },
+      partitions: {
+        ...work,
+        creates: statements.creates,
+        drops: statements.drops,
+        logLines: started.reduce((n, r) => n + (r.logText().match(/decision log partitions maintained/g)?.length ?? 0), 0),
+      },
       propagationMs,
       session: {
         throughBalancer: turns.map((t) => `${t.status} ${t.tier} ${t.constrainedBy ?? t.reason}`),
@@ -159,7 +174,10 @@ describe(`scale-out: ${REPLICAS} replicas on one PostgreSQL behind HAProxy`, () 
   it("creates and drops each decision-log partition once, not once per replica", () => {
     for (const p of f.partitions.toCreate) expect(f.partitions.creates[p], p).toBe(1);
     for (const p of f.partitions.toDrop) expect(f.partitions.drops[p], p).toBe(1);
-    expect(Object.values(f.partitions.creates).every((n) => n === 1), JSON.stringify(f.partitions.creates)).toBe(true);
+    expect(
+      Object.values(f.partitions.creates).every((n) => n === 1),
+      JSON.stringify(f.partitions.creates),
+    ).toBe(true);
   });
 
   it(`routes an exemplar written on one replica on the others within ${PROPAGATION_MS} ms`, () => {

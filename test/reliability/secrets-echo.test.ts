@@ -11,7 +11,7 @@ import { recordFigures } from "./harness/figures.js";
 import { outcome } from "./harness/http.js";
 import { startScenario, type Scenario } from "./harness/scenario.js";
 import { chat, FakeUpstream, scriptByModel, tiersOn } from "./harness/upstreams.js";
-import type { Behaviour } from "../helpers/fake-upstream.js";
+import type { Behaviour } from "../../scripts/fake-upstream.js";
 
 const KEY = "sk-proj-R3liab1l1tyEch0K3y-7c1d9e2f4a6b8c0d";
 const escaped = (s: string) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");

@@ -57,7 +57,16 @@ async function runFlood(s: Scenario): Promise<FloodFigures> {
     next: () => {
       if (n >= SESSIONS) return null;
       const i = n++;
-      return { kind: "route", req: { method: "POST", path: "/route", headers: { ...jsonHeaders, "x-session-id": `${tag}-${i}` }, body: JSON.stringify({ query: queries[i % queries.length] }), timeoutMs: 30_000 } };
+      return {
+        kind: "route",
+        req: {
+          method: "POST",
+          path: "/route",
+          headers: { ...jsonHeaders, "x-session-id": `${tag}-${i}` },
+          body: JSON.stringify({ query: queries[i % queries.length] }),
+          timeoutMs: 30_000,
+        },
+      };
     },
   });
   while (n < SESSIONS) {
@@ -98,10 +107,34 @@ describe(`${SESSIONS.toLocaleString("en-US")} distinct sessions (no-downgrade) o
   afterAll(async () => {
     if (f) {
       const headlines: Headline[] = [
-        { scenario: "session flood: routes", criterion: "every /route 200", measured: `${f.routes.requests} in ${f.seconds} s (${f.routes.rps}/s), ${f.routes.errors} errors, p99 ${f.routes.latencyMs.p99} ms`, pass: f.routes.errors === 0 },
-        { scenario: "session flood: decision log", criterion: "0 dropped; every decision in the table", measured: `${f.decisions.routed} routed, ${f.decisions.logged} logged, ${f.decisions.droppedMetric} dropped`, pass: f.decisions.droppedMetric === 0 && f.decisions.logged === f.decisions.routed },
-        { scenario: "session flood: memory", criterion: `peak RSS < ${RSS_LIMIT_MB} MB`, measured: `${f.rssMb.before} → peak ${f.rssMb.peak} → ${f.rssMb.after} MB`, pass: f.rssMb.peak < RSS_LIMIT_MB },
-        { scenario: "session flood: /metrics", criterion: "session store health exported", measured: Object.entries(f.sessionMetrics).map(([k, v]) => `${k} ${v}`).join(", ").slice(0, 300) || "none", pass: Object.keys(f.sessionMetrics).length > 0 },
+        {
+          scenario: "session flood: routes",
+          criterion: "every /route 200",
+          measured: `${f.routes.requests} in ${f.seconds} s (${f.routes.rps}/s), ${f.routes.errors} errors, p99 ${f.routes.latencyMs.p99} ms`,
+          pass: f.routes.errors === 0,
+        },
+        {
+          scenario: "session flood: decision log",
+          criterion: "0 dropped; every decision in the table",
+          measured: `${f.decisions.routed} routed, ${f.decisions.logged} logged, ${f.decisions.droppedMetric} dropped`,
+          pass: f.decisions.droppedMetric === 0 && f.decisions.logged === f.decisions.routed,
+        },
+        {
+          scenario: "session flood: memory",
+          criterion: `peak RSS < ${RSS_LIMIT_MB} MB`,
+          measured: `${f.rssMb.before} → peak ${f.rssMb.peak} → ${f.rssMb.after} MB`,
+          pass: f.rssMb.peak < RSS_LIMIT_MB,
+        },
+        {
+          scenario: "session flood: /metrics",
+          criterion: "session store health exported",
+          measured:
+            Object.entries(f.sessionMetrics)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(", ")
+              .slice(0, 300) || "none",
+          pass: Object.keys(f.sessionMetrics).length > 0,
+        },
       ];
       recordFigures("session-flood", f as unknown as Record<string, unknown>, headlines);
     }
@@ -124,7 +157,8 @@ describe(`${SESSIONS.toLocaleString("en-US")} distinct sessions (no-downgrade) o
 
   it("exports the session store's health: misses, write failures, drops and size (never past its bound)", () => {
     const names = Object.keys(f.sessionMetrics).map((k) => k.replace(/\{.*$/, ""));
-    for (const name of ["tierline_session_read_misses_total", "tierline_session_write_failures_total", "tierline_session_dropped_total", "tierline_sessions_held"]) expect(names).toContain(name);
+    for (const name of ["tierline_session_read_misses_total", "tierline_session_write_failures_total", "tierline_session_dropped_total", "tierline_sessions_held"])
+      expect(names).toContain(name);
     expect(f.sessionMetrics.tierline_sessions_held).toBeLessThanOrEqual(100_000);
   });
 });

@@ -55,7 +55,8 @@ describe(`SIGTERM under keep-alive load at concurrency ${CONCURRENCY}`, () => {
     const load = startLoad(s.service.base, {
       concurrency: CONCURRENCY,
       connectionPerWorker: true,
-      next: () => (exited ? null : { kind: "route", req: { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: mix.next() }), timeoutMs: 30_000 } }),
+      next: () =>
+        exited ? null : { kind: "route", req: { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: mix.next() }), timeoutMs: 30_000 } },
       // A refused connect means the listener is closed: that worker is done.
       onSample: (sample) => sample.error !== "refused",
     });
@@ -92,7 +93,8 @@ describe(`SIGTERM under keep-alive load at concurrency ${CONCURRENCY}`, () => {
     // Requests sent once the service said it is draining (or, if it never says so, 50 ms after the signal).
     const drainReference = drainingAt ?? tSig + 50;
     const withoutClose = samples.filter((x) => x.startedAt > drainReference && x.status !== null && x.connection !== "close");
-    const describe = (x: LoadSample) => `sent ${Math.round(x.startedAt - tSig)} ms after SIGTERM, ${x.status === null ? "failed" : "answered"} ${Math.round(x.endedAt - tSig)} ms after: ${x.status ?? `${x.error} ${x.errorMessage ?? ""}`}${x.code ? ` ${x.code}` : ""}${x.reusedSocket ? " (reused connection)" : ""}`;
+    const describe = (x: LoadSample) =>
+      `sent ${Math.round(x.startedAt - tSig)} ms after SIGTERM, ${x.status === null ? "failed" : "answered"} ${Math.round(x.endedAt - tSig)} ms after: ${x.status ?? `${x.error} ${x.errorMessage ?? ""}`}${x.code ? ` ${x.code}` : ""}${x.reusedSocket ? " (reused connection)" : ""}`;
     f = {
       concurrency: CONCURRENCY,
       requests: samples.length,
@@ -102,7 +104,13 @@ describe(`SIGTERM under keep-alive load at concurrency ${CONCURRENCY}`, () => {
       failed: failed.length,
       refused: samples.filter((x) => x.error === "refused").length,
       failureSamples: [...unanswered, ...failed].slice(0, 10).map(describe),
-      readyzFirst: probes[0] ? { afterSignalMs: Math.round(probes[0].endedAt - tSig), status: probes[0].status, body: probes[0].status === null ? outcome(probes[0]) : probes[0].body.toString("utf8").slice(0, 200) } : null,
+      readyzFirst: probes[0]
+        ? {
+            afterSignalMs: Math.round(probes[0].endedAt - tSig),
+            status: probes[0].status,
+            body: probes[0].status === null ? outcome(probes[0]) : probes[0].body.toString("utf8").slice(0, 200),
+          }
+        : null,
       drainingObservedAfterMs: drainingAt === null ? null : Math.round(drainingAt - tSig),
       readyAfterDraining: drainingAt === null ? 0 : probes.filter((p) => p.startedAt > drainingAt && p.status !== null && !isDraining(p)).length,
       readyzProbes: probes.length,
@@ -116,9 +124,24 @@ describe(`SIGTERM under keep-alive load at concurrency ${CONCURRENCY}`, () => {
   afterAll(async () => {
     if (f) {
       recordFigures("sigterm-drain", f as unknown as Record<string, unknown>, [
-        { scenario: "SIGTERM at c=32: requests", criterion: "0 reset or failed", measured: `${f.afterSignal.requests} after SIGTERM: ${f.resets} reset/unanswered, ${f.failed} non-2xx, ${f.refused} refused connects`, pass: f.resets === 0 && f.failed === 0 },
-        { scenario: "SIGTERM at c=32: drain signals", criterion: `/readyz 503 draining ≤ ${DRAINING_WITHIN_MS / 1000} s; Connection: close`, measured: `first /readyz ${f.readyzFirst?.status ?? "none"} after ${fmtMs(f.readyzFirst?.afterSignalMs ?? NaN)}; draining seen ${f.drainingObservedAfterMs === null ? "never" : `after ${fmtMs(f.drainingObservedAfterMs)}`}; ${f.withoutConnectionClose} responses without Connection: close`, pass: f.drainingObservedAfterMs !== null && f.drainingObservedAfterMs <= DRAINING_WITHIN_MS && f.readyAfterDraining === 0 && f.withoutConnectionClose === 0 },
-        { scenario: "SIGTERM at c=32: exit", criterion: "exit code 0", measured: f.exit ? `code ${f.exit.code} signal ${f.exit.signal} after ${fmtMs(f.exitAfterMs ?? NaN)}` : "did not exit within 60 s", pass: f.exit?.code === 0 },
+        {
+          scenario: "SIGTERM at c=32: requests",
+          criterion: "0 reset or failed",
+          measured: `${f.afterSignal.requests} after SIGTERM: ${f.resets} reset/unanswered, ${f.failed} non-2xx, ${f.refused} refused connects`,
+          pass: f.resets === 0 && f.failed === 0,
+        },
+        {
+          scenario: "SIGTERM at c=32: drain signals",
+          criterion: `/readyz 503 draining ≤ ${DRAINING_WITHIN_MS / 1000} s; Connection: close`,
+          measured: `first /readyz ${f.readyzFirst?.status ?? "none"} after ${fmtMs(f.readyzFirst?.afterSignalMs ?? NaN)}; draining seen ${f.drainingObservedAfterMs === null ? "never" : `after ${fmtMs(f.drainingObservedAfterMs)}`}; ${f.withoutConnectionClose} responses without Connection: close`,
+          pass: f.drainingObservedAfterMs !== null && f.drainingObservedAfterMs <= DRAINING_WITHIN_MS && f.readyAfterDraining === 0 && f.withoutConnectionClose === 0,
+        },
+        {
+          scenario: "SIGTERM at c=32: exit",
+          criterion: "exit code 0",
+          measured: f.exit ? `code ${f.exit.code} signal ${f.exit.signal} after ${fmtMs(f.exitAfterMs ?? NaN)}` : "did not exit within 60 s",
+          pass: f.exit?.code === 0,
+        },
       ]);
     }
     await s?.dispose();

@@ -62,7 +62,19 @@ describe(`soak: ${CONCURRENCY} clients for ${DURATION_MS / 1000} s`, () => {
     // Curation goes on meanwhile: one curator adding an exemplar every 500 ms (120 a minute, under the write quota).
     const curator = startLoad(s.service.base, {
       concurrency: 1,
-      next: () => (stop ? null : { kind: "POST /exemplars", req: { method: "POST", path: "/exemplars?force=true", headers: { ...jsonHeaders, ...bearer(ADMIN_TOKEN) }, body: JSON.stringify({ text: `${tag} soak exemplar ${++writes}: ${mix.next(() => 1)}`, tier: rng.pick(TIERS) }), timeoutMs: 30_000 } }),
+      next: () =>
+        stop
+          ? null
+          : {
+              kind: "POST /exemplars",
+              req: {
+                method: "POST",
+                path: "/exemplars?force=true",
+                headers: { ...jsonHeaders, ...bearer(ADMIN_TOKEN) },
+                body: JSON.stringify({ text: `${tag} soak exemplar ${++writes}: ${mix.next(() => 1)}`, tier: rng.pick(TIERS) }),
+                timeoutMs: 30_000,
+              },
+            },
       paceMs: 500,
     });
     const end = performance.now() + DURATION_MS;
@@ -77,7 +89,15 @@ describe(`soak: ${CONCURRENCY} clients for ${DURATION_MS / 1000} s`, () => {
     for (const k of new Set(samples.map((x) => x.kind))) byKind[k] = summarizeLoad(samples.filter((x) => x.kind === k));
     const errors = samples.filter((x) => x.status === null || x.status >= 300);
     const describe = (x: LoadSample) => `${x.kind}: ${x.status ?? `${x.error} ${x.errorMessage ?? ""}`}${x.code ? ` ${x.code}` : ""} in ${Math.round(x.ms)} ms`;
-    f = { durationMs: DURATION_MS, concurrency: CONCURRENCY, all: summarizeLoad(samples), byKind, errorSamples: errors.slice(0, 10).map(describe), rssMb: rss, alive: s.service.alive() };
+    f = {
+      durationMs: DURATION_MS,
+      concurrency: CONCURRENCY,
+      all: summarizeLoad(samples),
+      byKind,
+      errorSamples: errors.slice(0, 10).map(describe),
+      rssMb: rss,
+      alive: s.service.alive(),
+    };
   });
 
   afterAll(async () => {

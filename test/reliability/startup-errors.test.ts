@@ -46,7 +46,15 @@ describe("startup errors: one line and an exit code", () => {
     const exit = await Promise.race([second.exited, new Promise<null>((r) => setTimeout(() => r(null), EXIT_BOUND_MS))]);
     if (exit === null) await second.stop(5_000);
     const log = second.logText();
-    ended.push({ what: "second service on the same port", code: exit?.code ?? null, text: log.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("{")).join("\n"), stack: STACK.test(log) });
+    ended.push({
+      what: "second service on the same port",
+      code: exit?.code ?? null,
+      text: log
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !l.startsWith("{"))
+        .join("\n"),
+      stack: STACK.test(log),
+    });
     await second.dispose();
     firstStillServing = (await send(s.service.base, { method: "GET", path: "/healthz" })).status;
     for (const args of [["--bogus"], ["--target-quality"]]) ended.push(await calibrate(args));
@@ -68,7 +76,9 @@ describe("startup errors: one line and an exit code", () => {
     const [port] = ended;
     expect(port!.code).toBe(1);
     expect(port!.stack, port!.text).toBe(false);
-    expect(port!.text).toBe(`tierline: cannot listen on 127.0.0.1:${s.service.port}: the port is already in use (EADDRINUSE): stop the process that holds it, or set PORT to a free one`);
+    expect(port!.text).toBe(
+      `tierline: cannot listen on 127.0.0.1:${s.service.port}: the port is already in use (EADDRINUSE): stop the process that holds it, or set PORT to a free one`,
+    );
     expect(firstStillServing).toBe(200);
   });
 

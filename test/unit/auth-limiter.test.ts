@@ -10,7 +10,12 @@ const LIMIT = 30;
 
 /** Three guarded endpoints, as the service guards them (admin, route — the gateway's role too). */
 function guardedApp(trustProxy: number) {
-  const auth = createAuth({ tokens: { admin: [{ label: "admin", token: ADMIN }], route: [{ label: "svc", token: ROUTE }] }, authFailuresPerMinute: LIMIT, writesPerMinute: 1_000, trustProxy });
+  const auth = createAuth({
+    tokens: { admin: [{ label: "admin", token: ADMIN }], route: [{ label: "svc", token: ROUTE }] },
+    authFailuresPerMinute: LIMIT,
+    writesPerMinute: 1_000,
+    trustProxy,
+  });
   const app = new Hono<AppEnv>();
   app.get("/exemplars", auth("admin"), (c) => c.json({ actor: c.get("actor") }));
   app.post("/route", auth("route"), (c) => c.json({ actor: c.get("actor") }));
@@ -25,7 +30,11 @@ describe("the failed-authentication limiter (issue 20, fault 8)", () => {
     const { send } = guardedApp(0);
     for (let i = 0; i < LIMIT; i++) expect((await send("/route")).status).toBe(401);
     expect((await send("/route")).status).toBe(429); // the address is limited for failures…
-    for (const [path, token] of [["/route", ROUTE], ["/v1/chat/completions", ROUTE], ["/exemplars", ADMIN]] as const) {
+    for (const [path, token] of [
+      ["/route", ROUTE],
+      ["/v1/chat/completions", ROUTE],
+      ["/exemplars", ADMIN],
+    ] as const) {
       const res = await send(path, bearer(token));
       expect(res.status, path).toBe(200); // …and valid tokens from it are not
     }

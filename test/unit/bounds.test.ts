@@ -19,7 +19,12 @@ describe("Clopper-Pearson bounds", () => {
   });
 
   it("are symmetric and ordered, with the edges at 0 and 1", () => {
-    for (const [x, n] of [[0, 7], [3, 20], [19, 20], [140, 150]] as const) {
+    for (const [x, n] of [
+      [0, 7],
+      [3, 20],
+      [19, 20],
+      [140, 150],
+    ] as const) {
       expect(lowerBound(x, n, 0.9)).toBeCloseTo(1 - upperBound(n - x, n, 0.9), 9);
       expect(lowerBound(x, n, 0.9)).toBeLessThanOrEqual(x / n);
       expect(upperBound(x, n, 0.9)).toBeGreaterThanOrEqual(x / n);

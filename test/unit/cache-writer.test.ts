@@ -76,9 +76,12 @@ describe("CacheWriter", () => {
 
 describe("CacheWriter at shutdown with the database away", () => {
   it("counts what it could not write as dropped instead of losing it silently", async () => {
-    const writer = new CacheWriter(async () => {
-      throw new Error("database down");
-    }, { maxKeys: 10, flushIntervalMs: 1000 });
+    const writer = new CacheWriter(
+      async () => {
+        throw new Error("database down");
+      },
+      { maxKeys: 10, flushIntervalMs: 1000 },
+    );
     writer.record(row("a", 1, 1));
     writer.record(row("b", 1, 1));
     await writer.stop();

@@ -9,9 +9,30 @@ const tiers = ["fast", "standard", "premium"];
 
 describe("calibration on labelled neighborhoods (calibrate --from-feedback)", () => {
   const rows = [
-    { label: "fast", neighbors: [{ tier: "fast", similarity: 0.9 }, { tier: "fast", similarity: 0.8 }, { tier: "standard", similarity: 0.2 }] },
-    { label: "premium", neighbors: [{ tier: "premium", similarity: 0.9 }, { tier: "premium", similarity: 0.8 }, { tier: "fast", similarity: 0.1 }] },
-    { label: "fast", neighbors: [{ tier: "fast", similarity: 0.2 }, { tier: "fast", similarity: 0.2 }, { tier: "fast", similarity: 0.2 }] },
+    {
+      label: "fast",
+      neighbors: [
+        { tier: "fast", similarity: 0.9 },
+        { tier: "fast", similarity: 0.8 },
+        { tier: "standard", similarity: 0.2 },
+      ],
+    },
+    {
+      label: "premium",
+      neighbors: [
+        { tier: "premium", similarity: 0.9 },
+        { tier: "premium", similarity: 0.8 },
+        { tier: "fast", similarity: 0.1 },
+      ],
+    },
+    {
+      label: "fast",
+      neighbors: [
+        { tier: "fast", similarity: 0.2 },
+        { tier: "fast", similarity: 0.2 },
+        { tier: "fast", similarity: 0.2 },
+      ],
+    },
   ];
 
   it("walks margins from 1 down per (k, floor), routing with the service's vote and guards", () => {

@@ -22,14 +22,21 @@ describe("the configuration reference (docs/configuration.md)", () => {
     expect(row("port")?.default).toBe(`\`${defaults.port}\``);
     expect(row("routing.margin")?.default).toBe(`\`${defaults.routing.margin}\``);
     expect(row("session.policy")?.default).toBe(`\`"${defaults.session.policy}"\``);
-    expect(generated.markdown).toContain("| `routing.strategy` | `\"knn\"` \\| `\"second-stage\"` | `\"second-stage\"` | `TIERLINE_STRATEGY` |");
+    expect(generated.markdown).toContain('| `routing.strategy` | `"knn"` \\| `"second-stage"` | `"second-stage"` | `TIERLINE_STRATEGY` |');
   });
 
   it("lists the environment overrides load-config.ts declares, each setting the key it names", () => {
     const env = envOverrides();
     expect(env.length).toBeGreaterThan(10);
     for (const { variable, path, kind } of env) {
-      const valid: Record<string, string> = { "index.ef": "16", "session.policy": "no-downgrade", "routing.strategy": "knn", "embedding.provider": "use-lite", logLevel: "warn", databaseUrl: "postgres://h/db" };
+      const valid: Record<string, string> = {
+        "index.ef": "16",
+        "session.policy": "no-downgrade",
+        "routing.strategy": "knn",
+        "embedding.provider": "use-lite",
+        logLevel: "warn",
+        databaseUrl: "postgres://h/db",
+      };
       const value = valid[path] ?? (kind === "number" ? "1" : "x");
       const parsed = parseConfig({}, { [variable]: value }) as unknown as Record<string, unknown>;
       const set = path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], parsed);

@@ -71,7 +71,15 @@ describe("parseConfig", () => {
       [{ routing: { marign: 0.2 } }, "routing.marign"],
       [{ routing: { ood: { minNearst: 0.3 } } }, "routing.ood.minNearst"],
       [{ routing: { secondStage: { model: "x.json" } } }, "routing.secondStage.model"],
-      [{ tiers: [{ name: "a", model: "m", pricePer1MTokens: 1, price: 2 }, { name: "b", model: "m", pricePer1MTokens: 2 }] }, "tiers.0.price"],
+      [
+        {
+          tiers: [
+            { name: "a", model: "m", pricePer1MTokens: 1, price: 2 },
+            { name: "b", model: "m", pricePer1MTokens: 2 },
+          ],
+        },
+        "tiers.0.price",
+      ],
       [{ embedding: { batching: { maxBatchSize: 8 } } }, "embedding.batching.maxBatchSize"],
       [{ index: { efSearch: 10 } }, "index.efSearch"],
       [{ cache: { store_text: true } }, "cache.store_text"],
@@ -100,7 +108,9 @@ describe("parseConfig", () => {
     expect(attempt({ TIERLINE_K: "seven" })).toThrow(/\(environment\) TIERLINE_K: expected a number, got "seven"/);
     expect(attempt({ TIERLINE_ADMIN_TOKEN: "short" })).toThrow(/\(environment\) TIERLINE_ADMIN_TOKEN: must be at least 16 characters/);
     expect(attempt({ TIERLINE_ADMIN_TOKEN: "CHANGE-ME-admin-token-0123456789" })).toThrow(/\(environment\) TIERLINE_ADMIN_TOKEN: is a placeholder/);
-    expect(attempt({ TIERLINE_ANALYST_TOKENS: "alice:0123456789abcdef,bob:short" })).toThrow(/\(environment\) TIERLINE_ANALYST_TOKENS \(label bob\): must be at least 16 characters/);
+    expect(attempt({ TIERLINE_ANALYST_TOKENS: "alice:0123456789abcdef,bob:short" })).toThrow(
+      /\(environment\) TIERLINE_ANALYST_TOKENS \(label bob\): must be at least 16 characters/,
+    );
     // A bad value in the file is still the file's, with the variable's one beside it.
     try {
       parseConfig({ routing: { k: 0 } }, { TIERLINE_MARGIN: "-1" }, "/etc/tierline.config.json");

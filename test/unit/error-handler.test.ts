@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DatabaseUnavailableError } from "../../src/adapters/db/database-guard.js";
 import { BatchLaneFullError } from "../../src/adapters/embeddings/work-estimate.js";
 import { errorStatus } from "../../src/base/error-codes.js";
-import { DomainError } from "../../src/base/errors.js";
+import type { DomainError } from "../../src/base/errors.js";
 import { InvalidRuleError } from "../../src/base/policy/rule-set.js";
 import { GatewayError, GatewayRequestError, ModelNotFoundError } from "../../src/gateway/gateway-errors.js";
 import { createErrorHandler } from "../../src/http/error-handler.js";

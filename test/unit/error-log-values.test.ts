@@ -9,7 +9,9 @@ describe("what a 503 for a database away logs", () => {
     const lines: Array<Record<string, unknown>> = [];
     const logger = { error: () => {}, info: () => {}, warn: (o: Record<string, unknown>) => lines.push(o) };
     const app = new Hono();
-    const driver = Object.assign(new Error('Failed query: select "id", "text" from "exemplars" where "text" ilike $1\nparams: %a curator\'s secret filter%'), { code: "ECONNREFUSED" });
+    const driver = Object.assign(new Error('Failed query: select "id", "text" from "exemplars" where "text" ilike $1\nparams: %a curator\'s secret filter%'), {
+      code: "ECONNREFUSED",
+    });
     app.get("/", () => {
       throw new DatabaseUnavailableError("not_applied", "the database is unavailable", { cause: driver });
     });

@@ -40,7 +40,8 @@ describe("writeRoutingValues", () => {
 
   it("rewrites only the routing object's text, keeping the rest of the file byte for byte", () => {
     const file = configFile({});
-    const text = '{\n  "tiers": [{ "name": "fast", "model": "s", "pricePer1MTokens": 1.0 }, { "name": "premium", "model": "l", "pricePer1MTokens": 10.0 }],\n  "routing": {"k": 7,  "margin": 0.15}\n}\n';
+    const text =
+      '{\n  "tiers": [{ "name": "fast", "model": "s", "pricePer1MTokens": 1.0 }, { "name": "premium", "model": "l", "pricePer1MTokens": 10.0 }],\n  "routing": {"k": 7,  "margin": 0.15}\n}\n';
     writeFileSync(file, text);
     writeRoutingValues(file, { k: 5, margin: 0.2, minSimilarity: 0.35 });
     expect(readFileSync(file, "utf8")).toBe(text.replace('{"k": 7,  "margin": 0.15}', '{ "k": 5, "margin": 0.2, "minSimilarity": 0.35 }'));

@@ -40,7 +40,11 @@ describe("EmbeddingStore", () => {
     expect(EmbeddingStore.open(file, "other-model").get("one")).toBeUndefined();
     appendFileSync(file, '{"key": "abc", "vec');
     expect(EmbeddingStore.open(file, encoder.modelId).size).toBe(2);
-    expect(readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith('{"key":"')).length).toBe(2);
+    expect(
+      readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith('{"key":"')).length,
+    ).toBe(2);
   });
 
   it("refuses an encoder of another model", async () => {

@@ -18,11 +18,7 @@ describe("extractQueryText", () => {
   });
 
   it("joins the text parts of multi-part content and ignores images", () => {
-    const content = [
-      { type: "text", text: "look at" },
-      { type: "image_url" },
-      { type: "text", text: "this" },
-    ];
+    const content = [{ type: "text", text: "look at" }, { type: "image_url" }, { type: "text", text: "this" }];
     expect(extractQueryText({ messages: [{ role: "user", content }] })).toBe("look at\nthis");
   });
 

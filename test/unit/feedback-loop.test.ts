@@ -54,8 +54,18 @@ describe("what a verdict says about the tier a query needed", () => {
   });
 
   it("combines several sources into the most demanding reading", () => {
-    expect(combineRanges([{ lo: FAST, hi: STANDARD }, { lo: STANDARD, hi: PREMIUM }])).toEqual({ lo: STANDARD, hi: PREMIUM });
-    expect(combineRanges([{ lo: PREMIUM, hi: PREMIUM }, { lo: FAST, hi: FAST }])).toEqual({ lo: PREMIUM, hi: PREMIUM });
+    expect(
+      combineRanges([
+        { lo: FAST, hi: STANDARD },
+        { lo: STANDARD, hi: PREMIUM },
+      ]),
+    ).toEqual({ lo: STANDARD, hi: PREMIUM });
+    expect(
+      combineRanges([
+        { lo: PREMIUM, hi: PREMIUM },
+        { lo: FAST, hi: FAST },
+      ]),
+    ).toEqual({ lo: PREMIUM, hi: PREMIUM });
   });
 });
 
@@ -143,7 +153,11 @@ describe("decision log writer", () => {
 
   it("keeps the text only when told to, and writes each decision once", async () => {
     const written: string[] = [];
-    const writer = new DecisionLogWriter(async (rows) => void written.push(...rows.map((r) => `${r.decisionId}:${r.queryText}`)), { maxKeys: 10, flushIntervalMs: 60_000, storeText: true });
+    const writer = new DecisionLogWriter(async (rows) => void written.push(...rows.map((r) => `${r.decisionId}:${r.queryText}`)), {
+      maxKeys: 10,
+      flushIntervalMs: 60_000,
+      storeText: true,
+    });
     writer.record(decision("a"), { query: "hello", tags: ["x"], sessionId: "s" }, { text: "hello", nearest: 0.5 });
     expect(writer.peek("a")).toMatchObject({ tags: ["x"], sessionId: "s", nearestSimilarity: 0.5 });
     await writer.flush();
@@ -218,7 +232,10 @@ describe("feedback reports", () => {
 
 describe("feedback JSONL", () => {
   it("reads a decision id or a query per line, and names the bad line", () => {
-    const rows = parseFeedbackJsonl(['{"decisionId":"5b0c4a3e-9d1f-4c55-8a77-0d0f6b7e2a11","verdict":"ok"}', "", '{"query":"hi","verdict":"overkill","correctTier":"fast","score":0.5}'].join("\n"), tiers);
+    const rows = parseFeedbackJsonl(
+      ['{"decisionId":"5b0c4a3e-9d1f-4c55-8a77-0d0f6b7e2a11","verdict":"ok"}', "", '{"query":"hi","verdict":"overkill","correctTier":"fast","score":0.5}'].join("\n"),
+      tiers,
+    );
     expect(rows.map((r) => r.line)).toEqual([1, 3]);
     expect(() => parseFeedbackJsonl('{"verdict":"ok"}', tiers)).toThrow(/line 1: .*decisionId or query/);
     expect(() => parseFeedbackJsonl('{"query":"x","verdict":"ok","correctTier":"gold"}', tiers)).toThrow(FeedbackFileError);

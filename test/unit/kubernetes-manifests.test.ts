@@ -17,7 +17,8 @@ const one = (kind: string, name?: string): Manifest => {
 const deployment = one("Deployment").body;
 const pod = deployment.spec.template.spec;
 const container = pod.containers[0];
-const literalEnv = (): Record<string, string> => Object.fromEntries(container.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+const literalEnv = (): Record<string, string> =>
+  Object.fromEntries(container.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
 const configText = (): string => one("ConfigMap").body.data["tierline.config.json"];
 
 /** The service's config as a pod loads it: the ConfigMap's file at TIERLINE_CONFIG, the Deployment's env, the given secrets. */

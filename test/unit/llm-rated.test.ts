@@ -12,7 +12,17 @@ const { tiers } = parseConfig({});
 
 /** A router whose "torn between" query always splits the vote, with the given rater behind it. */
 async function routerWith(rater: ComplexityRater, timeoutMs = 100) {
-  const encoder = createFakeEncoder({ dimensions: D, vectors: { fast: axis(D, 0), "fast two": axis(D, 0, 3, 0.2), standard: axis(D, 1), premium: axis(D, 2), "torn between": axis(D, 0, 1, 1.9), "clearly fast": axis(D, 0, 1, 0.1) } });
+  const encoder = createFakeEncoder({
+    dimensions: D,
+    vectors: {
+      fast: axis(D, 0),
+      "fast two": axis(D, 0, 3, 0.2),
+      standard: axis(D, 1),
+      premium: axis(D, 2),
+      "torn between": axis(D, 0, 1, 1.9),
+      "clearly fast": axis(D, 0, 1, 0.1),
+    },
+  });
   const index = new ExemplarIndex(new HnswIndex(D, { M: 16, efConstruction: 100, ef: 100 }), 1);
   const texts = ["fast", "fast two", "standard", "premium"];
   const vectors = await encoder.embed(texts);
@@ -20,7 +30,13 @@ async function routerWith(rater: ComplexityRater, timeoutMs = 100) {
   const ref = new ExemplarIndexRef();
   ref.set(index);
   const cache = new MemoryDecisionCache({ modelId: encoder.modelId, memoryEntries: 100, storeText: false }, null);
-  return new Router({ encoder, index: ref, cache, options: { k: 3, margin: 0.2, minSimilarity: 0.5, fallbackTier: "premium", tiers }, llmRating: { rater, timeoutMs, tierByRating: ["fast", "fast", "standard", "premium", "premium"] } });
+  return new Router({
+    encoder,
+    index: ref,
+    cache,
+    options: { k: 3, margin: 0.2, minSimilarity: 0.5, fallbackTier: "premium", tiers },
+    llmRating: { rater, timeoutMs, tierByRating: ["fast", "fast", "standard", "premium", "premium"] },
+  });
 }
 
 describe("LLM-rated step", () => {

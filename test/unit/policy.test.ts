@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileRules, InvalidRuleError, looksLikeCode, type RequestFacts, type Rule } from "../../src/base/policy/rule-set.js";
-import { applyLimits, BudgetTooSmallError, InvalidLimitError } from "../../src/routing/limits.js";
+import { applyLimits, BudgetTooSmallError, type InvalidLimitError } from "../../src/routing/limits.js";
 import { TierLadder } from "../../src/routing/tier-ladder.js";
 
 const tiers = [
@@ -10,7 +10,16 @@ const tiers = [
 ];
 const ladder = new TierLadder(tiers);
 const names = ladder.names;
-const facts = (over: Partial<RequestFacts> = {}): RequestFacts => ({ text: "hello there", tokens: 3, messages: 1, hasCode: false, hasAttachments: false, hasTools: false, tags: [], ...over });
+const facts = (over: Partial<RequestFacts> = {}): RequestFacts => ({
+  text: "hello there",
+  tokens: 3,
+  messages: 1,
+  hasCode: false,
+  hasAttachments: false,
+  hasTools: false,
+  tags: [],
+  ...over,
+});
 const rule = (match: Rule["match"], action: Rule["action"] = { tier: "fast" }, name = "r"): Rule => ({ name, match, action });
 const matches = (r: Rule, f: RequestFacts) => compileRules([r], names)[0]!.test(f);
 

@@ -6,7 +6,11 @@ import { BatchLaneFullError, DrainEstimate } from "../../src/adapters/embeddings
 import { createGatedEncoder } from "../helpers/gated-encoder.js";
 
 const texts = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
-const settle = <T>(p: Promise<T>) => p.then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e }));
+const settle = <T>(p: Promise<T>) =>
+  p.then(
+    (v) => ({ ok: true as const, v }),
+    (e: unknown) => ({ ok: false as const, e }),
+  );
 
 describe("PriorityEncoder: interactive queries before batch items", () => {
   it("cuts a batch into slices and runs a query that arrives meanwhile before the next slice", async () => {
@@ -48,7 +52,10 @@ describe("PriorityEncoder: work ends with its request", () => {
     await model.releaseAll();
     expect(await batch).toEqual({ ok: false, e: reason });
     expect(await other).toHaveLength(2);
-    expect(model.calls).toEqual([["b1", "b2"], ["x1", "x2"]]);
+    expect(model.calls).toEqual([
+      ["b1", "b2"],
+      ["x1", "x2"],
+    ]);
     expect(lane.stats().cancelled).toBe(4);
   });
 

@@ -59,7 +59,8 @@ describe("deployment files", () => {
     const dockerfile = read("Dockerfile");
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
     expect(dockerfile).not.toMatch(/tsx/);
-    for (const dir of ["dist", "migrations", "exemplars", "src/http/console/assets", "bin"]) expect(dockerfile, dir).toMatch(new RegExp(`^COPY .*\\b${dir.replace("/", "\\/")} `, "m"));
+    for (const dir of ["dist", "migrations", "exemplars", "src/http/console/assets", "bin"])
+      expect(dockerfile, dir).toMatch(new RegExp(`^COPY .*\\b${dir.replace("/", "\\/")} `, "m"));
     expect(dockerfile).not.toMatch(/--allow-scripts/); // an error on the command line of a project install with npm 11
     expect(pkg.scripts.start).toBe("exec node dist/main.js");
   });

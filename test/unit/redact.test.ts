@@ -15,7 +15,10 @@ describe("key redaction (issue 20, fault 10)", () => {
   });
 
   it("cuts a key written with JSON escapes, wholly or in part, and leaves the JSON valid", () => {
-    const body = JSON.stringify({ error: { message: "placeholder" } }).replace("placeholder", `bad key ${escaped(KEY)} and ${KEY.slice(0, 4)}${escaped(KEY.slice(4, 16))}${KEY.slice(16)}; url https:\\/\\/x`);
+    const body = JSON.stringify({ error: { message: "placeholder" } }).replace(
+      "placeholder",
+      `bad key ${escaped(KEY)} and ${KEY.slice(0, 4)}${escaped(KEY.slice(4, 16))}${KEY.slice(16)}; url https:\\/\\/x`,
+    );
     const out = redactSecrets(body, [KEY]);
     const message: string = JSON.parse(out).error.message;
     expect(leaks(message)).toBe(false);

@@ -23,7 +23,12 @@ interface Service {
 const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 const haproxy = read("deploy/haproxy.cfg");
 /** `server <name> "${TIERLINE_n-host:port}" check` lines: the replicas and their compose addresses. */
-const servers = [...haproxy.matchAll(/^\s*server (\S+) "\$\{(TIERLINE_\d)-([\w-]+):(\d+)\}"/gm)].map(([, name, variable, host, port]) => ({ name, variable, host: host!, port: port! }));
+const servers = [...haproxy.matchAll(/^\s*server (\S+) "\$\{(TIERLINE_\d)-([\w-]+):(\d+)\}"/gm)].map(([, name, variable, host, port]) => ({
+  name,
+  variable,
+  host: host!,
+  port: port!,
+}));
 const seconds = (directive: string) => Number(new RegExp(`^\\s*${directive} (\\d+)s$`, "m").exec(haproxy)?.[1]);
 const defaults = parseConfig({});
 

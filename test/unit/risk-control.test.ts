@@ -40,7 +40,16 @@ describe("risk-controlled selection", () => {
 
   it("returns null when nothing passes, and compares across paths by cost", () => {
     expect(selectRiskControlled([[9, 10]], (p) => routing(p), labels, tiers, target("quality", 0.99)).chosen).toBeNull();
-    const sel = selectRiskControlled([[0, 1], [0, 3]], (p) => routing(p), labels, tiers, target("quality", 0.9));
+    const sel = selectRiskControlled(
+      [
+        [0, 1],
+        [0, 3],
+      ],
+      (p) => routing(p),
+      labels,
+      tiers,
+      target("quality", 0.9),
+    );
     expect(sel.chosen?.params).toBe(3);
     expect(sel.tested).toHaveLength(4);
   });
@@ -92,10 +101,30 @@ describe("the per-source criterion", () => {
     const routed = [...Array(60).fill("fast"), ...Array(32).fill("premium"), ...Array(8).fill("fast")];
     const groups = [...Array(60).fill("a"), ...Array(40).fill("b")];
     const pooled: RiskTarget = { targetQuality: 0.9, confidence: 0.5, method: "wilson", criterion: "quality" };
-    expect(qualityLowerBound(routed, labels, tiers.map((t) => t.name), pooled)).toBeGreaterThan(0.9);
+    expect(
+      qualityLowerBound(
+        routed,
+        labels,
+        tiers.map((t) => t.name),
+        pooled,
+      ),
+    ).toBeGreaterThan(0.9);
     const perSource: RiskTarget = { ...pooled, criterion: "per-source", groups };
-    const bound = qualityLowerBound(routed, labels, tiers.map((t) => t.name), perSource);
+    const bound = qualityLowerBound(
+      routed,
+      labels,
+      tiers.map((t) => t.name),
+      perSource,
+    );
     expect(bound).toBeLessThan(0.85);
-    expect(bound).toBeCloseTo(qualityLowerBound(routed.slice(60), labels.slice(60), tiers.map((t) => t.name), pooled), 12);
+    expect(bound).toBeCloseTo(
+      qualityLowerBound(
+        routed.slice(60),
+        labels.slice(60),
+        tiers.map((t) => t.name),
+        pooled,
+      ),
+      12,
+    );
   });
 });

@@ -17,7 +17,7 @@ import {
   validateModel,
   type SecondStageModel,
 } from "../../src/routing/second-stage/model.js";
-import { loadSecondStageModel, SecondStageMismatchError, SecondStageModelError } from "../../src/routing/second-stage/second-stage-file.js";
+import { loadSecondStageModel, SecondStageMismatchError } from "../../src/routing/second-stage/second-stage-file.js";
 import { neighborFeatures } from "../../src/routing/second-stage/neighbor-features.js";
 import { textFeatures } from "../../src/routing/second-stage/text-features.js";
 import { mulberry32 } from "../../eval/lib/stratified-folds.js";
@@ -91,7 +91,15 @@ describe("second-stage scoring", () => {
     expect(risks[1]).toBeCloseTo(1 / (1 + Math.exp(2)), 12);
     expect(risks[2]).toBe(0);
     // A boundary above standard that says more than the one above fast lifts fast's risk with it.
-    const lifted = tierRisks(model({ boundaries: [{ above: "fast", bias: -5, weights: {} }, { above: "standard", bias: 3, weights: {} }] }), {});
+    const lifted = tierRisks(
+      model({
+        boundaries: [
+          { above: "fast", bias: -5, weights: {} },
+          { above: "standard", bias: 3, weights: {} },
+        ],
+      }),
+      {},
+    );
     expect(lifted[0]).toBeCloseTo(lifted[1]!, 12);
   });
 

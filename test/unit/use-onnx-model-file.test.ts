@@ -2,12 +2,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  CONVERTER_VERSION,
-  ensureUseOnnxModel,
-  useModelPackageVersion,
-  useOnnxFileName,
-} from "../../src/adapters/embeddings/use-onnx/onnx-model-file.js";
+import { CONVERTER_VERSION, ensureUseOnnxModel, useModelPackageVersion, useOnnxFileName } from "../../src/adapters/embeddings/use-onnx/onnx-model-file.js";
 
 describe("ensureUseOnnxModel (the converted-model cache in <dataDir>/models)", () => {
   let dataDir: string;

@@ -55,7 +55,10 @@ describe("TF -> ONNX op conversion", () => {
     const g = new GraphSpec();
     const x = g.input("x", INT64, [-1, 2]);
     g.op("col", "StridedSlice", [x, g.ints("b", [0, 1]), g.ints("e", [0, 2]), g.ints("s", [1, 1])], {
-      T: INT64, begin_mask: { i: "1" }, end_mask: { i: "1" }, shrink_axis_mask: { i: "2" },
+      T: INT64,
+      begin_mask: { i: "1" },
+      end_mask: { i: "1" },
+      shrink_axis_mask: { i: "2" },
     });
     const out = await run(g, { x: i64([3, 2], [0, 5, 1, 6, 2, 7]) });
     expect(out.col).toEqual({ dims: [3], data: [5, 6, 7] });
@@ -101,7 +104,9 @@ describe("TF -> ONNX op conversion", () => {
     const g = new GraphSpec();
     const x = g.input("x", FLOAT, [1, 2, 1, 2]);
     const conv = g.op("conv", "Conv2D", [x, g.floats("k", [1, 0, 0, 2], [1, 1, 2, 2])], {
-      strides: { list: { i: ["1", "1", "1", "1"] } }, dilations: { list: { i: ["1", "1", "1", "1"] } }, padding: { s: [86, 65, 76, 73, 68] },
+      strides: { list: { i: ["1", "1", "1", "1"] } },
+      dilations: { list: { i: ["1", "1", "1", "1"] } },
+      padding: { s: [86, 65, 76, 73, 68] },
     });
     g.op("biased", "BiasAdd", [conv, g.floats("bias", [10, 20])]);
     const a = g.input("a", FLOAT, [1, 2, 2]);

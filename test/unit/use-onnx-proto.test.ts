@@ -32,7 +32,11 @@ describe("ONNX protobuf writer", () => {
     const session = await InferenceSession.create(encodeOnnxModel(model), { logSeverityLevel: 3 });
     const out = await session.run({ x: new Tensor("float32", Float32Array.from([0, 0, -2, 2]), [2, 2]) });
     expect(out.y!.dims).toEqual([1, 2, 2]);
-    expect(Array.from(out.y!.data as Float32Array).slice(0, 2).map((v) => v.toFixed(4))).toEqual(["0.2500", "0.7500"]);
+    expect(
+      Array.from(out.y!.data as Float32Array)
+        .slice(0, 2)
+        .map((v) => v.toFixed(4)),
+    ).toEqual(["0.2500", "0.7500"]);
     expect(Array.from(out.leaky!.data as Float32Array)).toEqual([0, 0, -1, 2]);
     await session.release();
   });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { classifyDatabaseError, isRefusedWrite } from "../../src/adapters/db/db-errors.js";
+import { describe, expect, it } from "vitest";
 import { WriteBehind, type WriteBehindOptions } from "../../src/base/util/write-behind.js";
 
 class Rows extends WriteBehind<{ key: string }> {
@@ -40,7 +40,11 @@ describe("WriteBehind: refused rows", () => {
     expect(w.deadLetters).toBe(2);
     expect(w.pendingCount).toBe(0);
     expect(w.failedFlushes).toBe(0);
-    expect([...t.written].sort()).toEqual(Array.from({ length: 100 }, (_, i) => `k${i}`).filter((k) => k !== "k13" && k !== "k77").sort());
+    expect([...t.written].sort()).toEqual(
+      Array.from({ length: 100 }, (_, i) => `k${i}`)
+        .filter((k) => k !== "k13" && k !== "k77")
+        .sort(),
+    );
     // Halving: a few statements per bad row, not one per row.
     expect(t.statements.length).toBeLessThan(30);
   });
@@ -83,7 +87,8 @@ describe("WriteBehind: refused rows", () => {
 
 describe("classifyDatabaseError", () => {
   it("a server that is starting, stopping, recovering, full or read-only is unavailable, not a bug", () => {
-    for (const code of ["57P01", "57P02", "57P03", "53300", "25006", "08006", "08001", "ECONNREFUSED", "CONNECTION_CLOSED"]) expect(classifyDatabaseError(pgError(code)), code).toBe("unavailable");
+    for (const code of ["57P01", "57P02", "57P03", "53300", "25006", "08006", "08001", "ECONNREFUSED", "CONNECTION_CLOSED"])
+      expect(classifyDatabaseError(pgError(code)), code).toBe("unavailable");
     expect(classifyDatabaseError({ message: "x", cause: pgError("57P03") })).toBe("unavailable");
   });
 
@@ -92,5 +97,33 @@ describe("classifyDatabaseError", () => {
     expect(classifyDatabaseError(pgError("23505"))).toBe("unique_violation");
     expect(classifyDatabaseError(pgError("42P01"))).toBeNull();
     expect(classifyDatabaseError(new Error("database down"))).toBeNull();
+  });
+});
+
+class Counter extends WriteBehind<{ key: string; n: number }> {
+  add1(key: string) {
+    this.add({ key, n: 1 });
+  }
+  protected keyOf(row: { key: string }) {
+    return row.key;
+  }
+  protected combine(a: { key: string; n: number }, b: { key: string; n: number }) {
+    return { key: a.key, n: a.n + b.n };
+  }
+  protected override weightOf(row: { n: number }) {
+    return row.n;
+  }
+}
+
+describe("WriteBehind.stop", () => {
+  it("gives up on a database that never answers within its bound and counts what was lost", async () => {
+    const writer = new Counter(() => new Promise<never>(() => {}), { flushIntervalMs: 60_000, maxKeys: 10 });
+    writer.add1("a");
+    writer.add1("a");
+    writer.add1("b");
+    const started = Date.now();
+    await writer.stop(100);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(writer.dropped).toBe(3);
   });
 });

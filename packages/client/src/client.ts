@@ -149,8 +149,12 @@ export class TierlineClient extends ClientCore {
   createChatCompletion(body: ChatCompletionRequest, options: { sessionId?: string } = {}): Promise<ChatCompletion> {
     return this.json("POST", "/v1/chat/completions", { json: body, headers: session(options.sessionId), timeout: false });
   }
-  listModels(): Promise<ModelList> { return this.json("GET", "/v1/models"); }
-  getGatewayStats(query: StatsWindow = {}): Promise<GatewayStats> { return this.json("GET", "/stats/gateway", { query: { ...query } }); }
+  listModels(): Promise<ModelList> {
+    return this.json("GET", "/v1/models");
+  }
+  getGatewayStats(query: StatsWindow = {}): Promise<GatewayStats> {
+    return this.json("GET", "/stats/gateway", { query: { ...query } });
+  }
 
   // Rules (admin token)
 
@@ -233,4 +237,3 @@ const session = (sessionId: string | undefined): Record<string, string> => (sess
 function write(options: WriteOptions): { query: Query; headers: Record<string, string> } {
   return { query: { force: options.force ? "true" : undefined }, headers: options.idempotencyKey === undefined ? {} : { "idempotency-key": options.idempotencyKey } };
 }
-

@@ -76,7 +76,6 @@ export class ClientCore {
   }
 }
 
-
 export function queryString(query: Query | undefined): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query ?? {})) {

@@ -40,7 +40,6 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-
 export interface DatabaseOptions {
   /** postgres:// URL; when absent an embedded PGlite is used. */
   url?: string;

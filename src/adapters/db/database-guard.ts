@@ -137,7 +137,10 @@ export class DatabaseGuard {
   /** One probe at a time: trips if the database does not answer it either. */
   private checkAfterTimeout(): void {
     const probe = this.options.probe;
-    if (probe === undefined) return this.trip();
+    if (probe === undefined) {
+      this.trip();
+      return;
+    }
     if (this.probing) return;
     this.probing = true;
     probe().then(

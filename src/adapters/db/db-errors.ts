@@ -16,7 +16,22 @@ export type DatabaseFailure =
  * down or crashed 57P01/57P02, starting up or in recovery 57P03, connection
  * exceptions 08xxx, too many connections 53300, a read-only standby 25006).
  */
-const connectionCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "CONNECTION_ENDED", "CONNECTION_CLOSED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "57P01", "57P02", "57P03", "53300", "25006"]);
+const connectionCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EPIPE",
+  "CONNECTION_ENDED",
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+  "25006",
+]);
 
 /** The failure class of an error thrown by postgres.js or PGlite, or null for anything else (a bug). */
 export function classifyDatabaseError(err: unknown): DatabaseFailure | null {

@@ -37,7 +37,11 @@ export const decisionFeedback = pgTable(
     tags: text("tags").array(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("decision_feedback_decision_source_uq").on(t.decisionId, t.source), index("decision_feedback_created_idx").on(t.createdAt), index("decision_feedback_decision_at_idx").on(t.decisionAt)],
+  (t) => [
+    uniqueIndex("decision_feedback_decision_source_uq").on(t.decisionId, t.source),
+    index("decision_feedback_created_idx").on(t.createdAt),
+    index("decision_feedback_decision_at_idx").on(t.decisionAt),
+  ],
 );
 
 /**

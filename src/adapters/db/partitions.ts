@@ -62,9 +62,7 @@ export async function ensurePartitions(db: Database, days: readonly Date[]): Pro
       const name = partitionName(day);
       if (existing.has(name)) continue;
       // Names and bounds come from dates formatted here, never from input.
-      await tx.execute(
-        sql.raw(`create table if not exists "${name}" partition of "${PARENT}" for values from ('${day.toISOString()}') to ('${addDays(day, 1).toISOString()}')`),
-      );
+      await tx.execute(sql.raw(`create table if not exists "${name}" partition of "${PARENT}" for values from ('${day.toISOString()}') to ('${addDays(day, 1).toISOString()}')`));
       created.push(name);
     }
     return created;

@@ -87,7 +87,10 @@ export class BatchingEncoder extends EncoderDecorator {
     };
     for (const p of batch) p.signal?.addEventListener("abort", leave, { once: true });
     try {
-      const vectors = await this.inner.embed(batch.map((p) => p.text), { signal: allGone.signal });
+      const vectors = await this.inner.embed(
+        batch.map((p) => p.text),
+        { signal: allGone.signal },
+      );
       batch.forEach((p, i) => p.resolve(vectors[i]!));
     } catch (err) {
       if (batch.length === 1) batch[0]!.reject(err);

@@ -64,8 +64,7 @@ export function createTransformersEncoder(options: TransformersEncoderOptions): 
   const batchSize = Math.max(1, options.batchSize ?? 32);
   let loading: Promise<Loaded> | undefined;
   let loaded: Loaded | undefined;
-  const maxInputChars = () =>
-    Math.min((loaded?.maxTokens ?? FALLBACK_MAX_TOKENS) * CHARS_PER_TOKEN, MAX_INPUT_CHARS_CAP);
+  const maxInputChars = () => Math.min((loaded?.maxTokens ?? FALLBACK_MAX_TOKENS) * CHARS_PER_TOKEN, MAX_INPUT_CHARS_CAP);
 
   async function forward(lib: Transformers, extractor: FeatureExtractionPipeline, texts: string[], maxTokens: number) {
     // Tokenize and pool here rather than via extractor(texts): the pipeline
@@ -98,10 +97,7 @@ export function createTransformersEncoder(options: TransformersEncoderOptions): 
     }
     const config = extractor.model.config as { max_position_embeddings?: unknown };
     // Tokenizers often claim an "unlimited" 1e30 max length; the position table is the real limit.
-    const maxTokens = Math.min(
-      finiteOr(extractor.tokenizer.model_max_length, Number.POSITIVE_INFINITY),
-      finiteOr(config.max_position_embeddings, FALLBACK_MAX_TOKENS),
-    );
+    const maxTokens = Math.min(finiteOr(extractor.tokenizer.model_max_length, Number.POSITIVE_INFINITY), finiteOr(config.max_position_embeddings, FALLBACK_MAX_TOKENS));
     // A probe embedding gives the true output width (hidden_size is named
     // differently across architectures) and warms the ONNX session.
     const [probe] = await forward(lib, extractor, ["warm up"], maxTokens);

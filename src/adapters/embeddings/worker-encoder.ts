@@ -6,9 +6,7 @@ import type { Encoder } from "./encoder.js";
 
 export type WorkerRequest = { id: number; kind: "load" } | { id: number; kind: "embed"; texts: readonly string[] };
 
-export type WorkerReply =
-  | { id: number; ok: true; dimensions: number; maxInputChars: number; flat?: Float32Array }
-  | { id: number; ok: false; name: string; message: string };
+export type WorkerReply = { id: number; ok: true; dimensions: number; maxInputChars: number; flat?: Float32Array } | { id: number; ok: false; name: string; message: string };
 
 interface Waiting {
   resolve: (reply: Extract<WorkerReply, { ok: true }>) => void;
@@ -119,7 +117,10 @@ export class WorkerEncoder implements Encoder {
     const entry = path.join(path.dirname(source), `encoder-worker${ext}`);
     const worker =
       ext === ".ts"
-        ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`, { eval: true, workerData: this.spec })
+        ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`, {
+            eval: true,
+            workerData: this.spec,
+          })
         : new Worker(entry, { workerData: this.spec });
     // The model never keeps the process alive: the service exits when its server does.
     worker.unref();

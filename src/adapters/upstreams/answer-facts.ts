@@ -49,7 +49,9 @@ export function addFields(answer: InspectedAnswer, fields: Record<string, unknow
   let before = close - 1;
   while (before >= 0 && isSpace(bytes[before]!)) before--;
   const empty = before >= 0 && bytes[before] === 0x7b;
-  const inserted = Object.entries(fields).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",");
+  const inserted = Object.entries(fields)
+    .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+    .join(",");
   return Buffer.concat([bytes.subarray(0, close), Buffer.from(`${empty ? "" : ","}${inserted}`), bytes.subarray(close)]);
 }
 

@@ -17,7 +17,11 @@ export class TierAsker {
   ) {}
 
   /** The reply's text, or null when no upstream of the tier answered usably. */
-  async ask(tier: string, messages: ReadonlyArray<{ role: string; content: string }>, options: { kind: AttemptKind; decisionId: string; signal: AbortSignal; maxTokens: number }): Promise<string | null> {
+  async ask(
+    tier: string,
+    messages: ReadonlyArray<{ role: string; content: string }>,
+    options: { kind: AttemptKind; decisionId: string; signal: AbortSignal; maxTokens: number },
+  ): Promise<string | null> {
     const result = await runChain(this.chain, {
       decisionId: options.decisionId,
       kind: options.kind,

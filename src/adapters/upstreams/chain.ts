@@ -36,7 +36,13 @@ export interface AttemptNote {
 export type ChainResult =
   | { kind: "served"; upstream: Upstream; result: Answer | StreamStart; notes: AttemptNote[] }
   | { kind: "refused"; upstream: Upstream; result: Refusal; notes: AttemptNote[] }
-  | { kind: "failed"; notes: AttemptNote[]; cancelled: boolean; timedOut: boolean; /** Set when every upstream was rate-limited: the soonest it may be retried. */ retryAfterMs?: number };
+  | {
+      kind: "failed";
+      notes: AttemptNote[];
+      cancelled: boolean;
+      timedOut: boolean /** Set when every upstream was rate-limited: the soonest it may be retried. */;
+      retryAfterMs?: number;
+    };
 
 interface Held {
   upstream: Upstream;
@@ -64,7 +70,21 @@ export async function runChain(deps: ChainDeps, call: ChainCall): Promise<ChainR
 
   const note = (upstream: Upstream, outcome: AttemptOutcome, status: number | null, ms: number) => {
     notes.push({ upstream: upstream.id, outcome, status });
-    deps.recorder.attempt({ decisionId: call.decisionId, at: new Date(), kind: call.kind, tier: upstream.tier, upstream: upstream.id, model: upstream.model, outcome, status, ms, served: false, score: null, usage: null, costUsd: null });
+    deps.recorder.attempt({
+      decisionId: call.decisionId,
+      at: new Date(),
+      kind: call.kind,
+      tier: upstream.tier,
+      upstream: upstream.id,
+      model: upstream.model,
+      outcome,
+      status,
+      ms,
+      served: false,
+      score: null,
+      usage: null,
+      costUsd: null,
+    });
   };
 
   const attempt = async (upstream: Upstream, admission: { probe: boolean }): Promise<CallResult | null> => {
@@ -77,7 +97,12 @@ export async function runChain(deps: ChainDeps, call: ChainCall): Promise<ChainR
         return null;
       }
       const payload = JSON.stringify({ ...call.body, model: upstream.model });
-      result = await deps.call(upstream, payload, { stream: call.stream, signal: call.signal, timeoutMs: Math.min(upstream.timeoutMs, remaining), apiKey: deps.secrets.get(upstream.apiKeyEnv) });
+      result = await deps.call(upstream, payload, {
+        stream: call.stream,
+        signal: call.signal,
+        timeoutMs: Math.min(upstream.timeoutMs, remaining),
+        apiKey: deps.secrets.get(upstream.apiKeyEnv),
+      });
     } finally {
       // An admission that produced no result (deadline passed, the payload or the transport threw) still settles:
       // a half-open circuit's probe slot held for ever would keep its upstream skipped for good (issue 20).

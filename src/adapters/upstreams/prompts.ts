@@ -29,7 +29,8 @@ export function selfRatingPrompt(question: string, answer: string): Message[] {
   return [
     {
       role: "system",
-      content: "You check answers. Reply with one integer from 0 to 10 and nothing else: how confident you are that the answer is correct, complete and fully addresses the request.",
+      content:
+        "You check answers. Reply with one integer from 0 to 10 and nothing else: how confident you are that the answer is correct, complete and fully addresses the request.",
     },
     { role: "user", content: `Request:\n${cut(question)}\n\nAnswer:\n${cut(answer)}\n\nHow confident are you that this answer is correct and complete (0 to 10)?` },
   ];

@@ -108,7 +108,14 @@ export function createUpstreamCaller(deps: UpstreamCallerDeps): UpstreamCall {
 async function callUpstream(deps: UpstreamCallerDeps, upstream: Upstream, payload: string, options: CallOptions): Promise<CallResult> {
   const started = performance.now();
   const elapsed = () => performance.now() - started;
-  const fail = (outcome: FailureOutcome, detail: string, status: number | null = null, retryAfterMs?: number): Failure => ({ kind: "failure", outcome, status, retryAfterMs, detail, ms: elapsed() });
+  const fail = (outcome: FailureOutcome, detail: string, status: number | null = null, retryAfterMs?: number): Failure => ({
+    kind: "failure",
+    outcome,
+    status,
+    retryAfterMs,
+    detail,
+    ms: elapsed(),
+  });
   if (options.signal.aborted) return fail("cancelled", "client gone");
   const exchange = new UpstreamExchange();
   const onClientGone = () => exchange.cut("cancelled");

@@ -60,7 +60,11 @@ export class UpstreamExchange {
     const body = Buffer.from(payload);
     const attempt = (retry: boolean): Promise<IncomingMessage> =>
       new Promise<IncomingMessage>((resolve, reject) => {
-        const req = (secure ? https : http).request(target, { method: "POST", agent: secure ? agents.https : agents.http, headers: { ...headers, "content-length": String(body.length) } });
+        const req = (secure ? https : http).request(target, {
+          method: "POST",
+          agent: secure ? agents.https : agents.http,
+          headers: { ...headers, "content-length": String(body.length) },
+        });
         this.req = req;
         let answered = false;
         req.on("error", (err: NodeJS.ErrnoException) => {

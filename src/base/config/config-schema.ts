@@ -10,16 +10,18 @@ import { databaseSection, embeddingSection, httpSection, profileSchema, rateLimi
  * its fields' own defaults fill it in.
  */
 
-const tierSchema = z.object({
-  name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _"),
-  model: z.string().min(1),
-  /** USD per 1M tokens; only ratios matter (cost reports, calibration). */
-  pricePer1MTokens: z.number().nonnegative(),
-  /** The gateway's upstream models for this tier, tried in order (docs/gateway.md); none: the gateway does not serve it. */
-  upstreams: z.array(upstreamSchema).max(16).optional(),
-  /** Tiers whose upstreams are tried, in order, after this tier's own; none by default. */
-  fallbackTiers: z.array(z.string()).max(8).optional(),
-}).strict();
+const tierSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - or _"),
+    model: z.string().min(1),
+    /** USD per 1M tokens; only ratios matter (cost reports, calibration). */
+    pricePer1MTokens: z.number().nonnegative(),
+    /** The gateway's upstream models for this tier, tried in order (docs/gateway.md); none: the gateway does not serve it. */
+    upstreams: z.array(upstreamSchema).max(16).optional(),
+    /** Tiers whose upstreams are tried, in order, after this tier's own; none by default. */
+    fallbackTiers: z.array(z.string()).max(8).optional(),
+  })
+  .strict();
 
 const labelledToken = z.object({
   label: z.string().min(1),
@@ -36,7 +38,10 @@ export const configSchema = z
     host: z.string().default("0.0.0.0"),
     /** PGlite data directory, used when databaseUrl is unset. */
     dataDir: z.string().default("./data"),
-    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
     exemplarsDir: z.string().default("./exemplars"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Ordered cheapest first; the last tier is the premium fallback unless fallbackTier says otherwise. */
@@ -198,7 +203,8 @@ export const configSchema = z
       }
       checkRules(profile.rules, ["profiles", name, "rules"]);
       for (const label of profile.tokens) {
-        if (labels.has(label)) ctx.addIssue({ code: "custom", path: ["profiles", name, "tokens"], message: `token label "${label}" is already mapped to profile "${labels.get(label)}"` });
+        if (labels.has(label))
+          ctx.addIssue({ code: "custom", path: ["profiles", name, "tokens"], message: `token label "${label}" is already mapped to profile "${labels.get(label)}"` });
         labels.set(label, name);
       }
     }

@@ -22,7 +22,10 @@ export const upstreamSchema = z
     /** Time to the first byte of a streamed answer, or to the whole answer otherwise. */
     timeoutMs: z.number().int().min(50).max(600_000).default(60_000),
     /** Id in logs, metrics and the decision log; default "<tier>/<index>". Never the key or the URL. */
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/, "letters, digits and . _ : / -").optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/, "letters, digits and . _ : / -")
+      .optional(),
     /** USD per 1M tokens for this upstream when it differs from its tier's price (a fallback on another provider). */
     pricePer1MTokens: z.number().nonnegative().optional(),
   })
@@ -124,14 +127,17 @@ export function gatewayIssues(tiers: readonly TierLike[], gateway: GatewayConfig
       else if (f === t.name) issues.push({ path: ["tiers", i, "fallbackTiers", j], message: "a tier cannot fall back to itself" });
     });
     const chain = upstreamsOf(t.name) + fallbacks.reduce((n, f) => n + upstreamsOf(f), 0);
-    if (withUpstreams.length > 0 && chain === 0) issues.push({ path: ["tiers", i, "upstreams"], message: "other tiers have upstreams, so this one needs upstreams or fallbackTiers with upstreams" });
+    if (withUpstreams.length > 0 && chain === 0)
+      issues.push({ path: ["tiers", i, "upstreams"], message: "other tiers have upstreams, so this one needs upstreams or fallbackTiers with upstreams" });
   });
   const rating = gateway.complexityRating;
-  if (rating.tier !== undefined && !names.includes(rating.tier)) issues.push({ path: ["gateway", "complexityRating", "tier"], message: `must be one of the configured tiers (${names.join(", ")})` });
+  if (rating.tier !== undefined && !names.includes(rating.tier))
+    issues.push({ path: ["gateway", "complexityRating", "tier"], message: `must be one of the configured tiers (${names.join(", ")})` });
   rating.tierByRating?.forEach((t, i) => {
     if (!names.includes(t)) issues.push({ path: ["gateway", "complexityRating", "tierByRating", i], message: `must be one of the configured tiers (${names.join(", ")})` });
   });
   const rater = tiers.find((t) => t.name === (rating.tier ?? names[0]));
-  if (rating.enabled && (rater?.upstreams?.length ?? 0) === 0) issues.push({ path: ["gateway", "complexityRating", "enabled"], message: `the rating tier (${rater?.name}) has no upstreams` });
+  if (rating.enabled && (rater?.upstreams?.length ?? 0) === 0)
+    issues.push({ path: ["gateway", "complexityRating", "enabled"], message: `the rating tier (${rater?.name}) has no upstreams` });
   return issues;
 }

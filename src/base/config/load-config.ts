@@ -51,8 +51,7 @@ function setPath(target: Record<string, unknown>, keys: string[], value: unknown
  * overrides. Throws ConfigError naming every invalid field.
  */
 export function parseConfig(raw: unknown, env: Env = {}, source = "config"): Config {
-  const base: Record<string, unknown> =
-    typeof raw === "object" && raw !== null ? structuredClone(raw as Record<string, unknown>) : {};
+  const base: Record<string, unknown> = typeof raw === "object" && raw !== null ? structuredClone(raw as Record<string, unknown>) : {};
   // Which variable set which field, so an invalid value is blamed on the variable, not the file.
   const fromEnv = new Map<string, string>();
   for (const [name, keys, kind] of envOverrides) {
@@ -67,7 +66,8 @@ export function parseConfig(raw: unknown, env: Env = {}, source = "config"): Con
     }
     fromEnv.set(keys.join("."), name);
   }
-  if ("auth" in base) throw new ConfigError(`Invalid configuration:\n  - (${source}) auth: tokens are read from TIERLINE_{ADMIN,ANALYST,FEEDBACK,ROUTE}_TOKEN(S), not the config file`);
+  if ("auth" in base)
+    throw new ConfigError(`Invalid configuration:\n  - (${source}) auth: tokens are read from TIERLINE_{ADMIN,ANALYST,FEEDBACK,ROUTE}_TOKEN(S), not the config file`);
   const kinds = { adminTokens: "ADMIN", analystTokens: "ANALYST", feedbackTokens: "FEEDBACK", routeTokens: "ROUTE" } as const;
   const auth: Record<string, Array<{ label: string; token: string }>> = {};
   for (const [field, kind] of Object.entries(kinds)) {
@@ -116,7 +116,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
   return parseConfig(raw, env, file);
 }
-
 
 /**
  * The upstream API keys the config names (tiers[].upstreams[].apiKeyEnv),

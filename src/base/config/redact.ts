@@ -17,7 +17,7 @@ const MIN_PREFIX = 12;
 const MIN_TAIL = 6;
 
 const JSON_ESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
-const ESCAPE = /\\(?:u([0-9a-fA-F]{4})|([^]))/g;
+const ESCAPE = /\\(?:u([0-9a-fA-F]{4})|([\s\S]))/g;
 
 /**
  * The text with its backslash escapes decoded, and a map back to the raw

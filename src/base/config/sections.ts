@@ -4,12 +4,19 @@ import { cascadeSchema } from "./gateway-schema.js";
 
 /** Sections of the configuration, each with its defaults; config-schema.ts assembles them. */
 
-export const sessionSchema = z.object({
-  /** none: each query on its own; no-downgrade: within the TTL a session never drops below the highest tier it used. */
-  policy: z.enum(["none", "no-downgrade"]).default("none"),
-  /** Seconds since a session's last request after which it starts afresh. */
-  ttlSeconds: z.number().int().min(1).max(30 * 86_400).default(1800),
-}).strict();
+export const sessionSchema = z
+  .object({
+    /** none: each query on its own; no-downgrade: within the TTL a session never drops below the highest tier it used. */
+    policy: z.enum(["none", "no-downgrade"]).default("none"),
+    /** Seconds since a session's last request after which it starts afresh. */
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400)
+      .default(1800),
+  })
+  .strict();
 
 /** How session floors are kept (the policy itself is `session`, per profile): memory, reads and writes, all bounded. */
 export const sessionsSection = z
@@ -49,7 +56,6 @@ export const profileSchema = z
     cascade: cascadeSchema.optional(),
   })
   .strict();
-
 
 export const embeddingSection = z
   .object({

@@ -26,7 +26,10 @@ export const ruleSchema = z
       .object({
         /** A regular expression (JavaScript syntax, run on RE2: no lookaround or backreferences) tested on the normalised text. */
         regex: z.string().min(1).max(500).optional(),
-        flags: z.string().regex(/^[imsu]*$/, "only i, m, s and u").optional(),
+        flags: z
+          .string()
+          .regex(/^[imsu]*$/, "only i, m, s and u")
+          .optional(),
         /** Any of these words or phrases (case-insensitive, whole words). */
         keywords: z.array(z.string().min(1).max(100)).min(1).max(200).optional(),
         minTokens: z.number().int().min(0).optional(),

@@ -36,7 +36,9 @@ export function compileSafeRegex(pattern: string, flags: string): SafeRegex {
     // RE2 names the construct it cannot run (e.g. "invalid perl operator: (?<="); say what that means for a rule.
     const unsupported = /invalid perl operator|invalid escape sequence: \\[1-9]|backreference/i.test(message);
     throw new UnsafePatternError(
-      unsupported ? `uses a construct the linear-time engine (RE2) does not run: lookahead, lookbehind or a backreference (${message})` : `not a valid regular expression: ${message}`,
+      unsupported
+        ? `uses a construct the linear-time engine (RE2) does not run: lookahead, lookbehind or a backreference (${message})`
+        : `not a valid regular expression: ${message}`,
     );
   }
   try {

@@ -136,7 +136,10 @@ export abstract class WriteBehind<Row> {
         this.deadLetters += refused.length;
         this.discarded(refused);
         const keys = refused.slice(0, 10).map((row) => this.keyOf(row));
-        this.options.logger?.warn({ err: briefly(err), rows: refused.length, keys, deadLetters: this.deadLetters }, "the database refused write-behind rows; set aside, not retried");
+        this.options.logger?.warn(
+          { err: briefly(err), rows: refused.length, keys, deadLetters: this.deadLetters },
+          "the database refused write-behind rows; set aside, not retried",
+        );
       }
       if (unwritten.length > 0) {
         this.failedFlushes++;

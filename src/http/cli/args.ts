@@ -26,7 +26,16 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-const booleans = { "--help": "help", "-h": "help", "--version": "version", "--json": "json", "--explain": "explain", "--force": "force", "--from-feedback": "fromFeedback", "--write": "write" } as const;
+const booleans = {
+  "--help": "help",
+  "-h": "help",
+  "--version": "version",
+  "--json": "json",
+  "--explain": "explain",
+  "--force": "force",
+  "--from-feedback": "fromFeedback",
+  "--write": "write",
+} as const;
 const valued = {
   "--url": "url",
   "--chunk": "chunk",

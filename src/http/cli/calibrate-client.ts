@@ -23,7 +23,8 @@ export async function fetchLabelledRows(options: { client: TierlineClient; from?
   let page;
   do {
     page = await options.client.getFeedbackLabels({ from: options.from, to: options.to, cursor, limit: 1000, depth: gridDepth(defaultKnnGrid) });
-    if (page.tiers.join() !== options.tiers.join()) throw new Error(`the service's tiers (${page.tiers.join(", ")}) differ from the config file's (${options.tiers.join(", ")}): use the service's config file`);
+    if (page.tiers.join() !== options.tiers.join())
+      throw new Error(`the service's tiers (${page.tiers.join(", ")}) differ from the config file's (${options.tiers.join(", ")}): use the service's config file`);
     rows.push(...page.rows.map((r) => ({ label: r.label, neighbors: r.neighbors })));
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
@@ -44,7 +45,10 @@ export async function calibrateFromFeedback(options: CalibrateOptions): Promise<
   const { config, target } = options;
   const tiers = config.tiers.map((t) => t.name);
   const { rows, decisions, withoutText } = await fetchLabelledRows({ ...options, tiers });
-  if (rows.length === 0) throw new Error(`no labelled decisions in the window (${decisions} with feedback, ${withoutText} of them without text): send feedback with the query, or turn on decisions.storeText`);
+  if (rows.length === 0)
+    throw new Error(
+      `no labelled decisions in the window (${decisions} with feedback, ${withoutText} of them without text): send feedback with the query, or turn on decisions.storeText`,
+    );
   const { k, margin, minSimilarity, ood } = config.routing;
   const result = calibrateFromLabels({ rows, tiers: config.tiers, fallbackTier: fallbackTierOf(config), current: { k, margin, minSimilarity }, ood, target });
   const chosen = result.selection.chosen;
@@ -58,11 +62,19 @@ export async function calibrateFromFeedback(options: CalibrateOptions): Promise<
     `calibrate --from-feedback: ${decisions} decisions with feedback, ${rows.length} placed (${withoutText} without text cannot be placed)`,
     `labels (the most capable tier each row's feedback leaves open): ${tiers.map((t) => `${t} ${result.labels[t] ?? 0}`).join(", ")}`,
     `target: quality >= ${target.targetQuality} with confidence ${target.confidence}, criterion ${target.criterion ?? "quality"} (${target.method} bound; ${result.selection.tested.length} points tested)`,
-    ...(secondStage ? [`note: the service routes with the second stage (routing.strategy); these are the vote's settings, used by strategy "knn". Retrain the second stage on these labels with npm run calibrate -- --from-feedback`] : []),
+    ...(secondStage
+      ? [
+          `note: the service routes with the second stage (routing.strategy); these are the vote's settings, used by strategy "knn". Retrain the second stage on these labels with npm run calibrate -- --from-feedback`,
+        ]
+      : []),
     line("current", result.current),
     chosen ? line("chosen", chosen) : `chosen   none: no setting's bound reaches ${target.targetQuality} with ${rows.length} rows; nothing written`,
     `downgrades at ${chosen ? "the chosen" : "the current"} setting: ${result.downgrades.map((d) => `${d.tier} ${d.downgraded}/${d.n} (bound ${pct(d.upper)})`).join(", ")}`,
-    chosen ? (written ? `wrote routing.k, routing.margin, routing.minSimilarity to ${options.configFile}; restart the service to use them` : `(--write puts routing.k, routing.margin, routing.minSimilarity into ${options.configFile})`) : "",
+    chosen
+      ? written
+        ? `wrote routing.k, routing.margin, routing.minSimilarity to ${options.configFile}; restart the service to use them`
+        : `(--write puts routing.k, routing.margin, routing.minSimilarity into ${options.configFile})`
+      : "",
   ].filter((l) => l !== "");
   return { result, text: text.join("\n"), written };
 }

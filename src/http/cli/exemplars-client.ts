@@ -38,9 +38,7 @@ export interface ImportSummary {
  * and re-importing is idempotent, so after a failure the same command can
  * simply be run again. Shows a progress bar above a few hundred lines.
  */
-export async function importExemplars(
-  options: ClientOptions & { content: string; force: boolean; chunkSize: number; progress?: Writable },
-): Promise<ImportSummary> {
+export async function importExemplars(options: ClientOptions & { content: string; force: boolean; chunkSize: number; progress?: Writable }): Promise<ImportSummary> {
   const lines = options.content.split(/\r?\n/).filter((l) => l.trim() !== "");
   const size = Number.isInteger(options.chunkSize) && options.chunkSize > 0 ? options.chunkSize : 250;
   const showProgress = options.progress !== undefined && lines.length > 300;

@@ -34,11 +34,17 @@ export async function feedbackCommand(rest: string[], args: Args, baseUrl: strin
     throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const s = await importFeedback({ client: createClient({ baseUrl, token: tokenFor(io, "FEEDBACK") }), content, chunkSize: args.chunk ?? 1000 });
-  const issues = [...s.conflicts.map((x) => ({ ...x, kind: "conflict" })), ...s.notFound.map((x) => ({ ...x, kind: "not found" })), ...s.invalid.map((x) => ({ ...x, kind: "invalid" }))].sort((a, b) => a.line - b.line);
+  const issues = [
+    ...s.conflicts.map((x) => ({ ...x, kind: "conflict" })),
+    ...s.notFound.map((x) => ({ ...x, kind: "not found" })),
+    ...s.invalid.map((x) => ({ ...x, kind: "invalid" })),
+  ].sort((a, b) => a.line - b.line);
   if (args.json) io.stdout.write(`${JSON.stringify(s)}\n`);
   else {
     for (const x of issues) io.stderr.write(`line ${x.line}: ${x.kind}: ${x.message}\n`);
-    io.stderr.write(`imported ${s.lines} lines: ${s.created} created, ${s.unchanged} unchanged, ${s.conflicts.length} conflicts, ${s.notFound.length} not found, ${s.invalid.length} invalid\n`);
+    io.stderr.write(
+      `imported ${s.lines} lines: ${s.created} created, ${s.unchanged} unchanged, ${s.conflicts.length} conflicts, ${s.notFound.length} not found, ${s.invalid.length} invalid\n`,
+    );
   }
   return issues.length > 0 ? 1 : 0;
 }
@@ -51,7 +57,8 @@ export async function reportCommand(args: Args, baseUrl: string, io: Io): Promis
 
 /** tierline calibrate --from-feedback: the risk-controlled rule on labelled decisions; --write to apply; exit 1 when nothing passes. */
 export async function calibrateCommand(args: Args, baseUrl: string, io: Io): Promise<number> {
-  if (!args.fromFeedback) throw new UsageError("tierline calibrate reads labelled decisions from the service: pass --from-feedback (offline calibration on labelled files is `npm run calibrate`)");
+  if (!args.fromFeedback)
+    throw new UsageError("tierline calibrate reads labelled decisions from the service: pass --from-feedback (offline calibration on labelled files is `npm run calibrate`)");
   const configFile = path.resolve(args.config ?? io.env.TIERLINE_CONFIG ?? "tierline.config.json");
   const config = loadConfig({ ...io.env, TIERLINE_CONFIG: configFile });
   const { text, result, written } = await calibrateFromFeedback({

@@ -18,7 +18,12 @@ export function relabelExemplars(mapping: string, sources: readonly string[]): {
     } catch (err) {
       throw new UsageError(`cannot read ${source}: ${(err as Error).message}`);
     }
-    return isDir ? readdirSync(source).filter((f) => f.endsWith(".jsonl")).sort().map((f) => path.join(source, f)) : [source];
+    return isDir
+      ? readdirSync(source)
+          .filter((f) => f.endsWith(".jsonl"))
+          .sort()
+          .map((f) => path.join(source, f))
+      : [source];
   });
   const changed: Record<string, number> = {};
   const out: string[] = [];
@@ -36,7 +41,8 @@ function parseMapping(mapping: string | undefined): Map<string, string> {
   const map = new Map<string, string>();
   for (const pair of (mapping ?? "").split(",")) {
     const [from, to, extra] = pair.split("=").map((s) => s.trim());
-    if (!from || !to || extra !== undefined || to === "<tier>") throw new UsageError(`tierline exemplars relabel: expected old=new pairs separated by commas (fast=small,standard=medium), got "${mapping ?? ""}"`);
+    if (!from || !to || extra !== undefined || to === "<tier>")
+      throw new UsageError(`tierline exemplars relabel: expected old=new pairs separated by commas (fast=small,standard=medium), got "${mapping ?? ""}"`);
     if (!/^[a-z][a-z0-9_-]{0,31}$/.test(to)) throw new UsageError(`tierline exemplars relabel: "${to}" is not a tier name (lower-case letters, digits, - or _)`);
     map.set(from, to);
   }

@@ -8,12 +8,14 @@ type Misroutes = Omit<FeedbackStats, "byTier" | "byReason" | "days" | "from" | "
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const range = ([a, b]: Interval) => `[${pct(a)}, ${pct(b)}]`;
 const num = (x: number | null, d = 3) => (x === null ? "-" : x.toFixed(d));
-const quality = (q: Quality | null) => (q === null ? "no feedback" : `${pct(q.rate)} ${range(q.interval)} (n ${q.n}; ${q.unknown} unknown, ${pct(q.optimistic)} if they were served)`);
+const quality = (q: Quality | null) =>
+  q === null ? "no feedback" : `${pct(q.rate)} ${range(q.interval)} (n ${q.n}; ${q.unknown} unknown, ${pct(q.optimistic)} if they were served)`;
 
 function shadowLines(r: ShadowReport): string[] {
   const s = r.shadow;
   if (s.decisions === 0) return [`Shadow mode: no shadow decisions in the window (turn it on with shadow.enabled, or "shadow": true per request)`];
-  const row = (name: string, x: ShadowSummary) => `  ${name.padEnd(16)} ${String(x.decisions).padStart(7)}  ${pct(x.share).padStart(6)}  ${pct(x.relativeCost).padStart(6)} ${range(x.costInterval).padEnd(17)} ${quality(x.quality)}`;
+  const row = (name: string, x: ShadowSummary) =>
+    `  ${name.padEnd(16)} ${String(x.decisions).padStart(7)}  ${pct(x.share).padStart(6)}  ${pct(x.relativeCost).padStart(6)} ${range(x.costInterval).padEnd(17)} ${quality(x.quality)}`;
   return [
     `Shadow mode: ${s.decisions} decisions answered ${r.shadowTier}, routing logged`,
     `  routing would have cost ${pct(s.relativeCost)} ${range(s.costInterval)} of answering ${r.shadowTier}: savings ${pct(s.savings)}`,
@@ -26,7 +28,8 @@ function shadowLines(r: ShadowReport): string[] {
 
 function misrouteLines(m: FeedbackStats, live: ShadowReport["live"]): string[] {
   if (m.feedback === 0) return ["Feedback: none in the window"];
-  const row = (name: string, x: Misroutes) => `  ${name.padEnd(22)} ${String(x.feedback).padStart(7)}  ${pct(x.tooWeakRate).padStart(8)}  ${pct(x.overkillRate).padStart(8)}  ${num(x.meanScore, 2).padStart(6)}`;
+  const row = (name: string, x: Misroutes) =>
+    `  ${name.padEnd(22)} ${String(x.feedback).padStart(7)}  ${pct(x.tooWeakRate).padStart(8)}  ${pct(x.overkillRate).padStart(8)}  ${num(x.meanScore, 2).padStart(6)}`;
   return [
     `Feedback: ${m.feedback} reports; too weak ${pct(m.tooWeakRate)}, overkill ${pct(m.overkillRate)}, misrouted ${pct(m.misrouteRate)}`,
     `  live routing quality (decisions not shadowed): ${quality(live.quality)}`,
@@ -41,7 +44,10 @@ function driftLines(d: Drift): string[] {
   return [
     "Drift (per UTC day)",
     `  ${"day".padEnd(10)}  ${"decisions".padStart(9)}  nearest mean / p10  fallback  far (no close exemplar / OOD)  revision`,
-    ...d.days.map((x) => `  ${x.day}  ${String(x.decisions).padStart(9)}  ${num(x.meanNearestSimilarity)} / ${num(x.p10NearestSimilarity)}      ${pct(x.fallbackRate).padStart(7)}  ${pct(x.outOfDistributionRate).padStart(7)}                        ${x.revision}`),
+    ...d.days.map(
+      (x) =>
+        `  ${x.day}  ${String(x.decisions).padStart(9)}  ${num(x.meanNearestSimilarity)} / ${num(x.p10NearestSimilarity)}      ${pct(x.fallbackRate).padStart(7)}  ${pct(x.outOfDistributionRate).padStart(7)}                        ${x.revision}`,
+    ),
   ];
 }
 
@@ -55,5 +61,13 @@ export async function report(options: { client: TierlineClient; from?: string; t
   const window = { from: options.from, to: options.to };
   const [shadow, misroutes, drift] = await Promise.all([client.getShadowReport(window), client.getFeedbackStats(window), client.getDrift(window)]);
   if (options.json) return JSON.stringify({ shadow, feedback: misroutes, drift });
-  return [`tierline report ${shadow.from.slice(0, 10)} .. ${shadow.to.slice(0, 10)} (${client.baseUrl})`, "", ...shadowLines(shadow), "", ...misrouteLines(misroutes, shadow.live), "", ...driftLines(drift)].join("\n");
+  return [
+    `tierline report ${shadow.from.slice(0, 10)} .. ${shadow.to.slice(0, 10)} (${client.baseUrl})`,
+    "",
+    ...shadowLines(shadow),
+    "",
+    ...misrouteLines(misroutes, shadow.live),
+    "",
+    ...driftLines(drift),
+  ].join("\n");
 }

@@ -25,7 +25,16 @@ export function formatDecision(d: RouteDecision): string {
     for (const n of d.neighbors) lines.push(`  ${n.similarity.toFixed(3)}  ${n.tier.padEnd(width)}  ${oneLine(n.text)}`);
   }
   if (d.rules && d.rules.length > 0) {
-    lines.push(`rules matched: ${d.rules.map((r) => `${r.name} (${Object.entries(r.action).map(([k, v]) => `${k} ${v}`).join(", ")})`).join("; ")}`);
+    lines.push(
+      `rules matched: ${d.rules
+        .map(
+          (r) =>
+            `${r.name} (${Object.entries(r.action)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(", ")})`,
+        )
+        .join("; ")}`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -83,7 +83,10 @@ async function route(words: string[], args: Args, baseUrl: string, io: Io): Prom
   const text = fromStdin ? await readAll(io.stdin) : words.join(" ");
   if (text.trim() === "") throw new UsageError(fromStdin ? "stdin held no text to route" : 'give the text to route: tierline route "What is the capital of France?"');
   const token = io.env.TIERLINE_ROUTE_TOKEN || io.env.TIERLINE_ADMIN_TOKEN || undefined;
-  const decision = await createClient({ baseUrl, token }).route({ query: text, ...(args.profile && { profile: args.profile }) }, { explain: args.explain || undefined, sessionId: args.session });
+  const decision = await createClient({ baseUrl, token }).route(
+    { query: text, ...(args.profile && { profile: args.profile }) },
+    { explain: args.explain || undefined, sessionId: args.session },
+  );
   io.stdout.write(args.json ? `${JSON.stringify(decision)}\n` : formatDecision(decision));
   return 0;
 }
@@ -93,7 +96,9 @@ async function ready(args: Args, baseUrl: string, io: Io): Promise<number> {
   if (args.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else {
     const { index, database } = report.checks;
-    io.stdout.write(`${report.status}: model ${report.checks.model ? "loaded" : "loading"}, index ${index.built ? `${index.exemplars} exemplars (revision ${index.revision})` : "not built"}, ${database.kind} ${database.reachable ? "reachable" : "unreachable"}\n`);
+    io.stdout.write(
+      `${report.status}: model ${report.checks.model ? "loaded" : "loading"}, index ${index.built ? `${index.exemplars} exemplars (revision ${index.revision})` : "not built"}, ${database.kind} ${database.reachable ? "reachable" : "unreachable"}\n`,
+    );
   }
   return report.status === "ready" || report.status === "degraded" ? 0 : 1;
 }
@@ -107,7 +112,8 @@ async function exemplars(rest: string[], args: Args, baseUrl: string, io: Io): P
     io.stderr.write(`relabelled ${result.lines} lines${changes.length > 0 ? `: ${changes.join(", ")}` : " (no tier matched the map)"}\n`);
     return 0;
   }
-  if (action !== "export" && action !== "import") throw new UsageError(`tierline exemplars: expected export, import or relabel, got ${action === undefined ? "nothing" : `"${action}"`}`);
+  if (action !== "export" && action !== "import")
+    throw new UsageError(`tierline exemplars: expected export, import or relabel, got ${action === undefined ? "nothing" : `"${action}"`}`);
   const token = io.env.TIERLINE_ADMIN_TOKEN;
   if (!token) throw new UsageError("TIERLINE_ADMIN_TOKEN is not set: the curator API needs the admin token");
   if (action === "export") {

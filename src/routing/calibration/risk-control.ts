@@ -31,7 +31,12 @@ export function qualityLowerBound(routed: readonly string[], labels: readonly st
     let worst = 1;
     for (const g of new Set(groups)) {
       const of = groups.flatMap((x, i) => (x === g ? [i] : []));
-      const bound = qualityLowerBound(of.map((i) => routed[i]!), of.map((i) => labels[i]!), tierNames, { ...target, criterion: "quality", groups: undefined });
+      const bound = qualityLowerBound(
+        of.map((i) => routed[i]!),
+        of.map((i) => labels[i]!),
+        tierNames,
+        { ...target, criterion: "quality", groups: undefined },
+      );
       worst = Math.min(worst, bound);
     }
     return worst;
@@ -59,9 +64,27 @@ export function servedCount(routed: readonly string[], labels: readonly string[]
 }
 
 export function evaluatePoint<P>(params: P, routed: readonly string[], labels: readonly string[], tiers: readonly Tier[], target: RiskTarget): Evaluated<P> {
-  const served = servedCount(routed, labels, tiers.map((t) => t.name));
-  const metrics = computeMetrics(routed.map((r, i) => ({ label: labels[i]!, routed: r })), tiers);
-  return { params, metrics, served, n: labels.length, lower: qualityLowerBound(routed, labels, tiers.map((t) => t.name), target) };
+  const served = servedCount(
+    routed,
+    labels,
+    tiers.map((t) => t.name),
+  );
+  const metrics = computeMetrics(
+    routed.map((r, i) => ({ label: labels[i]!, routed: r })),
+    tiers,
+  );
+  return {
+    params,
+    metrics,
+    served,
+    n: labels.length,
+    lower: qualityLowerBound(
+      routed,
+      labels,
+      tiers.map((t) => t.name),
+      target,
+    ),
+  };
 }
 
 export interface Selection<P> {
@@ -113,7 +136,13 @@ export interface Downgrade {
 }
 
 /** Per labelled tier (all but the cheapest, which cannot be downgraded): how often it went to a cheaper tier, with its bound. */
-export function downgradeRates(routed: readonly string[], labels: readonly string[], tierNames: readonly string[], confidence: number, method: BoundMethod = "clopper-pearson"): Downgrade[] {
+export function downgradeRates(
+  routed: readonly string[],
+  labels: readonly string[],
+  tierNames: readonly string[],
+  confidence: number,
+  method: BoundMethod = "clopper-pearson",
+): Downgrade[] {
   const rank = new Map(tierNames.map((t, i) => [t, i]));
   return tierNames.slice(1).map((tier) => {
     const rows = labels.flatMap((l, i) => (l === tier ? [i] : []));

@@ -109,7 +109,12 @@ export function renameModelTiers(model: SecondStageModel, tiers: readonly string
 }
 
 /** Every feature, by name, for one query: its normalised text and its neighbors (most similar first). */
-export function extractFeatures(text: string, neighbors: readonly Pick<Neighbor, "tier" | "similarity">[], tiers: readonly string[], ks: readonly number[]): Record<string, number> {
+export function extractFeatures(
+  text: string,
+  neighbors: readonly Pick<Neighbor, "tier" | "similarity">[],
+  tiers: readonly string[],
+  ks: readonly number[],
+): Record<string, number> {
   return { ...neighborFeatures(neighbors, tiers, ks), ...textFeatures(text) };
 }
 

@@ -10,7 +10,8 @@
 const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0;
 const squash = (n: number, cap: number) => Math.min(n, cap) / cap;
 
-const codeSyntax = /```|=>|::|\+\+|!=|==|&&|\|\||[{};]\s|\b(def|function|class|import|return|const|let|var|void|public|elif|lambda|SELECT|FROM|WHERE|printf|console\.log)\b|\w+\([^()]*\)|<\/?[a-z]+[^>]*>/g;
+const codeSyntax =
+  /```|=>|::|\+\+|!=|==|&&|\|\||[{};]\s|\b(def|function|class|import|return|const|let|var|void|public|elif|lambda|SELECT|FROM|WHERE|printf|console\.log)\b|\w+\([^()]*\)|<\/?[a-z]+[^>]*>/g;
 const codeTopic =
   /\b(python|javascript|typescript|java|c\+\+|c#|golang|rust|ruby|php|sql|bash|shell|regex|regular expression|html|css|json|api|code|function|script|program|algorithm|pandas|numpy|django|react|dataframe|list|array|string|dictionary|loop)\b/gi;
 const mathSignal =
@@ -28,7 +29,8 @@ const expertTopic =
 const citations = /\b(references?|citations?|cite|sources?|urls?|links?|papers?|bibliograph\w*|studies|peer[- ]reviewed)\b/gi;
 const exactingForm =
   /\b(in the style of|style of|tablature|tabs?|chords?|chord progression|melody|sheet music|notation|crochet|knitting|pattern|rhyme scheme|meter|iambic|sonnet|villanelle|acrostic|palindrome|anagram|exactly \d+)\b/gi;
-const puzzle = /\b(puzzle|riddle|all possible|every possible|combinations?|permutations?|how many ways|each (person|piece|of them)|different (color|number|colour)|logic|deduce|clues?)\b/gi;
+const puzzle =
+  /\b(puzzle|riddle|all possible|every possible|combinations?|permutations?|how many ways|each (person|piece|of them)|different (color|number|colour)|logic|deduce|clues?)\b/gi;
 const lookupOpener = /^(who|when|where|what|which|how many|how much|how old|what's|whats|name the)\b/i;
 const taskOpener = /^(please\s+)?(write|create|generate|give|list|make|tell|describe|translate|summari[sz]e|rewrite|draft|compose|suggest|act as|i want you to)\b/i;
 const placeholder = /\[[^\]]{1,40}\]|\{[A-Za-z_ ]{1,30}\}|<[A-Za-z _]{1,30}>/;

@@ -29,7 +29,8 @@ export interface SecondStageOptions {
  */
 export function secondStageStep({ model, downgradeCost, relativePrices }: SecondStageOptions, guards: GuardOptions, mapTier?: (tier: string) => string): DecisionStep {
   const tiers = model.tiers;
-  const choose = (risks: readonly number[]) => (model.thresholds ? tierByThresholds(risks, model.thresholds) : chooseTier(risks, relativePrices, downgradeCost ?? model.downgradeCost!));
+  const choose = (risks: readonly number[]) =>
+    model.thresholds ? tierByThresholds(risks, model.thresholds) : chooseTier(risks, relativePrices, downgradeCost ?? model.downgradeCost!);
   return {
     name: "second-stage",
     run(ctx) {

@@ -68,7 +68,9 @@ export class CrashJournal {
 
   private takeOver(): { files: number; ids: string[] } {
     mkdirSync(this.dir, { recursive: true });
-    const files = readdirSync(this.dir).filter((f) => SEGMENT.test(f)).sort();
+    const files = readdirSync(this.dir)
+      .filter((f) => SEGMENT.test(f))
+      .sort();
     const recorded = new Set<string>();
     const counted = new Set<string>();
     for (const f of files) {

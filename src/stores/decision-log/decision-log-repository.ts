@@ -50,7 +50,14 @@ export class DecisionLogStore {
     const { db } = this.database;
     if (this.database.copyRows === undefined) return insertLogRows(db, chunk);
     try {
-      await this.database.copyRows("decision_log", LOG_COLUMNS.map(([, c]) => c), toCsv(chunk, LOG_COLUMNS.map(([k]) => k)));
+      await this.database.copyRows(
+        "decision_log",
+        LOG_COLUMNS.map(([, c]) => c),
+        toCsv(
+          chunk,
+          LOG_COLUMNS.map(([k]) => k),
+        ),
+      );
     } catch (err) {
       if (classifyDatabaseError(err) !== "unique_violation") throw err;
       await insertLogRows(db, chunk);
@@ -63,7 +70,10 @@ export class DecisionLogStore {
     const missing = [...new Set(rows.map((r) => dayOf(r.at).getTime()))].filter((d) => !this.knownDays.has(d));
     try {
       if (missing.length > 0) {
-        await ensurePartitions(db, missing.map((d) => new Date(d)));
+        await ensurePartitions(
+          db,
+          missing.map((d) => new Date(d)),
+        );
         for (const d of missing) this.knownDays.add(d);
       }
       for (const [i, chunk] of chunks(rows, LOG_CHUNK).entries()) {
@@ -135,7 +145,13 @@ const columns = {
 /** Logged decisions by id (any retained day). */
 export async function findLogged(db: Executor, ids: readonly string[]): Promise<LogRow[]> {
   const out: LogRow[] = [];
-  for (const chunk of chunks(ids)) out.push(...((await db.select(columns).from(decisionLog).where(inArray(decisionLog.decisionId, [...chunk]))) as LogRow[]));
+  for (const chunk of chunks(ids))
+    out.push(
+      ...((await db
+        .select(columns)
+        .from(decisionLog)
+        .where(inArray(decisionLog.decisionId, [...chunk]))) as LogRow[]),
+    );
   return out;
 }
 

@@ -27,7 +27,10 @@ export class DecisionLogWriter extends WriteBehind<LogRow> {
   ) {
     super(async (rows) => {
       await write(rows);
-      options.journal?.settle(rows.map((r) => r.decisionId), false);
+      options.journal?.settle(
+        rows.map((r) => r.decisionId),
+        false,
+      );
     }, options);
     this.storeText = options.storeText;
     this.journal = options.journal;
@@ -64,7 +67,10 @@ export class DecisionLogWriter extends WriteBehind<LogRow> {
   }
 
   protected override discarded(rows: readonly LogRow[]): void {
-    this.journal?.settle(rows.map((r) => r.decisionId), true);
+    this.journal?.settle(
+      rows.map((r) => r.decisionId),
+      true,
+    );
   }
 
   protected keyOf(row: LogRow): string {

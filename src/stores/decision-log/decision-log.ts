@@ -44,7 +44,11 @@ export class DecisionLog {
     const present = new Set((await findLogged(this.options.db, previous)).map((r) => r.decisionId));
     const lost = previous.filter((id) => !present.has(id));
     this.lostAtCrash += lost.length;
-    if (lost.length > 0) this.options.logger.warn({ lost: lost.length, unconfirmed: previous.length, sample: lost.slice(0, 5) }, "decisions of the previous process were lost: it ended before writing them");
+    if (lost.length > 0)
+      this.options.logger.warn(
+        { lost: lost.length, unconfirmed: previous.length, sample: lost.slice(0, 5) },
+        "decisions of the previous process were lost: it ended before writing them",
+      );
     return lost.length;
   }
 

@@ -32,9 +32,7 @@ export async function findConflicts(
   const batch = candidates.length > 1 ? createScratchIndex(candidates[0]!.vector.length, candidates.length) : null;
   for (const [i, c] of candidates.entries()) {
     if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
-    const hit = index
-      .search(c.vector, PROBE)
-      .find((n) => n.similarity >= threshold && n.tier !== c.tier && n.id !== c.selfId);
+    const hit = index.search(c.vector, PROBE).find((n) => n.similarity >= threshold && n.tier !== c.tier && n.id !== c.selfId);
     if (hit) {
       conflicts.push({ text: c.text, tier: c.tier, conflictsWith: { id: hit.id, text: hit.text, tier: hit.tier, similarity: hit.similarity } });
     } else if (batch) {

@@ -152,12 +152,14 @@ export async function commitRevision<R>(
 export async function recordNoChange<R>(deps: Pick<CuratorDeps, "database" | "guard">, options: Pick<WriteOptions<R>, "receipt">, budget: Deadline, result: R): Promise<R> {
   const receipt = options.receipt;
   if (receipt) {
-    await deps.guard.run("unknown", (deadline) =>
-      deps.database.db.transaction(async (tx) => {
-        deadline.check();
-        await receipt(tx, result);
-        deadline.check();
-      }),
+    await deps.guard.run(
+      "unknown",
+      (deadline) =>
+        deps.database.db.transaction(async (tx) => {
+          deadline.check();
+          await receipt(tx, result);
+          deadline.check();
+        }),
       budget,
     );
   }

@@ -42,23 +42,21 @@ export async function findByTextHashes(tx: Executor, hashes: readonly string[]):
     .where(inArray(exemplars.textHash, [...hashes]));
 }
 
-export async function insertExemplarRows(
-  tx: Executor,
-  rows: ReadonlyArray<{ text: string; textHash: string; tier: string; note: string | null }>,
-): Promise<Exemplar[]> {
+export async function insertExemplarRows(tx: Executor, rows: ReadonlyArray<{ text: string; textHash: string; tier: string; note: string | null }>): Promise<Exemplar[]> {
   if (rows.length === 0) return [];
   const out: Exemplar[] = [];
   for (const chunk of chunks(rows)) {
-    out.push(...(await tx.insert(exemplars).values(chunk.map((r) => ({ ...r, source: "api" }))).returning(columns)));
+    out.push(
+      ...(await tx
+        .insert(exemplars)
+        .values(chunk.map((r) => ({ ...r, source: "api" })))
+        .returning(columns)),
+    );
   }
   return out;
 }
 
-export async function updateExemplarRow(
-  tx: Executor,
-  id: number,
-  patch: { text?: string; textHash?: string; tier?: string; note?: string | null },
-): Promise<Exemplar | undefined> {
+export async function updateExemplarRow(tx: Executor, id: number, patch: { text?: string; textHash?: string; tier?: string; note?: string | null }): Promise<Exemplar | undefined> {
   const [row] = await tx
     .update(exemplars)
     .set({ ...patch, updatedAt: sql`now()` })

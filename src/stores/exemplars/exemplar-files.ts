@@ -36,7 +36,8 @@ export function parseExemplarJsonl(content: string, source: string, tiers: reado
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
     const where = `${source}:${i + 1}`;
-    if (line.length > MAX_LINE_CHARS) throw new ExemplarFileError(`${where}: line is ${line.length} characters; the longest accepted is ${MAX_LINE_CHARS} (text at most ${MAX_EXEMPLAR_TEXT})`);
+    if (line.length > MAX_LINE_CHARS)
+      throw new ExemplarFileError(`${where}: line is ${line.length} characters; the longest accepted is ${MAX_LINE_CHARS} (text at most ${MAX_EXEMPLAR_TEXT})`);
     let json: unknown;
     try {
       json = JSON.parse(line);

@@ -25,11 +25,7 @@ export async function getRevision(db: Database): Promise<number | null> {
  */
 export async function seedExemplars(db: Database, inputs: readonly ExemplarInput[]): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const created = await tx
-      .insert(exemplarRevision)
-      .values({ id: 1, revision: 1 })
-      .onConflictDoNothing()
-      .returning({ revision: exemplarRevision.revision });
+    const created = await tx.insert(exemplarRevision).values({ id: 1, revision: 1 }).onConflictDoNothing().returning({ revision: exemplarRevision.revision });
     if (created.length === 0) return false;
     const rows = inputs.map((e) => ({ text: e.text.trim(), textHash: textHash(e.text), tier: e.tier, note: e.note ?? null, source: "seed" }));
     for (const chunk of chunks(rows)) {

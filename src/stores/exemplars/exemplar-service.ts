@@ -39,7 +39,10 @@ export async function buildExemplarIndex(db: Database, encoder: Encoder, options
   const fresh: Array<{ id: number; vector: Float32Array }> = [];
   for (let i = 0; i < missing.length; i += batchSize) {
     const batch = missing.slice(i, i + batchSize);
-    const vectors = await encoder.embed(batch.map((r) => normalizeQuery(r.text)), { priority: "bulk" });
+    const vectors = await encoder.embed(
+      batch.map((r) => normalizeQuery(r.text)),
+      { priority: "bulk" },
+    );
     batch.forEach((r, j) => {
       r.vector = vectors[j]!;
       fresh.push({ id: r.id, vector: vectors[j]! });
@@ -63,10 +66,7 @@ export async function buildExemplarIndex(db: Database, encoder: Encoder, options
  * tiers and texts from the database. Returns null unless the snapshot holds
  * exactly the exemplars the database holds at that revision.
  */
-export async function indexFromSnapshot(
-  db: Database,
-  loadSnapshot: (revision: number, fingerprint: string) => VectorIndex | null,
-): Promise<ExemplarIndex | null> {
+export async function indexFromSnapshot(db: Database, loadSnapshot: (revision: number, fingerprint: string) => VectorIndex | null): Promise<ExemplarIndex | null> {
   const revision = (await getRevision(db)) ?? 0;
   const rows = await listExemplarMeta(db);
   const vectors = loadSnapshot(revision, exemplarFingerprint(rows));

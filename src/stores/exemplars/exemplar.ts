@@ -3,7 +3,6 @@ import { DomainError } from "../../base/errors.js";
 export const MAX_EXEMPLAR_TEXT = 20_000;
 export const MAX_EXEMPLAR_NOTE = 1000;
 
-
 /** An exemplar as the API shows it. */
 export interface Exemplar {
   id: number;

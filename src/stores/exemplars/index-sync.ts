@@ -96,9 +96,16 @@ export class IndexSync {
     // Rows written by a replica running another model have no vector for ours yet.
     const missing = rows.filter((r) => r.vector === null);
     if (missing.length > 0) {
-      const vectors = await encoder.embed(missing.map((r) => normalizeQuery(r.text)), { priority: "bulk" });
+      const vectors = await encoder.embed(
+        missing.map((r) => normalizeQuery(r.text)),
+        { priority: "bulk" },
+      );
       missing.forEach((r, i) => (r.vector = vectors[i]!));
-      await saveVectorsIn(database.db, encoder.modelId, missing.map((r) => ({ id: r.id, vector: r.vector! }))).catch(() => {});
+      await saveVectorsIn(
+        database.db,
+        encoder.modelId,
+        missing.map((r) => ({ id: r.id, vector: r.vector! })),
+      ).catch(() => {});
     }
     const present = new Set(rows.map((r) => r.id));
     for (const [i, r] of rows.entries()) {

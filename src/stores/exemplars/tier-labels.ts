@@ -25,7 +25,10 @@ export function checkExemplarTiers(
     return `  - ${where.firstAt?.(t) ?? where.name}: tier "${t}" is not configured (${where.firstAt ? `${n} in ${where.name}` : n})`;
   });
   const head = `Exemplars of tiers that are not configured; the configured tiers are ${configured.join(", ")}:\n${lines.join("\n")}`;
-  const map = suggestedMap(unknown, configured.filter((t) => !(t in counts)));
+  const map = suggestedMap(
+    unknown,
+    configured.filter((t) => !(t in counts)),
+  );
   const advice =
     where.kind === "files"
       ? `Relabel them for your tiers, e.g. \`npx tierline exemplars relabel ${map} ${where.name} > my-exemplars/seed.jsonl\` and start with TIERLINE_EXEMPLARS_DIR=my-exemplars, or bring exemplars of your own (docs/exemplars.md).`

@@ -42,7 +42,15 @@ export function buildFeedbackLoop(input: FeedbackLoopInput) {
   });
   return {
     decisionLog,
-    feedback: new FeedbackService({ db, guard, log: decisionLog, tiers: config.tiers.map((t) => t.name), maxInputChars: () => encoder.maxInputChars, perLineBudgetMs: config.feedback.perLineBudgetMs, onFeedback: input.onFeedback }),
+    feedback: new FeedbackService({
+      db,
+      guard,
+      log: decisionLog,
+      tiers: config.tiers.map((t) => t.name),
+      maxInputChars: () => encoder.maxInputChars,
+      perLineBudgetMs: config.feedback.perLineBudgetMs,
+      onFeedback: input.onFeedback,
+    }),
     review: new ReviewService({ db, guard, curator: input.curator, encoder, index }),
     insights: new InsightsService({ db, guard, log: decisionLog, tiers: config.tiers, shadowTier: shadowTierOf(config), encoder, index }),
   };

@@ -4,7 +4,10 @@ import { DomainError } from "../../base/errors.js";
 export class DecisionNotFoundError extends DomainError {
   override name = "DecisionNotFoundError";
   readonly code = "decision_not_found" as const;
-  constructor(readonly decisionId: string, logEnabled: boolean) {
+  constructor(
+    readonly decisionId: string,
+    logEnabled: boolean,
+  ) {
     super(
       logEnabled
         ? `no logged decision ${decisionId} (unknown, older than the retention, or lost while the database was away)`
@@ -43,7 +46,10 @@ export class ReviewItemClosedError extends DomainError {
   override name = "ReviewItemClosedError";
   readonly code = "review_item_closed" as const;
   override readonly details: { status: string };
-  constructor(readonly id: number, readonly status: string) {
+  constructor(
+    readonly id: number,
+    readonly status: string,
+  ) {
     super(`review item ${id} is already ${status}`);
     this.details = { status };
   }

@@ -57,7 +57,11 @@ export async function feedbackOfDecisions(tx: Executor, decisionIds: readonly st
 }
 
 export async function feedbackOf(tx: Executor, decisionId: string): Promise<StoredFeedback[]> {
-  return tx.select(feedbackColumns).from(decisionFeedback).where(and(eq(decisionFeedback.decisionId, decisionId))).orderBy(decisionFeedback.id);
+  return tx
+    .select(feedbackColumns)
+    .from(decisionFeedback)
+    .where(and(eq(decisionFeedback.decisionId, decisionId)))
+    .orderBy(decisionFeedback.id);
 }
 
 /** Retention: feedback and review items of decisions before the cutoff go with their partitions. */

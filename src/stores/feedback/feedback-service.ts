@@ -131,7 +131,15 @@ export class FeedbackService {
     if (prepared.length === 0) return results;
 
     const written = await this.deps.guard.run("unknown", (deadline) => writeFeedback(this.deps.db, prepared, deadline), budget, RETRY_FEEDBACK);
-    const reviewIds = await this.deps.guard.run("not_applied", () => reviewIdsOf(this.deps.db, prepared.map((p) => p.row.decisionId)), budget);
+    const reviewIds = await this.deps.guard.run(
+      "not_applied",
+      () =>
+        reviewIdsOf(
+          this.deps.db,
+          prepared.map((p) => p.row.decisionId),
+        ),
+      budget,
+    );
     for (const w of written) {
       const decisionId = w.prepared.row.decisionId;
       results[w.prepared.index] = { status: w.status, feedback: w.stored, existing: w.status === "conflict" ? w.stored : undefined, reviewId: reviewIds.get(decisionId) ?? null };

@@ -34,9 +34,24 @@ function sameReport(a: FeedbackRow, b: FeedbackRow): boolean {
 export function writeFeedback(db: Database, prepared: readonly Prepared[], deadline: Deadline): Promise<Written[]> {
   return db.transaction(async (tx) => {
     deadline.check();
-    const inserted = new Map((await insertFeedbackRows(tx, prepared.map((p) => p.row))).map((s) => [keyOf(s), s]));
+    const inserted = new Map(
+      (
+        await insertFeedbackRows(
+          tx,
+          prepared.map((p) => p.row),
+        )
+      ).map((s) => [keyOf(s), s]),
+    );
     const others = prepared.filter((p) => !inserted.has(keyOf(p.row)));
-    const earlier = new Map((others.length === 0 ? [] : await feedbackOfDecisions(tx, others.map((p) => p.row.decisionId))).map((s) => [keyOf(s), s]));
+    const earlier = new Map(
+      (others.length === 0
+        ? []
+        : await feedbackOfDecisions(
+            tx,
+            others.map((p) => p.row.decisionId),
+          )
+      ).map((s) => [keyOf(s), s]),
+    );
     const claimed = new Set<string>();
     const written: Written[] = prepared.map((p) => {
       const key = keyOf(p.row);
@@ -49,7 +64,10 @@ export function writeFeedback(db: Database, prepared: readonly Prepared[], deadl
       const stored = fresh ?? earlier.get(key)!;
       return { prepared: p, status: sameReport(stored, p.row) ? "unchanged" : "conflict", stored };
     });
-    await openReviews(tx, written.filter((w) => w.status === "created" && w.prepared.suggestedTier !== null));
+    await openReviews(
+      tx,
+      written.filter((w) => w.status === "created" && w.prepared.suggestedTier !== null),
+    );
     deadline.check();
     return written;
   });
@@ -68,7 +86,17 @@ async function openReviews(tx: Executor, disagreeing: readonly Written[]): Promi
     const first = ws[0]!;
     const r = first.prepared.row;
     const queryText = ws.find((w) => w.prepared.row.queryText !== null)?.prepared.row.queryText ?? null;
-    return { decisionId: r.decisionId, decisionAt: r.decisionAt, tier: r.tier, reason: r.reason, shadowOf: r.shadowOf, verdict: r.verdict, suggestedTier: first.prepared.suggestedTier!, queryText, feedbackCount: ws.length };
+    return {
+      decisionId: r.decisionId,
+      decisionAt: r.decisionAt,
+      tier: r.tier,
+      reason: r.reason,
+      shadowOf: r.shadowOf,
+      verdict: r.verdict,
+      suggestedTier: first.prepared.suggestedTier!,
+      queryText,
+      feedbackCount: ws.length,
+    };
   });
   const audit: Array<typeof reviewAudit.$inferInsert> = [];
   for (const chunk of chunks(items)) {

@@ -74,7 +74,12 @@ export class InsightsService {
     });
     const rest = page.cursor === undefined ? usable : usable.filter((o) => o.decisionId > page.cursor!);
     const rows = rest.slice(0, page.limit);
-    const { neighbors } = await neighborhoodsOf(rows.map((r) => r.text), this.deps.encoder, this.requireIndex(), page.depth);
+    const { neighbors } = await neighborhoodsOf(
+      rows.map((r) => r.text),
+      this.deps.encoder,
+      this.requireIndex(),
+      page.depth,
+    );
     return {
       from: w.from.toISOString(),
       to: w.to.toISOString(),
@@ -126,7 +131,12 @@ export class InsightsService {
       const text = r.queryText ?? supplied.get(r.decisionId);
       return text === undefined ? [] : [{ ...r, text }];
     });
-    const { vectors, neighbors } = await neighborhoodsOf(usable.map((u) => u.text), this.deps.encoder, this.requireIndex(), 1);
+    const { vectors, neighbors } = await neighborhoodsOf(
+      usable.map((u) => u.text),
+      this.deps.encoder,
+      this.requireIndex(),
+      1,
+    );
     const clusters = leaderClusters(vectors, options.clusterSimilarity)
       .map((members) => ({
         size: members.length,
@@ -136,7 +146,15 @@ export class InsightsService {
       }))
       .sort((a, b) => b.size - a.size || a.meanNearestSimilarity - b.meanNearestSimilarity)
       .slice(0, options.limit);
-    return { from: w.from.toISOString(), to: w.to.toISOString(), threshold: options.threshold, farDecisions: far.decisions, farQueries: far.distinct, withText: usable.length, clusters };
+    return {
+      from: w.from.toISOString(),
+      to: w.to.toISOString(),
+      threshold: options.threshold,
+      farDecisions: far.decisions,
+      farQueries: far.distinct,
+      withText: usable.length,
+      clusters,
+    };
   }
 
   private requireIndex() {

@@ -48,13 +48,18 @@ export class ReviewService {
 
   /** A page of items in id order, grouped by their nearest exemplar (largest groups first). */
   async list(filter: { status: ReviewStatus; limit: number; cursor?: number }): Promise<{ total: number; groups: ReviewGroup[]; nextCursor: number | null }> {
-    const [rows, total] = await this.read((db) => Promise.all([listReviewItems(db, { status: filter.status, afterId: filter.cursor, limit: filter.limit + 1 }), countReviewItems(db, filter.status)]));
+    const [rows, total] = await this.read((db) =>
+      Promise.all([listReviewItems(db, { status: filter.status, afterId: filter.cursor, limit: filter.limit + 1 }), countReviewItems(db, filter.status)]),
+    );
     const page = rows.slice(0, filter.limit);
     const entries = await this.withText(page);
     const withText = entries.filter((e) => e.text !== null);
     const index = this.deps.index.get();
     if (index && withText.length > 0) {
-      const vectors = await this.deps.encoder.embed(withText.map((e) => normalizeQuery(e.text!)), { priority: "bulk" });
+      const vectors = await this.deps.encoder.embed(
+        withText.map((e) => normalizeQuery(e.text!)),
+        { priority: "bulk" },
+      );
       withText.forEach((e, i) => (e.nearest = index.search(vectors[i]!, 1)[0] ?? null));
     }
     const groups = new Map<string, ReviewGroup>();
@@ -101,7 +106,12 @@ export class ReviewService {
       budget,
       receipt: async (tx, result: CreateResult) => {
         const exemplar = result.exemplars[0]!;
-        const closed = await closeReviewItem(tx, id, { status: "promoted", actor, exemplarId: exemplar.id, detail: { exemplarId: exemplar.id, tier, status: exemplar.status, revision: result.revision, force: input.force === true } });
+        const closed = await closeReviewItem(tx, id, {
+          status: "promoted",
+          actor,
+          exemplarId: exemplar.id,
+          detail: { exemplarId: exemplar.id, tier, status: exemplar.status, revision: result.revision, force: input.force === true },
+        });
         if (!closed) throw new ReviewItemClosedError(id, "closed");
         outcome = { item: closed, exemplar, revision: result.revision };
         await receipt?.(tx, outcome);
@@ -111,17 +121,25 @@ export class ReviewService {
   }
 
   /** Closes the item without changing any exemplar. */
-  async dismiss(id: number, input: { note?: string }, actor: string, receipt?: (tx: Executor, result: { item: ReviewItem }) => Promise<void>, budget?: Deadline): Promise<{ item: ReviewItem }> {
+  async dismiss(
+    id: number,
+    input: { note?: string },
+    actor: string,
+    receipt?: (tx: Executor, result: { item: ReviewItem }) => Promise<void>,
+    budget?: Deadline,
+  ): Promise<{ item: ReviewItem }> {
     await this.openItem(id, budget);
-    return this.deps.guard.run("unknown", (deadline) =>
-      this.deps.db.transaction(async (tx) => {
-        deadline.check();
-        const closed = await closeReviewItem(tx, id, { status: "dismissed", actor, detail: { note: input.note ?? null } });
-        if (!closed) throw new ReviewItemClosedError(id, "closed");
-        await receipt?.(tx, { item: closed });
-        deadline.check();
-        return { item: closed };
-      }),
+    return this.deps.guard.run(
+      "unknown",
+      (deadline) =>
+        this.deps.db.transaction(async (tx) => {
+          deadline.check();
+          const closed = await closeReviewItem(tx, id, { status: "dismissed", actor, detail: { note: input.note ?? null } });
+          if (!closed) throw new ReviewItemClosedError(id, "closed");
+          await receipt?.(tx, { item: closed });
+          deadline.check();
+          return { item: closed };
+        }),
       budget,
     );
   }

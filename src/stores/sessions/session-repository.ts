@@ -38,7 +38,12 @@ export async function upsertSessions(db: Database, rows: readonly SessionRow[]):
 export async function readSessions(db: Database, keys: readonly string[]): Promise<Array<Pick<SessionRow, "key" | "tier" | "expiresAt">>> {
   const out: Array<Pick<SessionRow, "key" | "tier" | "expiresAt">> = [];
   for (const chunk of chunks(keys, 1000)) {
-    out.push(...(await db.select({ key: routingSessions.key, tier: routingSessions.tier, expiresAt: routingSessions.expiresAt }).from(routingSessions).where(inArray(routingSessions.key, chunk))));
+    out.push(
+      ...(await db
+        .select({ key: routingSessions.key, tier: routingSessions.tier, expiresAt: routingSessions.expiresAt })
+        .from(routingSessions)
+        .where(inArray(routingSessions.key, chunk))),
+    );
   }
   return out;
 }

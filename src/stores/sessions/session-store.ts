@@ -58,13 +58,26 @@ export class SessionStore {
     private readonly options: SessionStoreOptions,
   ) {
     this.memory = new LruMap(options.memoryEntries);
-    this.writer = new SessionWriter((rows) => upsertSessions(db, rows), { maxKeys: options.queueLimit, flushIntervalMs: options.flushIntervalMs, logger: options.logger, isRefusal: options.isRefusal });
+    this.writer = new SessionWriter((rows) => upsertSessions(db, rows), {
+      maxKeys: options.queueLimit,
+      flushIntervalMs: options.flushIntervalMs,
+      logger: options.logger,
+      isRefusal: options.isRefusal,
+    });
     this.reader = new SessionReader((keys) => readSessions(db, keys), options.maxPendingReads);
   }
 
   /** For /metrics. */
   get health() {
-    return { held: this.memory.size, readMisses: this.misses, readsSkipped: this.reader.skipped, pendingReads: this.reader.pending, pendingWrites: this.writer.pendingCount, writeFailures: this.writer.failedFlushes, writesDropped: this.writer.dropped };
+    return {
+      held: this.memory.size,
+      readMisses: this.misses,
+      readsSkipped: this.reader.skipped,
+      pendingReads: this.reader.pending,
+      pendingWrites: this.writer.pendingCount,
+      writeFailures: this.writer.failedFlushes,
+      writesDropped: this.writer.dropped,
+    };
   }
 
   /** The store seen through one profile's TTL. */

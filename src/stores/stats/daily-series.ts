@@ -43,8 +43,5 @@ export interface RepeatedQuery {
 }
 
 export async function topRepeatedQueries(db: Database, limit: number): Promise<RepeatedQuery[]> {
-  return rows<RepeatedQuery>(
-    db,
-    sql`select key, sample_text as "sampleText", hits::float8 as hits, tier from v_top_repeated_queries limit ${limit}`,
-  );
+  return rows<RepeatedQuery>(db, sql`select key, sample_text as "sampleText", hits::float8 as hits, tier from v_top_repeated_queries limit ${limit}`);
 }

@@ -30,11 +30,15 @@ export function renderDailyChart(points: readonly DailyPoint[], tiers: readonly 
     let acc = 0;
     tiers.forEach((tier, t) => {
       const share = p.requests === 0 ? 0 : (p.tiers[tier] ?? 0) / p.requests;
-      parts.push(`<rect x="${x.toFixed(1)}" y="${y(acc + share).toFixed(1)}" width="${bar.toFixed(1)}" height="${(share * h).toFixed(1)}" fill="${palette[t % palette.length]}" opacity="0.75"><title>${esc(`${p.day} ${tier}: ${p.tiers[tier] ?? 0}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${y(acc + share).toFixed(1)}" width="${bar.toFixed(1)}" height="${(share * h).toFixed(1)}" fill="${palette[t % palette.length]}" opacity="0.75"><title>${esc(`${p.day} ${tier}: ${p.tiers[tier] ?? 0}`)}</title></rect>`,
+      );
       acc += share;
     });
     if (n <= 31 || i % Math.ceil(n / 31) === 0) {
-      parts.push(`<text x="${(x + bar / 2).toFixed(1)}" y="${m.top + h + 14}" text-anchor="end" transform="rotate(-40 ${(x + bar / 2).toFixed(1)} ${m.top + h + 14})">${p.day}</text>`);
+      parts.push(
+        `<text x="${(x + bar / 2).toFixed(1)}" y="${m.top + h + 14}" text-anchor="end" transform="rotate(-40 ${(x + bar / 2).toFixed(1)} ${m.top + h + 14})">${p.day}</text>`,
+      );
     }
   });
   const line = points.map((p, i) => `${(m.left + i * slot + slot / 2).toFixed(1)},${y(p.hitRate).toFixed(1)}`).join(" ");

@@ -33,7 +33,10 @@ export function estimatedCost(groups: readonly StatsGroup[], tiers: readonly Tie
   if (spendIfMostCapable === 0) {
     const price = new Map(tiers.map((t) => [t.name, t.pricePer1MTokens]));
     const top = Math.max(...tiers.map((t) => t.pricePer1MTokens));
-    relative = rate(groups.reduce((n, g) => n + g.count * (price.get(g.tier) ?? top), 0), requests * top);
+    relative = rate(
+      groups.reduce((n, g) => n + g.count * (price.get(g.tier) ?? top), 0),
+      requests * top,
+    );
   }
   return { relativeToAlwaysPremium: relative, savings: requests === 0 ? 0 : 1 - relative, spend, spendIfMostCapable, saved: spendIfMostCapable - spend, inputTokens, currency };
 }
@@ -61,6 +64,16 @@ export function seriesFrom(groups: readonly BucketGroup[], tiers: readonly TierC
     }
     const cost = estimatedCost(gs, tiers, "");
     const fallbacks = gs.reduce((n, g) => n + (isFallback(g.reason) ? g.count : 0), 0);
-    return { start, requests, hits, hitRate: rate(hits, requests), tiers: tierCounts, reasons, fallbackRate: rate(fallbacks, requests), relativeCost: cost.relativeToAlwaysPremium, savings: cost.savings };
+    return {
+      start,
+      requests,
+      hits,
+      hitRate: rate(hits, requests),
+      tiers: tierCounts,
+      reasons,
+      fallbackRate: rate(fallbacks, requests),
+      relativeCost: cost.relativeToAlwaysPremium,
+      savings: cost.savings,
+    };
   });
 }

@@ -26,10 +26,7 @@ export class StatsRecorder extends WriteBehind<StatsRow> {
   /** Decisions recorded since start (written, pending or dropped). */
   recorded = 0;
 
-  constructor(
-    write: (rows: readonly StatsRow[]) => Promise<void>,
-    options: WriteBehindOptions & { /** Bucket width, ms; a minute keeps the table small. */ bucketMs?: number },
-  ) {
+  constructor(write: (rows: readonly StatsRow[]) => Promise<void>, options: WriteBehindOptions & { /** Bucket width, ms; a minute keeps the table small. */ bucketMs?: number }) {
     super(write, options);
     this.bucketMs = options.bucketMs ?? 60_000;
   }

@@ -13,11 +13,9 @@ export interface Window {
   to: Date;
 }
 
-
 const FLUSH_WAIT_MS = 300;
 const rate = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
-const sum = (groups: readonly StatsGroup[], pick: (g: StatsGroup) => boolean = () => true) =>
-  groups.reduce((n, g) => (pick(g) ? n + g.count : n), 0);
+const sum = (groups: readonly StatsGroup[], pick: (g: StatsGroup) => boolean = () => true) => groups.reduce((n, g) => (pick(g) ? n + g.count : n), 0);
 
 /**
  * Answers the analysts' questions from routing_stats and decision_cache.
@@ -97,10 +95,16 @@ export class StatsService {
       to: window.to.toISOString(),
       profile: profile ?? null,
       requests,
-      cacheHitRate: rate(sum(groups, (g) => g.cached), requests),
+      cacheHitRate: rate(
+        sum(groups, (g) => g.cached),
+        requests,
+      ),
       tierMix,
       reasons,
-      fallbackRate: rate(sum(groups, (g) => isFallback(g.reason)), requests),
+      fallbackRate: rate(
+        sum(groups, (g) => isFallback(g.reason)),
+        requests,
+      ),
       lowMarginFallbackRate: rate(reasons.low_margin_fallback ?? 0, requests),
       // A drift signal: the share of queries unlike anything the router was calibrated on.
       outOfDistributionRate: rate(reasons.out_of_distribution ?? 0, requests),

@@ -130,10 +130,23 @@ export class CuratorWriter {
         : op.kind === "patch"
           ? { method: "PATCH", path: `/exemplars/${op.id}`, body: JSON.stringify({ note: op.note }) }
           : { method: "DELETE", path: `/exemplars/${op.id}`, body: undefined };
-    const res = await send(this.base(), { ...req, headers: op.kind === "delete" ? { authorization: headers.authorization, "idempotency-key": op.key } : headers, timeoutMs: this.timeoutMs, agent: this.agent });
+    const res = await send(this.base(), {
+      ...req,
+      headers: op.kind === "delete" ? { authorization: headers.authorization, "idempotency-key": op.key } : headers,
+      timeoutMs: this.timeoutMs,
+      agent: this.agent,
+    });
     const earlierUnknown = op.attempts.some((a) => a.verdict === "unknown");
     const verdict = verdictOf(res, earlierUnknown);
-    const a: Attempt = { startedAt: res.startedAt, endedAt: res.endedAt, ms: res.ms, status: res.status, code: envelopeOf(res)?.code, error: res.status === null ? res.error : undefined, verdict };
+    const a: Attempt = {
+      startedAt: res.startedAt,
+      endedAt: res.endedAt,
+      ms: res.ms,
+      status: res.status,
+      code: envelopeOf(res)?.code,
+      error: res.status === null ? res.error : undefined,
+      verdict,
+    };
     op.attempts.push(a);
     if (verdict !== "unknown") this.settle(op, verdict, res);
     return a;
@@ -208,7 +221,9 @@ export async function compareWithDatabase(sql: postgres.Sql, writer: CuratorWrit
   const history = (marker: string) =>
     writer.ops
       .filter((o) => markerOf(o.text) === marker)
-      .map((o) => `${o.kind}${o.note ? ` note=${JSON.stringify(o.note)}` : ""} [${o.attempts.map(describeAttempt).join(" → ")}] ⇒ ${o.state}${o.rowStatus ? ` (${o.rowStatus})` : ""}`)
+      .map(
+        (o) => `${o.kind}${o.note ? ` note=${JSON.stringify(o.note)}` : ""} [${o.attempts.map(describeAttempt).join(" → ")}] ⇒ ${o.state}${o.rowStatus ? ` (${o.rowStatus})` : ""}`,
+      )
       .join("; ");
   const missing = [...expected.keys()].filter((m) => !actual.has(m));
   const appeared = [...actual.keys()].filter((m) => !expected.has(m));
@@ -218,7 +233,9 @@ export async function compareWithDatabase(sql: postgres.Sql, writer: CuratorWrit
     actual: actual.size,
     missing: missing.map((m) => `${m}: ${history(m)}`),
     appeared: appeared.map((m) => `${m}: ${history(m) || "never written by this client"}`),
-    changed: changed.map(([m, e]) => `${m}: told note=${JSON.stringify(e.note)} tier=${e.tier}, database note=${JSON.stringify(actual.get(m)!.note)} tier=${actual.get(m)!.tier}; ${history(m)}`),
+    changed: changed.map(
+      ([m, e]) => `${m}: told note=${JSON.stringify(e.note)} tier=${e.tier}, database note=${JSON.stringify(actual.get(m)!.note)} tier=${actual.get(m)!.tier}; ${history(m)}`,
+    ),
   };
 }
 

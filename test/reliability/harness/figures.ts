@@ -56,7 +56,10 @@ export function recordFigures(name: string, figures: Record<string, unknown>, he
   const file = path.join(ensureDir(scenarioResultsDir), `${name}.json`);
   const doc = { scenario: name, runId: process.env.RELIABILITY_RUN_ID ?? "adhoc", at: new Date().toISOString(), scale, seed, headlines, figures };
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
-  printTable(`${name} (scale ${scale})`, headlines.map((h) => ({ scenario: h.scenario, criterion: h.criterion, measured: h.measured, result: h.pass ? "pass" : "FAIL" })));
+  printTable(
+    `${name} (scale ${scale})`,
+    headlines.map((h) => ({ scenario: h.scenario, criterion: h.criterion, measured: h.measured, result: h.pass ? "pass" : "FAIL" })),
+  );
 }
 
 /** A plain-text table on stdout. */

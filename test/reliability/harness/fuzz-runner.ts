@@ -4,7 +4,8 @@ import { envelopeOf, jsonOf, keepAliveAgent, outcome, send, type HttpResult } fr
 import { TIERS, sleep, type ServiceProcess } from "./service.js";
 
 /** An error body that carries SQL or its parameters (drizzle's "Failed query: … params: …", raw SQL on our tables). */
-export const SQL_LEAK = /failed query|params:|\b(select|insert|update|delete)\b[\s\S]{0,400}\b(from|into|set)\s+"?(exemplars?|exemplar_audit|exemplar_vectors|routing_stats|decision_cache|tier_prices|exemplar_revision)\b/i;
+export const SQL_LEAK =
+  /failed query|params:|\b(select|insert|update|delete)\b[\s\S]{0,400}\b(from|into|set)\s+"?(exemplars?|exemplar_audit|exemplar_vectors|routing_stats|decision_cache|tier_prices|exemplar_revision)\b/i;
 
 /**
  * Answers the HTTP parser gives before the app sees the request (request
@@ -77,7 +78,12 @@ export interface FuzzRunOptions {
 }
 
 /** Runs `count` cases of one route against the service and judges every answer. */
-export async function fuzzRoute(service: ServiceProcess, route: FuzzRoute, ctx: FuzzContext & { onResult?(c: FuzzCase, res: HttpResult): void }, opts: FuzzRunOptions): Promise<RouteFuzzFigures> {
+export async function fuzzRoute(
+  service: ServiceProcess,
+  route: FuzzRoute,
+  ctx: FuzzContext & { onResult?(c: FuzzCase, res: HttpResult): void },
+  opts: FuzzRunOptions,
+): Promise<RouteFuzzFigures> {
   const agent = keepAliveAgent(opts.concurrency);
   const it = fuzzCases(route, opts.count, opts.seed, ctx);
   const latencies: number[] = [];
@@ -136,8 +142,7 @@ export async function fuzzRoute(service: ServiceProcess, route: FuzzRoute, ctx: 
         else if (res.error === "timeout") {
           figures.timeouts++;
           timedOut++;
-        }
-        else figures.otherErrors++;
+        } else figures.otherErrors++;
       } else if (res.status >= 500) figures.fiveXx++;
       if (problems.includes("not the error envelope")) figures.noEnvelope++;
       if (problems.includes("error body shows SQL")) figures.sqlLeaks++;

@@ -76,9 +76,26 @@ function fuzzTextUncapped(rng: Rng, opts: { maxLong?: number }): { kind: string;
     case "empty":
       return { kind, value: "" };
     case "blank":
-      return { kind, value: Array.from({ length: rng.int(1, 40) }, () => rng.pick([" ", "\t", "\n", "\r\n", "\u00a0", "\u2003", "\u3000", "\u200b", "\u2028", "\ufeff", "\u180e"])).join("") };
+      return {
+        kind,
+        value: Array.from({ length: rng.int(1, 40) }, () => rng.pick([" ", "\t", "\n", "\r\n", "\u00a0", "\u2003", "\u3000", "\u200b", "\u2028", "\ufeff", "\u180e"])).join(""),
+      };
     case "unicode":
-      return { kind, value: rng.pick(["你好，世界的首都是哪里？", "مرحبا كيف حالك", "\u202eevil\u202c text", "👩‍👩‍👧‍👦🏳️‍🌈🇫🇷", "Ｆｕｌｌｗｉｄｔｈ ＡＢＣ", "ﬁﬂﬃ ligatures", "𝕳𝖊𝖑𝖑𝖔 𝖂𝖔𝖗𝖑𝖉", "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇", "\u1100\u1161\u11a8".repeat(50), base.split("").reverse().join("")]) };
+      return {
+        kind,
+        value: rng.pick([
+          "你好，世界的首都是哪里？",
+          "مرحبا كيف حالك",
+          "\u202eevil\u202c text",
+          "👩‍👩‍👧‍👦🏳️‍🌈🇫🇷",
+          "Ｆｕｌｌｗｉｄｔｈ ＡＢＣ",
+          "ﬁﬂﬃ ligatures",
+          "𝕳𝖊𝖑𝖑𝖔 𝖂𝖔𝖗𝖑𝖉",
+          "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇",
+          "\u1100\u1161\u11a8".repeat(50),
+          base.split("").reverse().join(""),
+        ]),
+      };
     case "nul": {
       const at = rng.int(0, base.length);
       return { kind, value: rng.chance(0.2) ? "\u0000" : `${base.slice(0, at)}\u0000${base.slice(at)}` };
@@ -90,17 +107,18 @@ function fuzzTextUncapped(rng: Rng, opts: { maxLong?: number }): { kind: string;
     case "storm": {
       // Long runs of combining marks with mixed combining classes: canonical reordering is the quadratic path in NFKC.
       const n = rng.pick([100, 1000, 5000, 20_000]);
-      const value = rng.chance(0.5)
-        ? "\u0316\u0301".repeat(n / 2)
-        : `a${Array.from({ length: n }, () => rng.pick(COMBINING)).join("")}`;
+      const value = rng.chance(0.5) ? "\u0316\u0301".repeat(n / 2) : `a${Array.from({ length: n }, () => rng.pick(COMBINING)).join("")}`;
       return { kind, value };
     }
     case "long":
       return { kind, value: "x".repeat(rng.pick([2047, 2048, 2049, 19_999, 20_000, 20_001, Math.min(opts.maxLong ?? 100_000, 100_000)])) };
     case "sql":
-      return { kind, value: rng.pick(["'; drop table exemplars; --", "%", "_", "%_%", "\\", "\\x00", "$1", "E'\\000'", "' or 1=1 --", "\"; select pg_sleep(10); --"]) };
+      return { kind, value: rng.pick(["'; drop table exemplars; --", "%", "_", "%_%", "\\", "\\x00", "$1", "E'\\000'", "' or 1=1 --", '"; select pg_sleep(10); --']) };
     case "format":
-      return { kind, value: rng.pick(["%s%s%s%n", "{{7*7}}", "${process.exit()}", "\\u0000", "<script>alert(1)</script>", "../../etc/passwd", "null", "undefined", "NaN", "1e309"]) };
+      return {
+        kind,
+        value: rng.pick(["%s%s%s%n", "{{7*7}}", "${process.exit()}", "\\u0000", "<script>alert(1)</script>", "../../etc/passwd", "null", "undefined", "NaN", "1e309"]),
+      };
     case "bom":
       return { kind, value: `\ufeff${base}` };
     case "normalisation":
@@ -119,7 +137,7 @@ function anyValue(rng: Rng, depth = 3): unknown {
     case 1:
       return rng.chance(0.5);
     case 2:
-      return rng.pick([0, -0, 1, -1, 1.5, 1e308, -1e308, 2 ** 53 + 1, 5e-324, 123456789012345678901234567890]);
+      return rng.pick([0, -0, 1, -1, 1.5, 1e308, -1e308, 2 ** 53 + 1, 5e-324, Number("123456789012345678901234567890")]);
     case 3:
     case 4:
       return fuzzText(rng, { maxLong: 5000 }).value;
@@ -131,7 +149,8 @@ function anyValue(rng: Rng, depth = 3): unknown {
       return Array.from({ length: rng.int(0, 4) }, () => anyValue(rng, depth - 1));
     default: {
       const o: Record<string, unknown> = {};
-      for (let i = rng.int(0, 4); i > 0; i--) o[rng.pick(["query", "text", "tier", "note", "messages", "explain", "exemplars", "role", "content", "__proto__", "constructor", "x"])] = anyValue(rng, depth - 1);
+      for (let i = rng.int(0, 4); i > 0; i--)
+        o[rng.pick(["query", "text", "tier", "note", "messages", "explain", "exemplars", "role", "content", "__proto__", "constructor", "x"])] = anyValue(rng, depth - 1);
       return o;
     }
   }
@@ -139,7 +158,10 @@ function anyValue(rng: Rng, depth = 3): unknown {
 
 /** Bodies that are not (valid) JSON. */
 function malformedJson(rng: Rng, field: string): { kind: string; body: string | Buffer } {
-  const v = rng.pick(devQueries()).slice(0, 80).replace(/["\\\n]/g, " ");
+  const v = rng
+    .pick(devQueries())
+    .slice(0, 80)
+    .replace(/["\\\n]/g, " ");
   return rng.pick<{ kind: string; body: string | Buffer }>([
     { kind: "malformed-json", body: "" },
     { kind: "malformed-json", body: " " },
@@ -153,7 +175,10 @@ function malformedJson(rng: Rng, field: string): { kind: string; body: string | 
     { kind: "malformed-json", body: `{"${field}":"\\ud800\\"}` },
     { kind: "malformed-json", body: `{"${field}":"\\x41"}` },
     { kind: "malformed-json", body: "\ufeff{}" },
-    { kind: "invalid-utf8", body: Buffer.concat([Buffer.from(`{"${field}":"`), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80]), Buffer.from(`"}`)]) },
+    {
+      kind: "invalid-utf8",
+      body: Buffer.concat([Buffer.from(`{"${field}":"`), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80]), Buffer.from(`"}`)]),
+    },
     { kind: "utf16-body", body: Buffer.from(`{"${field}":"${v}"}`, "utf16le") },
     { kind: "malformed-json", body: "null" },
     { kind: "malformed-json", body: "[]" },
@@ -249,7 +274,15 @@ function jsonBody(value: unknown): string {
 type Gen = (rng: Rng, i: number, ctx: FuzzContext) => Omit<FuzzCase, "id" | "route">;
 
 /** A JSON body, or (sometimes) a malformed/deep/wrong-content-type variant of it. */
-function withBodyMutations(rng: Rng, field: string, auth: "admin" | "none", good: () => { kind: string; value: unknown }, path: string, method: string, contentType = "application/json"): Omit<FuzzCase, "id" | "route"> {
+function withBodyMutations(
+  rng: Rng,
+  field: string,
+  auth: "admin" | "none",
+  good: () => { kind: string; value: unknown },
+  path: string,
+  method: string,
+  contentType = "application/json",
+): Omit<FuzzCase, "id" | "route"> {
   const r = rng.next();
   if (r < 0.1) {
     const m = malformedJson(rng, field);
@@ -282,10 +315,16 @@ function routeBody(rng: Rng, maxLong?: number): { kind: string; value: unknown }
     const n = rng.pick([0, 1, 2, 3, 5, 50, 1000]);
     const messages = Array.from({ length: n }, () => {
       const role = rng.pick<unknown>(["user", "user", "system", "assistant", "tool", "developer", "USER", "", null, 7]);
-      const t = fuzzText(rng, { maxLong: n > 50 ? 200 : maxLong ?? 20_000 });
+      const t = fuzzText(rng, { maxLong: n > 50 ? 200 : (maxLong ?? 20_000) });
       const content = rng.weighted<unknown>([
         [6, t.value],
-        [3, [{ type: "text", text: t.value }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }]],
+        [
+          3,
+          [
+            { type: "text", text: t.value },
+            { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+          ],
+        ],
         [1, [{ type: "text", text: 5 }]],
         [1, [{ type: "image_url" }]],
         [1, []],
@@ -298,7 +337,10 @@ function routeBody(rng: Rng, maxLong?: number): { kind: string; value: unknown }
     return { kind: n >= 1000 ? "many-messages" : "messages", value: rng.chance(0.1) ? { messages, query: fuzzText(rng, { maxLong }).value } : { messages } };
   }
   if (r < 0.9) return { kind: "wrong-type", value: rng.chance(0.5) ? { query: wrongType(rng) } : { messages: wrongType(rng) } };
-  return { kind: "extra-fields", value: { query: rng.pick(devQueries()), [rng.pick(["model", "tier", "stream", "sessionId", "profile", "budget", "__proto__", "x".repeat(1000)])]: anyValue(rng, 2) } };
+  return {
+    kind: "extra-fields",
+    value: { query: rng.pick(devQueries()), [rng.pick(["model", "tier", "stream", "sessionId", "profile", "budget", "__proto__", "x".repeat(1000)])]: anyValue(rng, 2) },
+  };
 }
 
 const routeGen: Gen = (rng) => {
@@ -310,18 +352,33 @@ const routeGen: Gen = (rng) => {
 
 const routeBatchGen: Gen = (rng) => {
   const q = rng.chance(0.1) ? `?explain=${rng.pick(["1", "0", "%00"])}` : "";
-  return withBodyMutations(rng, "queries", "none", () => {
-    const r = rng.next();
-    if (r < 0.8) {
-      // Mostly small batches (fast, many shapes); a few at and past the 256-item cap.
-      const n = rng.weighted<number>([[2, 0], [6, 1], [5, 2], [4, 5], [2, 20], [0.5, 256], [0.5, 257]]);
-      // Big batches carry small items, so a batch stays under the body limit and is about the item count.
-      const items = Array.from({ length: n }, () => routeBody(rng, n > 20 ? 100 : 5000).value);
-      return { kind: n > 256 ? "batch-too-long" : n > 20 ? "batch-big" : "batch", value: { queries: items } };
-    }
-    if (r < 0.9) return { kind: "wrong-type", value: { queries: wrongType(rng) } };
-    return { kind: "extra-fields", value: { queries: [{ query: "hello" }], [rng.pick(["sessionId", "explain", "x"])]: anyValue(rng, 2) } };
-  }, `/route/batch${q}`, "POST");
+  return withBodyMutations(
+    rng,
+    "queries",
+    "none",
+    () => {
+      const r = rng.next();
+      if (r < 0.8) {
+        // Mostly small batches (fast, many shapes); a few at and past the 256-item cap.
+        const n = rng.weighted<number>([
+          [2, 0],
+          [6, 1],
+          [5, 2],
+          [4, 5],
+          [2, 20],
+          [0.5, 256],
+          [0.5, 257],
+        ]);
+        // Big batches carry small items, so a batch stays under the body limit and is about the item count.
+        const items = Array.from({ length: n }, () => routeBody(rng, n > 20 ? 100 : 5000).value);
+        return { kind: n > 256 ? "batch-too-long" : n > 20 ? "batch-big" : "batch", value: { queries: items } };
+      }
+      if (r < 0.9) return { kind: "wrong-type", value: { queries: wrongType(rng) } };
+      return { kind: "extra-fields", value: { queries: [{ query: "hello" }], [rng.pick(["sessionId", "explain", "x"])]: anyValue(rng, 2) } };
+    },
+    `/route/batch${q}`,
+    "POST",
+  );
 };
 
 const exemplarInput = (rng: Rng): { kind: string; value: unknown } => {
@@ -335,17 +392,24 @@ const exemplarInput = (rng: Rng): { kind: string; value: unknown } => {
 
 const exemplarsPostGen: Gen = (rng) => {
   const q = rng.chance(0.2) ? `?force=${rng.pick(["true", "1", "yes", "%00", ""])}` : "";
-  return withBodyMutations(rng, "text", "admin", () => {
-    const r = rng.next();
-    if (r < 0.75) return exemplarInput(rng);
-    if (r < 0.95) {
-      const n = rng.pick([0, 1, 2, 5, 20, 1001]);
-      // Big batches carry one invalid item, so they are rejected by validation instead of embedding 1,000 texts.
-      const items = Array.from({ length: n }, () => (n > 20 ? { text: "x", tier: "nope" } : exemplarInput(rng).value));
-      return { kind: n > 20 ? "big-batch" : "batch", value: { exemplars: items } };
-    }
-    return { kind: "wrong-type", value: { exemplars: wrongType(rng) } };
-  }, `/exemplars${q}`, "POST");
+  return withBodyMutations(
+    rng,
+    "text",
+    "admin",
+    () => {
+      const r = rng.next();
+      if (r < 0.75) return exemplarInput(rng);
+      if (r < 0.95) {
+        const n = rng.pick([0, 1, 2, 5, 20, 1001]);
+        // Big batches carry one invalid item, so they are rejected by validation instead of embedding 1,000 texts.
+        const items = Array.from({ length: n }, () => (n > 20 ? { text: "x", tier: "nope" } : exemplarInput(rng).value));
+        return { kind: n > 20 ? "big-batch" : "batch", value: { exemplars: items } };
+      }
+      return { kind: "wrong-type", value: { exemplars: wrongType(rng) } };
+    },
+    `/exemplars${q}`,
+    "POST",
+  );
 };
 
 const exemplarsListGen: Gen = (rng) => {
@@ -360,7 +424,21 @@ const exemplarsListGen: Gen = (rng) => {
   }
   if (rng.chance(0.5)) params.push(["limit", rng.pick(["1", "50", "500", "501", "0", "-1", "1.5", "1e3", "abc", "", "99999999999999999999", "NaN", "Infinity"])]);
   if (rng.chance(0.3)) {
-    params.push(["cursor", rng.pick([Buffer.from("5").toString("base64url"), Buffer.from("-1").toString("base64url"), Buffer.from("1e400").toString("base64url"), Buffer.from("99999999999999999999").toString("base64url"), Buffer.from("NaN").toString("base64url"), Buffer.from("\u0000").toString("base64url"), "!!!", "x".repeat(41), "", "AAAA"])]);
+    params.push([
+      "cursor",
+      rng.pick([
+        Buffer.from("5").toString("base64url"),
+        Buffer.from("-1").toString("base64url"),
+        Buffer.from("1e400").toString("base64url"),
+        Buffer.from("99999999999999999999").toString("base64url"),
+        Buffer.from("NaN").toString("base64url"),
+        Buffer.from("\u0000").toString("base64url"),
+        "!!!",
+        "x".repeat(41),
+        "",
+        "AAAA",
+      ]),
+    ]);
     kind = "cursor";
   }
   if (rng.chance(0.1)) params.push([rng.pick(["tier", "q", "limit"]), "again"]);
@@ -371,8 +449,18 @@ const exemplarsListGen: Gen = (rng) => {
     params.push([rng.pick(["q", "tier", "limit", "cursor"]), rng.pick(RAW_QUERY_VALUES)]);
   }
   const qs = encodeQuery(params, false);
-  const rawPart = raw ? params.filter(([, v]) => RAW_QUERY_VALUES.includes(v)).map(([k, v]) => `${k}=${v}`).join("&") : "";
-  const query = raw ? `${encodeQuery(params.filter(([, v]) => !RAW_QUERY_VALUES.includes(v)), false)}&${rawPart}` : qs;
+  const rawPart = raw
+    ? params
+        .filter(([, v]) => RAW_QUERY_VALUES.includes(v))
+        .map(([k, v]) => `${k}=${v}`)
+        .join("&")
+    : "";
+  const query = raw
+    ? `${encodeQuery(
+        params.filter(([, v]) => !RAW_QUERY_VALUES.includes(v)),
+        false,
+      )}&${rawPart}`
+    : qs;
   return { kind, method: "GET", path: `/exemplars${query ? `?${query}` : ""}`, headers: headersWith(rng, undefined, "admin") };
 };
 
@@ -384,15 +472,22 @@ const exemplarGetGen: Gen = (rng, _i, ctx) => {
 const exemplarPatchGen: Gen = (rng, _i, ctx) => {
   const id = randomId(rng, ctx);
   const q = rng.chance(0.1) ? `?force=${rng.pick(["true", "0", "%zz"])}` : "";
-  const mutated = withBodyMutations(rng, "text", "admin", () => {
-    const r = rng.next();
-    const t = fuzzText(rng);
-    if (r < 0.35) return { kind: `note:${fuzzText(rng, { maxLong: 2000 }).kind}`, value: { note: rng.chance(0.2) ? null : fuzzText(rng, { maxLong: 2000 }).value } };
-    if (r < 0.6) return { kind: t.kind, value: { text: t.value } };
-    if (r < 0.75) return { kind: "tier", value: { tier: rng.chance(0.7) ? rng.pick(TIERS) : rng.pick<unknown>(["gold", "", null, 1]) } };
-    if (r < 0.85) return { kind: "empty-patch", value: {} };
-    return { kind: "wrong-type", value: { text: wrongType(rng), tier: wrongType(rng), note: wrongType(rng) } };
-  }, `/exemplars/${id.id}${q}`, "PATCH");
+  const mutated = withBodyMutations(
+    rng,
+    "text",
+    "admin",
+    () => {
+      const r = rng.next();
+      const t = fuzzText(rng);
+      if (r < 0.35) return { kind: `note:${fuzzText(rng, { maxLong: 2000 }).kind}`, value: { note: rng.chance(0.2) ? null : fuzzText(rng, { maxLong: 2000 }).value } };
+      if (r < 0.6) return { kind: t.kind, value: { text: t.value } };
+      if (r < 0.75) return { kind: "tier", value: { tier: rng.chance(0.7) ? rng.pick(TIERS) : rng.pick<unknown>(["gold", "", null, 1]) } };
+      if (r < 0.85) return { kind: "empty-patch", value: {} };
+      return { kind: "wrong-type", value: { text: wrongType(rng), tier: wrongType(rng), note: wrongType(rng) } };
+    },
+    `/exemplars/${id.id}${q}`,
+    "PATCH",
+  );
   return { ...mutated, kind: `${id.kind}/${mutated.kind}` };
 };
 
@@ -400,7 +495,13 @@ const exemplarDeleteGen: Gen = (rng, _i, ctx) => {
   const id = randomId(rng, ctx);
   // Only a few real deletes, so the index keeps most of its exemplars for the other routes.
   const realId = id.kind === "known-id" && rng.chance(0.15) ? id.id : id.kind === "known-id" ? String(9_000_000 + rng.int(0, 1e6)) : id.id;
-  return { kind: id.kind, method: "DELETE", path: `/exemplars/${realId}`, headers: headersWith(rng, rng.chance(0.1) ? "application/json" : undefined, "admin"), body: rng.chance(0.1) ? jsonBody(anyValue(rng, 2)) : undefined };
+  return {
+    kind: id.kind,
+    method: "DELETE",
+    path: `/exemplars/${realId}`,
+    headers: headersWith(rng, rng.chance(0.1) ? "application/json" : undefined, "admin"),
+    body: rng.chance(0.1) ? jsonBody(anyValue(rng, 2)) : undefined,
+  };
 };
 
 /** One JSONL line of an import body. */
@@ -457,7 +558,9 @@ const importGen: Gen = (rng) => {
     kind = "any-json-line";
     body = JSON.stringify(anyValue(rng, 3));
   }
-  const contentType = rng.chance(0.9) ? "application/x-ndjson" : rng.pick(WRONG_CONTENT_TYPES.concat(["application/json", "application/x-ndjson; charset=utf-8", "application/jsonl"]));
+  const contentType = rng.chance(0.9)
+    ? "application/x-ndjson"
+    : rng.pick(WRONG_CONTENT_TYPES.concat(["application/json", "application/x-ndjson; charset=utf-8", "application/jsonl"]));
   return { kind, method: "POST", path: `/exemplars/import${q}`, headers: headersWith(rng, contentType, "admin"), body };
 };
 
@@ -519,7 +622,12 @@ function statsGen(path: string, withTier: boolean): Gen {
       kind = "raw-query";
       query += `${query ? "&" : ""}${rng.pick(["from", "to", "tier"])}=${rng.pick(RAW_QUERY_VALUES)}`;
     }
-    return { kind, method: rng.chance(0.05) ? "HEAD" : "GET", path: `${path}${query ? `?${query}` : ""}`, headers: headersWith(rng, undefined, rng.chance(0.5) ? "analyst" : "admin") };
+    return {
+      kind,
+      method: rng.chance(0.05) ? "HEAD" : "GET",
+      path: `${path}${query ? `?${query}` : ""}`,
+      headers: headersWith(rng, undefined, rng.chance(0.5) ? "analyst" : "admin"),
+    };
   };
 }
 
@@ -530,11 +638,40 @@ function healthGen(path: string): Gen {
     const method = rng.pick(METHODS);
     const q = rng.chance(0.3) ? `?${rng.pick(["x=1", "verbose=true", "%zz", "a=%00", `${"k=v&".repeat(500)}`])}` : "";
     const body = method !== "GET" && method !== "HEAD" && rng.chance(0.5) ? jsonBody(anyValue(rng, 2)) : undefined;
-    return { kind: method === "GET" ? "get" : `method:${method}`, method, path: `${path}${q}`, headers: headersWith(rng, body ? rng.pick(["application/json", "text/plain"]) : undefined, "none"), body };
+    return {
+      kind: method === "GET" ? "get" : `method:${method}`,
+      method,
+      path: `${path}${q}`,
+      headers: headersWith(rng, body ? rng.pick(["application/json", "text/plain"]) : undefined, "none"),
+      body,
+    };
   };
 }
 
-const SEGMENTS = ["x", "route", "exemplars", "stats", "admin", "..", "%2e%2e", "%2f", "%00", "%", "%zz", "%ff", "\u00e9", "%e2%80%ae", "openapi.json", "metrics", "readyz", ".env", "wp-admin", "~", "a".repeat(200), ""];
+const SEGMENTS = [
+  "x",
+  "route",
+  "exemplars",
+  "stats",
+  "admin",
+  "..",
+  "%2e%2e",
+  "%2f",
+  "%00",
+  "%",
+  "%zz",
+  "%ff",
+  "\u00e9",
+  "%e2%80%ae",
+  "openapi.json",
+  "metrics",
+  "readyz",
+  ".env",
+  "wp-admin",
+  "~",
+  "a".repeat(200),
+  "",
+];
 
 const unknownGen: Gen = (rng) => {
   const method = rng.pick(METHODS);
@@ -589,8 +726,20 @@ export function reproducers(route: FuzzRoute): Array<Omit<FuzzCase, "id" | "rout
     case "POST /route/batch":
       return [
         { kind: "issue-reproducer", method: "POST", path: "/route/batch", headers: json, body: JSON.stringify({ queries: [{ query: storm(120_000) }] }) },
-        { kind: "issue-reproducer", method: "POST", path: "/route/batch", headers: json, body: JSON.stringify({ queries: Array.from({ length: 8 }, () => ({ query: storm(15_000) })) }) },
-        { kind: "nul", method: "POST", path: "/route/batch", headers: json, body: JSON.stringify({ queries: [{ query: "a\u0000b" }, { messages: [{ role: "user", content: "\u0000" }] }] }) },
+        {
+          kind: "issue-reproducer",
+          method: "POST",
+          path: "/route/batch",
+          headers: json,
+          body: JSON.stringify({ queries: Array.from({ length: 8 }, () => ({ query: storm(15_000) })) }),
+        },
+        {
+          kind: "nul",
+          method: "POST",
+          path: "/route/batch",
+          headers: json,
+          body: JSON.stringify({ queries: [{ query: "a\u0000b" }, { messages: [{ role: "user", content: "\u0000" }] }] }),
+        },
       ];
     case "POST /exemplars":
       return [
@@ -617,8 +766,20 @@ export function reproducers(route: FuzzRoute): Array<Omit<FuzzCase, "id" | "rout
       return [{ kind: "nul", method: "DELETE", path: "/exemplars/%00", headers: admin }];
     case "POST /exemplars/import":
       return [
-        { kind: "nul", method: "POST", path: "/exemplars/import", headers: { "content-type": "application/x-ndjson", ...admin }, body: `${JSON.stringify({ text: "a\u0000b", tier: "fast" })}\n` },
-        { kind: "issue-reproducer", method: "POST", path: "/exemplars/import", headers: { "content-type": "application/x-ndjson", ...admin }, body: `${JSON.stringify({ text: storm(240_000), tier: "fast" })}\n` },
+        {
+          kind: "nul",
+          method: "POST",
+          path: "/exemplars/import",
+          headers: { "content-type": "application/x-ndjson", ...admin },
+          body: `${JSON.stringify({ text: "a\u0000b", tier: "fast" })}\n`,
+        },
+        {
+          kind: "issue-reproducer",
+          method: "POST",
+          path: "/exemplars/import",
+          headers: { "content-type": "application/x-ndjson", ...admin },
+          body: `${JSON.stringify({ text: storm(240_000), tier: "fast" })}\n`,
+        },
       ];
     case "GET /stats/cache":
       return [

@@ -19,7 +19,9 @@ export default async function setup(project: TestProject) {
   rmSync(scenarioResultsDir, { recursive: true, force: true });
   const started = performance.now();
   const prepared = await prepareGolden();
-  console.log(`reliability: golden cluster and data dir seeded in ${Math.round(performance.now() - started)} ms (service: ${serviceCommand.join(" ")}, scale ${scale}, seed ${seed})`);
+  console.log(
+    `reliability: golden cluster and data dir seeded in ${Math.round(performance.now() - started)} ms (service: ${serviceCommand.join(" ")}, scale ${scale}, seed ${seed})`,
+  );
   project.provide("golden", prepared.golden);
 
   return async () => {
@@ -54,15 +56,23 @@ function summarize(runId: string): void {
     "",
   ].join("\n");
   writeFileSync(path.join(resultsDir, `latest-${tag}.md`), md);
-  printTable(`reliability summary (scale ${scale}; results/latest-${tag}.json)`, headlines.map((h) => ({ scenario: h.scenario, criterion: h.criterion, measured: h.measured, result: h.pass ? "pass" : "FAIL" })));
+  printTable(
+    `reliability summary (scale ${scale}; results/latest-${tag}.json)`,
+    headlines.map((h) => ({ scenario: h.scenario, criterion: h.criterion, measured: h.measured, result: h.pass ? "pass" : "FAIL" })),
+  );
 }
 
 /** Which build was measured: RELIABILITY_SERVICE_LABEL, else the service checkout's commit (+dirty). */
 function serviceLabel(): string {
   if (process.env.RELIABILITY_SERVICE_LABEL) return process.env.RELIABILITY_SERVICE_LABEL;
   try {
-    const commit = execFileSync("git", ["-C", serviceCwd, "rev-parse", "--short", "HEAD"], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-    const dirty = execFileSync("git", ["-C", serviceCwd, "status", "--porcelain", "--", "src"], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim() !== "";
+    const commit = execFileSync("git", ["-C", serviceCwd, "rev-parse", "--short", "HEAD"], { stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+    const dirty =
+      execFileSync("git", ["-C", serviceCwd, "status", "--porcelain", "--", "src"], { stdio: ["ignore", "pipe", "ignore"] })
+        .toString()
+        .trim() !== "";
     return `${commit}${dirty ? " with uncommitted src/ changes" : ""}`;
   } catch {
     return serviceCwd;

@@ -78,7 +78,18 @@ export function send(base: string, req: HttpRequest): Promise<HttpResult> {
       r = http.request({ host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent: req.agent === undefined ? sharedAgent : req.agent });
     } catch (err) {
       const endedAt = performance.now();
-      resolve({ status: null, headers: {}, body: Buffer.alloc(0), bytes: 0, error: "client", errorMessage: (err as Error).message, ms: endedAt - startedAt, startedAt, endedAt, reusedSocket: false });
+      resolve({
+        status: null,
+        headers: {},
+        body: Buffer.alloc(0),
+        bytes: 0,
+        error: "client",
+        errorMessage: (err as Error).message,
+        ms: endedAt - startedAt,
+        startedAt,
+        endedAt,
+        reusedSocket: false,
+      });
       return;
     }
     const timer = setTimeout(() => {

@@ -78,7 +78,14 @@ export class LoadBalancer {
     for (const row of rows.map((r) => r.split(","))) {
       if (at(row, "pxname") !== "replicas" || ["FRONTEND", "BACKEND"].includes(at(row, "svname"))) continue;
       const n = (col: string) => Number(at(row, col)) || 0;
-      out[at(row, "svname")] = { status: at(row, "status"), requests: n("stot"), retries: n("wretr"), redispatches: n("wredis"), connectionErrors: n("econ"), responseErrors: n("eresp") };
+      out[at(row, "svname")] = {
+        status: at(row, "status"),
+        requests: n("stot"),
+        retries: n("wretr"),
+        redispatches: n("wredis"),
+        connectionErrors: n("econ"),
+        responseErrors: n("eresp"),
+      };
     }
     return out;
   }
@@ -89,7 +96,8 @@ export class LoadBalancer {
     for (;;) {
       if (condition(await this.servers().catch(() => ({})))) return;
       if (this.child.exitCode !== null) throw new Error(`haproxy exited (${this.child.exitCode}); log ${this.logFile}:\n${this.logTail()}`);
-      if (performance.now() > deadline) throw new Error(`haproxy: condition not met within ${timeoutMs} ms: ${JSON.stringify(await this.servers().catch(() => ({})))}; log ${this.logFile}:\n${this.logTail()}`);
+      if (performance.now() > deadline)
+        throw new Error(`haproxy: condition not met within ${timeoutMs} ms: ${JSON.stringify(await this.servers().catch(() => ({})))}; log ${this.logFile}:\n${this.logTail()}`);
       await sleep(100);
     }
   }

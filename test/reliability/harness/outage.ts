@@ -20,7 +20,8 @@ const WRITE_TIMEOUT_MS = 10_000;
 const OK_OUTAGE_CODES = new Set(["database_unavailable", "outcome_unknown"]);
 
 /** Database error text that /readyz must not show. */
-export const DB_ERROR_TEXT = /ECONN|EPIPE|ETIMEDOUT|refused|timed out|timeout exceeded|terminat|socket|postgres:\/\/|127\.0\.0\.1|failed query|database system|connection (to|terminated|ended|closed)|CONNECT_TIMEOUT|"error"\s*:/i;
+export const DB_ERROR_TEXT =
+  /ECONN|EPIPE|ETIMEDOUT|refused|timed out|timeout exceeded|terminat|socket|postgres:\/\/|127\.0\.0\.1|failed query|database system|connection (to|terminated|ended|closed)|CONNECT_TIMEOUT|"error"\s*:/i;
 
 export interface OutageFigures {
   kind: "stop" | "freeze";
@@ -34,7 +35,15 @@ export interface OutageFigures {
   };
   recovery: { firstCommittedWriteAfterMs: number | null; routes: LoadSummary };
   routesWholeRun: LoadSummary;
-  writes: { total: number; committed: number; rejected: number; unknownBeforeResolve: number; unresolved: number; retriedCreatesAnsweredUnchanged: number; unresolvedSamples: string[] };
+  writes: {
+    total: number;
+    committed: number;
+    rejected: number;
+    unknownBeforeResolve: number;
+    unresolved: number;
+    retriedCreatesAnsweredUnchanged: number;
+    unresolvedSamples: string[];
+  };
   oracleAfterResolve: OracleReport;
   oracleAfterGrace: OracleReport;
   index: { exemplarsInIndex: number | null; exemplarsInDatabase: number };
@@ -52,7 +61,10 @@ export async function runOutage(s: Scenario, kind: "stop" | "freeze"): Promise<O
   const tag = `RELIAB${kind}${randomBytes(4).toString("hex")}`;
   const writer = new CuratorWriter(() => s.service.base, tag, WRITE_TIMEOUT_MS);
   const mix = new TrafficMix(0.5, tag);
-  const routes = startLoad(s.service.base, { concurrency: 4, next: () => ({ kind: "route", req: { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: mix.next() }), timeoutMs: 10_000 } }) });
+  const routes = startLoad(s.service.base, {
+    concurrency: 4,
+    next: () => ({ kind: "route", req: { method: "POST", path: "/route", headers: jsonHeaders, body: JSON.stringify({ query: mix.next() }), timeoutMs: 10_000 } }),
+  });
 
   let running = true;
   // Four curators, each starting a write every 600 ms at most: 400 writes a minute, under the default
@@ -71,7 +83,17 @@ export async function runOutage(s: Scenario, kind: "stop" | "freeze"): Promise<O
       const which = i % 3;
       const path = which === 0 ? `/exemplars?q=${tag}&limit=5` : which === 1 ? `/stats/cache?tier=fast` : "/stats/routing";
       const res = await send(s.service.base, { method: "GET", path, headers: bearer(which === 0 ? ADMIN_TOKEN : ANALYST_TOKEN), timeoutMs: WRITE_TIMEOUT_MS, agent: readAgent });
-      reads.push({ kind: path.split("?")[0]!, worker: 0, startedAt: res.startedAt, endedAt: res.endedAt, ms: res.ms, status: res.status, error: res.error, code: res.status !== null && res.status >= 400 ? jsonOf<{ error?: { code?: string } }>(res)?.error?.code : undefined, reusedSocket: res.reusedSocket });
+      reads.push({
+        kind: path.split("?")[0]!,
+        worker: 0,
+        startedAt: res.startedAt,
+        endedAt: res.endedAt,
+        ms: res.ms,
+        status: res.status,
+        error: res.error,
+        code: res.status !== null && res.status >= 400 ? jsonOf<{ error?: { code?: string } }>(res)?.error?.code : undefined,
+        reusedSocket: res.reusedSocket,
+      });
       await sleep(100);
     }
   })();
@@ -166,8 +188,22 @@ export async function runOutage(s: Scenario, kind: "stop" | "freeze"): Promise<O
         wrongCode: wrongCode.slice(0, 10).map(({ op, a }) => `${op.kind}: ${describeAttempt(a)}`),
       },
       routes: summarizeLoad(routes.samples, outageStart, outageEnd),
-      reads: { n: readsInOutage.length, withinDeadline: readsInOutage.filter((r) => r.status !== null && r.ms <= WRITE_DEADLINE_MS && (r.status === 200 || (r.status === 503 && r.code === "database_unavailable"))).length, latencyMs: latency(readsInOutage.map((r) => r.ms)), outcomes: readOutcomes },
-      readyz: { probes: readyzInOutage.length, statuses: readyzStatuses, leaks: readyzInOutage.filter((r) => DB_ERROR_TEXT.test(r.body)).slice(0, 3).map((r) => r.body.slice(0, 300)), maxMs: Math.round(Math.max(0, ...readyzInOutage.map((r) => r.ms))) },
+      reads: {
+        n: readsInOutage.length,
+        withinDeadline: readsInOutage.filter((r) => r.status !== null && r.ms <= WRITE_DEADLINE_MS && (r.status === 200 || (r.status === 503 && r.code === "database_unavailable")))
+          .length,
+        latencyMs: latency(readsInOutage.map((r) => r.ms)),
+        outcomes: readOutcomes,
+      },
+      readyz: {
+        probes: readyzInOutage.length,
+        statuses: readyzStatuses,
+        leaks: readyzInOutage
+          .filter((r) => DB_ERROR_TEXT.test(r.body))
+          .slice(0, 3)
+          .map((r) => r.body.slice(0, 300)),
+        maxMs: Math.round(Math.max(0, ...readyzInOutage.map((r) => r.ms))),
+      },
     },
     recovery: { firstCommittedWriteAfterMs: firstCommit ? Math.round(firstCommit.a.endedAt - upAt) : null, routes: summarizeLoad(routes.samples, upAt, Infinity) },
     routesWholeRun: summarizeLoad(routes.samples),
@@ -177,7 +213,9 @@ export async function runOutage(s: Scenario, kind: "stop" | "freeze"): Promise<O
       rejected: writer.ops.filter((o) => o.state === "rejected").length,
       unknownBeforeResolve,
       unresolved: unsettled.length,
-      retriedCreatesAnsweredUnchanged: writer.ops.filter((o) => o.kind === "create" && o.state === "committed" && o.attempts.some((a) => a.verdict === "unknown") && o.rowStatus === "unchanged").length,
+      retriedCreatesAnsweredUnchanged: writer.ops.filter(
+        (o) => o.kind === "create" && o.state === "committed" && o.attempts.some((a) => a.verdict === "unknown") && o.rowStatus === "unchanged",
+      ).length,
       unresolvedSamples: unsettled.slice(0, 5).map(describeOp),
     },
     oracleAfterResolve,

@@ -46,5 +46,11 @@ export async function watchLoop<T>(base: string, work: () => Promise<T>): Promis
     agent.destroy();
   }
   const loopLag = await loopLagMaxMs(base);
-  return { result, healthzMaxMs: Math.round(maxOf(probes.map((p) => p.ms))), healthzProbes: probes.length, healthzFailures: probes.filter((p) => p.status !== 200).length, loopLagMaxMs: loopLag };
+  return {
+    result,
+    healthzMaxMs: Math.round(maxOf(probes.map((p) => p.ms))),
+    healthzProbes: probes.length,
+    healthzFailures: probes.filter((p) => p.status !== 200).length,
+    loopLagMaxMs: loopLag,
+  };
 }

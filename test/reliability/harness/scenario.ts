@@ -73,8 +73,9 @@ export async function startScenario(name: string, options: Partial<ServiceOption
 
 /** Rows in the exemplars table (the truth, read directly). */
 export async function exemplarCount(sql: postgres.Sql, textPrefix?: string): Promise<number> {
-  const rows = textPrefix === undefined
-    ? await sql<Array<{ count: number }>>`select count(*)::int as count from exemplars`
-    : await sql<Array<{ count: number }>>`select count(*)::int as count from exemplars where text like ${`${textPrefix}%`}`;
+  const rows =
+    textPrefix === undefined
+      ? await sql<Array<{ count: number }>>`select count(*)::int as count from exemplars`
+      : await sql<Array<{ count: number }>>`select count(*)::int as count from exemplars where text like ${`${textPrefix}%`}`;
   return rows[0]?.count ?? 0;
 }

@@ -1,4 +1,4 @@
-import { FakeUpstream, type Behaviour } from "../../helpers/fake-upstream.js";
+import { FakeUpstream, type Behaviour } from "../../../scripts/fake-upstream.js";
 import { jsonHeaders, send, type HttpRequest, type HttpResult } from "./http.js";
 
 export { FakeUpstream };
@@ -23,7 +23,13 @@ export function tiersOn(fake: FakeUpstream, byTier: Record<keyof typeof TIER_PRI
     name,
     model: TIER_PRICES[name][0],
     pricePer1MTokens: TIER_PRICES[name][1],
-    upstreams: byTier[name].map((m) => ({ baseUrl: fake.baseUrl, model: m.model, name: m.model, ...(m.timeoutMs !== undefined && { timeoutMs: m.timeoutMs }), ...(m.apiKeyEnv !== undefined && { apiKeyEnv: m.apiKeyEnv }) })),
+    upstreams: byTier[name].map((m) => ({
+      baseUrl: fake.baseUrl,
+      model: m.model,
+      name: m.model,
+      ...(m.timeoutMs !== undefined && { timeoutMs: m.timeoutMs }),
+      ...(m.apiKeyEnv !== undefined && { apiKeyEnv: m.apiKeyEnv }),
+    })),
   }));
 }
 
@@ -38,5 +44,11 @@ export function scriptByModel(fake: FakeUpstream, behaviours: Record<string, Beh
 /** POST /v1/chat/completions asking one question of `model`. */
 export function chat(base: string, model: string, options: Partial<HttpRequest> & { extra?: Record<string, unknown> } = {}): Promise<HttpResult> {
   const { extra, ...req } = options;
-  return send(base, { method: "POST", path: "/v1/chat/completions", headers: jsonHeaders, body: JSON.stringify({ model, messages: [{ role: "user", content: "hello there" }], ...extra }), ...req });
+  return send(base, {
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: jsonHeaders,
+    body: JSON.stringify({ model, messages: [{ role: "user", content: "hello there" }], ...extra }),
+    ...req,
+  });
 }

@@ -87,8 +87,7 @@ export function convertTfGraphToOnnx(graph: TfGraph, meta: ConvertMeta): OnnxMod
         return node;
       })
     : order.filter((n) => !consumed.has(n.name) && n.op !== "Const" && n.op !== "Placeholder");
-  const outputs: OnnxValueInfo[] = sinks
-    .map((n) => ({ name: values.get(n.name)![0]!, elemType: onnxTypeOf(outputDtype(n)) }));
+  const outputs: OnnxValueInfo[] = sinks.map((n) => ({ name: values.get(n.name)![0]!, elemType: onnxTypeOf(outputDtype(n)) }));
 
   return {
     graph: { name: meta.name, nodes: b.nodes, initializers: [...b.initializers.values()], inputs, outputs },

@@ -173,11 +173,5 @@ function encodeGraph(g: OnnxGraph): Uint8Array {
 /** Serialises a model to the bytes of an .onnx file (ModelProto). */
 export function encodeOnnxModel(m: OnnxModel): Uint8Array {
   const opset = new MessageWriter().string(1, "").int(2, m.opsetVersion).finish();
-  return new MessageWriter()
-    .int(1, m.irVersion)
-    .string(2, m.producerName)
-    .string(3, m.producerVersion)
-    .bytes(7, encodeGraph(m.graph))
-    .bytes(8, opset)
-    .finish();
+  return new MessageWriter().int(1, m.irVersion).string(2, m.producerName).string(3, m.producerVersion).bytes(7, encodeGraph(m.graph)).bytes(8, opset).finish();
 }

@@ -56,7 +56,14 @@ const pack: OpConverter = (c, n) => {
 const concat: OpConverter = (c, n) => {
   const last = n.inputs.length - 1;
   const [axis] = constInts(c, n, last);
-  return [c.b.op("Concat", n.inputs.slice(0, last).map((_, i) => c.input(n, i)), n.name, { axis: { i: axis! } })];
+  return [
+    c.b.op(
+      "Concat",
+      n.inputs.slice(0, last).map((_, i) => c.input(n, i)),
+      n.name,
+      { axis: { i: axis! } },
+    ),
+  ];
 };
 
 /** TF ScatterNd scatters into zeros and sums duplicate indices: ScatterND with reduction "add". */

@@ -57,7 +57,7 @@ export function makeRankOf(byName: Map<string, TfNode>, weights: Map<string, TfT
       case "Const":
         return weights.get(node.name)?.shape.length;
       case "Placeholder":
-        return node.attr.shape?.shape?.unknownRank ? undefined : node.attr.shape?.shape?.dim?.length ?? 0;
+        return node.attr.shape?.shape?.unknownRank ? undefined : (node.attr.shape?.shape?.dim?.length ?? 0);
       case "Transpose":
         return constLength(node.inputs[1]!);
       case "Reshape": {

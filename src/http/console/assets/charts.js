@@ -76,7 +76,9 @@ export function legend(items) {
   return h(
     "ul",
     { class: "legend" },
-    items.map((it) => h("li", {}, h("span", { class: `swatch ${it.cls}`, "aria-hidden": "true" }), it.label, it.total !== undefined ? h("span", { class: "muted" }, ` ${it.total}`) : null)),
+    items.map((it) =>
+      h("li", {}, h("span", { class: `swatch ${it.cls}`, "aria-hidden": "true" }), it.label, it.total !== undefined ? h("span", { class: "muted" }, ` ${it.total}`) : null),
+    ),
   );
 }
 

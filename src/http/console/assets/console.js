@@ -161,7 +161,11 @@ function renderChrome() {
   const items = pages.map((p) => {
     const allowed = !p.roles || p.roles.includes(session.role);
     if (p.coming) {
-      return h("li", {}, h("a", { href: `#/${p.id}`, class: "nav-link coming", "data-page": p.id, title: "Coming in a later release" }, p.label, h("span", { class: "badge" }, "coming")));
+      return h(
+        "li",
+        {},
+        h("a", { href: `#/${p.id}`, class: "nav-link coming", "data-page": p.id, title: "Coming in a later release" }, p.label, h("span", { class: "badge" }, "coming")),
+      );
     }
     return h("li", {}, h("a", { href: `#/${p.id}`, class: allowed ? "nav-link" : "nav-link restricted", "data-page": p.id }, p.label));
   });
@@ -211,7 +215,12 @@ async function route() {
   if (page.roles && !page.roles.includes(session.role)) {
     replace(
       view,
-      h("section", { class: "page" }, h("h1", {}, page.label), h("p", { class: "alert info", role: "status" }, "This page needs an admin token: sign in with TIERLINE_ADMIN_TOKEN to curate exemplars.")),
+      h(
+        "section",
+        { class: "page" },
+        h("h1", {}, page.label),
+        h("p", { class: "alert info", role: "status" }, "This page needs an admin token: sign in with TIERLINE_ADMIN_TOKEN to curate exemplars."),
+      ),
     );
     return;
   }

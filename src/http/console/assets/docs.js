@@ -43,7 +43,11 @@ function render(doc) {
           "li",
           {},
           h("a", { href: `#${g.anchor}`, class: "toc-tag" }, g.name),
-          h("ul", {}, g.ops.map((op) => h("li", {}, h("a", { href: `#${op.anchor}` }, methodBadge(op.method), " ", h("span", { class: "path" }, op.path))))),
+          h(
+            "ul",
+            {},
+            g.ops.map((op) => h("li", {}, h("a", { href: `#${op.anchor}` }, methodBadge(op.method), " ", h("span", { class: "path" }, op.path)))),
+          ),
         ),
       ),
       Object.keys(doc.components?.schemas ?? {}).length > 0 ? h("li", {}, h("a", { href: "#schemas", class: "toc-tag" }, "Schemas")) : null,
@@ -106,10 +110,14 @@ function securitySchemesView(doc, ctx) {
     "section",
     { class: "card", "aria-labelledby": "auth-title" },
     h("h2", { id: "auth-title" }, "Authentication"),
-    h("dl", { class: "facts" }, schemes.map(([name, raw]) => {
-      const scheme = raw.$ref ? ctx.resolve(raw.$ref) : raw;
-      return [h("dt", {}, h("code", {}, name)), h("dd", {}, describeScheme(scheme), markdown(scheme.description))];
-    })),
+    h(
+      "dl",
+      { class: "facts" },
+      schemes.map(([name, raw]) => {
+        const scheme = raw.$ref ? ctx.resolve(raw.$ref) : raw;
+        return [h("dt", {}, h("code", {}, name)), h("dd", {}, describeScheme(scheme), markdown(scheme.description))];
+      }),
+    ),
   );
 }
 
@@ -129,7 +137,13 @@ function serversView(servers) {
           h("code", {}, s.url),
           s.description ? ` – ${s.description}` : "",
           s.variables
-            ? h("ul", {}, Object.entries(s.variables).map(([k, v]) => h("li", {}, h("code", {}, `{${k}}`), ` default ${v.default}`, v.enum ? `, one of ${v.enum.join(", ")}` : "", v.description ? ` – ${v.description}` : "")))
+            ? h(
+                "ul",
+                {},
+                Object.entries(s.variables).map(([k, v]) =>
+                  h("li", {}, h("code", {}, `{${k}}`), ` default ${v.default}`, v.enum ? `, one of ${v.enum.join(", ")}` : "", v.description ? ` – ${v.description}` : ""),
+                ),
+              )
             : null,
         ),
       ),

@@ -16,7 +16,11 @@ export function createRows({ api, tiers, notices, onRemoved }) {
   }
 
   function fillRow(tr, e) {
-    const tierSelect = h("select", { "aria-label": `Tier of exemplar #${e.id}`, class: "tier-select" }, tiers.map((t) => h("option", { value: t }, t)));
+    const tierSelect = h(
+      "select",
+      { "aria-label": `Tier of exemplar #${e.id}`, class: "tier-select" },
+      tiers.map((t) => h("option", { value: t }, t)),
+    );
     tierSelect.value = e.tier;
     tierSelect.addEventListener("change", () => void move(e, tierSelect, tr, false));
     const noteCell = h("td", { class: "note-cell" });

@@ -129,7 +129,11 @@ export function transferSection({ api, onImported }) {
       h("div", { class: "field end" }, importButton),
       h("div", { class: "field end" }, exportButton),
     ),
-    h("p", { class: "muted" }, `One {"text", "tier", "note"?} object per line, sent ${importChunkLines} lines per request; each request is applied atomically and re-importing is idempotent.`),
+    h(
+      "p",
+      { class: "muted" },
+      `One {"text", "tier", "note"?} object per line, sent ${importChunkLines} lines per request; each request is applied atomically and re-importing is idempotent.`,
+    ),
     progressBox,
     importStatus,
     exportStatus,

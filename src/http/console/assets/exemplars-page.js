@@ -31,7 +31,11 @@ export function render({ api, container, params, session }) {
   // ---- add -------------------------------------------------------------------------------
   const addText = h("textarea", { id: "ex-text", rows: 3, required: true, maxlength: 20000 });
   addText.value = params.get("add") ?? "";
-  const addTier = h("select", { id: "ex-tier", required: true }, tiers.map((t) => h("option", { value: t }, t)));
+  const addTier = h(
+    "select",
+    { id: "ex-tier", required: true },
+    tiers.map((t) => h("option", { value: t }, t)),
+  );
   const addNote = h("input", { id: "ex-note", type: "text", maxlength: 1000, autocomplete: "off" });
   const addButton = h("button", { type: "submit", class: "primary" }, "Add exemplar");
 
@@ -79,7 +83,12 @@ export function render({ api, container, params, session }) {
 
   // ---- list ------------------------------------------------------------------------------
   const searchInput = h("input", { id: "ex-q", type: "search", maxlength: 200, value: filters.q, autocomplete: "off" });
-  const tierFilter = h("select", { id: "ex-filter-tier" }, h("option", { value: "" }, "All tiers"), tiers.map((t) => h("option", { value: t }, t)));
+  const tierFilter = h(
+    "select",
+    { id: "ex-filter-tier" },
+    h("option", { value: "" }, "All tiers"),
+    tiers.map((t) => h("option", { value: t }, t)),
+  );
   tierFilter.value = filters.tier;
   const moreButton = h("button", { type: "button", hidden: true, onclick: () => void load(true) }, "Load more");
 

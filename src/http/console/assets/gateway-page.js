@@ -37,7 +37,11 @@ export function usd(x) {
 
 export function render({ api, container, params, session, navigate, isCurrent }) {
   const rangeKey = ranges[params.get("range")] ? params.get("range") : "24h";
-  const select = h("select", { id: "gateway-range" }, Object.entries(ranges).map(([key, r]) => h("option", { value: key }, r.label)));
+  const select = h(
+    "select",
+    { id: "gateway-range" },
+    Object.entries(ranges).map(([key, r]) => h("option", { value: key }, r.label)),
+  );
   select.value = rangeKey;
   select.addEventListener("change", () => navigate(`#/gateway?range=${select.value}`));
   const refresh = h("button", { type: "button", onclick: () => void load() }, "Refresh");
@@ -45,7 +49,11 @@ export function render({ api, container, params, session, navigate, isCurrent })
   replace(
     container,
     h("h1", { id: "gateway-title" }, "Gateway"),
-    h("p", { class: "muted" }, "Spend of POST /v1/chat/completions at the configured prices, from the usage upstreams report, against the same answers on the most expensive tier."),
+    h(
+      "p",
+      { class: "muted" },
+      "Spend of POST /v1/chat/completions at the configured prices, from the usage upstreams report, against the same answers on the most expensive tier.",
+    ),
     h("div", { class: "card row" }, h("div", { class: "field" }, h("label", { for: "gateway-range" }, "Window"), select), h("div", { class: "field end" }, refresh)),
     body,
   );
@@ -79,7 +87,8 @@ function view(stats, configuredTiers) {
 }
 
 function headline(stats) {
-  const card = (label, value, note, id) => h("div", { class: "stat card", "data-stat": id }, h("dt", {}, label), h("dd", {}, h("span", { class: "value" }, value), note ? h("span", { class: "muted" }, note) : null));
+  const card = (label, value, note, id) =>
+    h("div", { class: "stat card", "data-stat": id }, h("dt", {}, label), h("dd", {}, h("span", { class: "value" }, value), note ? h("span", { class: "muted" }, note) : null));
   const { spend, cascade, llmRating, attempts } = stats;
   return h(
     "dl",
@@ -107,9 +116,22 @@ function spendChart(stats, order, configuredTiers) {
     const y = 8 + i * rowH;
     const bar = (value, dy, cls, what) => {
       const w = max > 0 ? ((width - left - 90) * value) / max : 0;
-      return s("g", {}, s("rect", { class: `bar ${cls}`, x: left, y: y + dy, width: Math.max(w, value > 0 ? 1 : 0).toFixed(1), height: 12, "data-tier": tier, "data-series": what, "data-value": value }, s("title", {}, `${tier} ${what}: ${usd(value)}`)), s("text", { class: "tick", x: left + w + 6, y: y + dy + 10 }, usd(value)));
+      return s(
+        "g",
+        {},
+        s(
+          "rect",
+          { class: `bar ${cls}`, x: left, y: y + dy, width: Math.max(w, value > 0 ? 1 : 0).toFixed(1), height: 12, "data-tier": tier, "data-series": what, "data-value": value },
+          s("title", {}, `${tier} ${what}: ${usd(value)}`),
+        ),
+        s("text", { class: "tick", x: left + w + 6, y: y + dy + 10 }, usd(value)),
+      );
     };
-    svg.append(s("text", { class: "tick", x: left - 8, y: y + 16, "text-anchor": "end" }, tier), bar(t.spendUsd, 0, tierClass(tier, configuredTiers), "spend"), bar(t.counterfactualUsd, 14, "c7", "all-premium"));
+    svg.append(
+      s("text", { class: "tick", x: left - 8, y: y + 16, "text-anchor": "end" }, tier),
+      bar(t.spendUsd, 0, tierClass(tier, configuredTiers), "spend"),
+      bar(t.counterfactualUsd, 14, "c7", "all-premium"),
+    );
   });
   if (max === 0) svg.append(s("text", { class: "empty-note", x: width / 2, y: height / 2, "text-anchor": "middle" }, "No spend reported in this window"));
   return svg;
@@ -120,7 +142,13 @@ function spendLegend(stats) {
     "ul",
     { class: "legend" },
     h("li", {}, h("span", { class: "swatch c0", "aria-hidden": "true" }), "spend, coloured by tier", h("span", { class: "muted" }, ` ${usd(stats.spend.actualUsd)}`)),
-    h("li", {}, h("span", { class: "swatch c7", "aria-hidden": "true" }), "the same answers on the most expensive tier", h("span", { class: "muted" }, ` ${usd(stats.spend.counterfactualUsd)}`)),
+    h(
+      "li",
+      {},
+      h("span", { class: "swatch c7", "aria-hidden": "true" }),
+      "the same answers on the most expensive tier",
+      h("span", { class: "muted" }, ` ${usd(stats.spend.counterfactualUsd)}`),
+    ),
   );
 }
 
@@ -129,13 +157,32 @@ function tierTable(stats, order, configuredTiers) {
   return h(
     "table",
     { class: "card", "aria-label": "Spend per tier" },
-    h("thead", {}, h("tr", {}, h("th", {}, "Tier"), ["Answers", "Attempts", "Prompt tokens", "Completion tokens", "Spend", "All-premium"].map((c) => h("th", { class: "num" }, c)))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        h("th", {}, "Tier"),
+        ["Answers", "Attempts", "Prompt tokens", "Completion tokens", "Spend", "All-premium"].map((c) => h("th", { class: "num" }, c)),
+      ),
+    ),
     h(
       "tbody",
       {},
       order.map((tier) => {
         const t = stats.byTier[tier];
-        return h("tr", { "data-tier": tier }, h("td", {}, tierBadge(tier, configuredTiers)), num(fmt.int(t.requests)), num(fmt.int(t.attempts)), num(fmt.int(t.promptTokens)), num(fmt.int(t.completionTokens)), num(usd(t.spendUsd)), num(usd(t.counterfactualUsd)));
+        return h(
+          "tr",
+          { "data-tier": tier },
+          h("td", {}, tierBadge(tier, configuredTiers)),
+          num(fmt.int(t.requests)),
+          num(fmt.int(t.attempts)),
+          num(fmt.int(t.promptTokens)),
+          num(fmt.int(t.completionTokens)),
+          num(usd(t.spendUsd)),
+          num(usd(t.counterfactualUsd)),
+        );
       }),
     ),
   );
@@ -149,7 +196,15 @@ function attemptsTable(stats) {
     h("figcaption", {}, "Upstream attempts by outcome"),
     rows.length === 0
       ? h("p", { class: "muted" }, "No attempts in this window.")
-      : h("table", { "aria-label": "Attempts by outcome" }, h("tbody", {}, rows.map(([outcome, n]) => h("tr", { "data-outcome": outcome }, h("td", {}, outcomeLabels[outcome] ?? outcome), h("td", { class: "num" }, fmt.int(n)))))),
+      : h(
+          "table",
+          { "aria-label": "Attempts by outcome" },
+          h(
+            "tbody",
+            {},
+            rows.map(([outcome, n]) => h("tr", { "data-outcome": outcome }, h("td", {}, outcomeLabels[outcome] ?? outcome), h("td", { class: "num" }, fmt.int(n)))),
+          ),
+        ),
   );
 }
 

@@ -38,8 +38,26 @@ export function markdown(text) {
         h(
           "table",
           { class: "md-table" },
-          h("thead", {}, h("tr", {}, head.map((c) => h("th", { scope: "col" }, inline(c))))),
-          h("tbody", {}, rows.map((r) => h("tr", {}, head.map((_, k) => h("td", {}, inline(r[k] ?? "")))))),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              head.map((c) => h("th", { scope: "col" }, inline(c))),
+            ),
+          ),
+          h(
+            "tbody",
+            {},
+            rows.map((r) =>
+              h(
+                "tr",
+                {},
+                head.map((_, k) => h("td", {}, inline(r[k] ?? ""))),
+              ),
+            ),
+          ),
         ),
       );
       continue;
@@ -53,11 +71,18 @@ export function markdown(text) {
         else items[items.length - 1] += ` ${lines[i].trim()}`;
         i++;
       }
-      out.append(h(ordered ? "ol" : "ul", {}, items.map((it) => h("li", {}, inline(it)))));
+      out.append(
+        h(
+          ordered ? "ol" : "ul",
+          {},
+          items.map((it) => h("li", {}, inline(it))),
+        ),
+      );
       continue;
     }
     const para = [];
-    while (i < lines.length && lines[i].trim() !== "" && !/^\s*```/.test(lines[i]) && !/^#{1,6}\s/.test(lines[i]) && !bullet.test(lines[i]) && !isTableRow(lines[i])) para.push(lines[i++].trim());
+    while (i < lines.length && lines[i].trim() !== "" && !/^\s*```/.test(lines[i]) && !/^#{1,6}\s/.test(lines[i]) && !bullet.test(lines[i]) && !isTableRow(lines[i]))
+      para.push(lines[i++].trim());
     if (para.length === 0) para.push(lines[i++].trim());
     out.append(h("p", {}, inline(para.join(" "))));
   }

@@ -56,7 +56,8 @@ function securityView(requirements, ctx) {
 }
 
 export function describeScheme(scheme) {
-  if (scheme.type === "http") return `HTTP ${scheme.scheme ?? ""}${scheme.bearerFormat ? ` (${scheme.bearerFormat})` : ""}: Authorization: ${scheme.scheme === "bearer" ? "Bearer <token>" : scheme.scheme}`;
+  if (scheme.type === "http")
+    return `HTTP ${scheme.scheme ?? ""}${scheme.bearerFormat ? ` (${scheme.bearerFormat})` : ""}: Authorization: ${scheme.scheme === "bearer" ? "Bearer <token>" : scheme.scheme}`;
   if (scheme.type === "apiKey") return `API key in ${scheme.in} ${scheme.name}`;
   return scheme.type ?? "";
 }
@@ -69,7 +70,15 @@ function parametersView(params, ctx) {
     h(
       "table",
       {},
-      h("thead", {}, h("tr", {}, ["Name", "In", "Type", "Required", "Description"].map((c) => h("th", { scope: "col" }, c)))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["Name", "In", "Type", "Required", "Description"].map((c) => h("th", { scope: "col" }, c)),
+        ),
+      ),
       h(
         "tbody",
         {},
@@ -82,7 +91,13 @@ function parametersView(params, ctx) {
             h("td", {}, p.in),
             h("td", {}, typeLabel(schema, ctx)),
             h("td", {}, p.required ? "yes" : "no"),
-            h("td", {}, markdown(p.description ?? resolved(schema, ctx).description), constraints(resolved(schema, ctx)), p.deprecated ? h("span", { class: "badge" }, "deprecated") : null),
+            h(
+              "td",
+              {},
+              markdown(p.description ?? resolved(schema, ctx).description),
+              constraints(resolved(schema, ctx)),
+              p.deprecated ? h("span", { class: "badge" }, "deprecated") : null,
+            ),
           );
         }),
       ),
@@ -125,7 +140,15 @@ function headersView(headers, ctx) {
   return h(
     "table",
     { class: "headers" },
-    h("thead", {}, h("tr", {}, ["Header", "Type", "Description"].map((c) => h("th", { scope: "col" }, c)))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["Header", "Type", "Description"].map((c) => h("th", { scope: "col" }, c)),
+      ),
+    ),
     h(
       "tbody",
       {},
@@ -148,7 +171,9 @@ function contentView(content, ctx, depth = 0) {
       { class: "media" },
       h("p", { class: "meta" }, "Content type ", h("code", {}, type)),
       schemaView(schema, ctx, depth, new Set()),
-      example !== undefined ? h("details", { class: "example" }, h("summary", {}, "Example"), h("pre", {}, h("code", {}, typeof example === "string" ? example : JSON.stringify(example, null, 2)))) : null,
+      example !== undefined
+        ? h("details", { class: "example" }, h("summary", {}, "Example"), h("pre", {}, h("code", {}, typeof example === "string" ? example : JSON.stringify(example, null, 2))))
+        : null,
     );
   });
 }
@@ -173,8 +198,26 @@ function extensionValue(value) {
     return h(
       "table",
       {},
-      h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
-      h("tbody", {}, value.map((row) => h("tr", {}, columns.map((c) => h("td", {}, cellText(row[c])))))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          columns.map((c) => h("th", { scope: "col" }, c)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        value.map((row) =>
+          h(
+            "tr",
+            {},
+            columns.map((c) => h("td", {}, cellText(row[c]))),
+          ),
+        ),
+      ),
     );
   }
   return h("pre", {}, h("code", {}, JSON.stringify(value, null, 2)));

@@ -16,7 +16,9 @@ export function schemaView(schema, ctx, depth, seen) {
     if (seen.has(schema.$ref) || depth > 8) return h("div", { class: "schema" }, h("p", { class: "type" }, link, seen.has(schema.$ref) ? " (recursive)" : ""));
     const target = ctx.resolve(schema.$ref);
     const inner = schemaView(target, ctx, depth + 1, new Set([...seen, schema.$ref]));
-    return depth >= 2 ? h("details", { class: "schema ref-schema" }, h("summary", {}, link), inner) : h("div", { class: "schema ref-schema" }, h("p", { class: "type" }, link), inner);
+    return depth >= 2
+      ? h("details", { class: "schema ref-schema" }, h("summary", {}, link), inner)
+      : h("div", { class: "schema ref-schema" }, h("p", { class: "type" }, link), inner);
   }
   const children = [];
   const props = Object.entries(schema.properties ?? {});
@@ -45,19 +47,26 @@ export function schemaView(schema, ctx, depth, seen) {
   if (schema.additionalProperties && typeof schema.additionalProperties === "object" && isComplex(schema.additionalProperties, ctx)) {
     children.push(h("div", { class: "nested" }, h("p", { class: "meta" }, "each value:"), schemaView(schema.additionalProperties, ctx, depth + 1, seen)));
   }
-  if (schema.items && isComplex(schema.items, ctx)) children.push(h("div", { class: "nested" }, h("p", { class: "meta" }, "each item:"), schemaView(schema.items, ctx, depth + 1, seen)));
+  if (schema.items && isComplex(schema.items, ctx))
+    children.push(h("div", { class: "nested" }, h("p", { class: "meta" }, "each item:"), schemaView(schema.items, ctx, depth + 1, seen)));
   for (const key of ["oneOf", "anyOf", "allOf"]) {
     if (!Array.isArray(schema[key])) continue;
     const label = { oneOf: "one of", anyOf: "any of", allOf: "all of" }[key];
-    children.push(h("div", { class: "variants" }, h("p", { class: "meta" }, `${label}:`), h("ol", {}, schema[key].map((v) => h("li", {}, schemaView(v, ctx, depth + 1, seen))))));
+    children.push(
+      h(
+        "div",
+        { class: "variants" },
+        h("p", { class: "meta" }, `${label}:`),
+        h(
+          "ol",
+          {},
+          schema[key].map((v) => h("li", {}, schemaView(v, ctx, depth + 1, seen))),
+        ),
+      ),
+    );
   }
   const top = depth === 0 || !isComplex(schema, ctx);
-  return h(
-    "div",
-    { class: "schema" },
-    top ? h("p", { class: "type" }, typeLabel(schema, ctx), descriptionOf(schema), constraints(schema)) : null,
-    children,
-  );
+  return h("div", { class: "schema" }, top ? h("p", { class: "type" }, typeLabel(schema, ctx), descriptionOf(schema), constraints(schema)) : null, children);
 }
 
 function isComplex(schema, ctx) {
@@ -97,7 +106,17 @@ export function typeLabel(schema, ctx) {
   else if ((main.includes("object") || schema.additionalProperties) && !schema.properties && schema.additionalProperties && typeof schema.additionalProperties === "object") {
     label = ["map of ", typeLabel(schema.additionalProperties, ctx)];
   } else if (main.length > 0) label = main.join(" | ") + (schema.format ? ` (${schema.format})` : "");
-  else if (schema.oneOf || schema.anyOf) label = (schema.oneOf ?? schema.anyOf).length === 2 && (schema.oneOf ?? schema.anyOf).some((s) => s.type === "null") ? [typeLabel((schema.oneOf ?? schema.anyOf).find((s) => s.type !== "null"), ctx), " | null"] : "one of";
+  else if (schema.oneOf || schema.anyOf)
+    label =
+      (schema.oneOf ?? schema.anyOf).length === 2 && (schema.oneOf ?? schema.anyOf).some((s) => s.type === "null")
+        ? [
+            typeLabel(
+              (schema.oneOf ?? schema.anyOf).find((s) => s.type !== "null"),
+              ctx,
+            ),
+            " | null",
+          ]
+        : "one of";
   else if (schema.allOf) label = "all of";
   else if (schema.properties) label = "object";
   else label = "any";
@@ -125,7 +144,13 @@ export function constraints(schema) {
   if (schema.example !== undefined) parts.push(["example ", h("code", {}, JSON.stringify(schema.example))]);
   if (Array.isArray(schema.examples) && schema.examples.length > 0) parts.push(["example ", h("code", {}, JSON.stringify(schema.examples[0]))]);
   if (parts.length === 0) return null;
-  return h("span", { class: "constraints" }, " (", parts.map((p, i) => [i > 0 ? "; " : "", p]), ")");
+  return h(
+    "span",
+    { class: "constraints" },
+    " (",
+    parts.map((p, i) => [i > 0 ? "; " : "", p]),
+    ")",
+  );
 }
 
 /** A plausible instance of a JSON schema, for the request and response examples. */
@@ -165,6 +190,13 @@ export function resolveRef(doc, ref) {
   return node ?? {};
 }
 
-export const refName = (ref) => decodeURIComponent(String(ref).split("/").pop() ?? ref).replace(/~1/g, "/").replace(/~0/g, "~");
+export const refName = (ref) =>
+  decodeURIComponent(String(ref).split("/").pop() ?? ref)
+    .replace(/~1/g, "/")
+    .replace(/~0/g, "~");
 
-export const slug = (s) => String(s).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+export const slug = (s) =>
+  String(s)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");

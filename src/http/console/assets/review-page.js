@@ -65,7 +65,17 @@ export function render({ api, container, session }) {
   function groupView(group) {
     const e = group.exemplar;
     const heading = e
-      ? h("caption", {}, "Nearest exemplar ", h("span", { class: "num" }, `#${e.id}`), " ", tierBadge(e.tier, tiers), " ", h("q", {}, e.text), h("span", { class: "muted" }, ` (similarity up to ${fmt.num(e.similarity)})`))
+      ? h(
+          "caption",
+          {},
+          "Nearest exemplar ",
+          h("span", { class: "num" }, `#${e.id}`),
+          " ",
+          tierBadge(e.tier, tiers),
+          " ",
+          h("q", {}, e.text),
+          h("span", { class: "muted" }, ` (similarity up to ${fmt.num(e.similarity)})`),
+        )
       : h("caption", {}, "Without text (decisions.storeText is off and the feedback sent no query)");
     const body = h("tbody", {}, group.items.map(itemRow));
     return h(
@@ -75,7 +85,11 @@ export function render({ api, container, session }) {
       h(
         "thead",
         {},
-        h("tr", {}, ["Query", "Answered", "Feedback", "Suggested", "When", ""].map((t) => h("th", { scope: "col" }, t || h("span", { class: "visually-hidden" }, "Actions")))),
+        h(
+          "tr",
+          {},
+          ["Query", "Answered", "Feedback", "Suggested", "When", ""].map((t) => h("th", { scope: "col" }, t || h("span", { class: "visually-hidden" }, "Actions"))),
+        ),
       ),
       body,
     );
@@ -83,7 +97,11 @@ export function render({ api, container, session }) {
 
   function itemRow(item) {
     const tr = h("tr", { "data-review-id": item.id });
-    const answered = [tierBadge(item.tier, tiers), h("span", { class: "muted" }, ` ${item.reason}`), item.shadowOf ? h("span", { class: "muted" }, ` (routing chose ${item.shadowOf})`) : null];
+    const answered = [
+      tierBadge(item.tier, tiers),
+      h("span", { class: "muted" }, ` ${item.reason}`),
+      item.shadowOf ? h("span", { class: "muted" }, ` (routing chose ${item.shadowOf})`) : null,
+    ];
     const actions = h("td", { class: "actions" });
     if (item.status === "open") fillActions(actions, item, tr);
     else actions.append(h("span", { class: "muted" }, item.status === "promoted" ? `promoted as #${item.exemplarId} by ${item.resolvedBy}` : `dismissed by ${item.resolvedBy}`));
@@ -100,7 +118,11 @@ export function render({ api, container, session }) {
   }
 
   function fillActions(cell, item, tr) {
-    const select = h("select", { "aria-label": `Tier to promote review item #${item.id} as`, class: "tier-select" }, tiers.map((t) => h("option", { value: t }, t)));
+    const select = h(
+      "select",
+      { "aria-label": `Tier to promote review item #${item.id} as`, class: "tier-select" },
+      tiers.map((t) => h("option", { value: t }, t)),
+    );
     select.value = item.suggestedTier;
     const promote = h("button", { type: "button", class: "primary small", disabled: item.text === null, title: item.text === null ? "No text to promote" : null }, "Promote");
     const dismiss = h("button", { type: "button", class: "small" }, "Dismiss");
@@ -139,7 +161,12 @@ export function render({ api, container, session }) {
       "Decisions whose feedback says routing chose the wrong tier (too weak, or overkill), grouped by the exemplar they are nearest to. ",
       "Promote adds the query as an exemplar of the chosen tier, so the same query routes there at once; dismiss closes the item and changes nothing.",
     ),
-    h("div", { class: "card row" }, h("div", { class: "field" }, h("label", { for: "review-status" }, "Status"), statusSelect), h("div", { class: "field end" }, h("button", { type: "button", onclick: () => void load(false) }, "Reload"))),
+    h(
+      "div",
+      { class: "card row" },
+      h("div", { class: "field" }, h("label", { for: "review-status" }, "Status"), statusSelect),
+      h("div", { class: "field end" }, h("button", { type: "button", onclick: () => void load(false) }, "Reload")),
+    ),
     noticeBox,
     summary,
     groupsBox,

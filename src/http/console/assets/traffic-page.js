@@ -71,7 +71,8 @@ export function render({ api, container, params, session, navigate, isCurrent })
 }
 
 function headlineView(routing, cache) {
-  const card = (label, value, note) => h("div", { class: "stat card" }, h("dt", {}, label), h("dd", {}, h("span", { class: "value" }, value), note ? h("span", { class: "muted" }, note) : null));
+  const card = (label, value, note) =>
+    h("div", { class: "stat card" }, h("dt", {}, label), h("dd", {}, h("span", { class: "value" }, value), note ? h("span", { class: "muted" }, note) : null));
   return h(
     "dl",
     { class: "stats", "aria-label": "Totals for the window" },
@@ -86,8 +87,10 @@ function headlineView(routing, cache) {
 function chartsView(series, configuredTiers, range) {
   const tiers = series.tiers?.length ? series.tiers : configuredTiers;
   const buckets = fillBuckets(series, range.bucket);
-  const label = (start) => (range.bucket === "hour" ? start.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }) : start.toLocaleDateString(undefined, { month: "short", day: "numeric" }));
-  const title = (start) => (range.bucket === "hour" ? `${start.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}` : start.toLocaleDateString(undefined, { dateStyle: "medium" }));
+  const label = (start) =>
+    range.bucket === "hour" ? start.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }) : start.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  const title = (start) =>
+    range.bucket === "hour" ? `${start.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}` : start.toLocaleDateString(undefined, { dateStyle: "medium" });
   const per = range.bucket === "hour" ? "per hour" : "per day";
   const total = (pick) => buckets.reduce((n, b) => n + (pick(b) ?? 0), 0);
   const requests = total((b) => b.requests);
@@ -105,7 +108,11 @@ function chartsView(series, configuredTiers, range) {
     buckets: buckets.map((b) => ({
       label: label(b.start),
       title: `${title(b.start)} (${fmt.int(b.requests)} requests)`,
-      segments: tiers.map((t) => ({ key: t, cls: tierClass(t, configuredTiers.includes(t) ? configuredTiers : tiers), value: b.requests > 0 ? (b.tiers?.[t] ?? 0) / b.requests : 0 })),
+      segments: tiers.map((t) => ({
+        key: t,
+        cls: tierClass(t, configuredTiers.includes(t) ? configuredTiers : tiers),
+        value: b.requests > 0 ? (b.tiers?.[t] ?? 0) / b.requests : 0,
+      })),
     })),
   });
   const hitRate = lineChart({
@@ -118,7 +125,11 @@ function chartsView(series, configuredTiers, range) {
     label: `Fallbacks ${per} by reason (${fmt.int(total((b) => fallbackCount(b)))} of ${fmt.int(requests)} requests)`,
     format: countFormat,
     emptyText: requests > 0 ? "No fallbacks in this window" : "No requests in this window",
-    buckets: buckets.map((b) => ({ label: label(b.start), title: title(b.start), segments: reasons.map((r) => ({ key: reasonLabels[r] ?? r, cls: reasonClass(r), value: b.reasons?.[r] ?? 0 })) })),
+    buckets: buckets.map((b) => ({
+      label: label(b.start),
+      title: title(b.start),
+      segments: reasons.map((r) => ({ key: reasonLabels[r] ?? r, cls: reasonClass(r), value: b.reasons?.[r] ?? 0 })),
+    })),
   });
   const savings = lineChart({
     label: `Estimated savings ${per} against always-premium`,
@@ -129,7 +140,12 @@ function chartsView(series, configuredTiers, range) {
 
   const figure = (id, caption, chart, extra) => h("figure", { class: "card chart-card", "data-chart": id }, h("figcaption", {}, caption), chart, extra);
   return [
-    figure("tier-mix", "Tier mix", tierMix, legend(tiers.map((t) => ({ label: t, cls: tierClass(t, configuredTiers.includes(t) ? configuredTiers : tiers), total: fmt.int(total((b) => b.tiers?.[t])) })))),
+    figure(
+      "tier-mix",
+      "Tier mix",
+      tierMix,
+      legend(tiers.map((t) => ({ label: t, cls: tierClass(t, configuredTiers.includes(t) ? configuredTiers : tiers), total: fmt.int(total((b) => b.tiers?.[t])) }))),
+    ),
     figure("hit-rate", "Cache-hit rate", hitRate, legend([{ label: "hit rate", cls: "c1", total: requests > 0 ? fmt.pct(total((b) => b.hits) / requests) : "–" }])),
     figure(
       "fallbacks",

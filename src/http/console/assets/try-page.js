@@ -73,7 +73,11 @@ function decisionView(d, query, session) {
       h("td", { class: "num similarity" }, fmt.num(n.similarity)),
       h("td", {}, tierBadge(n.tier, tiers)),
       h("td", { class: "text-cell" }, n.text),
-      h("td", { class: "num" }, session.role === "curator" ? h("a", { href: `#/exemplars?q=${encodeURIComponent(n.text.slice(0, 80))}`, title: "Find this exemplar" }, `#${n.id}`) : `#${n.id}`),
+      h(
+        "td",
+        { class: "num" },
+        session.role === "curator" ? h("a", { href: `#/exemplars?q=${encodeURIComponent(n.text.slice(0, 80))}`, title: "Find this exemplar" }, `#${n.id}`) : `#${n.id}`,
+      ),
     ),
   );
 
@@ -112,7 +116,15 @@ function decisionView(d, query, session) {
       h(
         "thead",
         {},
-        h("tr", {}, h("th", { scope: "col", class: "num" }, "#"), h("th", { scope: "col", class: "num" }, "Similarity"), h("th", { scope: "col" }, "Tier"), h("th", { scope: "col" }, "Exemplar"), h("th", { scope: "col", class: "num" }, "Id")),
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col", class: "num" }, "#"),
+          h("th", { scope: "col", class: "num" }, "Similarity"),
+          h("th", { scope: "col" }, "Tier"),
+          h("th", { scope: "col" }, "Exemplar"),
+          h("th", { scope: "col", class: "num" }, "Id"),
+        ),
       ),
       h("tbody", {}, neighborRows.length > 0 ? neighborRows : h("tr", {}, h("td", { colspan: 5, class: "muted" }, "No neighbors (no exemplars indexed)."))),
     ),

@@ -17,9 +17,17 @@ export interface FarQuery {
 export async function farQueries(db: Executor, from: Date, to: Date, threshold: number, limit: number): Promise<{ decisions: number; distinct: number; rows: FarQuery[] }> {
   const where = and(gte(decisionLog.at, from), lt(decisionLog.at, to), lt(decisionLog.nearestSimilarity, threshold));
   const [[totals], latest] = await Promise.all([
-    db.select({ decisions: sql<number>`count(*)::float8`, distinct: sql<number>`count(distinct ${decisionLog.textHash})::float8` }).from(decisionLog).where(where),
     db
-      .selectDistinctOn([decisionLog.textHash], { decisionId: decisionLog.decisionId, textHash: decisionLog.textHash, queryText: decisionLog.queryText, nearest: decisionLog.nearestSimilarity })
+      .select({ decisions: sql<number>`count(*)::float8`, distinct: sql<number>`count(distinct ${decisionLog.textHash})::float8` })
+      .from(decisionLog)
+      .where(where),
+    db
+      .selectDistinctOn([decisionLog.textHash], {
+        decisionId: decisionLog.decisionId,
+        textHash: decisionLog.textHash,
+        queryText: decisionLog.queryText,
+        nearest: decisionLog.nearestSimilarity,
+      })
       .from(decisionLog)
       .where(where)
       .orderBy(decisionLog.textHash, sql`${decisionLog.queryText} is null`, sql`${decisionLog.at} desc`),

@@ -3,7 +3,12 @@ import { normalizeQuery } from "../../../base/text/normalize.js";
 import type { ExemplarIndex, Neighbor } from "../../../adapters/vector-index/exemplar-index.js";
 
 /** Texts embedded in the bulk lane (routing goes first), then searched in the live index. */
-export async function neighborhoodsOf(texts: readonly string[], encoder: Encoder, index: ExemplarIndex, depth: number): Promise<{ vectors: Float32Array[]; neighbors: Neighbor[][] }> {
+export async function neighborhoodsOf(
+  texts: readonly string[],
+  encoder: Encoder,
+  index: ExemplarIndex,
+  depth: number,
+): Promise<{ vectors: Float32Array[]; neighbors: Neighbor[][] }> {
   if (texts.length === 0) return { vectors: [], neighbors: [] };
   const vectors = await encoder.embed(texts.map(normalizeQuery), { priority: "bulk" });
   return { vectors, neighbors: vectors.map((v) => index.search(v, depth)) };

@@ -53,7 +53,13 @@ export async function shadowCounts(db: Executor, from: Date, to: Date): Promise<
     .groupBy(sql`1`, decisionLog.tags);
 }
 
-function summarise(counts: ReadonlyArray<{ wouldBe: string; n: number }>, total: number, outcomes: readonly DecisionOutcome[], tiers: readonly Tier[], shadowTier: string): ShadowSummary {
+function summarise(
+  counts: ReadonlyArray<{ wouldBe: string; n: number }>,
+  total: number,
+  outcomes: readonly DecisionOutcome[],
+  tiers: readonly Tier[],
+  shadowTier: string,
+): ShadowSummary {
   const price = new Map(tiers.map((t) => [t.name, t.pricePer1MTokens]));
   const base = price.get(shadowTier) || 1;
   const n = counts.reduce((s, c) => s + c.n, 0);
@@ -66,7 +72,10 @@ function summarise(counts: ReadonlyArray<{ wouldBe: string; n: number }>, total:
     relativeCost: mean,
     costInterval: [Math.max(0, mean - half), mean + half],
     savings: n === 0 ? 0 : 1 - mean,
-    quality: qualityOf(outcomes, tiers.map((t) => t.name)),
+    quality: qualityOf(
+      outcomes,
+      tiers.map((t) => t.name),
+    ),
   };
 }
 
@@ -91,18 +100,52 @@ export function shadowReport(
   const tags = tagsOf([...counts, ...shadowed]);
   const liveTags = tagsOf(live);
   const byTier = Object.fromEntries(
-    names.map((t) => [t, summarise(counts.filter((c) => c.wouldBe === t), total, shadowed.filter((o) => o.routed === t), tiers, shadowTier)]),
+    names.map((t) => [
+      t,
+      summarise(
+        counts.filter((c) => c.wouldBe === t),
+        total,
+        shadowed.filter((o) => o.routed === t),
+        tiers,
+        shadowTier,
+      ),
+    ]),
   );
   const byTag = Object.fromEntries(
-    tags.map((tag) => [tag, summarise(counts.filter((c) => c.tags?.includes(tag)), total, shadowed.filter((o) => o.tags.includes(tag)), tiers, shadowTier)]),
+    tags.map((tag) => [
+      tag,
+      summarise(
+        counts.filter((c) => c.tags?.includes(tag)),
+        total,
+        shadowed.filter((o) => o.tags.includes(tag)),
+        tiers,
+        shadowTier,
+      ),
+    ]),
   );
   return {
     shadowTier,
     shadow: { ...summarise(counts, total, shadowed, tiers, shadowTier), byTier, byTag },
     live: {
       quality: qualityOf(live, names),
-      byTier: Object.fromEntries(names.map((t) => [t, qualityOf(live.filter((o) => o.routed === t), names)])),
-      byTag: Object.fromEntries(liveTags.map((tag) => [tag, qualityOf(live.filter((o) => o.tags.includes(tag)), names)])),
+      byTier: Object.fromEntries(
+        names.map((t) => [
+          t,
+          qualityOf(
+            live.filter((o) => o.routed === t),
+            names,
+          ),
+        ]),
+      ),
+      byTag: Object.fromEntries(
+        liveTags.map((tag) => [
+          tag,
+          qualityOf(
+            live.filter((o) => o.tags.includes(tag)),
+            names,
+          ),
+        ]),
+      ),
     },
   };
 }

@@ -134,7 +134,14 @@ export class FakeUpstream {
     const usage = b.usage === undefined ? { prompt_tokens: promptWords, completion_tokens: reply.split(/\s+/).length } : b.usage;
     const id = `chatcmpl-fake-${n}`;
     if (body.stream !== true) {
-      const answer = { id, object: "chat.completion", created: 1, model, choices: [{ index: 0, message: { role: "assistant", content: reply }, finish_reason: "stop" }], ...(usage && { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }) };
+      const answer = {
+        id,
+        object: "chat.completion",
+        created: 1,
+        model,
+        choices: [{ index: 0, message: { role: "assistant", content: reply }, finish_reason: "stop" }],
+        ...(usage && { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }),
+      };
       const whole = b.trickleMs === undefined && !b.chunked;
       if (b.answerBytes !== undefined && b.trickleMs === undefined) return void (await writePadded(res, answer, b.answerBytes, whole, seen));
       const bytes = Buffer.from(b.body ?? JSON.stringify(answer));
@@ -218,13 +225,18 @@ async function writePadded(res: ServerResponse, answer: object, total: number, d
 
 /** The SSE events of a streamed answer: role, one chunk per word, finish, usage when asked, [DONE]. */
 function streamEvents(id: string, model: string, reply: string, usage: { prompt_tokens: number; completion_tokens: number } | null): string[] {
-  const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const chunk = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   const words = reply.split(" ");
   return [
     chunk({ role: "assistant", content: "" }),
     ...words.map((w, i) => chunk({ content: i === 0 ? w : ` ${w}` })),
     chunk({}, "stop"),
-    ...(usage ? [`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 1, model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`] : []),
+    ...(usage
+      ? [
+          `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 1, model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`,
+        ]
+      : []),
     "data: [DONE]\n\n",
   ];
 }
