@@ -55,7 +55,7 @@ export function serviceSecondStageModel(config: Pick<Config, "routing" | "tiers"
   }
 }
 
-export interface RoutersDeps {
+export interface RoutingParts {
   config: Config;
   encoder: Encoder;
   index: ExemplarIndexRef;
@@ -78,7 +78,7 @@ export interface RoutersDeps {
  * policy over the shared model, index and cache). Profile rules run before
  * the service-wide ones.
  */
-export function buildRouting(deps: RoutersDeps): RoutingService {
+export function buildRouting(deps: RoutingParts): RoutingService {
   const { config } = deps;
   const ladder = new TierLadder(config.tiers);
   const tierNames = ladder.names;

@@ -50,7 +50,6 @@ export function conversationFacts(body: Pick<RouteBody, "query" | "messages" | "
 export function toRouteRequest(body: RouteBody, context: { caller?: string; sessionId?: string; explain?: boolean }): RouteRequest {
   const text = extractQueryText(body);
   if (text === null) throw new ApiError("no_user_message", 'messages contains no message with role "user"');
-  if (text.trim() === "") throw new ApiError("empty_query", "the query is empty or whitespace only");
   const limits = { minTier: body.minTier, maxTier: body.maxTier, allowedTiers: body.allowedTiers, budget: body.budget };
   const hasLimits = Object.values(limits).some((v) => v !== undefined);
   return {

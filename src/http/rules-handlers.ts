@@ -4,8 +4,8 @@ import { estimateRequestTokens } from "../routing/estimate.js";
 import { requestFacts } from "../routing/steps/apply-rules.js";
 import { UNSTORABLE_TEXT_MESSAGE, unstorablePath } from "../base/text/storable.js";
 import type { RulesStore } from "../stores/rules-store.js";
-import { normalizeBounded } from "../base/text/normalize.js";
-import { yieldToEventLoop } from "../base/util/yield.js";
+import { normalizeQueryText } from "../routing/steps/normalize-query.js";
+import { evaluateLabelled, evaluateRules } from "../routing/rule-test.js";
 import type { AppEnv } from "./app-env.js";
 import type { RequireRole } from "./auth.js";
 import { ApiError, describeZodError, validationHook } from "./error-handler.js";
@@ -27,8 +27,6 @@ const ruleList = z.array(
     .openapi("Rule"),
 );
 const MAX_LABELLED_LINES = 10_000;
-/** Longest stretch of labelled-traffic matching between two yields to the event loop. */
-const YIELD_AFTER_MS = 5;
 
 export interface RulesRoutesOptions {
   rules: RulesStore;
@@ -122,9 +120,12 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
       if (body.request !== undefined) {
         const parsed = routeRequestSchema.safeParse(body.request);
         if (!parsed.success) throw new ApiError("invalid_request", `request: ${describeZodError(parsed.error)}`);
-        return c.json(evaluate(compiled, factsOf(parsed.data, options.maxInputChars)), 200);
+        return c.json(evaluateRules(compiled, factsOf(parsed.data, options.maxInputChars)), 200);
       }
-      if (body.labelled !== undefined) return c.json(await evaluateLabelled(compiled, body.labelled, options), 200);
+      if (body.labelled !== undefined) {
+        const labelled = { tiers: options.tiers, factsOf: (query: string) => factsOf({ query }, options.maxInputChars), maxLines: MAX_LABELLED_LINES };
+        return c.json(await evaluateLabelled(compiled, body.labelled, labelled), 200);
+      }
       throw new ApiError("invalid_request", "give request (one /route body) or labelled (JSONL of query and tier)");
     },
   );
@@ -134,61 +135,8 @@ export function createRulesRoutes(options: RulesRoutesOptions): OpenAPIHono<AppE
 /** The facts the router's rules step would see for this body: the same routed text, token estimate and conversation facts. */
 function factsOf(body: RouteBody, maxInputChars: () => number): RequestFacts {
   const request = toRouteRequest(body, {});
-  return requestFacts(request, normalizeBounded(request.query, maxInputChars()).text, estimateRequestTokens(request));
-}
-
-/** Which rules match, and the tier the first deciding one gives (null: the vote decides). */
-function evaluate(compiled: readonly CompiledRule[], facts: RequestFacts) {
-  const matched = compiled.filter((r) => r.test(facts)).map((r) => ({ name: r.rule.name, action: r.rule.action }));
-  const decider = matched.find((m) => "tier" in m.action);
-  return { matched, decidedBy: decider?.name ?? null, tier: decider && "tier" in decider.action ? decider.action.tier : null };
-}
-
-/**
- * Per line and in total: how often a rule decides, and how often its tier is
- * below the one the label needs (the costly mistake). Up to 10,000 lines
- * times 200 rules is seconds of matching, so it yields to the event loop
- * every few milliseconds: routing and health probes go on meanwhile.
- */
-async function evaluateLabelled(compiled: readonly CompiledRule[], jsonl: string, options: Pick<RulesRoutesOptions, "tiers" | "maxInputChars">) {
-  const lines = jsonl.split(/\r?\n/).filter((l) => l.trim() !== "");
-  if (lines.length > MAX_LABELLED_LINES) throw new ApiError("payload_too_large", `labelled takes at most ${MAX_LABELLED_LINES} lines`);
-  const rank = (t: string) => options.tiers.indexOf(t);
-  let decided = 0;
-  let tooWeak = 0;
-  let agree = 0;
-  const byRule: Record<string, { decided: number; tooWeak: number }> = {};
-  const rows: Array<{ line: number; label: string } & ReturnType<typeof evaluate>> = [];
-  let sliceStart = performance.now();
-  for (const [i, line] of lines.entries()) {
-    if (performance.now() - sliceStart > YIELD_AFTER_MS) {
-      await yieldToEventLoop();
-      sliceStart = performance.now();
-    }
-    let row: { query?: unknown; tier?: unknown };
-    try {
-      row = JSON.parse(line) as typeof row;
-    } catch {
-      throw new ApiError("invalid_jsonl", `labelled line ${i + 1}: not valid JSON`);
-    }
-    if (typeof row.query !== "string" || typeof row.tier !== "string" || rank(row.tier) < 0)
-      throw new ApiError("invalid_jsonl", `labelled line ${i + 1}: needs "query" and a configured "tier"`);
-    const result = evaluate(compiled, factsOf({ query: row.query }, options.maxInputChars));
-    if (result.tier !== null) {
-      decided++;
-      const weak = rank(result.tier) < rank(row.tier);
-      if (weak) tooWeak++;
-      if (result.tier === row.tier) agree++;
-      const r = (byRule[result.decidedBy!] ??= { decided: 0, tooWeak: 0 });
-      r.decided++;
-      if (weak) r.tooWeak++;
-    }
-    rows.push({ line: i + 1, label: row.tier, ...result });
-  }
-  return { lines: lines.length, decided, agree, tooWeak, byRule, rows };
+  return requestFacts(request, normalizeQueryText(request.query, maxInputChars()).text, estimateRequestTokens(request));
 }
 
 /** POST /rules/test with `request`: which rules match and which decides. */
-export type RuleTestResult = ReturnType<typeof evaluate>;
-/** POST /rules/test with `labelled`: per line and in total. */
-export type LabelledRuleTestResult = Awaited<ReturnType<typeof evaluateLabelled>>;
+export type { LabelledRuleTestResult, RuleTestResult } from "../routing/rule-test.js";

@@ -1,9 +1,13 @@
+import type { LimitField } from "./limits.js";
 import type { Neighbor } from "../adapters/vector-index/exemplar-index.js";
 
 /**
  * Why a decision came out the way it did. Every path returns a Decision; the
  * fallbacks are ordinary values, never exceptions, so no request is dropped.
  */
+/** What may move the answer away from the verdict's tier: a rule's bound, the session floor, a limit of the request. */
+export type Constraint = "rule" | "session" | LimitField;
+
 export const decisionReasons = [
   /** The k-nearest-neighbor vote had a clear enough majority. */
   "knn",
@@ -43,17 +47,19 @@ export function isDecisionReason(value: string): value is DecisionReason {
 }
 
 /** The reasons under which a judgement stands: the vote, the second stage, a configured rule, a model's rating or a curated exemplar; and shadow answers, which are a choice, not a fallback. */
-const decidedReasons: ReadonlySet<string> = new Set<DecisionReason>(["knn", "second_stage", "rule", "llm_rated", "exemplar", "shadow"]);
+export const decidedReasons: readonly DecisionReason[] = ["knn", "second_stage", "rule", "llm_rated", "exemplar", "shadow"];
+const decidedSet: ReadonlySet<string> = new Set(decidedReasons);
 
 /**
  * A decision neither the vote, the second stage, a rule, a model's rating
  * nor a curated exemplar made (nor a shadow answer): the query went to the
  * fallback tier because the router was unsure, the query was out of
  * distribution, or it could not look. The one definition stats, metrics and
- * reports use.
+ * reports use; the SQL views use is_fallback() over the decided_reasons
+ * table (migration 0016), which a test holds equal to this list.
  */
 export function isFallback(reason: DecisionReason | string): boolean {
-  return !decidedReasons.has(reason);
+  return !decidedSet.has(reason);
 }
 
 /** Fallbacks decided before any cache lookup: they are neither a cache hit nor a miss. */
@@ -131,7 +137,7 @@ export interface Decision extends Verdict {
   /** The rule that decided (reason "rule") or bounded the answer. */
   rule?: string;
   /** The bound that moved the answer last: "rule", "session", "minTier", "maxTier", "allowedTiers" or "budget". */
-  constrainedBy?: string;
+  constrainedBy?: Constraint;
   /** Estimated input tokens of the request (about four characters a token). */
   estimatedInputTokens: number;
   /** Estimated cost of those tokens at the chosen tier and at the most capable tier, in the prices' currency. */

@@ -1,5 +1,5 @@
 import type { ExemplarIndex, Neighbor } from "../adapters/vector-index/exemplar-index.js";
-import type { DecisionReason, MatchedRule, Tally, Verdict, VoteOutcome } from "./decision.js";
+import type { Constraint, DecisionReason, MatchedRule, Tally, Verdict, VoteOutcome } from "./decision.js";
 import type { RequestLimits } from "./limits.js";
 
 /** What the HTTP layer knows about an OpenAI-style request beyond the routed text (rules match on it). */
@@ -36,6 +36,8 @@ export interface RouteRequest {
   shadow?: boolean;
   /** Aborted once nobody waits for the answer (deadline passed, client gone): the query leaves the model's queue and no decision is made. */
   signal?: AbortSignal;
+  /** The canonical text when the caller already normalised the query (batch routing does, to embed every item at once). */
+  normalized?: { text: string; truncated: boolean };
   /** The model lane the query waits in: "interactive" (default) or "batch" (an item of a batch request, after single queries). */
   priority?: "interactive" | "batch";
 }
@@ -82,12 +84,22 @@ export interface DecisionContext {
   /** The answer after rule bounds, the session floor and the request's limits (settle steps); starts as the verdict's tier. */
   tier?: string;
   /** What moved the answer away from the verdict's tier last. */
-  constrainedBy?: string;
+  constrainedBy?: Constraint;
 }
 
+/** A step that may decide: it runs until one of them has set the verdict. */
 export interface DecisionStep {
   readonly name: string;
   run(ctx: DecisionContext): void | Promise<void>;
+}
+
+/** A decision once a verdict exists: what every settling step receives. `tier` starts as the verdict's. */
+export type SettledContext = DecisionContext & { verdict: Verdict; tier: string };
+
+/** A step after the decision (cache writes, rule bounds, the session floor, shadow mode, the caller's limits). */
+export interface SettleStep {
+  readonly name: string;
+  run(ctx: SettledContext): void | Promise<void>;
 }
 
 /** Decides for the fallback tier: the router could not (or should not) trust a vote. */
@@ -112,12 +124,13 @@ export function settleVote(ctx: DecisionContext, vote: VoteOutcome): void {
  * settling step (they see the verdict: cache writes, later limits and
  * session policy). Returns the context with its verdict.
  */
-export async function runSteps(ctx: DecisionContext, decide: readonly DecisionStep[], settle: readonly DecisionStep[]): Promise<DecisionContext & { verdict: Verdict }> {
+export async function runSteps(ctx: DecisionContext, decide: readonly DecisionStep[], settle: readonly SettleStep[]): Promise<SettledContext> {
   for (const step of decide) {
     if (ctx.verdict !== undefined) break;
     await step.run(ctx);
   }
   if (ctx.verdict === undefined) throw new Error("no step decided; the last deciding step must always set a verdict");
-  for (const step of settle) await step.run(ctx);
-  return ctx as DecisionContext & { verdict: Verdict };
+  const settled = Object.assign(ctx, { tier: ctx.verdict.tier }) as SettledContext;
+  for (const step of settle) await step.run(settled);
+  return settled;
 }

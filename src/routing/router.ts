@@ -8,7 +8,7 @@ import type { Decision, DecisionFacts } from "./decision.js";
 import type { DecisionCache } from "./decision-cache.js";
 import type { GuardOptions } from "./guards.js";
 import type { OodOptions } from "./ood.js";
-import { runSteps, type DecisionContext, type DecisionStep, type RouteRequest } from "./pipeline.js";
+import { runSteps, type DecisionContext, type DecisionStep, type RouteRequest, type SettleStep } from "./pipeline.js";
 import { limitsCheckStep, limitsStep, ruleBoundsStep } from "./steps/tier-bounds.js";
 import { cacheLookupStep, cacheRecordStep } from "./steps/cache-lookup.js";
 import { embedStep } from "./steps/embed.js";
@@ -74,7 +74,7 @@ export class Router {
   /** The tiers this router answers with, cheapest first (a profile may offer a subset). */
   readonly tierNames: readonly string[];
   private readonly decide: readonly DecisionStep[];
-  private readonly settle: readonly DecisionStep[];
+  private readonly settle: readonly SettleStep[];
   private readonly modelByTier: Map<string, string>;
   private readonly mostCapable: string;
 
@@ -145,8 +145,7 @@ export class Router {
       inputTokens: 0,
       matchedRules: [],
     };
-    const { verdict } = await runSteps(ctx, this.decide, this.settle);
-    const tier = ctx.tier ?? verdict.tier;
+    const { verdict, tier } = await runSteps(ctx, this.decide, this.settle);
     const decision: Decision = {
       decisionId: ctx.decisionId,
       ...verdict,

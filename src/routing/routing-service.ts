@@ -2,12 +2,11 @@ import { DomainError } from "../base/errors.js";
 import type { Encoder } from "../adapters/embeddings/encoder.js";
 import { BatchLaneFullError } from "../adapters/embeddings/work-estimate.js";
 import { yieldToEventLoop } from "../base/util/yield.js";
-import { normalizeBounded } from "../base/text/normalize.js";
 import type { Decision } from "./decision.js";
 import type { RouteRequest } from "./pipeline.js";
 import type { TierReachability } from "./reachability.js";
 import type { Router } from "./router.js";
-import { EmptyQueryError } from "./steps/normalize-query.js";
+import { normalizeQueryText } from "./steps/normalize-query.js";
 
 /** Batch items routed between two yields to the event loop. */
 const ROUTE_CHUNK = 32;
@@ -74,13 +73,12 @@ export class RoutingService {
   async routeMany(requests: readonly RouteRequest[], options: { signal?: AbortSignal } = {}): Promise<Array<Decision | Error>> {
     const { signal } = options;
     const texts: string[] = [];
-    const slot: Array<number | Error> = requests.map((request) => {
+    const slot: Array<{ at: number; normalized: { text: string; truncated: boolean } } | Error> = requests.map((request) => {
       try {
         this.routerOf(request);
-        const { text } = normalizeBounded(request.query, this.encoder.maxInputChars);
-        if (text === "") return new EmptyQueryError("query is empty or whitespace only");
-        texts.push(text);
-        return texts.length - 1;
+        const normalized = normalizeQueryText(request.query, this.encoder.maxInputChars);
+        texts.push(normalized.text);
+        return { at: texts.length - 1, normalized };
       } catch (err) {
         return err as Error;
       }
@@ -96,7 +94,8 @@ export class RoutingService {
       const s = slot[i]!;
       if (s instanceof Error) return s;
       try {
-        return await this.route(vectors ? { ...request, embedding: vectors[s]!, signal } : { ...request, signal, priority: "batch" });
+        const normalized = s.normalized;
+        return await this.route(vectors ? { ...request, normalized, embedding: vectors[s.at]!, signal } : { ...request, normalized, signal, priority: "batch" });
       } catch (err) {
         return err as Error;
       }

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/adapters/db/client.js";
 import { migrateDatabase } from "../../src/adapters/db/migrate.js";
+import { decidedReasons, decisionReasons, isFallback } from "../../src/routing/decision.js";
 import { databaseTargets } from "../helpers/databases.js";
 
 // Issue 16: v_hit_rate_by_tier (and v_daily_hit_rate) showed hits NULL instead of 0 for a group without a hit.
@@ -23,6 +24,15 @@ describe.each(databaseTargets())("analytics views on $name", (target) => {
       ('2026-11-02T09:00:00Z', 'standard', 'knn', false, 2)`);
   });
   afterAll(() => database.close());
+
+  it("the database's fallback definition is the router's: decided_reasons holds decidedReasons, is_fallback agrees on every reason", async () => {
+    const stored = await rows(sql`select reason from decided_reasons order by reason`);
+    expect(stored.map((r) => r.reason)).toEqual([...decidedReasons].sort());
+    for (const reason of [...decisionReasons, "a_reason_of_a_later_version"]) {
+      const [row] = await rows(sql`select is_fallback(${reason}) as fallback`);
+      expect(row.fallback, reason).toBe(isFallback(reason));
+    }
+  });
 
   it("v_hit_rate_by_tier counts 0 hits, not NULL, for a tier that never hit the cache", async () => {
     const byTier = await rows(sql`select tier, requests::int, hits, hit_rate::float8 from v_hit_rate_by_tier order by tier`);

@@ -117,6 +117,16 @@ export const routingStats = pgTable(
 );
 
 /** The configured tier prices, synced at start so SQL can estimate spend. */
+/**
+ * The reasons under which a judgement stands (routing/decision.ts
+ * decidedReasons); every other reason is a fallback. The views count
+ * fallbacks with is_fallback(reason) over this table, so a new reason is a
+ * row added by a migration, not every view rewritten.
+ */
+export const decidedReasons = pgTable("decided_reasons", {
+  reason: text("reason").primaryKey(),
+});
+
 export const tierPrices = pgTable("tier_prices", {
   tier: text("tier").primaryKey(),
   model: text("model").notNull(),

@@ -1,6 +1,6 @@
 import { textHash } from "../../base/text/normalize.js";
 import type { DecisionCache } from "../decision-cache.js";
-import type { DecisionStep } from "../pipeline.js";
+import type { DecisionStep, SettleStep } from "../pipeline.js";
 
 /**
  * Looks the embedding's key up. A hit decides, except under explain, where
@@ -24,13 +24,13 @@ export function cacheLookupStep(cache: DecisionCache): DecisionStep {
 }
 
 /** Writes what was served behind (hits are counted, fresh verdicts kept), unless there was nothing to key it by. */
-export function cacheRecordStep(cache: DecisionCache): DecisionStep {
+export function cacheRecordStep(cache: DecisionCache): SettleStep {
   return {
     name: "cache-record",
     run(ctx) {
       // An empty index is no decision worth remembering; fallbacks before the embedding have no key.
-      if (ctx.key === undefined || ctx.verdict!.reason === "empty_index") return;
-      cache.put({ key: ctx.key, verdict: ctx.verdict!, hit: ctx.cached, text: ctx.text });
+      if (ctx.key === undefined || ctx.verdict.reason === "empty_index") return;
+      cache.put({ key: ctx.key, verdict: ctx.verdict, hit: ctx.cached, text: ctx.text });
     },
   };
 }

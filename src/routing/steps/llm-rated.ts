@@ -1,5 +1,5 @@
 import type { DecisionReason } from "../decision.js";
-import type { DecisionStep } from "../pipeline.js";
+import type { SettleStep } from "../pipeline.js";
 
 /**
  * Rates a query's complexity from 1 (a lookup, small talk) to 5 (expert,
@@ -34,11 +34,11 @@ const unsettled: ReadonlySet<DecisionReason> = new Set(["low_margin_fallback", "
  * rating picks the tier. It never holds a decision past its timeout, and a
  * rating that fails leaves the fallback (premium) verdict in place.
  */
-export function llmRatedStep(options: LlmRatingOptions): DecisionStep {
+export function llmRatedStep(options: LlmRatingOptions): SettleStep {
   return {
     name: "llm-rated",
     async run(ctx) {
-      const verdict = ctx.verdict!;
+      const verdict = ctx.verdict;
       if (!unsettled.has(verdict.reason)) return;
       const controller = new AbortController();
       let timer: NodeJS.Timeout | undefined;
@@ -60,6 +60,7 @@ export function llmRatedStep(options: LlmRatingOptions): DecisionStep {
       const tier = options.mapTier ? options.mapTier(rated) : rated;
       // The vote's confidence and margin stay: they say how unsure the vote was.
       ctx.verdict = { ...verdict, tier, reason: "llm_rated" };
+      ctx.tier = tier;
       // A fresh decision replaces what was replayed, so the cache keeps the rated verdict.
       ctx.cached = false;
     },

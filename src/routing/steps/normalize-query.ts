@@ -9,6 +9,13 @@ export class EmptyQueryError extends DomainError {
   readonly code = "empty_query" as const;
 }
 
+/** The one check for an empty query: the canonical text, cut to what the model reads; EmptyQueryError when nothing is left. */
+export function normalizeQueryText(query: string, maxInputChars: number): { text: string; truncated: boolean } {
+  const normalized = normalizeBounded(query, maxInputChars);
+  if (normalized.text === "") throw new EmptyQueryError("the query is empty or whitespace only");
+  return normalized;
+}
+
 /**
  * Canonical text, cut to what the model reads before any expensive work, so
  * a huge or hostile query costs a bounded amount of time.
@@ -17,8 +24,7 @@ export function normalizeStep(maxInputChars: () => number): DecisionStep {
   return {
     name: "normalize",
     run(ctx) {
-      const { text, truncated } = normalizeBounded(ctx.request.query, maxInputChars());
-      if (text === "") throw new EmptyQueryError("query is empty or whitespace only");
+      const { text, truncated } = ctx.request.normalized ?? normalizeQueryText(ctx.request.query, maxInputChars());
       ctx.text = text;
       ctx.truncated = truncated;
       ctx.inputTokens = estimateRequestTokens(ctx.request);

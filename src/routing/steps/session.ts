@@ -1,4 +1,4 @@
-import type { DecisionStep } from "../pipeline.js";
+import type { SettleStep } from "../pipeline.js";
 import type { TierLadder } from "../tier-ladder.js";
 
 /**
@@ -22,11 +22,10 @@ export const sessionKey = (caller: string, profile: string, sessionId: string) =
  * weak one mid-thread. Runs after the rule bounds and before the caller's
  * limits (an explicit maxTier still wins); records the final tier after.
  */
-export function sessionFloorStep(ladder: TierLadder, memory: SessionMemory, profile: string): DecisionStep {
+export function sessionFloorStep(ladder: TierLadder, memory: SessionMemory, profile: string): SettleStep {
   return {
     name: "session-floor",
     async run(ctx) {
-      ctx.tier ??= ctx.verdict!.tier;
       const id = ctx.request.sessionId;
       if (id === undefined) return;
       const floor = await memory.floor(sessionKey(ctx.request.caller ?? "anonymous", profile, id));
@@ -38,12 +37,12 @@ export function sessionFloorStep(ladder: TierLadder, memory: SessionMemory, prof
   };
 }
 
-export function sessionRecordStep(memory: SessionMemory, profile: string): DecisionStep {
+export function sessionRecordStep(memory: SessionMemory, profile: string): SettleStep {
   return {
     name: "session-record",
     run(ctx) {
       const id = ctx.request.sessionId;
-      if (id !== undefined) memory.record(sessionKey(ctx.request.caller ?? "anonymous", profile, id), ctx.tier ?? ctx.verdict!.tier);
+      if (id !== undefined) memory.record(sessionKey(ctx.request.caller ?? "anonymous", profile, id), ctx.tier);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { DecisionStep } from "../pipeline.js";
+import type { SettleStep } from "../pipeline.js";
 
 export interface ShadowOptions {
   /** Shadow mode for requests that do not say. */
@@ -15,13 +15,13 @@ export interface ShadowOptions {
  * routed verdict) and before the caller's own limits, which still win: a
  * maxTier or a budget bounds the shadow answer too (constrainedBy says so).
  */
-export function shadowStep(options: ShadowOptions): DecisionStep {
+export function shadowStep(options: ShadowOptions): SettleStep {
   return {
     name: "shadow",
     run(ctx) {
       if (!(ctx.request.shadow ?? options.enabled)) return;
-      const verdict = ctx.verdict!;
-      ctx.wouldBe = { ...verdict, tier: ctx.tier ?? verdict.tier };
+      const verdict = ctx.verdict;
+      ctx.wouldBe = { ...verdict, tier: ctx.tier };
       ctx.verdict = { ...verdict, reason: "shadow" };
       ctx.tier = options.tier;
       ctx.constrainedBy = undefined;

@@ -1,6 +1,6 @@
 import type { MatchedRule } from "../decision.js";
 import { applyLimits, allowedTiers } from "../limits.js";
-import type { DecisionStep } from "../pipeline.js";
+import type { DecisionStep, SettleStep } from "../pipeline.js";
 import type { TierLadder } from "../tier-ladder.js";
 
 /** Checks the request's limits before any work, so a contradiction is a 400 (InvalidLimitError), not a wasted forward pass. */
@@ -14,11 +14,10 @@ export function limitsCheckStep(ladder: TierLadder): DecisionStep {
 }
 
 /** minTier / maxTier actions of matched rules, applied to the router's answer in rule order. */
-export function ruleBoundsStep(ladder: TierLadder): DecisionStep {
+export function ruleBoundsStep(ladder: TierLadder): SettleStep {
   return {
     name: "rule-bounds",
     run(ctx) {
-      ctx.tier ??= ctx.verdict!.tier;
       for (const m of ctx.matchedRules) {
         const bounded = bound(ladder, ctx.tier, m);
         if (bounded !== ctx.tier) {
@@ -38,11 +37,10 @@ function bound(ladder: TierLadder, tier: string, m: MatchedRule): string {
 }
 
 /** The caller's own limits (minTier, maxTier, allowedTiers, budget), last: what the caller asks for wins. */
-export function limitsStep(ladder: TierLadder): DecisionStep {
+export function limitsStep(ladder: TierLadder): SettleStep {
   return {
     name: "limits",
     run(ctx) {
-      ctx.tier ??= ctx.verdict!.tier;
       if (!ctx.request.limits) return;
       const { tier, constrainedBy } = applyLimits(ladder, ctx.tier, ctx.request.limits, ctx.inputTokens);
       if (constrainedBy !== undefined) {

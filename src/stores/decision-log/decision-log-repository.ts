@@ -1,6 +1,6 @@
 import { and, desc, gte, inArray, sql } from "drizzle-orm";
 import { chunks } from "../../adapters/db/chunks.js";
-import type { Database, DatabaseHandle, Executor } from "../../adapters/db/client.js";
+import type { DatabaseHandle, Executor } from "../../adapters/db/client.js";
 import { toCsv } from "../../adapters/db/csv.js";
 import { classifyDatabaseError } from "../../adapters/db/db-errors.js";
 import { decisionLog } from "../../adapters/db/decision-log-table.js";

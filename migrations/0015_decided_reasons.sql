@@ -1,0 +1,3 @@
+CREATE TABLE "decided_reasons" (
+	"reason" text PRIMARY KEY NOT NULL
+);
