@@ -1,4 +1,5 @@
 import type { ExemplarIndex, Neighbor } from "../adapters/vector-index/exemplar-index.js";
+import { inSpan } from "../base/util/spans.js";
 import type { DecisionReason, MatchedRule, Tally, Verdict, VoteOutcome } from "./decision.js";
 import type { RequestLimits } from "./limits.js";
 
@@ -113,11 +114,13 @@ export function settleVote(ctx: DecisionContext, vote: VoteOutcome): void {
  * session policy). Returns the context with its verdict.
  */
 export async function runSteps(ctx: DecisionContext, decide: readonly DecisionStep[], settle: readonly DecisionStep[]): Promise<DecisionContext & { verdict: Verdict }> {
+  // Each step in a span of its own ("step <name>"), so a trace shows where a decision spent its time.
+  const run = (step: DecisionStep) => inSpan(`step ${step.name}`, {}, () => step.run(ctx));
   for (const step of decide) {
     if (ctx.verdict !== undefined) break;
-    await step.run(ctx);
+    await run(step);
   }
   if (ctx.verdict === undefined) throw new Error("no step decided; the last deciding step must always set a verdict");
-  for (const step of settle) await step.run(ctx);
+  for (const step of settle) await run(step);
   return ctx as DecisionContext & { verdict: Verdict };
 }
