@@ -54,6 +54,8 @@ const sectionIntros: Record<string, string> = {
   decisions: "The decision log ([feedback-loop.md](feedback-loop.md#decision-log)).",
   shadow: "Shadow mode, for collecting labels ([feedback-loop.md](feedback-loop.md#shadow-mode)).",
   feedback: "Feedback imports ([feedback-loop.md](feedback-loop.md#feedback)).",
+  tracing:
+    "OpenTelemetry tracing, off by default ([operations.md](operations.md#tracing)). **Environment only**, from the standard `OTEL_*` variables: a config file with `tracing` is refused. The SDK reads its other variables (headers, sampler, batching, resource attributes) itself.",
   auth: "Bearer tokens by role. **Environment only**: a config file with `auth` is refused. Each `TIERLINE_<ROLE>_TOKEN` is one token labelled with the role; `TIERLINE_<ROLE>_TOKENS` is `label:token,label:token`. Tokens are at least 16 characters, and a `CHANGE-ME` placeholder is refused ([operations.md](operations.md#roles-and-tokens)).",
 };
 
@@ -245,6 +247,12 @@ export const descriptions: Record<string, string> = {
   "auth.routeTokens": "Callers of `/route` and the gateway; while none is configured those endpoints are open and the caller is `anonymous`.",
   "auth.routeTokens[].label": "As for admin tokens; also maps to a profile (`profiles.<name>.tokens`).",
   "auth.routeTokens[].token": "As for admin tokens.",
+
+  "tracing.enabled":
+    "On when `OTEL_TRACES_EXPORTER` names an exporter other than `none` or, with it unset, when an OTLP endpoint is set; always off with `OTEL_SDK_DISABLED=true`.",
+  "tracing.serviceName": "The `service.name` resource attribute of the traces.",
+  "tracing.exporters": "Where spans go: `otlp` (the default once on) and/or `console`.",
+  "tracing.protocol": "The OTLP exporter's encoding over HTTP; `grpc` is refused.",
 };
 
 /** Keys documented once and referred to elsewhere (the same schema reused): no rows of their own below them. */
@@ -470,6 +478,18 @@ const roles = [
   ["ROUTE", "route", "`/route`, `/route/batch`, `/v1/*`; open to all while none is set"],
 ] as const;
 
+/** The OpenTelemetry variables the service reads itself (base/config/tracing-env.ts); the SDK reads the others. */
+const otelVariables = [
+  [
+    ["OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_SDK_DISABLED"],
+    "enabled",
+    "tracing on or off: an exporter other than `none`, or an endpoint; `OTEL_SDK_DISABLED=true` wins",
+  ],
+  [["OTEL_TRACES_EXPORTER"], "exporters", "`otlp`, `console`, or both comma-separated"],
+  [["OTEL_SERVICE_NAME"], "serviceName", "default `tierline`"],
+  [["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"], "protocol", "`http/protobuf` or `http/json`"],
+] as const;
+
 // ---------------------------------------------------------------------------
 // The document.
 
@@ -492,6 +512,7 @@ export function generateConfigDocs(): ConfigDocs {
   const env = envOverrides();
   const envByPath = new Map(env.map((e) => [e.path, `\`${e.variable}\``]));
   for (const [upper, label] of roles) envByPath.set(`auth.${label}Tokens`, `\`TIERLINE_${upper}_TOKEN\`, \`TIERLINE_${upper}_TOKENS\``);
+  for (const [variables, field] of otelVariables) envByPath.set(`tracing.${field}`, variables.map((v) => `\`${v}\``).join(", "));
   for (const row of rows) {
     row.description = descriptions[row.path];
     row.env = envByPath.get(row.path);
@@ -526,6 +547,7 @@ export function generateConfigDocs(): ConfigDocs {
   for (const [upper, label, can] of roles) {
     out.push(`| \`TIERLINE_${upper}_TOKEN\`, \`TIERLINE_${upper}_TOKENS\` | \`auth.${label}Tokens\` | ${can}; one token labelled \`${label}\`, or \`label:token,…\` |`);
   }
+  for (const [variables, field, notes] of otelVariables) out.push(`| ${variables.map((v) => `\`${v}\``).join(", ")} | \`tracing.${field}\` | ${notes} |`);
   out.push("| the variable each `tiers[].upstreams[].apiKeyEnv` names | an upstream's API key | read once at start; unset stops the service; never printed or logged |", "");
 
   const sections = new Map<string, Row[]>();

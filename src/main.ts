@@ -5,11 +5,13 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app/app.js";
 import { ConfigError, loadConfig, loadSecrets } from "./base/config/load-config.js";
 import { buildDeps } from "./app/deps.js";
+import { startTracing } from "./app/tracing.js";
+import { createLogger } from "./base/logger.js";
 import { describeListenError, gracefulShutdown, listened } from "./app/http-server.js";
 import { ExemplarFileError } from "./stores/exemplars/exemplar-files.js";
 import { UnconfiguredTiersError } from "./stores/exemplars/tier-labels.js";
 
-/** loadConfig -> buildDeps -> listen -> start (model, index) -> graceful shutdown. */
+/** loadConfig -> startTracing -> buildDeps -> listen -> start (model, index) -> graceful shutdown. */
 async function main(): Promise<void> {
   let config;
   let secrets;
@@ -23,8 +25,11 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const deps = await buildDeps(config, { secrets });
-  const { logger, lifecycle } = deps;
+  const logger = createLogger(config.logLevel, { secrets: secrets.values() });
+  // Before anything is built, so every span of the service has a provider (a no-op while tracing is off).
+  const stopTracing = await startTracing(config.tracing, logger);
+  const deps = await buildDeps(config, { secrets, logger });
+  const { lifecycle } = deps;
   const app = createApp(deps);
 
   // Listen first: /healthz answers and /readyz says "starting" while the model loads.
@@ -55,7 +60,10 @@ async function main(): Promise<void> {
   server.on("error", (err) => logger.error({ err }, "server error"));
 
   const shutdown = gracefulShutdown(server, lifecycle, config, logger);
-  const onSignal = (signal: string) => void shutdown(signal).then(() => process.exit(0));
+  const onSignal = (signal: string) =>
+    void shutdown(signal)
+      .then(stopTracing)
+      .then(() => process.exit(0));
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
 

@@ -15,6 +15,7 @@ import { createHealthRoutes } from "../http/health.js";
 import { createMetricsRoutes } from "../http/metrics-endpoint.js";
 import { openApiDocument } from "../http/openapi.js";
 import { requestLog } from "../http/request-log.js";
+import { requestSpan } from "../http/request-span.js";
 import { createRouteRoutes } from "../http/route.js";
 import { createRulesRoutes } from "../http/rules-handlers.js";
 import { createStatsRoutes } from "../http/stats.js";
@@ -56,6 +57,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     trustProxy: config.http.trustProxy,
   });
 
+  // First, so the request's span covers everything it waits on (a no-op while tracing is off).
+  app.use(requestSpan());
   app.use(cutoverDoor(deps.lifecycle.cutover));
   app.use(requestId());
   app.use(requestLog(logger, config.logQueryText));

@@ -12,6 +12,7 @@ import { CrashJournal } from "../stores/decision-log/crash-journal.js";
 import { DecisionLogStore } from "../stores/decision-log/decision-log-repository.js";
 import { DecisionLogWriter } from "../stores/decision-log/decision-log-writer.js";
 import { BatchingEncoder } from "../adapters/embeddings/batching-encoder.js";
+import { traceEncoder } from "../adapters/embeddings/encoder.js";
 import { PriorityEncoder, type LaneStats } from "../adapters/embeddings/priority-encoder.js";
 import { WorkerEncoder } from "../adapters/embeddings/worker-encoder.js";
 import { CuratorService } from "../stores/exemplars/curator-service.js";
@@ -109,7 +110,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   // Metrics wrap the model itself (true batch sizes and forward-pass times); the priority lane and batching go outside.
   const { bulkSlice, batchSliceChars, maxBatchQueueMs } = config.embedding;
   const lane = new PriorityEncoder(instrumentEncoder(rawEncoder, metrics), { bulkSlice, batchSliceChars, maxBatchQueueMs });
-  const encoder = config.embedding.batching.enabled ? new BatchingEncoder(lane, config.embedding.batching) : lane;
+  const encoder = traceEncoder(config.embedding.batching.enabled ? new BatchingEncoder(lane, config.embedding.batching) : lane);
 
   const hnsw = hnswIndexes(config.index);
   const createVectorIndex = hnsw.create;

@@ -1,10 +1,11 @@
 import pino, { type Logger } from "pino";
 import { redactSecrets } from "./config/redact.js";
+import { withoutBoundValues } from "./util/bound-values.js";
+
+export { withoutBoundValues };
 
 /** Fields of driver errors that carry the statement's bound values: exemplar text, filters, queries. */
 const VALUE_FIELDS = new Set(["params", "parameters", "args"]);
-/** drizzle's "Failed query: …\nparams: …" text, up to the stack frames or the cause. */
-const PARAMS_LINE = /\nparams: [\s\S]*?(?=\n {4}at |\ncaused by|$)/;
 
 /**
  * An error as pino logs it, minus the bound values a database error carries
@@ -14,11 +15,6 @@ const PARAMS_LINE = /\nparams: [\s\S]*?(?=\n {4}at |\ncaused by|$)/;
 export function redactError(err: unknown): unknown {
   const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
   return scrub(out, 0);
-}
-
-/** A driver's error message without the statement's bound values (drizzle appends them as "params: …"). */
-export function withoutBoundValues(message: string): string {
-  return message.replace(PARAMS_LINE, "\nparams: [redacted]");
 }
 
 function scrub(value: Record<string, unknown>, depth: number): Record<string, unknown> {

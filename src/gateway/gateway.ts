@@ -3,6 +3,7 @@ import type { RouteRequest } from "../routing/pipeline.js";
 import { cascadeLadder, type CascadeBand } from "./cascade.js";
 import { runChain, type AttemptNote, type ChainDeps } from "../adapters/upstreams/chain.js";
 import { nestsDeeperThan } from "../base/util/json-depth.js";
+import { decisionAttributes, inSpan } from "../base/util/spans.js";
 import { GatewayError, GatewayRequestError, ModelNotFoundError } from "./gateway-errors.js";
 import { ExchangeResponder, newExchangeId, type ExchangeDeps, type ExchangeIdentity, type GatewayResponse } from "./exchange.js";
 import type { Upstream } from "../adapters/upstreams/upstream-registry.js";
@@ -110,8 +111,16 @@ export class Gateway {
     ];
   }
 
-  /** Routes (for a profile), forwards and answers; throws GatewayError when no upstream could answer. */
-  async complete(request: GatewayRequest): Promise<GatewayResponse & { decision?: Decision }> {
+  /** Routes (for a profile), forwards and answers, in a `gateway` span (docs/operations.md#tracing); throws GatewayError when no upstream could answer. */
+  complete(request: GatewayRequest): Promise<GatewayResponse & { decision?: Decision }> {
+    return inSpan("gateway", { "tierline.gateway.target": request.target.kind }, async (span) => {
+      const response = await this.serve(request);
+      if (response.decision) span.setAttributes(decisionAttributes(response.decision));
+      return response;
+    });
+  }
+
+  private async serve(request: GatewayRequest): Promise<GatewayResponse & { decision?: Decision }> {
     if (!this.configured) throw new GatewayError("gateway_not_configured", "no tier has upstreams: configure tiers[].upstreams (docs/gateway.md)");
     const { body, signal, target } = request;
     // Before any upstream is admitted: a body too deep to serialise must never reach an attempt (a half-open probe slot was lost that way).

@@ -1,4 +1,5 @@
 import type { ExemplarIndex, Neighbor } from "../adapters/vector-index/exemplar-index.js";
+import { inSpan } from "../base/util/spans.js";
 import type { Constraint, DecisionReason, MatchedRule, Tally, Verdict, VoteOutcome } from "./decision.js";
 import type { RequestLimits } from "./limits.js";
 
@@ -125,12 +126,14 @@ export function settleVote(ctx: DecisionContext, vote: VoteOutcome): void {
  * session policy). Returns the context with its verdict.
  */
 export async function runSteps(ctx: DecisionContext, decide: readonly DecisionStep[], settle: readonly SettleStep[]): Promise<SettledContext> {
+  // Each step in a span of its own ("step <name>"), so a trace shows where a decision spent its time.
+  const run = <C>(step: { name: string; run(ctx: C): void | Promise<void> }, at: C) => inSpan(`step ${step.name}`, {}, () => step.run(at));
   for (const step of decide) {
     if (ctx.verdict !== undefined) break;
-    await step.run(ctx);
+    await run(step, ctx);
   }
   if (ctx.verdict === undefined) throw new Error("no step decided; the last deciding step must always set a verdict");
   const settled = Object.assign(ctx, { tier: ctx.verdict.tier }) as SettledContext;
-  for (const step of settle) await step.run(settled);
+  for (const step of settle) await run(step, settled);
   return settled;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { TierConfig } from "../base/config/config-schema.js";
+import { decisionAttributes, inSpan } from "../base/util/spans.js";
 import type { Encoder } from "../adapters/embeddings/encoder.js";
 import type { CompiledRule } from "../base/policy/rule-set.js";
 import type { ExemplarIndexRef } from "../adapters/vector-index/exemplar-index.js";
@@ -129,7 +130,16 @@ export class Router {
     });
   }
 
-  async route(request: RouteRequest): Promise<Decision> {
+  /** Decides in a `route` span that carries the decision's id, tier and reason (docs/operations.md#tracing). */
+  route(request: RouteRequest): Promise<Decision> {
+    return inSpan("route", { "tierline.profile": this.profile }, async (span) => {
+      const decision = await this.decideFor(request);
+      span.setAttributes(decisionAttributes(decision));
+      return decision;
+    });
+  }
+
+  private async decideFor(request: RouteRequest): Promise<Decision> {
     const index = this.deps.index.get();
     const ctx: DecisionContext = {
       request,

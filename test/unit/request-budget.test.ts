@@ -9,7 +9,9 @@ describe("a write's database budget", () => {
   it("a curator write given the request's budget (the Idempotency-Key lookup spent part of it) keeps it, with the per-item allowance added", () => {
     // The clock stands still: the allowance is compared exactly, not against however long these lines take.
     vi.useFakeTimers({ toFake: ["Date"] });
-    onTestFinished(() => vi.useRealTimers());
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const guard = new DatabaseGuard({ timeoutMs: 1000, cooldownMs: 0 });
     const shared = Deadline.after(1000);
     const before = shared.remainingMs;

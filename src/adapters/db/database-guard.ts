@@ -1,4 +1,5 @@
 import { DomainError } from "../../base/errors.js";
+import { inSpan } from "../../base/util/spans.js";
 import { classifyDatabaseError } from "./db-errors.js";
 
 /**
@@ -99,9 +100,14 @@ export class DatabaseGuard {
    * Runs one operation within the timeout. `outcome` is what a failure means
    * for the caller: "not_applied" for reads and for work before a commit,
    * "unknown" for a commit; then `retry` tells the client how to settle it
-   * (only what its endpoint supports).
+   * (only what its endpoint supports). In a span (docs/operations.md#tracing):
+   * `db write` for a commit, `db read` for the rest.
    */
-  async run<T>(outcome: WriteOutcome, op: (deadline: Deadline) => Promise<T>, budget?: Deadline, retry = RETRY_WITH_KEY): Promise<T> {
+  run<T>(outcome: WriteOutcome, op: (deadline: Deadline) => Promise<T>, budget?: Deadline, retry = RETRY_WITH_KEY): Promise<T> {
+    return inSpan(outcome === "unknown" ? "db write" : "db read", { "db.system.name": "postgresql" }, () => this.runBounded(outcome, op, budget, retry));
+  }
+
+  private async runBounded<T>(outcome: WriteOutcome, op: (deadline: Deadline) => Promise<T>, budget: Deadline | undefined, retry: string): Promise<T> {
     if (!this.available) throw new DatabaseUnavailableError("not_applied", "the database is unavailable; nothing was written, retry shortly");
     // Within a request's budget (several operations share it), else one operation's own bound.
     const deadline = budget ?? Deadline.after(this.options.timeoutMs);

@@ -1,3 +1,5 @@
+import { inSpan } from "../../base/util/spans.js";
+
 /**
  * An embedding model that runs in-process. Implementations load lazily and
  * cache the *promise* of the load, so concurrent first calls load once.
@@ -66,6 +68,18 @@ export function withEmbed(inner: Encoder, embed: Encoder["embed"]): Encoder {
     embed,
     close: async () => inner.close?.(),
   };
+}
+
+/**
+ * Each embed() call in an `embed` span (docs/operations.md#tracing): the
+ * outermost encoder, so the span sits in the trace of whoever asked, and
+ * covers the wait in the model's lanes and micro-batches as well as the
+ * forward pass (several callers may share one pass).
+ */
+export function traceEncoder(inner: Encoder): Encoder {
+  return withEmbed(inner, (texts, options) =>
+    inSpan("embed", { "tierline.embed.texts": texts.length, "tierline.embed.priority": options?.priority ?? "interactive" }, () => inner.embed(texts, options)),
+  );
 }
 
 /**

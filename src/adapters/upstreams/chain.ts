@@ -1,3 +1,4 @@
+import { failSpan, inSpan, SpanKind } from "../../base/util/spans.js";
 import type { Secrets } from "../../base/config/secrets.js";
 import type { Admission, Breakers } from "./breaker.js";
 import type { AttemptKind, AttemptOutcome, GatewayRecorder } from "./recorder.js";
@@ -87,7 +88,23 @@ export async function runChain(deps: ChainDeps, call: ChainCall): Promise<ChainR
     });
   };
 
-  const attempt = async (upstream: Upstream, admission: { probe: boolean }): Promise<CallResult | null> => {
+  // Each attempt in an `upstream <id>` span (docs/operations.md#tracing); an upstream skipped unasked makes none.
+  const attempt = (upstream: Upstream, admission: { probe: boolean }): Promise<CallResult | null> =>
+    inSpan(
+      `upstream ${upstream.id}`,
+      { "tierline.upstream.id": upstream.id, "tierline.tier": upstream.tier, "gen_ai.request.model": upstream.model },
+      async (span) => {
+        const result = await attemptOnce(upstream, admission);
+        const outcome = result === null ? "deadline" : result.kind === "failure" ? result.outcome : result.kind === "refusal" ? "refused" : "ok";
+        span.setAttribute("tierline.upstream.outcome", outcome);
+        if (result !== null && result.status !== null) span.setAttribute("http.response.status_code", result.status);
+        if (outcome !== "ok") failSpan(span, outcome);
+        return result;
+      },
+      { kind: SpanKind.CLIENT },
+    );
+
+  const attemptOnce = async (upstream: Upstream, admission: { probe: boolean }): Promise<CallResult | null> => {
     const breaker = deps.breakers.of(upstream.id);
     let result: CallResult | null = null;
     try {

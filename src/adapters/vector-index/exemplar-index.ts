@@ -1,3 +1,4 @@
+import { inSpan } from "../../base/util/spans.js";
 import type { VectorIndex } from "./vector-index.js";
 
 /** An exemplar near the query, with its tier: what the vote counts. */
@@ -67,11 +68,14 @@ export class ExemplarIndex {
     return this.vectors.remove(id);
   }
 
+  /** In an `index.search` span (docs/operations.md#tracing). */
   search(vector: Float32Array, k: number): Neighbor[] {
-    return this.vectors.search(vector, k).flatMap((hit) => {
-      const e = this.exemplars.get(hit.id);
-      return e ? [{ id: hit.id, tier: e.tier, text: e.text, similarity: hit.similarity }] : [];
-    });
+    return inSpan("index.search", { "tierline.index.k": k, "tierline.index.size": this.size }, () =>
+      this.vectors.search(vector, k).flatMap((hit) => {
+        const e = this.exemplars.get(hit.id);
+        return e ? [{ id: hit.id, tier: e.tier, text: e.text, similarity: hit.similarity }] : [];
+      }),
+    );
   }
 }
 

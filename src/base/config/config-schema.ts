@@ -3,6 +3,7 @@ import { checkShadowTier, decisionsSchema, feedbackSchema, shadowSchema } from "
 import { compileRules, InvalidRuleError, ruleSchema } from "../policy/rule-set.js";
 import { gatewayIssues, gatewaySchema, upstreamSchema } from "./gateway-schema.js";
 import { databaseSection, embeddingSection, httpSection, profileSchema, rateLimitSection, sessionSchema, sessionsSection, shutdownSection } from "./sections.js";
+import { tracingSection } from "./tracing-env.js";
 
 /**
  * The service's configuration, validated once at start-up. Every default is
@@ -159,6 +160,8 @@ export const configSchema = z
     feedback: feedbackSchema,
     /** Put the query text in the request log line (off: queries may hold personal data). */
     logQueryText: z.boolean().default(false),
+    /** OpenTelemetry tracing, from the standard OTEL_* environment variables only (never the config file). */
+    tracing: tracingSection,
     /** Bearer tokens, from the environment only (never the config file). */
     auth: z
       .object({

@@ -3,6 +3,7 @@ import path from "node:path";
 import { configSchema, type Config } from "./config-schema.js";
 import { formatConfigIssues } from "./config-issues.js";
 import { Secrets } from "./secrets.js";
+import { tracingFromEnv } from "./tracing-env.js";
 
 /**
  * The only reader of process.env and of the config file. Everything else gets
@@ -74,6 +75,9 @@ export function parseConfig(raw: unknown, env: Env = {}, source = "config"): Con
     auth[field] = parseTokens(env, kind, (i, variable) => fromEnv.set(`auth.${field}.${i}`, variable));
   }
   base.auth = auth;
+  if ("tracing" in base)
+    throw new ConfigError(`Invalid configuration:\n  - (${source}) tracing: set by the standard OTEL_* environment variables (docs/operations.md#tracing), not the config file`);
+  base.tracing = tracingFromEnv(env, (field, variable) => fromEnv.set(field, variable));
   const parsed = configSchema.safeParse(base);
   if (!parsed.success) throw new ConfigError(formatConfigIssues(parsed.error, configSchema, source, fromEnv));
   return parsed.data;

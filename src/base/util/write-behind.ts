@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { failActiveSpan, inSpan } from "./spans.js";
 
 export interface WriteBehindOptions {
   flushIntervalMs: number;
@@ -123,6 +124,11 @@ export abstract class WriteBehind<Row> {
 
   private async flushOnce(): Promise<void> {
     if (this.pending.size === 0) return;
+    // A span per write that has rows (docs/operations.md#tracing); the empty ticks of the timer make none.
+    await inSpan("db flush", { "tierline.writer": this.constructor.name, "tierline.rows": this.pending.size }, () => this.writePending());
+  }
+
+  private async writePending(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
     this.inFlightRows = [...batch.values()];
@@ -142,6 +148,7 @@ export abstract class WriteBehind<Row> {
         );
       }
       if (unwritten.length > 0) {
+        failActiveSpan(err);
         this.failedFlushes++;
         this.options.logger?.warn({ err: briefly(err), rows: unwritten.length }, "write-behind flush failed; rows kept for the next attempt");
       }
