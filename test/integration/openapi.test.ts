@@ -50,7 +50,9 @@ describe("GET /openapi.json", () => {
   it("documents every API route the app serves (pages, the front door and the document itself aside)", () => {
     const documented = new Set(operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`));
     const served = new Set(
-      app.routes.filter((r) => r.method !== "ALL" && r.path !== "/" && !/^\/(console|docs|openapi\.json)(\/|$)/.test(r.path)).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
+      app.routes
+        .filter((r) => r.method !== "ALL" && r.path !== "/" && !/^\/(console|docs|openapi\.json)(\/|$)/.test(r.path))
+        .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
     );
     expect([...served].filter((r) => !documented.has(r))).toEqual([]);
     expect([...documented].filter((r) => !served.has(r))).toEqual([]);
