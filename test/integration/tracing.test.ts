@@ -8,8 +8,9 @@ import { ask, hardQuestion, startGatewayService, type GatewayTestService } from 
 
 // The span tree of a routed request and of a gateway request with a fallback (docs/operations.md#tracing),
 // through an in-memory exporter registered as the global provider, as app/tracing.ts registers the SDK's.
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+// A fresh provider per database target: a provider that was shut down exports nothing more.
+let exporter = new InMemorySpanExporter();
+let provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
 
 /** The spans of one trace, with their parents and children by id. */
 function tree(root: ReadableSpan) {
@@ -52,6 +53,8 @@ describe.each(databaseTargets())("tracing on $name", (target) => {
   const answering = new FakeUpstream();
 
   beforeAll(async () => {
+    exporter = new InMemorySpanExporter();
+    provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     provider.register();
     await Promise.all([failing.start(), answering.start()]);
     failing.script = { status: 500, errorBody: '{"error":{"message":"down"}}' };
