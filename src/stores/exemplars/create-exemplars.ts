@@ -5,6 +5,7 @@ import {
   auditSnapshot,
   checkTier,
   commitRevision,
+  curatorPriority,
   read,
   recordNoChange,
   requireIndex,
@@ -32,7 +33,9 @@ export async function createExemplars(deps: CuratorDeps, inputs: readonly Exempl
   const items = prepareInputs(deps, inputs);
   requireIndex(deps);
   const hashes = items.map((i) => i.hash);
-  // One budget for the database part; the embedding (CPU, slowed by routing traffic on purpose) does not count.
+  // One budget for the database part; the embedding does not count. A few texts (a curator at the console) wait
+  // with single queries, a pass of a few milliseconds; an import's many wait behind routing traffic on purpose.
+  const priority = curatorPriority(items.length);
   const budget = writeBudget(deps, items.length, options.budget);
   // Same text and tier already stored: idempotent, no need to embed it.
   const known = new Map((await read(deps, (db) => findByTextHashes(db, hashes), budget)).map((e) => [e.textHash, e]));
@@ -40,7 +43,7 @@ export async function createExemplars(deps: CuratorDeps, inputs: readonly Exempl
   const vectors = await budget.exclude(() =>
     deps.encoder.embed(
       toEmbed.map((i) => normalizeQuery(i.text)),
-      { priority: "bulk" },
+      { priority },
     ),
   );
   const vectorOf = new Map(toEmbed.map((i, n) => [i.hash, vectors[n]!]));
@@ -56,7 +59,7 @@ export async function createExemplars(deps: CuratorDeps, inputs: readonly Exempl
         const lateVectors = await budget.exclude(() =>
           deps.encoder.embed(
             late.map((i) => normalizeQuery(i.text)),
-            { priority: "bulk" },
+            { priority },
           ),
         );
         late.forEach((i, n) => vectorOf.set(i.hash, lateVectors[n]!));

@@ -165,3 +165,11 @@ export async function recordNoChange<R>(deps: Pick<CuratorDeps, "database" | "gu
   }
   return result;
 }
+
+/** Up to this many texts, a curator write embeds with single queries; more (an import) waits behind routing. */
+const INTERACTIVE_WRITE_TEXTS = 8;
+
+/** The model lane of a curator write of `texts` texts. */
+export function curatorPriority(texts: number): "interactive" | "bulk" {
+  return texts <= INTERACTIVE_WRITE_TEXTS ? "interactive" : "bulk";
+}

@@ -1,7 +1,18 @@
 import { normalizeQuery, textHash } from "../../base/text/normalize.js";
 import { findConflicts } from "./conflicts.js";
 import { deleteExemplarRow, findByTextHashes, getExemplar, insertAudit, saveVectorsIn, updateExemplarRow } from "./curation-repository.js";
-import { auditSnapshot, checkTier, commitRevision, read, requireIndex, withWriteLock, writeBudget, type CuratorDeps, type WriteOptions } from "./curation-context.js";
+import {
+  auditSnapshot,
+  checkTier,
+  commitRevision,
+  curatorPriority,
+  read,
+  requireIndex,
+  withWriteLock,
+  writeBudget,
+  type CuratorDeps,
+  type WriteOptions,
+} from "./curation-context.js";
 import { ExemplarConflictError, ExemplarNotFoundError, type Exemplar } from "./exemplar.js";
 
 export interface ChangeResult {
@@ -27,7 +38,7 @@ export async function updateExemplar(
   if (!current) throw new ExemplarNotFoundError(id);
   // Embed outside the lock (slow); re-checked against the row read under it.
   let embeddedText = patch.text === undefined ? current.text : patch.text.trim();
-  let [vector] = (await budget.exclude(() => deps.encoder.embed([normalizeQuery(embeddedText)], { priority: "bulk" }))) as [Float32Array];
+  let [vector] = (await budget.exclude(() => deps.encoder.embed([normalizeQuery(embeddedText)], { priority: curatorPriority(1) }))) as [Float32Array];
 
   return withWriteLock(
     deps,
@@ -63,7 +74,7 @@ export async function updateExemplar(
       }
       if (after.text !== embeddedText) {
         embeddedText = after.text;
-        [vector] = (await budget.exclude(() => deps.encoder.embed([normalizeQuery(embeddedText)], { priority: "bulk" }))) as [Float32Array];
+        [vector] = (await budget.exclude(() => deps.encoder.embed([normalizeQuery(embeddedText)], { priority: curatorPriority(1) }))) as [Float32Array];
       }
       const hash = textHash(after.text);
       if (after.text !== before.text) {
