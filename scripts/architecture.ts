@@ -159,7 +159,8 @@ export function sourceMap(srcDir: string): string {
     for (const area of line) {
       const full = path.join(srcDir, area.name);
       const total = size(full);
-      lines.push(`- **\`${area.name}${area.name.endsWith(".ts") ? "" : "/"}\`** (layer ${floor}, ${total.files} files, ${total.lines} lines): ${area.holds}.`);
+      // Files, not lines: the map changes when the shape does, not with every edit.
+      lines.push(`- **\`${area.name}${area.name.endsWith(".ts") ? "" : "/"}\`** (layer ${floor}, ${total.files} ${total.files === 1 ? "file" : "files"}): ${area.holds}.`);
       if (!statSync(full).isDirectory()) continue;
       const entries = readdirSync(full).sort(
         (a, b) => Number(statSync(path.join(full, b)).isDirectory()) - Number(statSync(path.join(full, a)).isDirectory()) || a.localeCompare(b),
