@@ -18,6 +18,7 @@ import { envelopeOf, jsonHeaders, jsonOf, send } from "./harness/http.js";
 import { metricValue } from "./harness/metrics.js";
 import { startLoad, summarizeLoad, type LoadSample, type LoadSummary } from "./harness/load.js";
 import { TrafficMix, devQueries } from "./harness/queries.js";
+import { onThisMachine } from "./harness/machine.js";
 import { scaledMs } from "./harness/scale.js";
 import { startScenario, type Scenario } from "./harness/scenario.js";
 import { sleep } from "./harness/service.js";
@@ -29,15 +30,16 @@ const IDLE_MS = scaledMs(5_000, 3_000);
 const BURST_MS = scaledMs(30_000, 10_000);
 /** How long /route is watched after the burst at most; it stops earlier once healthy for 5 s with every batch answered. */
 const WATCH_MS = 30_000;
-const P99_MS = 1_000;
-const RECOVERY_MS = 5_000;
-const IDLE_WITHIN_MS = 2_000;
+// Wall-clock bounds, as set on the quiet reference box; a slower machine stretches them (harness/machine.ts).
+const P99_MS = onThisMachine(1_000);
+const RECOVERY_MS = onThisMachine(5_000);
+const IDLE_WITHIN_MS = onThisMachine(2_000);
 const EMBEDDED = "tierline_embedding_batch_size_sum";
 /**
  * A refusal says when to come back and comes before any work is queued, not as a deadline's 503 after seconds of
  * waiting. Loose: when 16 bodies of 512 KB arrive at once, the last is refused only once the others are read.
  */
-const REFUSAL_MS = 2_000;
+const REFUSAL_MS = onThisMachine(2_000);
 const refused = (a: BatchAnswer) => (a.status === 503 || a.status === 429) && Number(a.retryAfter) > 0 && a.ms <= REFUSAL_MS;
 /**
  * A batch the lane admitted on the pace it measured, on a machine that then ran slower (other processes on the
@@ -188,13 +190,13 @@ describe(`batch burst: ${BATCH_CLIENTS} clients of ${ITEMS} × ${ITEM_CHARS} cha
         },
         {
           scenario: "/route recovery after the burst",
-          criterion: `healthy (200 within ${fmtMs(P99_MS)}) ≤ ${RECOVERY_MS / 1000} s after it stops`,
+          criterion: `healthy (200 within ${fmtMs(P99_MS)}) ≤ ${fmtMs(RECOVERY_MS)} after it stops`,
           measured: `${Number.isFinite(f.recoveryMs) ? fmtMs(f.recoveryMs) : `not within ${WATCH_MS / 1000} s`}; probes after it: ${f.afterBurst.requests}, ${JSON.stringify(f.afterBurst.byStatus)}, max ${fmtMs(f.afterBurst.latencyMs.max)}`,
           pass: f.recoveryMs <= RECOVERY_MS,
         },
         {
           scenario: "batches during the burst",
-          criterion: `200 in full, refused (503/429 + Retry-After) ≤ ${fmtMs(REFUSAL_MS)}, or 503 at the deadline with Retry-After; model idle ≤ ${IDLE_WITHIN_MS / 1000} s after the last answer; a batch after the burst decided in full`,
+          criterion: `200 in full, refused (503/429 + Retry-After) ≤ ${fmtMs(REFUSAL_MS)}, or 503 at the deadline with Retry-After; model idle ≤ ${fmtMs(IDLE_WITHIN_MS)} after the last answer; a batch after the burst decided in full`,
           measured: `${f.batches.requests} batches: ${b.decidedInFull} decided in full, ${b.refusedWithRetryAfter} refused (slowest refusal ${fmtMs(b.maxRefusalMs)}), ${b.endedAtDeadline} at the deadline, ${b.other.length} other ${JSON.stringify(f.batches.byStatus)}; ${f.embeddedAfterLastAnswer} texts embedded after the last answer; after: ${f.batchAfter.status} ${f.batchAfter.decided}/${ITEMS} in ${fmtMs(f.batchAfter.ms)}`,
           pass: b.other.length === 0 && f.embeddedAfterLastAnswer === 0 && f.batchAfter.status === 200 && f.batchAfter.decided === ITEMS,
         },
@@ -209,7 +211,7 @@ describe(`batch burst: ${BATCH_CLIENTS} clients of ${ITEMS} × ${ITEM_CHARS} cha
     expect(f.duringBurst.latencyMs.p99).toBeLessThanOrEqual(P99_MS);
   });
 
-  it(`is healthy again within ${RECOVERY_MS / 1000} s of the burst's end`, () => {
+  it(`is healthy again within ${fmtMs(RECOVERY_MS)} of the burst's end`, () => {
     expect(f.recoveryMs, JSON.stringify(f.afterBurst.byStatus)).toBeLessThanOrEqual(RECOVERY_MS);
   });
 

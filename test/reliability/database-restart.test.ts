@@ -169,7 +169,7 @@ describe("PostgreSQL not ready (starting up: 57P03; read-only: 25006) under load
       const headlines: Headline[] = [
         {
           scenario: "db restart: writes",
-          criterion: `2xx or 503 within ${WRITE_DEADLINE_MS / 1000} s`,
+          criterion: `2xx or 503 within ${(WRITE_DEADLINE_MS / 1000).toFixed(1)} s`,
           measured: `${w.withinDeadline}/${w.n} in time, max ${fmtMs(w.latencyMs.max)}; ${Object.entries(w.outcomes)
             .map(([k, v]) => `${v}× ${k}`)
             .join(", ")}`,

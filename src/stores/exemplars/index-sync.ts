@@ -28,6 +28,8 @@ export class IndexSync {
   private chain: Promise<unknown> = Promise.resolve();
   private unlisten: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** A catch-up queued and not started yet: the next caller joins it. */
+  private queuedCatchUp: Promise<void> | undefined;
 
   constructor(private readonly deps: IndexSyncDeps) {}
 
@@ -78,11 +80,22 @@ export class IndexSync {
     await this.chain;
   }
 
-  /** Brings the index up to the database's revision; safe to call any time. */
+  /**
+   * Brings the index up to the database's revision; safe to call any time.
+   * One catch-up waits at most: while the database is away the poll and the
+   * reconnects would otherwise queue one each, and curator writes (which share
+   * the queue) would wait behind all of them once it is back.
+   */
   catchUp(): Promise<void> {
-    return this.exclusive(() => this.catchUpNow()).catch((err: unknown) => {
+    if (this.queuedCatchUp) return this.queuedCatchUp;
+    const queued = this.exclusive(() => {
+      this.queuedCatchUp = undefined;
+      return this.catchUpNow();
+    }).catch((err: unknown) => {
       this.deps.logger?.warn({ err }, "exemplar catch-up failed; will retry");
     });
+    this.queuedCatchUp = queued;
+    return queued;
   }
 
   private async catchUpNow(): Promise<void> {

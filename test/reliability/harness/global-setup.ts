@@ -4,6 +4,7 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { printTable, type Headline } from "./figures.js";
 import { prepareGolden } from "./golden.js";
+import { measureMachine, type MachineSpeed } from "./machine.js";
 import { ensureDir, resultsDir, scenarioResultsDir, serviceCwd } from "./paths.js";
 import { scale, seed } from "./scale.js";
 import { serviceCommand } from "./service.js";
@@ -17,6 +18,12 @@ export default async function setup(project: TestProject) {
   const runId = `${new Date().toISOString()}-${process.pid}`;
   process.env.RELIABILITY_RUN_ID = runId;
   rmSync(scenarioResultsDir, { recursive: true, force: true });
+  // Before the golden cluster starts, so nothing of the suite's own is running yet.
+  const machine = await measureMachine();
+  console.log(
+    `reliability: machine factor ${machine.factor} (probe round ${machine.roundMs} ms, reference box ${machine.referenceMs} ms): wall-clock bounds' slack is scaled by it (harness/machine.ts)`,
+  );
+  project.provide("machine", machine);
   const started = performance.now();
   const prepared = await prepareGolden();
   console.log(
@@ -26,11 +33,11 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await prepared.dispose();
-    summarize(runId);
+    summarize(runId, machine);
   };
 }
 
-function summarize(runId: string): void {
+function summarize(runId: string, machine: MachineSpeed): void {
   let files: string[] = [];
   try {
     files = readdirSync(scenarioResultsDir).filter((f) => f.endsWith(".json"));
@@ -42,13 +49,26 @@ function summarize(runId: string): void {
     .filter((s) => s.runId === runId)
     .sort((a, b) => a.scenario.localeCompare(b.scenario));
   if (scenarios.length === 0) return;
-  const headlines = scenarios.flatMap((s) => s.headlines);
+  // Failures last: the tail of a CI log is what gets read.
+  const all = scenarios.flatMap((s) => s.headlines);
+  const headlines = [...all.filter((h) => h.pass), ...all.filter((h) => !h.pass)];
   const tag = `scale-${scale}`;
   ensureDir(resultsDir);
-  const doc = { runId, at: new Date().toISOString(), scale, seed, service: serviceLabel(), serviceCommand: serviceCommand.join(" "), node: process.version, headlines, scenarios };
+  const doc = {
+    runId,
+    at: new Date().toISOString(),
+    scale,
+    seed,
+    machine,
+    service: serviceLabel(),
+    serviceCommand: serviceCommand.join(" "),
+    node: process.version,
+    headlines,
+    scenarios,
+  };
   writeFileSync(path.join(resultsDir, `latest-${tag}.json`), `${JSON.stringify(doc, null, 2)}\n`);
   const md = [
-    `Measured ${doc.at} against ${doc.service}, scale ${scale}, seed ${seed}, \`${doc.serviceCommand}\`, Node ${process.version}.`,
+    `Measured ${doc.at} against ${doc.service}, scale ${scale}, seed ${seed}, \`${doc.serviceCommand}\`, Node ${process.version}, machine factor ${machine.factor} (bounds' slack scaled by it).`,
     "",
     "| scenario | criterion | measured | result |",
     "| --- | --- | --- | --- |",
@@ -59,6 +79,12 @@ function summarize(runId: string): void {
   printTable(
     `reliability summary (scale ${scale}; results/latest-${tag}.json)`,
     headlines.map((h) => ({ scenario: h.scenario, criterion: h.criterion, measured: h.measured, result: h.pass ? "pass" : "FAIL" })),
+  );
+  const failed = headlines.filter((h) => !h.pass);
+  console.log(
+    failed.length === 0
+      ? `reliability: all ${headlines.length} criteria met (machine factor ${machine.factor})`
+      : `reliability: ${failed.length} of ${headlines.length} criteria FAILED (machine factor ${machine.factor}):\n${failed.map((h) => `  FAIL ${h.scenario}: ${h.criterion}; measured ${h.measured}`).join("\n")}`,
   );
 }
 
