@@ -5,6 +5,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app/app.js";
 import { ConfigError, loadConfig, loadSecrets } from "./base/config/load-config.js";
 import { buildDeps } from "./app/deps.js";
+import { WorkerEncoder } from "./adapters/embeddings/worker-encoder.js";
 import { startTracing } from "./app/tracing.js";
 import { createLogger } from "./base/logger.js";
 import { describeListenError, gracefulShutdown, listened } from "./app/http-server.js";
@@ -28,7 +29,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { secrets: secrets.values() });
   // Before anything is built, so every span of the service has a provider (a no-op while tracing is off).
   const stopTracing = await startTracing(config.tracing, logger);
-  const deps = await buildDeps(config, { secrets, logger });
+  // The model loads in its worker thread while the database opens (PGlite: ~0.75 s of WASM start-up): the two
+  // longest steps of a start side by side, not one after the other (issue 22: warm ready 2.4 s). A failure
+  // here is reported by the model's start-up step, which asks again.
+  const encoder = new WorkerEncoder(config);
+  encoder.load().catch(() => {});
+  const deps = await buildDeps(config, { secrets, logger, encoder });
   const { lifecycle } = deps;
   const app = createApp(deps);
 

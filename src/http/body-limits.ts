@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.js";
 import { ApiError } from "./error-handler.js";
+import { discardIncoming, incomingOf } from "./incoming.js";
 
 const jsonType = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 const ndjsonType = /^(application\/(x-)?ndjson|application\/jsonl|text\/plain)\s*(;|$)/i;
@@ -55,10 +56,20 @@ export async function discardBody(reader: ReadableStreamDefaultReader<Uint8Array
  * with Content-Length is judged by the header before anything is read.
  */
 async function limitBody(c: Context<AppEnv>, rule: BodyRule): Promise<void> {
-  const body = c.req.raw.body;
-  if (!body) return;
   const tooLarge = () => new ApiError("payload_too_large", `${rule.label} exceeds ${rule.maxBytes} bytes`);
   const declared = c.req.raw.headers.has("transfer-encoding") ? null : c.req.raw.headers.get("content-length");
+  const incoming = incomingOf(c);
+  // A declared length is judged by the header alone, without touching c.req.raw.body: behind node-server
+  // the handler then parses the body straight from the socket (no web stream; incoming.ts).
+  if (declared !== null && incoming !== undefined) {
+    if (Number.parseInt(declared, 10) > rule.maxBytes) {
+      c.set("bodyLeftUnread", !(await discardIncoming(incoming, DISCARD_LIMIT)));
+      throw tooLarge();
+    }
+    return;
+  }
+  const body = c.req.raw.body;
+  if (!body) return;
   if (declared !== null) {
     if (Number.parseInt(declared, 10) > rule.maxBytes) {
       c.set("bodyLeftUnread", !(await discardBody(body.getReader())));

@@ -1,8 +1,10 @@
-import type { MiddlewareHandler } from "hono";
+import type { ServerResponse } from "node:http";
+import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.js";
-import { discardBody } from "./body-limits.js";
+import { DISCARD_LIMIT, discardBody } from "./body-limits.js";
+import { discardIncoming, hasBody, incomingOf } from "./incoming.js";
 import { ApiError } from "./error-handler.js";
 
 /**
@@ -70,9 +72,15 @@ export function crossOrigin(origins: readonly string[]): MiddlewareHandler<AppEn
 export function closeWhenDone(draining: () => boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    const body = c.req.raw.body;
     let unread = c.get("bodyLeftUnread") === true;
-    if (body !== null && !c.req.raw.bodyUsed && !body.locked) unread = !(await discardBody(body.getReader()));
+    const incoming = incomingOf(c);
+    if (incoming !== undefined) {
+      // Behind node-server: ask the Node request, never c.req.raw.body (which would build a web stream for it).
+      if (!unread && hasBody(incoming)) unread = !(await discardIncoming(incoming, DISCARD_LIMIT));
+    } else {
+      const body = c.req.raw.body;
+      if (body !== null && !c.req.raw.bodyUsed && !body.locked) unread = !(await discardBody(body.getReader()));
+    }
     if (draining() || unread) c.header("connection", "close");
   };
 }
@@ -88,15 +96,14 @@ export function closeWhenDone(draining: () => boolean): MiddlewareHandler<AppEnv
 export function requestDeadline(ms: number, exempt: readonly string[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const controller = new AbortController();
-    const gone = c.req.raw.signal;
     const onGone = () => controller.abort(new ApiError("deadline_exceeded", "the client closed the connection before the answer; its queued work was dropped"));
-    gone.addEventListener("abort", onGone, { once: true });
+    const stopWatching = watchClient(c, onGone);
     c.set("signal", controller.signal);
     if (exempt.includes(c.req.path)) {
       try {
         return await next();
       } finally {
-        gone.removeEventListener("abort", onGone);
+        stopWatching();
       }
     }
     let timer: NodeJS.Timeout | undefined;
@@ -115,10 +122,30 @@ export function requestDeadline(ms: number, exempt: readonly string[]): Middlewa
       await Promise.race([work, late]);
     } finally {
       clearTimeout(timer);
-      gone.removeEventListener("abort", onGone);
+      stopWatching();
       work.catch(() => {});
     }
   };
+}
+
+/**
+ * Calls onGone if the client closes its connection before the answer is
+ * written; returns the function that stops watching. Behind node-server the
+ * response's own close event says so (c.req.raw.signal would build an
+ * AbortController and a full Request for every request).
+ */
+function watchClient(c: Context<AppEnv>, onGone: () => void): () => void {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (outgoing === undefined) {
+    const gone = c.req.raw.signal;
+    gone.addEventListener("abort", onGone, { once: true });
+    return () => gone.removeEventListener("abort", onGone);
+  }
+  const onClose = () => {
+    if (!outgoing.writableFinished) onGone();
+  };
+  outgoing.once("close", onClose);
+  return () => outgoing.off("close", onClose);
 }
 
 /** Counts requests in flight and holds new ones during the shutdown's cutover (lifecycle/cutover.ts). */

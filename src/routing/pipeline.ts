@@ -64,6 +64,8 @@ export interface DecisionContext {
   /** Decision-cache key (a hash of the embedding), once known. */
   key?: string;
   vector?: Float32Array;
+  /** The second stage's text features, computed while the model embeds (the main thread is idle then). */
+  textFeatures?: Readonly<Record<string, number>>;
   neighbors?: Neighbor[];
   tally?: Tally;
   vote?: VoteOutcome;

@@ -20,6 +20,7 @@ import { normalizeStep } from "./steps/normalize-query.js";
 import { oodStep } from "./steps/ood-guard.js";
 import { rulesStep } from "./steps/apply-rules.js";
 import { secondStageStep, type SecondStageOptions } from "./steps/second-stage.js";
+import { textFeatures } from "./second-stage/text-features.js";
 import { unreachableTiers, type TierReachability } from "./reachability.js";
 import { sessionFloorStep, sessionRecordStep, type SessionMemory } from "./steps/session.js";
 import { llmRatedStep, type LlmRatingOptions } from "./steps/llm-rated.js";
@@ -98,7 +99,7 @@ export class Router {
       rulesStep(deps.rules ?? (() => [])),
       warmUpStep(options.fallbackTier),
       ...(cache ? [exactRepeatStep(cache)] : []),
-      embedStep(encoder, options.fallbackTier, deps.logger),
+      embedStep(encoder, options.fallbackTier, deps.logger, secondStage ? (ctx) => (ctx.textFeatures = textFeatures(ctx.text)) : undefined),
       ...(cache ? [cacheLookupStep(cache)] : []),
       neighborsStep(searchK),
       voteStep(own, options.k, mapTier),

@@ -40,6 +40,17 @@ describe("BatchingEncoder", () => {
     expect(inner.calls).toEqual([["x"], ["a", "b", "c"], ["d"]]);
   });
 
+  it("with maxWaitMs 0, runs a lone text on an idle model at once; those arriving meanwhile go together next", async () => {
+    const inner = recordingEncoder({ delayMs: 10 });
+    const enc = new BatchingEncoder(inner, { maxBatch: 8, maxWaitMs: 0 });
+    const first = enc.embed(["x"]);
+    // No turn of the event loop has passed: the forward pass has started already.
+    expect(inner.calls).toEqual([["x"]]);
+    const rest = Promise.all(["a", "b", "c"].map((t) => enc.embed([t])));
+    await Promise.all([first, rest]);
+    expect(inner.calls).toEqual([["x"], ["a", "b", "c"]]);
+  });
+
   it("sends bulk calls straight through", async () => {
     const inner = recordingEncoder();
     const enc = new BatchingEncoder(inner, { maxBatch: 2, maxWaitMs: 1 });

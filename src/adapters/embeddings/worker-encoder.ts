@@ -69,9 +69,10 @@ export class WorkerEncoder implements Encoder {
   embed(texts: readonly string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.reject(new Error("the embedding worker has been closed"));
+    // Loaded: post at once, within this call (the router does text-only work while the worker runs).
+    const reply = this.loaded !== undefined ? this.call({ kind: "embed", texts }) : this.load().then(() => this.call({ kind: "embed", texts }));
     return this.track(
-      this.load()
-        .then(() => this.call({ kind: "embed", texts }))
+      reply
         // Copies, so a vector kept (index, cache) does not hold the whole batch's buffer.
         .then(({ flat, dimensions }) => texts.map((_, i) => flat!.slice(i * dimensions, (i + 1) * dimensions))),
     );

@@ -114,8 +114,10 @@ export function extractFeatures(
   neighbors: readonly Pick<Neighbor, "tier" | "similarity">[],
   tiers: readonly string[],
   ks: readonly number[],
+  /** textFeatures(text), when already computed. */
+  ofText?: Readonly<Record<string, number>>,
 ): Record<string, number> {
-  return { ...neighborFeatures(neighbors, tiers, ks), ...textFeatures(text) };
+  return { ...neighborFeatures(neighbors, tiers, ks), ...(ofText ?? textFeatures(text)) };
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -44,7 +44,7 @@ export function secondStageStep({ model, downgradeCost, relativePrices }: Second
         settleVote(ctx, { ...gated, tier: mapTier ? mapTier(gated.tier) : gated.tier });
         return;
       }
-      const risks = tierRisks(model, extractFeatures(ctx.text, ctx.neighbors!, tiers, model.ks));
+      const risks = tierRisks(model, extractFeatures(ctx.text, ctx.neighbors!, tiers, model.ks, ctx.textFeatures));
       const chosen = choose(risks);
       settleVote(ctx, {
         tier: mapTier ? mapTier(tiers[chosen]!) : tiers[chosen]!,
