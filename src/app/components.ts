@@ -13,6 +13,7 @@ import type { MemoryDecisionCache } from "../stores/cache/cached-decisions.js";
 import type { DecisionLog } from "../stores/decision-log/decision-log.js";
 import type { DecisionLogWriter } from "../stores/decision-log/decision-log-writer.js";
 import type { ExemplarInput } from "../stores/exemplars/exemplar-files.js";
+import type { ShippedVectors } from "../stores/exemplars/shipped-vectors.js";
 import { seedIfNeeded } from "../stores/exemplars/exemplar-service.js";
 import type { IndexSync } from "../stores/exemplars/index-sync.js";
 import type { RulesStore } from "../stores/rules-store.js";
@@ -47,6 +48,8 @@ export interface ComponentParts {
   rules: RulesStore;
   sessions: SessionStore;
   loadShippedExemplars: () => ExemplarInput[];
+  /** Their vectors, shipped beside them (stores/exemplars/shipped-vectors.ts). */
+  shippedVectors?: () => ShippedVectors;
 }
 
 /** The model loads in the background from the first step on; the database work of start-up runs meanwhile. */
@@ -99,6 +102,7 @@ export function serviceComponents(parts: ComponentParts) {
     snapshot: config.index.snapshot,
     tiers: config.tiers.map((t) => t.name),
     logger,
+    shippedVectors: parts.shippedVectors,
     beforePublish: async (index) => {
       if (!parts.cache) return;
       // Only verdicts of this model and these routing settings: a recalibration starts the cache afresh.

@@ -17,6 +17,7 @@ import { PriorityEncoder, type LaneStats } from "../adapters/embeddings/priority
 import { WorkerEncoder } from "../adapters/embeddings/worker-encoder.js";
 import { CuratorService } from "../stores/exemplars/curator-service.js";
 import { readExemplarDir } from "../stores/exemplars/exemplar-files.js";
+import { readShippedVectors } from "../stores/exemplars/shipped-vectors.js";
 import { IndexSync } from "../stores/exemplars/index-sync.js";
 import { buildFeedbackLoop } from "../stores/feedback/build-feedback-loop.js";
 import { buildUpstreams } from "../adapters/upstreams/build-upstreams.js";
@@ -178,8 +179,9 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   );
   const snapshots = new IndexSnapshots(path.resolve(config.dataDir, "index"), hnsw.load);
   const loadShippedExemplars = overrides.loadShippedExemplars ?? (() => readExemplarDir(path.resolve(config.exemplarsDir), tierNames));
+  const shippedVectors = () => readShippedVectors(path.resolve(config.exemplarsDir, "vectors"), encoder.modelId, encoder.dimensions);
   const started = serviceComponents({
-    ...{ config, logger, database, ownsDatabase: overrides.database === undefined, encoder, index, createVectorIndex, snapshots, sync, loadShippedExemplars },
+    ...{ config, logger, database, ownsDatabase: overrides.database === undefined, encoder, index, createVectorIndex, snapshots, sync, loadShippedExemplars, shippedVectors },
     ...{ cache, cacheWriter, statsRecorder, decisionLog, decisionLogWriter, gatewayLog: recording.log, rules, sessions },
   });
   const lifecycle = new Lifecycle(started.components, {

@@ -5,6 +5,7 @@ import type { ExemplarIndex, ExemplarIndexRef } from "../adapters/vector-index/e
 import { exemplarFingerprint, type IndexSnapshots } from "../adapters/vector-index/index-snapshot.js";
 import { isPersistent, type VectorIndexFactory } from "../adapters/vector-index/vector-index.js";
 import { buildExemplarIndex, indexFromSnapshot } from "../stores/exemplars/exemplar-service.js";
+import type { ShippedVectors } from "../stores/exemplars/shipped-vectors.js";
 import { checkExemplarTiers } from "../stores/exemplars/tier-labels.js";
 import type { Component } from "./lifecycle.js";
 
@@ -18,6 +19,8 @@ export interface IndexLoaderDeps {
   snapshot: boolean;
   tiers: readonly string[];
   logger: Pick<Logger, "info" | "warn">;
+  /** The vectors shipped with the exemplars, read only when the index is built from the database. */
+  shippedVectors?: () => ShippedVectors;
   /** Runs once the index is built and before routing sees it (the decision cache is warmed here). */
   beforePublish?: (index: ExemplarIndex) => Promise<void>;
 }
@@ -38,13 +41,23 @@ export class IndexLoader implements Component {
     const { db, encoder, logger } = this.deps;
     const fromSnapshot = await indexFromSnapshot(db, (revision, fingerprint) => this.deps.snapshots.tryLoad(encoder.modelId, revision, fingerprint));
     this.source = fromSnapshot ? "snapshot" : "database";
-    const index = fromSnapshot ?? (await buildExemplarIndex(db, encoder, { createVectorIndex: this.deps.createVectorIndex, logger }));
+    const index = fromSnapshot ?? (await buildExemplarIndex(db, encoder, { createVectorIndex: this.deps.createVectorIndex, logger, shipped: this.readShipped() }));
     // Exemplars of tiers the configuration no longer names would silently send everything to the fallback.
     checkExemplarTiers(index.countByTier(), this.deps.tiers, { kind: "database", name: "the database" });
     if (fromSnapshot) logger.info({ exemplars: index.size, revision: index.revision }, "exemplar index loaded from snapshot");
     else this.save(index);
     await this.deps.beforePublish?.(index);
     this.deps.index.set(index);
+  }
+
+  /** Best effort: unreadable shipped vectors only mean embedding them as before. */
+  private readShipped(): ShippedVectors | undefined {
+    try {
+      return this.deps.shippedVectors?.();
+    } catch (err) {
+      this.deps.logger.warn({ err }, "could not read the shipped exemplar vectors; embedding the exemplars instead");
+      return undefined;
+    }
   }
 
   stop(): void {

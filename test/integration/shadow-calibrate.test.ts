@@ -65,6 +65,9 @@ describe.each(databaseTargets())("shadow mode and calibration from feedback on $
     expect(live.reason).not.toBe("shadow");
     expect(live.shadowOf).toBeUndefined();
 
+    // /stats waits at most 300 ms for pending counts (then answers from what is written): on a loaded machine the
+    // 120 rows could take longer, so the test writes them first.
+    await service.deps.statsRecorder.flush();
     const routing = (await call(service.app, "GET", "/stats/routing", { token: ANALYST })).body;
     expect(routing.reasons.shadow).toBe(labelled.length);
     expect(routing.tierMix.premium.requests).toBeGreaterThanOrEqual(labelled.length);

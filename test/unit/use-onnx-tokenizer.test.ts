@@ -47,7 +47,9 @@ describe("SentencePieceTokenizer (port of @energetic-ai/embeddings' tokenizer)",
     const texts = [
       ...variedTexts(),
       ...jsonlTexts("test/data/dev.jsonl", "query"),
-      ...readdirSync(exemplarsDir).flatMap((f) => jsonlTexts(path.join(exemplarsDir, f), "text")),
+      ...readdirSync(exemplarsDir)
+        .filter((f) => f.endsWith(".jsonl"))
+        .flatMap((f) => jsonlTexts(path.join(exemplarsDir, f), "text")),
       ...fuzzTexts(vocabulary, 500),
     ];
     expect(texts.length).toBeGreaterThan(1500);

@@ -8,6 +8,7 @@ import type { ExemplarInput } from "./exemplar-files.js";
 import { exemplarFingerprint } from "../../adapters/vector-index/index-snapshot.js";
 import { saveVectorsIn } from "./curation-repository.js";
 import { getRevision, listExemplarMeta, listExemplarsWithVectors, seedExemplars } from "./exemplar-repository.js";
+import type { ShippedVectors } from "./shipped-vectors.js";
 
 /** Seeds the shipped exemplars on first start; a no-op once the set has a revision. */
 export async function seedIfNeeded(db: Database, loadShipped: () => ExemplarInput[], logger?: Pick<Logger, "info">): Promise<boolean> {
@@ -23,6 +24,8 @@ export interface BuildIndexOptions {
   /** Exemplars embedded per model call while building. */
   batchSize?: number;
   logger?: Pick<Logger, "info" | "warn">;
+  /** Vectors shipped with the exemplars (shipped-vectors.ts): a text found there is not embedded. */
+  shipped?: ShippedVectors;
 }
 
 /**
@@ -34,9 +37,18 @@ export async function buildExemplarIndex(db: Database, encoder: Encoder, options
   await encoder.load();
   const revision = (await getRevision(db)) ?? 0;
   const rows = await listExemplarsWithVectors(db, encoder.modelId);
-  const missing = rows.filter((r) => r.vector === null || r.vector.length !== encoder.dimensions);
-  const batchSize = options.batchSize ?? 64;
   const fresh: Array<{ id: number; vector: Float32Array }> = [];
+  let fromShipped = 0;
+  const missing = rows.filter((r) => {
+    if (r.vector !== null && r.vector.length === encoder.dimensions) return false;
+    const shipped = options.shipped?.get(r.text);
+    if (shipped === undefined || shipped.length !== encoder.dimensions) return true;
+    r.vector = shipped;
+    fresh.push({ id: r.id, vector: shipped });
+    fromShipped++;
+    return false;
+  });
+  const batchSize = options.batchSize ?? 64;
   for (let i = 0; i < missing.length; i += batchSize) {
     const batch = missing.slice(i, i + batchSize);
     const vectors = await encoder.embed(
@@ -57,7 +69,7 @@ export async function buildExemplarIndex(db: Database, encoder: Encoder, options
   }
   const index = new ExemplarIndex(options.createVectorIndex(encoder.dimensions, Math.max(1024, rows.length * 2)), revision);
   for (const r of rows) index.put({ id: r.id, tier: r.tier, text: r.text }, r.vector!);
-  options.logger?.info({ exemplars: rows.length, embedded: fresh.length, revision }, "exemplar index built");
+  options.logger?.info({ exemplars: rows.length, embedded: fresh.length - fromShipped, shipped: fromShipped, revision }, "exemplar index built");
   return index;
 }
 
