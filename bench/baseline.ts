@@ -48,7 +48,7 @@ export function compare(now: Headline, baseline: Partial<Headline> | undefined):
     const worse = b === undefined || b === 0 ? 0 : better === "lower" ? n / b - 1 : b / n - 1;
     return {
       label,
-      baseline: b,
+      baseline: b === undefined ? undefined : Number(b.toFixed(digits)),
       now: Number(n.toFixed(digits)),
       goal: `${better === "lower" ? "≤" : "≥"} ${goal}`,
       change: b === undefined ? "n/a" : `${n >= b ? "+" : ""}${(((n - b) / b) * 100).toFixed(0)} %`,
