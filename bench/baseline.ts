@@ -45,7 +45,8 @@ export function compare(now: Headline, baseline: Partial<Headline> | undefined):
   return MEASURES.map(({ key, label, better, goal, digits }) => {
     const b = baseline?.[key];
     const n = now[key];
-    const worse = b === undefined || b === 0 ? 0 : better === "lower" ? n / b - 1 : b / n - 1;
+    // Relative to the baseline, as the change column shows it: "25 % worse" is 1.25× a lower-is-better figure, 0.75× a higher-is-better one.
+    const worse = b === undefined || b === 0 ? 0 : better === "lower" ? n / b - 1 : 1 - n / b;
     return {
       label,
       baseline: b === undefined ? undefined : Number(b.toFixed(digits)),
