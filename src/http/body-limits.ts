@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.js";
 import { ApiError } from "./error-handler.js";
-import { discardIncoming, incomingOf } from "./incoming.js";
+import { discardIncoming, hasBody, incomingOf } from "./incoming.js";
 
 const jsonType = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 const ndjsonType = /^(application\/(x-)?ndjson|application\/jsonl|text\/plain)\s*(;|$)/i;
@@ -51,6 +51,20 @@ export async function discardBody(reader: ReadableStreamDefaultReader<Uint8Array
 }
 
 /**
+ * Reads and drops what is left unread of a request's body, up to
+ * DISCARD_LIMIT; true when nothing is left (read to its end, or there was
+ * nothing to read). Behind node-server it asks the Node request, never
+ * c.req.raw.body, which would build a web stream for it.
+ */
+export function discardRest(c: Context<AppEnv>): Promise<boolean> {
+  const incoming = incomingOf(c);
+  if (incoming !== undefined) return hasBody(incoming) ? discardIncoming(incoming, DISCARD_LIMIT) : Promise.resolve(true);
+  const body = c.req.raw.body;
+  if (body === null || c.req.raw.bodyUsed || body.locked) return Promise.resolve(true);
+  return discardBody(body.getReader());
+}
+
+/**
  * Reads the whole body under `maxBytes` into memory (so the handlers can parse
  * it) or refuses it with 413 after discarding a bounded remainder. A body
  * with Content-Length is judged by the header before anything is read.
@@ -58,25 +72,18 @@ export async function discardBody(reader: ReadableStreamDefaultReader<Uint8Array
 async function limitBody(c: Context<AppEnv>, rule: BodyRule): Promise<void> {
   const tooLarge = () => new ApiError("payload_too_large", `${rule.label} exceeds ${rule.maxBytes} bytes`);
   const declared = c.req.raw.headers.has("transfer-encoding") ? null : c.req.raw.headers.get("content-length");
-  const incoming = incomingOf(c);
-  // A declared length is judged by the header alone, without touching c.req.raw.body: behind node-server
+  // Behind node-server a declared length is judged by the header alone, without touching c.req.raw.body:
   // the handler then parses the body straight from the socket (no web stream; incoming.ts).
-  if (declared !== null && incoming !== undefined) {
+  if (incomingOf(c) === undefined && c.req.raw.body === null) return;
+  if (declared !== null) {
     if (Number.parseInt(declared, 10) > rule.maxBytes) {
-      c.set("bodyLeftUnread", !(await discardIncoming(incoming, DISCARD_LIMIT)));
+      c.set("bodyLeftUnread", !(await discardRest(c)));
       throw tooLarge();
     }
     return;
   }
   const body = c.req.raw.body;
   if (!body) return;
-  if (declared !== null) {
-    if (Number.parseInt(declared, 10) > rule.maxBytes) {
-      c.set("bodyLeftUnread", !(await discardBody(body.getReader())));
-      throw tooLarge();
-    }
-    return;
-  }
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.js";
 
@@ -13,9 +13,15 @@ import type { AppEnv } from "./app-env.js";
  * of the cost of a cache hit).
  */
 export function incomingOf(c: Context<AppEnv>): IncomingMessage | undefined {
-  const env = c.env as { incoming?: IncomingMessage } | undefined;
-  return env?.incoming;
+  return nodeBindings(c)?.incoming;
 }
+
+/** The Node response under a hono context, as incomingOf. */
+export function outgoingOf(c: Context<AppEnv>): ServerResponse | undefined {
+  return nodeBindings(c)?.outgoing;
+}
+
+const nodeBindings = (c: Context<AppEnv>) => c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
 
 /** Whether a request carries a body at all (a declared length above 0, or chunked). */
 export function hasBody(incoming: IncomingMessage): boolean {

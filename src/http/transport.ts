@@ -1,10 +1,9 @@
-import type { ServerResponse } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.js";
-import { DISCARD_LIMIT, discardBody } from "./body-limits.js";
-import { discardIncoming, hasBody, incomingOf } from "./incoming.js";
+import { discardRest } from "./body-limits.js";
+import { outgoingOf } from "./incoming.js";
 import { ApiError } from "./error-handler.js";
 
 /**
@@ -72,15 +71,7 @@ export function crossOrigin(origins: readonly string[]): MiddlewareHandler<AppEn
 export function closeWhenDone(draining: () => boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    let unread = c.get("bodyLeftUnread") === true;
-    const incoming = incomingOf(c);
-    if (incoming !== undefined) {
-      // Behind node-server: ask the Node request, never c.req.raw.body (which would build a web stream for it).
-      if (!unread && hasBody(incoming)) unread = !(await discardIncoming(incoming, DISCARD_LIMIT));
-    } else {
-      const body = c.req.raw.body;
-      if (body !== null && !c.req.raw.bodyUsed && !body.locked) unread = !(await discardBody(body.getReader()));
-    }
+    const unread = c.get("bodyLeftUnread") === true || !(await discardRest(c));
     if (draining() || unread) c.header("connection", "close");
   };
 }
@@ -135,7 +126,7 @@ export function requestDeadline(ms: number, exempt: readonly string[]): Middlewa
  * AbortController and a full Request for every request).
  */
 function watchClient(c: Context<AppEnv>, onGone: () => void): () => void {
-  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  const outgoing = outgoingOf(c);
   if (outgoing === undefined) {
     const gone = c.req.raw.signal;
     gone.addEventListener("abort", onGone, { once: true });

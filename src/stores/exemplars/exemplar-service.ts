@@ -37,15 +37,14 @@ export async function buildExemplarIndex(db: Database, encoder: Encoder, options
   await encoder.load();
   const revision = (await getRevision(db)) ?? 0;
   const rows = await listExemplarsWithVectors(db, encoder.modelId);
+  // Vectors new to the database: shipped ones taken here, then the rest (`missing`) embedded below.
   const fresh: Array<{ id: number; vector: Float32Array }> = [];
-  let fromShipped = 0;
   const missing = rows.filter((r) => {
     if (r.vector !== null && r.vector.length === encoder.dimensions) return false;
     const shipped = options.shipped?.get(r.text);
     if (shipped === undefined || shipped.length !== encoder.dimensions) return true;
     r.vector = shipped;
     fresh.push({ id: r.id, vector: shipped });
-    fromShipped++;
     return false;
   });
   const batchSize = options.batchSize ?? 64;
@@ -69,7 +68,7 @@ export async function buildExemplarIndex(db: Database, encoder: Encoder, options
   }
   const index = new ExemplarIndex(options.createVectorIndex(encoder.dimensions, Math.max(1024, rows.length * 2)), revision);
   for (const r of rows) index.put({ id: r.id, tier: r.tier, text: r.text }, r.vector!);
-  options.logger?.info({ exemplars: rows.length, embedded: fresh.length - fromShipped, shipped: fromShipped, revision }, "exemplar index built");
+  options.logger?.info({ exemplars: rows.length, embedded: missing.length, shipped: fresh.length - missing.length, revision }, "exemplar index built");
   return index;
 }
 
