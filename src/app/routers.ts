@@ -8,7 +8,7 @@ import { compileRules } from "../base/policy/rule-set.js";
 import type { Decision, DecisionFacts } from "../routing/decision.js";
 import type { DecisionCache } from "../routing/decision-cache.js";
 import type { RouteRequest } from "../routing/pipeline.js";
-import { Router, type RouterOptions } from "../routing/router.js";
+import { Router, type DecisionObserver, type RouterOptions } from "../routing/router.js";
 import { RoutingService } from "../routing/routing-service.js";
 import { relativePrices, type SecondStageModel } from "../routing/second-stage/model.js";
 import { loadSecondStageModel, SecondStageMismatchError } from "../routing/second-stage/second-stage-file.js";
@@ -67,7 +67,7 @@ export interface RoutingParts {
   secondStageModel?: SecondStageModel;
   /** LLM-rated complexity for what the vote cannot settle, in every profile (gateway.complexityRating). */
   llmRating?: LlmRatingOptions;
-  onDecision: ReadonlyArray<(decision: Decision, request: RouteRequest, facts: DecisionFacts) => void>;
+  onDecision: ReadonlyArray<DecisionObserver>;
   /** Throws BatchLaneFullError when the model's batch lane has no room for this many texts (PriorityEncoder.admitBatch). */
   batchRoom?: (texts: number) => void;
 }

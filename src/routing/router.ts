@@ -41,6 +41,9 @@ export interface RouterOptions extends GuardOptions {
   shadow?: ShadowOptions;
 }
 
+/** Sees every decision; a returned promise holds the answer until it settles (it must never reject). */
+export type DecisionObserver = (decision: Decision, request: RouteRequest, facts: DecisionFacts) => void | Promise<void> | undefined;
+
 export interface RouterDeps {
   /** Name reported in every decision (and used in stats and the log). */
   profile?: string;
@@ -58,8 +61,11 @@ export interface RouterDeps {
   /** A model rates what the vote could not settle (opt-in, gateway.complexityRating). */
   llmRating?: LlmRatingOptions;
   logger?: Pick<Logger, "warn">;
-  /** Called with every decision, cached or not, fallbacks included (statistics, metrics, the decision log). */
-  onDecision?: ReadonlyArray<(decision: Decision, request: RouteRequest, facts: DecisionFacts) => void>;
+  /**
+   * Called with every decision, cached or not, fallbacks included (statistics, metrics, the decision log).
+   * An observer may return a promise (the decision log's crash journal): the decision is answered after it settles.
+   */
+  onDecision?: ReadonlyArray<DecisionObserver>;
 }
 
 /**
@@ -188,7 +194,12 @@ export class Router {
       nearest: nearest !== undefined && Number.isFinite(nearest) ? nearest : undefined,
       wouldBe: ctx.wouldBe,
     };
-    for (const observe of this.deps.onDecision ?? []) observe(decision, request, facts);
+    let before: Array<Promise<void>> | undefined;
+    for (const observe of this.deps.onDecision ?? []) {
+      const settles = observe(decision, request, facts);
+      if (settles) (before ??= []).push(settles);
+    }
+    if (before) await Promise.all(before);
     return decision;
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -44,6 +44,31 @@ describe("CrashJournal", () => {
     expect(readdirSync(d)).toHaveLength(1);
     j.close();
     expect(readdirSync(d)).toEqual([]);
+  });
+
+  it("writes the ids of one turn together at its end, and each caller's promise settles only once its id is on disk", async () => {
+    const d = dir();
+    const j = new CrashJournal(d);
+    j.start();
+    const [file] = readdirSync(d);
+    const onDisk = () => readFileSync(path.join(d, file!), "utf8");
+    const first = j.record("a");
+    const second = j.record("b");
+    expect(first).toBe(second); // one write for the turn
+    expect(onDisk()).toBe("");
+    let settled = false;
+    void first!.then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false); // not before the write
+    await first;
+    expect(onDisk()).toBe("a\nb\n");
+    // The next turn is a new write; a settle in between writes what is pending first, so "-c" follows "c".
+    const third = j.record("c");
+    expect(third).not.toBe(first);
+    j.settle(["c"], true);
+    expect(onDisk()).toBe("a\nb\nc\n-c\n");
+    await third;
+    expect(onDisk()).toBe("a\nb\nc\n-c\n");
   });
 
   it("keeps decisions made before start and journals them when it starts", () => {

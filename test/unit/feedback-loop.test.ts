@@ -84,7 +84,11 @@ describe("shadow mode in the router", () => {
       index: ref,
       cache: null,
       options: { k: 1, margin: 0.2, minSimilarity: 0.3, fallbackTier: "premium", tiers: config.tiers, shadow },
-      onDecision: [(decision, _request, facts) => seen.push({ decision, wouldBe: facts.wouldBe?.tier, nearest: facts.nearest })],
+      onDecision: [
+        (decision, _request, facts) => {
+          seen.push({ decision, wouldBe: facts.wouldBe?.tier, nearest: facts.nearest });
+        },
+      ],
     });
     return { r, seen };
   }

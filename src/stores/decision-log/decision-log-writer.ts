@@ -36,10 +36,12 @@ export class DecisionLogWriter extends WriteBehind<LogRow> {
     this.journal = options.journal;
   }
 
-  record(decision: Decision, request: RouteRequest, facts: DecisionFacts): void {
+  /** Buffers the decision's row; the promise (with a journal) settles once its id is journalled: answer after it. */
+  record(decision: Decision, request: RouteRequest, facts: DecisionFacts): Promise<void> | undefined {
     this.recorded++;
-    this.journal?.record(decision.decisionId);
+    const journalled = this.journal?.record(decision.decisionId);
     this.add(logRowOf(decision, request, facts, this.storeText));
+    return journalled;
   }
 
   override start(): void {
