@@ -6,7 +6,7 @@ const port = 8799;
 const base = `http://127.0.0.1:${port}`;
 const run = async (dataDir) => {
   const t = performance.now();
-  const child = spawn(process.execPath, ["dist/main.js"], { env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", TIERLINE_DATA_DIR: dataDir }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, [process.env.DIST ?? "dist/main.js"], { env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", TIERLINE_DATA_DIR: dataDir }, stdio: ["ignore", "ignore", "inherit"] });
   for (;;) { try { if ((await fetch(`${base}/readyz`)).status === 200) break; } catch {} await new Promise(r => setTimeout(r, 25)); }
   const ready = performance.now() - t;
   await new Promise(r => setTimeout(r, 1500));

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { collectGarbage } from "../../base/util/collect-garbage.js";
 import { createEncoder, type EncoderSpec } from "./create-encoder.js";
 import type { WorkerReply, WorkerRequest } from "./worker-encoder.js";
 
@@ -17,6 +18,8 @@ async function answer(request: WorkerRequest): Promise<void> {
     if (request.kind === "load") {
       await encoder.load();
       reply({ id: request.id, ok: true, dimensions: encoder.dimensions, maxInputChars: encoder.maxInputChars });
+      // What loading left (a first start converts the model here: about 50 MB), after the answer so start-up does not wait.
+      collectGarbage();
       return;
     }
     const vectors = await encoder.embed(request.texts);
