@@ -48,5 +48,17 @@ function isHighSurrogate(code: number): boolean {
 
 /** sha256 of the normalised text; identifies exact duplicates. */
 export function textHash(text: string): string {
-  return createHash("sha256").update(normalizeQuery(text)).digest("hex");
+  return sha256Hex(normalizeQuery(text));
+}
+
+/**
+ * textHash of what normalizeBounded returned, without normalising it a second time: a whole canonical text is its
+ * own normal form. A cut one may end in a space that normalising would trim, so it takes the long way.
+ */
+export function boundedTextHash(normalized: { text: string; truncated: boolean }): string {
+  return normalized.truncated ? textHash(normalized.text) : sha256Hex(normalized.text);
+}
+
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }

@@ -1,4 +1,4 @@
-import { textHash } from "../../base/text/normalize.js";
+import { boundedTextHash } from "../../base/text/normalize.js";
 import type { DecisionCache } from "../decision-cache.js";
 import type { DecisionStep } from "../pipeline.js";
 
@@ -11,7 +11,7 @@ export function exactRepeatStep(cache: DecisionCache): DecisionStep {
   return {
     name: "exact-repeat",
     run(ctx) {
-      ctx.textHash = textHash(ctx.text);
+      ctx.textHash = boundedTextHash(ctx);
       if (ctx.request.explain) return;
       const hit = cache.get({ textHash: ctx.textHash }, ctx.revision);
       if (hit === undefined) return;
