@@ -5,15 +5,17 @@ type Stored = Pick<SessionRow, "tier" | "expiresAt">;
 type Answer = Stored | null | undefined;
 
 /**
- * Reads of sessions this replica does not hold, batched: keys asked for while
- * a read is out wait for the next one, so a flood of new sessions costs one
- * statement at a time, not one per request. At most maxPending keys wait;
+ * Reads of sessions this replica does not hold, batched: the first read waits
+ * for the end of the event-loop turn, so the keys asked for in one turn go
+ * together, and keys asked for while a read is out wait for the next one, so
+ * a flood of new sessions costs one statement at a time, not one per request. At most maxPending keys wait;
  * beyond that a new session is not looked up at all (`skipped`). A waiter
  * gives up after its own timeout; the read still completes for the others.
  */
 export class SessionReader {
   private waiting = new Map<string, Array<(answer: Answer) => void>>();
   private reading = false;
+  private scheduled = false;
   /** Keys not looked up because maxPending were already waiting. */
   skipped = 0;
 
@@ -36,7 +38,14 @@ export class SessionReader {
       list.push(resolve);
       this.waiting.set(key, list);
     });
-    void this.pump();
+    // Not at once: requests decided in this turn (a burst of new sessions) would each start a read of one key.
+    if (!this.reading && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.pump();
+      });
+    }
     return answer;
   }
 
