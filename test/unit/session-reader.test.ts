@@ -20,7 +20,10 @@ describe("SessionReader", () => {
     const more = ["b", "c", "none", "b"].map((k) => reader.get(k));
     release();
     const answers = await Promise.all([...firsts, ...more]);
-    expect(reads).toEqual([["a", "a2"], ["b", "c", "none"]]);
+    expect(reads).toEqual([
+      ["a", "a2"],
+      ["b", "c", "none"],
+    ]);
     expect(answers.map((a) => (a === null ? null : a?.tier))).toEqual(["premium", "premium", "premium", "premium", null, "premium"]);
   });
 
