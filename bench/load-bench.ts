@@ -21,7 +21,7 @@ import { createEncoder } from "../src/adapters/embeddings/create-encoder.js";
 import { compare, comparisonTable, type Headline } from "./baseline.js";
 import { runIndexBench, type IndexBenchRow } from "./index-bench.js";
 import { benchQueries, startServer, type BenchServer } from "./server.js";
-import { summarize, type Summary } from "./stats.js";
+import { summarize } from "./stats.js";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
