@@ -1,24 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { chatMessage, errorSchema, textField } from "./schemas.js";
+import { chatMessage, errorSchema, sessionIdField, tagsField, tierNameField } from "./schemas.js";
 
 /** tierline's own fields of a chat request: POST /route's session, tags and per-request limits. Never forwarded upstream. */
 const tierlineExtension = z
   .object({
-    sessionId: z
-      .string()
-      .min(1)
-      .max(200)
-      .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
-      .optional()
-      .openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
-    tags: z
-      .array(textField(64).pipe(z.string().min(1)))
-      .max(16)
-      .optional()
-      .openapi({ description: "Free labels for reports (the X-Tierline-Tags header works too)" }),
-    minTier: z.string().min(1).max(64).optional(),
-    maxTier: z.string().min(1).max(64).optional(),
-    allowedTiers: z.array(z.string().min(1).max(64)).max(32).optional(),
+    sessionId: sessionIdField.optional().openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
+    tags: tagsField.optional().openapi({ description: "Free labels for reports (the X-Tierline-Tags header works too)" }),
+    minTier: tierNameField.optional(),
+    maxTier: tierNameField.optional(),
+    allowedTiers: z.array(tierNameField).max(32).optional(),
     budget: z.number().nonnegative().finite().optional(),
   })
   .strict()

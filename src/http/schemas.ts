@@ -19,6 +19,19 @@ export const chatMessage = z
   .passthrough()
   .openapi("ChatMessage");
 
+/** A session id, in POST /route's body and the gateway's tierline options alike. */
+export const sessionIdField = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+
+/** Free labels for reports, in POST /route's body and the gateway's tierline options alike. */
+export const tagsField = z.array(textField(64).pipe(z.string().min(1))).max(16);
+
+/** A tier's name, as a limit names it. */
+export const tierNameField = z.string().min(1).max(64);
+
 /**
  * hono's validator parses with safeParseAsync, and zod runs an object's compiled fast path only when it parses
  * synchronously. A schema with no async checks (these) loses nothing by parsing synchronously: for the body of
@@ -35,22 +48,12 @@ export const routeRequestSchema = parsedSynchronously(
       query: textField(1_000_000).optional().openapi({ example: "What is the capital of France?" }),
       messages: z.array(chatMessage).min(1).optional().openapi({ description: "OpenAI-style chat; routed on the last user message" }),
       explain: z.boolean().optional().openapi({ description: "Also return the neighbors and vote shares" }),
-      sessionId: z
-        .string()
-        .min(1)
-        .max(200)
-        .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
-        .optional()
-        .openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
-      tags: z
-        .array(textField(64).pipe(z.string().min(1)))
-        .max(16)
-        .optional()
-        .openapi({ description: "Free labels for reports (feature, team, experiment)" }),
+      sessionId: sessionIdField.optional().openapi({ description: "Groups the requests of one session (the X-Session-Id header works too)" }),
+      tags: tagsField.optional().openapi({ description: "Free labels for reports (feature, team, experiment)" }),
       profile: z.string().min(1).max(64).optional().openapi({ description: "A configured routing profile; default: the one the caller's token maps to, else the default" }),
-      minTier: z.string().min(1).max(64).optional().openapi({ description: "Never answer a tier below this one" }),
-      maxTier: z.string().min(1).max(64).optional().openapi({ description: "Never answer a tier above this one" }),
-      allowedTiers: z.array(z.string().min(1).max(64)).max(32).optional().openapi({ description: "Answer only one of these tiers" }),
+      minTier: tierNameField.optional().openapi({ description: "Never answer a tier below this one" }),
+      maxTier: tierNameField.optional().openapi({ description: "Never answer a tier above this one" }),
+      allowedTiers: z.array(tierNameField).max(32).optional().openapi({ description: "Answer only one of these tiers" }),
       budget: z
         .number()
         .nonnegative()
