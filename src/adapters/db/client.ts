@@ -1,10 +1,11 @@
 import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { PgliteThread } from "./pglite-thread.js";
 import * as schema from "./schema.js";
 
 /** Either driver behind one drizzle type: repositories never know which. */
@@ -31,8 +32,8 @@ export interface DatabaseHandle {
   listen(channel: string, onNotify: (payload: string) => void, onConnect?: () => void): Promise<() => Promise<void>>;
   /**
    * PGlite only: bulk-loads CSV rows (db/csv.ts) with COPY. PGlite runs in
-   * this process, so its inserts cost the event loop; COPY costs about a
-   * third of the cheapest INSERT. One statement, all or nothing. `table` and
+   * this process (in a thread of its own), so its inserts cost this
+   * machine's CPU; COPY costs about a third of the cheapest INSERT. One statement, all or nothing. `table` and
    * `columns` are identifiers from code, never input. (PostgreSQL does insert
    * work in its own process; postgres.js also loses COPY errors, so it is not offered there.)
    */
@@ -117,9 +118,9 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
   // PGlite's default 128 MB of shared buffers costs ~90 MB of RSS; the tables here are small
   // and the request path never reads them.
-  const options = { postgresqlconf: ["shared_buffers=16MB"] };
-  const client = dataDir === "memory" ? await PGlite.create(options) : await PGlite.create({ ...options, dataDir });
-  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  const client = await PgliteThread.open({ dataDir, postgresqlconf: ["shared_buffers=16MB"] });
+  // drizzle's PGlite driver calls query() and transaction(), which PgliteThread gives as PGlite does.
+  const db = drizzlePglite(client as unknown as PGlite, { schema }) as unknown as Database;
   return {
     db,
     kind: "pglite",

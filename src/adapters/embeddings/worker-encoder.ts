@@ -1,6 +1,6 @@
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { spawnWorker } from "../../base/util/spawn-worker.js";
 import { createEncoder, type EncoderSpec } from "./create-encoder.js";
 import type { Encoder } from "./encoder.js";
 
@@ -112,20 +112,9 @@ export class WorkerEncoder implements Encoder {
   }
 
   private spawn(): Worker {
-    // Built (dist/*.js) the worker is plain JS; run from the sources (tests, tsx) it registers tsx first.
-    const source = fileURLToPath(import.meta.url);
-    const ext = path.extname(source);
-    const entry = path.join(path.dirname(source), `encoder-worker${ext}`);
     // The thread's JS allocates little that lives (feeds and vectors per pass), but V8 lets its young generation
     // grow to 16 MB semi-spaces under load: 4 MB takes about 15-20 MB off peak RSS at c=64 (issue 22), no slower.
-    const options = { workerData: this.spec, resourceLimits: { maxYoungGenerationSizeMb: 4 } };
-    const worker =
-      ext === ".ts"
-        ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`, {
-            ...options,
-            eval: true,
-          })
-        : new Worker(entry, options);
+    const worker = spawnWorker(import.meta.url, "encoder-worker", { workerData: this.spec, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     // The model never keeps the process alive: the service exits when its server does.
     worker.unref();
     worker.on("message", (reply: WorkerReply) => {
