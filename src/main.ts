@@ -84,6 +84,7 @@ async function main(): Promise<void> {
   }
   // Start-up's garbage (embedding and indexing the exemplars), once: about 150 MB less RSS for the process's life.
   collectGarbage();
+  await deps.database.collectGarbage?.().catch(() => {});
   logger.info({ ms: Math.round(performance.now() - started), exemplars: deps.index.get()?.size }, "ready");
   // A configured tier the decision rule can never choose is a configuration that cannot save what it promises.
   for (const u of deps.router.unreachableTiers()) logger.warn({ tier: u.tier }, `tier "${u.tier}" is unreachable: ${u.why}`);

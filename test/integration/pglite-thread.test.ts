@@ -88,6 +88,13 @@ describe("PGlite in its own thread", () => {
     expect(rowsOf(await handle.db.execute(sql`select id from t where id = 12`))).toEqual([]);
   });
 
+  it("collects its thread's garbage between calls and keeps serving", async () => {
+    const before = handle.db.execute(sql`select count(*)::int as n from t`);
+    await handle.collectGarbage!();
+    expect(rowsOf(await before)[0]!.n).toBeGreaterThan(0);
+    expect(rowsOf(await handle.db.execute(sql`select 1 as one`))).toEqual([{ one: 1 }]);
+  });
+
   it("delivers notifications until unsubscribed", async () => {
     const got: string[] = [];
     const unsubscribe = await handle.listen("thread_test", (payload) => got.push(payload));

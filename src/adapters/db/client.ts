@@ -38,6 +38,8 @@ export interface DatabaseHandle {
    * work in its own process; postgres.js also loses COPY errors, so it is not offered there.)
    */
   copyRows?(table: string, columns: readonly string[], csv: string): Promise<void>;
+  /** PGlite only: collects its thread's garbage (what start-up left); PostgreSQL keeps none in this process. */
+  collectGarbage?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -135,6 +137,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     async copyRows(table, columns, csv) {
       await client.query(`COPY "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([csv]) });
     },
+    collectGarbage: () => client.collectGarbage(),
     close: () => client.close(),
   };
 }

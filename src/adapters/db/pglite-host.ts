@@ -1,5 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite, type Results } from "@electric-sql/pglite";
+import { collectGarbage } from "../../base/util/collect-garbage.js";
 import type { HostInit, HostReply, HostRequest, SerializedError } from "./pglite-thread.js";
 
 /**
@@ -47,6 +48,9 @@ async function answer(request: HostRequest): Promise<void> {
         unsubscribes.delete(request.subscription);
         return reply({ id: request.id, ok: true });
       }
+      case "collect-garbage":
+        collectGarbage();
+        return reply({ id: request.id, ok: true });
       case "close":
         await db.close();
         return reply({ id: request.id, ok: true });

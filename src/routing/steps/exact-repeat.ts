@@ -11,7 +11,7 @@ export function exactRepeatStep(cache: DecisionCache): DecisionStep {
   return {
     name: "exact-repeat",
     run(ctx) {
-      ctx.textHash = boundedTextHash(ctx);
+      ctx.textHash ??= boundedTextHash(ctx);
       if (ctx.request.explain) return;
       const hit = cache.get({ textHash: ctx.textHash }, ctx.revision);
       if (hit === undefined) return;
