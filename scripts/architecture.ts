@@ -32,7 +32,7 @@ export const areas: readonly (readonly Area[])[] = [
     {
       name: "adapters",
       holds:
-        "the ports and what plugs into them: the Encoder (the local embedding model, in a worker thread), the VectorIndex (HNSW), the database (PostgreSQL or PGlite: schema, migrations, the guard on every wait), and the upstream models (registry, circuit breakers, fallback chains, the bounded HTTP client) that the gateway and the complexity rater share",
+        "the ports and what plugs into them: the Encoder (the local embedding model, in a worker thread), the VectorIndex (HNSW), the database (PostgreSQL, or PGlite in a worker thread: schema, migrations, the guard on every wait), and the upstream models (registry, circuit breakers, fallback chains, the bounded HTTP client) that the gateway and the complexity rater share",
     },
   ],
   [
