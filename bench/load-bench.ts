@@ -153,16 +153,33 @@ for (const c of concurrencies) {
 // The HTTP floor: the cheapest endpoint through the same stack, to read the repeat numbers against. Measured
 // twice, each time right after repeats at c=32, and read as a ratio of sums: on a shared machine the speed
 // drifts between phases, and back-to-back pairs keep the ratio about the server.
+// Beside req/s, the server's main-thread CPU per request in the second pair: the main thread is what a repeat
+// saturates, and its cost per request moves far less with a shared machine's speed than throughput does.
+let healthzRequests = 0;
 const healthzRps = async () => {
   const h = await autocannon({ url: `${server.base}/healthz`, connections: 32, duration: phaseS });
+  healthzRequests = h.requests.total;
   return h.requests.total / ((h.finish.getTime() - h.start.getTime()) / 1000);
 };
 const floorPairs: Array<{ repeat: number; healthz: number }> = [{ repeat: repeat.find((x) => x.concurrency === 32)!.rps, healthz: await healthzRps() }];
+const cpu0 = server.mainThreadCpuMs();
 const again = await load(server.base, 32, () => json(repeatSet[r++ % repeatSet.length]!), { duration: phaseS });
+const cpu1 = server.mainThreadCpuMs();
 floorPairs.push({ repeat: again.rps, healthz: await healthzRps() });
+const cpu2 = server.mainThreadCpuMs();
+/** µs of the server's main thread per request at c=32: a repeat, GET /healthz, and the second over the first. */
+const mainThreadUs =
+  cpu0 === null || cpu1 === null || cpu2 === null
+    ? null
+    : { repeat: ((cpu1 - cpu0) * 1000) / again.requests, healthz: ((cpu2 - cpu1) * 1000) / healthzRequests, healthzOverRepeat: 0 };
+if (mainThreadUs) mainThreadUs.healthzOverRepeat = mainThreadUs.healthz / mainThreadUs.repeat;
 const httpFloorRps = floorPairs.reduce((a, p) => a + p.healthz, 0) / floorPairs.length;
 const repeatOverHealthz = floorPairs.reduce((a, p) => a + p.repeat, 0) / floorPairs.reduce((a, p) => a + p.healthz, 0);
 console.log(`GET /healthz c=32: ${floorPairs.map((p) => p.healthz.toFixed(0)).join(" / ")} req/s; repeats at c=32 ${repeatOverHealthz.toFixed(2)}× of it`);
+if (mainThreadUs)
+  console.log(
+    `main-thread CPU per request at c=32: repeat ${mainThreadUs.repeat.toFixed(0)} µs, /healthz ${mainThreadUs.healthz.toFixed(0)} µs (${mainThreadUs.healthzOverRepeat.toFixed(2)}×)`,
+  );
 const mixed = small ? null : await load(server.base, 32, () => json(Math.random() < repeatRatio ? repeatSet[r++ % repeatSet.length]! : uniqueQuery()), { duration: 8 });
 if (mixed) console.log(`mixed (repeat ratio ${repeatRatio}) c=32: ${mixed.rps.toFixed(1)} req/s`);
 const loadedRssMb = server.rssMb();
@@ -201,6 +218,7 @@ const result = {
   repeatServer,
   httpFloorC32Rps: httpFloorRps,
   floorPairs,
+  mainThreadUsPerRequestC32: mainThreadUs,
   mixed: mixed && { repeatRatio, ...mixed },
   unbatchedC32: unbatched,
   ratios: {
@@ -237,6 +255,11 @@ const md = [
   `| repeat, server-side p50 / p99 | ${f(repeatServer.p50, 3)} / ${f(repeatServer.p99, 3)} ms |`,
   ...(unbatched ? [`| miss throughput at c=32: batching / no batching | ${f(missC32.rps)} / ${f(unbatched.rps)} req/s = ${f(missC32.rps / unbatched.rps, 2)}× |`] : []),
   `| HTTP floor: GET /healthz at c=32 (same server, same load generator, two rounds each after repeats at c=32) | ${f(httpFloorRps, 0)} req/s; repeats reach ${f(repeatOverHealthz, 2)}× of it |`,
+  ...(mainThreadUs
+    ? [
+        `| the server's main-thread CPU per request at c=32 (second round): a repeat / GET /healthz | ${f(mainThreadUs.repeat, 0)} / ${f(mainThreadUs.healthz, 0)} µs (/healthz costs ${f(mainThreadUs.healthzOverRepeat, 2)}× a repeat) |`,
+      ]
+    : []),
   ...(mixed ? [`| mixed traffic at c=32, repeat ratio ${repeatRatio} | ${f(mixed.rps)} req/s, p50 ${mixed.latencyMs.p50} ms |`] : []),
   `| ready after start: cold (embeds all exemplars) / warm | ${f(coldMs / 1000)} / ${f(warmMs / 1000)} s |`,
   `| RSS: idle / peak during cache-miss load at c=${concurrencies[concurrencies.length - 1]} / peak over every phase (misses and repeats at every concurrency) | ${result.rssMb.idle} / ${result.rssMb.peakMissAtTopConcurrency} / ${result.rssMb.peakUnderLoad} MB |`,

@@ -7,6 +7,8 @@ export interface BenchServer {
   /** ms from spawn to /readyz 200 */
   readyMs: number;
   rssMb(): number;
+  /** CPU ms the server's main thread (the task whose id is the pid) has used; null without Linux's /proc. */
+  mainThreadCpuMs(): number | null;
   stop(): Promise<void>;
 }
 
@@ -33,12 +35,26 @@ export async function startServer(port: number, env: Record<string, string>, nod
     base,
     readyMs,
     rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024,
+    mainThreadCpuMs: () => threadCpuMs(child.pid!, child.pid!),
     async stop() {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
       await exited;
     },
   };
+}
+
+/**
+ * utime + stime of one thread, from /proc/<pid>/task/<tid>/stat, in ms. Clock ticks are taken as 100 a second
+ * (USER_HZ, which Linux fixes at 100 for every architecture this runs on). Null where /proc is missing.
+ */
+function threadCpuMs(pid: number, tid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /** Queries from the dev set, used as realistic traffic (never as exemplars). */

@@ -80,9 +80,21 @@ describe("PGlite in its own thread", () => {
     expect(rowsOf(await handle.db.execute(sql`select id from t where id = 2`))).toEqual([]);
   });
 
+  it("never lets a statement sent as a transaction begins run inside it", async () => {
+    // The COPY's blob is read before it is sent; a transaction that began meanwhile must not take it in.
+    const copied = handle.copyRows!("t", ["id", "note"], "200,outside\n");
+    const rolledBack = handle.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into t values (201, 'inside')`);
+      throw new Error("roll back");
+    });
+    const queried = handle.db.execute(sql`insert into t values (202, 'outside too')`);
+    await Promise.all([copied, queried, rolledBack.catch(() => {})]);
+    expect(rowsOf(await handle.db.execute(sql`select id from t where id between 200 and 202 order by id`))).toEqual([{ id: 200 }, { id: 202 }]);
+  });
+
   it("bulk-loads CSV with COPY, all or nothing", async () => {
     await handle.copyRows!("t", ["id", "note"], '10,ten\n11,"eleven, with a comma"\n');
-    expect(rowsOf(await handle.db.execute(sql`select note from t where id >= 10 order by id`))).toEqual([{ note: "ten" }, { note: "eleven, with a comma" }]);
+    expect(rowsOf(await handle.db.execute(sql`select note from t where id between 10 and 12 order by id`))).toEqual([{ note: "ten" }, { note: "eleven, with a comma" }]);
     const err = await handle.copyRows!("t", ["id", "note"], "12,twelve\n10,ten again\n").catch((e: unknown) => e);
     expect(classifyDatabaseError(err)).toBe("unique_violation");
     expect(rowsOf(await handle.db.execute(sql`select id from t where id = 12`))).toEqual([]);

@@ -80,18 +80,56 @@ export class PgliteThread {
   }
 
   async query<T>(sql: string, params: unknown[] = [], options: QueryOptions = {}): Promise<Results<T>> {
-    await this.outsideTransactions();
-    return this.send<T>(sql, params, options);
+    const blobText = options.blob ? await options.blob.text() : undefined;
+    return this.outsideTransactions(() => this.send<T>(sql, params, options, blobText));
   }
 
-  async exec(sql: string): Promise<Results[]> {
-    await this.outsideTransactions();
-    return (await this.call({ op: "exec", sql })).results!;
+  exec(sql: string): Promise<Results[]> {
+    return this.outsideTransactions(async () => (await this.call({ op: "exec", sql })).results!);
   }
 
   /** BEGIN, fn, COMMIT; ROLLBACK when fn throws. Nothing else reaches the database meanwhile. */
-  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    await this.outsideTransactions();
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.outsideTransactions(() => this.runTransaction(fn));
+  }
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    const subscription = this.nextId++;
+    this.listeners.set(subscription, onNotify);
+    await this.outsideTransactions(() => this.call({ op: "listen", channel, subscription }));
+    return async () => {
+      this.listeners.delete(subscription);
+      await this.call({ op: "unlisten", subscription }).catch(() => {});
+    };
+  }
+
+  /** One full collection of the thread's heap once the calls before it are answered (start-up reads every exemplar's vector). */
+  async collectGarbage(): Promise<void> {
+    await this.call({ op: "collect-garbage" });
+  }
+
+  /** Closes the database once the calls before it are answered, then ends the thread. */
+  async close(): Promise<void> {
+    if (this.gone) return;
+    try {
+      await this.outsideTransactions(() => this.call({ op: "close" }));
+    } finally {
+      this.fail(new Error(CLOSED));
+      await this.worker.terminate();
+    }
+  }
+
+  /**
+   * Sends once no transaction is open. `send` must post synchronously: it runs in the same turn as the last
+   * check, so a transaction that begins meanwhile can never take the statement in (and roll it back with its own).
+   */
+  private async outsideTransactions<T>(send: () => Promise<T>): Promise<T> {
+    while (this.transactionEnds) await this.transactionEnds;
+    return send();
+  }
+
+  /** Opens the transaction (BEGIN posted in this turn, with transactionEnds set), runs fn, commits or rolls back. */
+  private async runTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     let end!: () => void;
     this.transactionEnds = new Promise((resolve) => (end = resolve));
     let closed = false;
@@ -99,7 +137,11 @@ export class PgliteThread {
       if (closed) throw new Error("the transaction is closed");
     };
     const tx = {
-      query: async <R>(sql: string, params?: unknown[], options?: QueryOptions) => (open(), this.send<R>(sql, params ?? [], options ?? {})),
+      query: async <R>(sql: string, params?: unknown[], options: QueryOptions = {}) => {
+        open();
+        const blobText = options.blob ? await options.blob.text() : undefined;
+        return this.send<R>(sql, params ?? [], options, blobText);
+      },
       exec: async (sql: string) => (open(), (await this.call({ op: "exec", sql })).results!),
       rollback: async () => {
         open();
@@ -125,44 +167,14 @@ export class PgliteThread {
     }
   }
 
-  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
-    await this.outsideTransactions();
-    const subscription = this.nextId++;
-    this.listeners.set(subscription, onNotify);
-    await this.call({ op: "listen", channel, subscription });
-    return async () => {
-      this.listeners.delete(subscription);
-      await this.call({ op: "unlisten", subscription }).catch(() => {});
-    };
-  }
-
-  /** One full collection of the thread's heap once the calls before it are answered (start-up reads every exemplar's vector). */
-  async collectGarbage(): Promise<void> {
-    await this.call({ op: "collect-garbage" });
-  }
-
-  /** Closes the database once the calls before it are answered, then ends the thread. */
-  async close(): Promise<void> {
-    if (this.gone) return;
-    await this.outsideTransactions();
-    try {
-      await this.call({ op: "close" });
-    } finally {
-      this.fail(new Error(CLOSED));
-      await this.worker.terminate();
-    }
-  }
-
-  private async outsideTransactions(): Promise<void> {
-    while (this.transactionEnds) await this.transactionEnds;
-  }
-
-  private async send<T>(sql: string, params: unknown[], options: QueryOptions): Promise<Results<T>> {
+  /** Posts the statement in this turn (no await before it) and parses the columns the caller has parsers for. */
+  private send<T>(sql: string, params: unknown[], options: QueryOptions, blobText?: string): Promise<Results<T>> {
     const textTypes = options.parsers ? Object.keys(options.parsers).map(Number) : [];
-    const blobText = options.blob ? await options.blob.text() : undefined;
-    const { result } = await this.call({ op: "query", sql, params, rowMode: options.rowMode, textTypes, ...(blobText === undefined ? {} : { blobText }) });
-    if (options.parsers) parseColumns(result!, options.parsers, options.rowMode ?? "object");
-    return result as Results<T>;
+    const { parsers, rowMode } = options;
+    return this.call({ op: "query", sql, params, rowMode, textTypes, ...(blobText === undefined ? {} : { blobText }) }).then(({ result }) => {
+      if (parsers) parseColumns(result!, parsers, rowMode ?? "object");
+      return result as Results<T>;
+    });
   }
 
   private call(request: Request): Promise<Answer> {
