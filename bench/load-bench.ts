@@ -155,24 +155,24 @@ for (const c of concurrencies) {
 // drifts between phases, and back-to-back pairs keep the ratio about the server.
 // Beside req/s, the server's main-thread CPU per request in the second pair: the main thread is what a repeat
 // saturates, and its cost per request moves far less with a shared machine's speed than throughput does.
-let healthzRequests = 0;
-const healthzRps = async () => {
+const healthz = async () => {
   const h = await autocannon({ url: `${server.base}/healthz`, connections: 32, duration: phaseS });
-  healthzRequests = h.requests.total;
-  return h.requests.total / ((h.finish.getTime() - h.start.getTime()) / 1000);
+  return { rps: h.requests.total / ((h.finish.getTime() - h.start.getTime()) / 1000), requests: h.requests.total };
 };
-const floorPairs: Array<{ repeat: number; healthz: number }> = [{ repeat: repeat.find((x) => x.concurrency === 32)!.rps, healthz: await healthzRps() }];
+const floorPairs: Array<{ repeat: number; healthz: number }> = [{ repeat: repeat.find((x) => x.concurrency === 32)!.rps, healthz: (await healthz()).rps }];
 const cpu0 = server.mainThreadCpuMs();
 const again = await load(server.base, 32, () => json(repeatSet[r++ % repeatSet.length]!), { duration: phaseS });
 const cpu1 = server.mainThreadCpuMs();
-floorPairs.push({ repeat: again.rps, healthz: await healthzRps() });
+const healthzAgain = await healthz();
 const cpu2 = server.mainThreadCpuMs();
+floorPairs.push({ repeat: again.rps, healthz: healthzAgain.rps });
 /** µs of the server's main thread per request at c=32: a repeat, GET /healthz, and the second over the first. */
-const mainThreadUs =
-  cpu0 === null || cpu1 === null || cpu2 === null
-    ? null
-    : { repeat: ((cpu1 - cpu0) * 1000) / again.requests, healthz: ((cpu2 - cpu1) * 1000) / healthzRequests, healthzOverRepeat: 0 };
-if (mainThreadUs) mainThreadUs.healthzOverRepeat = mainThreadUs.healthz / mainThreadUs.repeat;
+const mainThreadUs = (() => {
+  if (cpu0 === null || cpu1 === null || cpu2 === null) return null;
+  const repeatUs = ((cpu1 - cpu0) * 1000) / again.requests;
+  const healthzUs = ((cpu2 - cpu1) * 1000) / healthzAgain.requests;
+  return { repeat: repeatUs, healthz: healthzUs, healthzOverRepeat: healthzUs / repeatUs };
+})();
 const httpFloorRps = floorPairs.reduce((a, p) => a + p.healthz, 0) / floorPairs.length;
 const repeatOverHealthz = floorPairs.reduce((a, p) => a + p.repeat, 0) / floorPairs.reduce((a, p) => a + p.healthz, 0);
 console.log(`GET /healthz c=32: ${floorPairs.map((p) => p.healthz.toFixed(0)).join(" / ")} req/s; repeats at c=32 ${repeatOverHealthz.toFixed(2)}× of it`);

@@ -35,7 +35,7 @@ export async function startServer(port: number, env: Record<string, string>, nod
     base,
     readyMs,
     rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024,
-    mainThreadCpuMs: () => threadCpuMs(child.pid!, child.pid!),
+    mainThreadCpuMs: () => mainThreadCpuMs(child.pid!),
     async stop() {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
@@ -45,12 +45,13 @@ export async function startServer(port: number, env: Record<string, string>, nod
 }
 
 /**
- * utime + stime of one thread, from /proc/<pid>/task/<tid>/stat, in ms. Clock ticks are taken as 100 a second
- * (USER_HZ, which Linux fixes at 100 for every architecture this runs on). Null where /proc is missing.
+ * utime + stime of a process's main thread (the task whose id is the pid), from /proc/<pid>/task/<pid>/stat, in ms.
+ * Clock ticks are taken as 100 a second (USER_HZ, which Linux fixes at 100 for every architecture this runs on).
+ * Null where /proc is missing.
  */
-function threadCpuMs(pid: number, tid: number): number | null {
+function mainThreadCpuMs(pid: number): number | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return null;

@@ -59,7 +59,7 @@ export interface DecisionContext {
   /** The index this decision uses, captured once so every step sees the same revision. */
   index: ExemplarIndex | null;
   revision: number;
-  /** sha256 of the normalised text, once a cache step needed it. */
+  /** sha256 of the normalised text (the normalize step sets it; later steps fall back to computing it). */
   textHash?: string;
   /** Decision-cache key (a hash of the embedding), once known. */
   key?: string;

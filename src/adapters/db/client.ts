@@ -33,9 +33,10 @@ export interface DatabaseHandle {
   /**
    * PGlite only: bulk-loads CSV rows (db/csv.ts) with COPY. PGlite runs in
    * this process (in a thread of its own), so its inserts cost this
-   * machine's CPU; COPY costs about a third of the cheapest INSERT. One statement, all or nothing. `table` and
-   * `columns` are identifiers from code, never input. (PostgreSQL does insert
-   * work in its own process; postgres.js also loses COPY errors, so it is not offered there.)
+   * machine's CPU; COPY costs about a third of the cheapest INSERT. One
+   * statement, all or nothing. `table` and `columns` are identifiers from
+   * code, never input. (PostgreSQL does insert work in its own process;
+   * postgres.js also loses COPY errors, so it is not offered there.)
    */
   copyRows?(table: string, columns: readonly string[], csv: string): Promise<void>;
   /** PGlite only: collects its thread's garbage (what start-up left); PostgreSQL keeps none in this process. */
@@ -135,7 +136,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
       return unsubscribe;
     },
     async copyRows(table, columns, csv) {
-      await client.query(`COPY "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([csv]) });
+      await client.copyFrom(`COPY "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`, csv);
     },
     collectGarbage: () => client.collectGarbage(),
     close: () => client.close(),

@@ -80,8 +80,13 @@ export class PgliteThread {
   }
 
   async query<T>(sql: string, params: unknown[] = [], options: QueryOptions = {}): Promise<Results<T>> {
-    const blobText = options.blob ? await options.blob.text() : undefined;
+    const blobText = await blobTextOf(options);
     return this.outsideTransactions(() => this.send<T>(sql, params, options, blobText));
+  }
+
+  /** A `COPY … FROM '/dev/blob'` of `text`, sent as text: no Blob is built on this side only to be read back. */
+  async copyFrom(sql: string, text: string): Promise<void> {
+    await this.outsideTransactions(() => this.send(sql, [], {}, text));
   }
 
   exec(sql: string): Promise<Results[]> {
@@ -139,8 +144,7 @@ export class PgliteThread {
     const tx = {
       query: async <R>(sql: string, params?: unknown[], options: QueryOptions = {}) => {
         open();
-        const blobText = options.blob ? await options.blob.text() : undefined;
-        return this.send<R>(sql, params ?? [], options, blobText);
+        return this.send<R>(sql, params ?? [], options, await blobTextOf(options));
       },
       exec: async (sql: string) => (open(), (await this.call({ op: "exec", sql })).results!),
       rollback: async () => {
@@ -193,6 +197,11 @@ export class PgliteThread {
     this.waiting.clear();
     this.listeners.clear();
   }
+}
+
+/** A blob a query reads from (COPY FROM '/dev/blob'), as the text that crosses to the thread. */
+async function blobTextOf(options: QueryOptions): Promise<string | undefined> {
+  return options.blob ? await options.blob.text() : undefined;
 }
 
 /** Applies the caller's parsers to the columns the thread left as text. */
