@@ -79,6 +79,16 @@ async function serverTimings(url: string, bodies: string[]): Promise<number[]> {
   return totals;
 }
 
+/** Waits until the server used under one clock tick of CPU over 50 ms (at most a second). */
+async function serverIdle(s: BenchServer): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const before = s.cpuMs();
+    await new Promise((r) => setTimeout(r, 50));
+    const after = s.cpuMs();
+    if (!before || !after || after.all - before.all <= 10) return;
+  }
+}
+
 const missAmount = (c: number) => (c === 1 ? (small ? 60 : 120) : Math.min(800, c * (small ? 10 : 25)));
 const json = (query: string) => JSON.stringify({ query });
 const dataDir = mkdtempSync(path.join(tmpdir(), "tierline-load-"));
@@ -99,8 +109,9 @@ const modelId = (
 ).model;
 void modelId;
 
-// Steady state, for the service and the floor alike: 30 misses first (JIT, the worker's first passes), not measured.
-for (const q of Array.from({ length: 30 }, uniqueQuery)) await fetch(`${server.base}/route`, { method: "POST", headers: { "content-type": "application/json" }, body: json(q) });
+// Steady state, for the service and the floor alike: 200 misses first (the worker's first passes, and JIT: after
+// 30, the service's compiler threads were still busy and slowed the floor's passes measured beside it), not measured.
+for (const q of Array.from({ length: 200 }, uniqueQuery)) await fetch(`${server.base}/route`, { method: "POST", headers: { "content-type": "application/json" }, body: json(q) });
 // The floor: the configured model, in this process, on the same c=1 queries (normalised and cut as the router
 // does). Measured in alternating blocks with the service's misses (the service idle meanwhile), so a machine
 // whose speed drifts during the run moves both sides of the ratio alike.
@@ -111,16 +122,40 @@ const c1Queries = Array.from({ length: small ? 60 : 100 }, uniqueQuery);
 const texts = c1Queries.map((q) => normalizeQuery(q).slice(0, encoder.maxInputChars));
 const serverTotals: number[] = [];
 const single: number[] = [];
+// CPU per miss beside the times: the service's threads from /proc over the whole alternation (it idles during
+// the floor's blocks), this process's over the floor's passes. On a box with few cores a miss's CPU outside the
+// model competes with the model's own threads, which is why the service's pass is slower than the floor's.
+const serverCpu0 = server.cpuMs();
+let floorCpuUs = 0;
 for (let from = 0; from < c1Queries.length; from += 20) {
   serverTotals.push(...(await serverTimings(server.base, c1Queries.slice(from, from + 20).map(json))));
+  // The service's work after its answers (write-behind flushes, compiling) must not share the cores with the floor.
+  await serverIdle(server);
+  const cpu = process.cpuUsage();
   for (const t of texts.slice(from, from + 20)) {
     const s = performance.now();
     await encoder.embed([t]);
     single.push(performance.now() - s);
   }
+  const used = process.cpuUsage(cpu);
+  floorCpuUs += used.user + used.system;
 }
+const serverCpu1 = server.cpuMs();
 const missServerC1 = summarize(serverTotals);
 const floor = summarize(single);
+/** CPU ms per cache miss at c=1: the service over all its threads and its main thread alone, and the model alone per pass. */
+const missCpuMs =
+  serverCpu0 && serverCpu1
+    ? {
+        service: (serverCpu1.all - serverCpu0.all) / c1Queries.length,
+        serviceMain: (serverCpu1.main - serverCpu0.main) / c1Queries.length,
+        floor: floorCpuUs / 1000 / c1Queries.length,
+      }
+    : null;
+if (missCpuMs)
+  console.log(
+    `CPU per miss at c=1: the service ${missCpuMs.service.toFixed(1)} ms over its threads (main thread ${missCpuMs.serviceMain.toFixed(1)} ms), the model alone ${missCpuMs.floor.toFixed(1)} ms a pass, on ${cpus().length} cores`,
+  );
 const miss: LoadResult[] = [];
 let peakRssMb = idleRssMb;
 /** Peak RSS while cache-miss traffic ran at the highest concurrency (the issue's "under load at concurrency 64"). */
@@ -214,6 +249,7 @@ const result = {
   floor: { singleMs: floor, batch32Rps: floorBatchRps },
   miss,
   missServerC1,
+  missCpuMs,
   repeat,
   repeatServer,
   httpFloorC32Rps: httpFloorRps,
@@ -252,6 +288,11 @@ const md = [
   `| floor: model alone, one query, p50 / p99 | ${f(floor.p50, 2)} / ${f(floor.p99, 2)} ms |`,
   `| floor: model alone, batches of 32 | ${f(floorBatchRps)} queries/s |`,
   `| cache miss at c=1, p50 client / server (timings.totalMs) | ${missC1.latencyMs.p50} / ${f(missServerC1.p50, 2)} ms → ${f(result.ratios.missC1P50OverFloorP50, 2)}× / ${f(result.ratios.missServerC1P50OverFloorP50, 2)}× the floor |`,
+  ...(missCpuMs
+    ? [
+        `| CPU per cache miss at c=1: the service over all its threads (its main thread) / the model alone, per pass | ${f(missCpuMs.service)} (${f(missCpuMs.serviceMain)}) / ${f(missCpuMs.floor)} ms, on ${result.machine.cpus} cores |`,
+      ]
+    : []),
   `| repeat, server-side p50 / p99 | ${f(repeatServer.p50, 3)} / ${f(repeatServer.p99, 3)} ms |`,
   ...(unbatched ? [`| miss throughput at c=32: batching / no batching | ${f(missC32.rps)} / ${f(unbatched.rps)} req/s = ${f(missC32.rps / unbatched.rps, 2)}× |`] : []),
   `| HTTP floor: GET /healthz at c=32 (same server, same load generator, two rounds each after repeats at c=32) | ${f(httpFloorRps, 0)} req/s; repeats reach ${f(repeatOverHealthz, 2)}× of it |`,

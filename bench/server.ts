@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface BenchServer {
   child: ChildProcess;
@@ -9,6 +9,8 @@ export interface BenchServer {
   rssMb(): number;
   /** CPU ms the server's main thread (the task whose id is the pid) has used; null without Linux's /proc. */
   mainThreadCpuMs(): number | null;
+  /** CPU ms the server has used: its main thread and all its threads together (model, database, GC, libuv); null without /proc. */
+  cpuMs(): ThreadCpu | null;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startServer(port: number, env: Record<string, string>, nod
     readyMs,
     rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024,
     mainThreadCpuMs: () => mainThreadCpuMs(child.pid!),
+    cpuMs: () => processCpuMs(child.pid!),
     async stop() {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
@@ -51,11 +54,30 @@ export async function startServer(port: number, env: Record<string, string>, nod
  */
 function mainThreadCpuMs(pid: number): number | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return taskCpuMs(pid, pid);
   } catch {
     return null;
   }
+}
+
+export interface ThreadCpu {
+  main: number;
+  all: number;
+}
+
+/** The main thread's and the whole process's CPU ms (a thread that exited meanwhile is missed: the server keeps its threads). */
+function processCpuMs(pid: number): ThreadCpu | null {
+  try {
+    const all = readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => sum + taskCpuMs(pid, Number(tid)), 0);
+    return { main: taskCpuMs(pid, pid), all };
+  } catch {
+    return null;
+  }
+}
+
+function taskCpuMs(pid: number, tid: number): number {
+  const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Queries from the dev set, used as realistic traffic (never as exemplars). */
