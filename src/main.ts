@@ -33,7 +33,18 @@ async function main(): Promise<void> {
   // here is reported by the model's start-up step, which asks again.
   const encoder = new WorkerEncoder(config);
   encoder.load().catch(() => {});
-  const deps = await buildDeps(config, { secrets, logger, encoder });
+  let deps;
+  try {
+    deps = await buildDeps(config, { secrets, logger, encoder });
+  } catch (err) {
+    // A file the configuration names and the service cannot read (most often: started from another directory,
+    // so a relative path points nowhere) is an operator's mistake: one line and exit 1, not an unhandled rejection.
+    logger.fatal({ err }, "start-up failed");
+    process.stderr.write(`${startupFailure(err)}\n`);
+    // The model may still be loading in its thread; ending it mid-load would abort the process (SIGABRT).
+    await encoder.close().catch(() => {});
+    process.exit(1);
+  }
   const { lifecycle } = deps;
   const app = createApp(deps);
 
@@ -88,6 +99,13 @@ async function main(): Promise<void> {
   logger.info({ ms: Math.round(performance.now() - started), exemplars: deps.index.get()?.size }, "ready");
   // A configured tier the decision rule can never choose is a configuration that cannot save what it promises.
   for (const u of deps.router.unreachableTiers()) logger.warn({ tier: u.tier }, `tier "${u.tier}" is unreachable: ${u.why}`);
+}
+
+/** One line for stderr: what failed and, for a file not found, where relative paths were looked up. */
+function startupFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const hint = /ENOENT/.test(message) ? ` (relative paths in the configuration are read from the working directory, ${process.cwd()})` : "";
+  return `tierline: cannot start: ${message}${hint}`;
 }
 
 void main();

@@ -46,6 +46,25 @@ describe("one-line errors for operator mistakes", () => {
     expect(stderr).not.toMatch(stackTrace);
   });
 
+  it("the service started from another directory: names the file it cannot read and where relative paths were looked up, exits 1", async () => {
+    // No tierline.config.json there, so the defaults' relative paths (models/, exemplars/) point into that directory.
+    const elsewhere = mkdtempSync(path.join(tmpdir(), "tierline-elsewhere-"));
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [path.join(repoRoot, "dist/main.js")],
+        { cwd: elsewhere, env: env({ PORT: "0", HOST: "127.0.0.1", TIERLINE_DATA_DIR: path.join(dir, "elsewhere-data"), LOG_LEVEL: "silent" }), timeout: 60_000 },
+        (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+      ),
+    );
+    rmSync(elsewhere, { recursive: true, force: true });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      `tierline: cannot start: routing.secondStage.modelFile: cannot read ${path.join(elsewhere, "models/second-stage.json")} (ENOENT: no such file or directory, open '${path.join(elsewhere, "models/second-stage.json")}') (relative paths in the configuration are read from the working directory, ${elsewhere})`,
+    ]);
+    expect(result.stderr).not.toMatch(stackTrace);
+  });
+
   it("npm run calibrate with an argument it cannot parse: the problem and the usage, exit 2", async () => {
     for (const args of [["--bogus"], ["--target-quality"]]) {
       const { code, stderr } = await run(["--import", "tsx", "eval/calibrate.ts", ...args], env({ TIERLINE_DATA_DIR: path.join(dir, "data") }));
