@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -17,6 +17,21 @@ describe("parseConfig", () => {
     expect(fallbackTierOf(c)).toBe("premium");
     expect(c.embedding.provider).toBe("use-onnx");
     expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it("defaults to the shipped configuration's routing values, so a config file that leaves them out routes as the shipped one", () => {
+    const shipped = JSON.parse(readFileSync("tierline.config.json", "utf8")) as { routing: Record<string, unknown> };
+    const model = JSON.parse(readFileSync("models/second-stage.json", "utf8")) as { training: { ood: unknown } };
+    const { k, margin, minSimilarity, strategy, ood } = parseConfig({}).routing;
+    expect({ k, margin, minSimilarity, strategy, ood }).toEqual({
+      k: shipped.routing.k,
+      margin: shipped.routing.margin,
+      minSimilarity: shipped.routing.minSimilarity,
+      strategy: shipped.routing.strategy,
+      ood: shipped.routing.ood,
+    });
+    // The guard's thresholds are the ones the shipped second stage was calibrated with.
+    expect(ood).toEqual(model.training.ood);
   });
 
   it("applies env overrides over the file", () => {

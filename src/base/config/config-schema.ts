@@ -78,8 +78,8 @@ export const configSchema = z
         ood: z
           .object({
             enabled: z.boolean().default(true),
-            minNearest: z.number().min(-1).max(1).default(0.3702),
-            minMeanSimilarity: z.number().min(-1).max(1).default(0.3355),
+            minNearest: z.number().min(-1).max(1).default(0.3597),
+            minMeanSimilarity: z.number().min(-1).max(1).default(0.3279),
             k: z.number().int().min(1).max(100).default(7),
           })
           .strict()
