@@ -62,6 +62,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       statementTimeoutMs,
       idleInTransactionTimeoutMs,
       connectTimeoutSeconds,
+      logger,
     }));
   const rawEncoder = overrides.encoder ?? new WorkerEncoder(config);
   const tierNames = config.tiers.map((t) => t.name);

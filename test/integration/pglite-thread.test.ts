@@ -146,7 +146,7 @@ describe("PGlite thread lifecycle", () => {
     await handle.close();
   });
 
-  it("fails the calls in flight and every later one when its thread dies", async () => {
+  it("in memory, fails the calls in flight and every later one when its thread dies (there is nothing to reopen)", async () => {
     const thread = await PgliteThread.open({ dataDir: "memory", postgresqlconf: [] });
     const inFlight = thread.query("select count(*) from generate_series(1, 5000000)");
     // The thread is private; ending it from outside stands in for a crash of the WASM runtime.
@@ -154,5 +154,76 @@ describe("PGlite thread lifecycle", () => {
     await expect(inFlight).rejects.toThrow(/PGlite is closed: its thread exited/);
     const later = await thread.query("select 1").catch((e: unknown) => e);
     expect(classifyDatabaseError(later)).toBe("unavailable");
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(classifyDatabaseError(await thread.query("select 1").catch((e: unknown) => e))).toBe("unavailable");
+    await thread.close();
+  });
+
+  it("reopens its data dir when its thread dies: a lost database meanwhile, then what was committed, its subscriptions renewed", async () => {
+    const events: string[] = [];
+    const thread = await PgliteThread.open(
+      { dataDir: path.join(dir, "reopened"), postgresqlconf: [] },
+      { onDeath: () => events.push("death"), onReopened: () => events.push("reopened") },
+    );
+    try {
+      await thread.exec("create table r (v int)");
+      await thread.exec("insert into r values (1)");
+      const heard: string[] = [];
+      let reconnects = 0;
+      await thread.listen(
+        "reopen_test",
+        (payload) => heard.push(payload),
+        () => reconnects++,
+      );
+      const uncommitted = thread.exec("insert into r select g from generate_series(2, 3000000) g").catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 200));
+      await killThread(thread);
+      expect(classifyDatabaseError(await uncommitted)).toBe("unavailable");
+      expect(classifyDatabaseError(await thread.query("select 1").catch((e: unknown) => e))).toBe("unavailable");
+
+      await eventually(() => thread.query("select 1"));
+      expect(events).toEqual(["death", "reopened"]);
+      expect(reconnects).toBe(1);
+      expect((await thread.query<{ n: number }>("select count(*)::int as n, max(v) as top from r")).rows).toEqual([{ n: 1, top: 1 }]);
+      await thread.exec("select pg_notify('reopen_test', 'after')");
+      await thread.query("select 1");
+      expect(heard).toEqual(["after"]);
+
+      // A second death is survived too.
+      await killThread(thread);
+      await eventually(() => thread.query("select 1"));
+      expect(events).toEqual(["death", "reopened", "death", "reopened"]);
+    } finally {
+      await thread.close();
+    }
+    expect(classifyDatabaseError(await thread.query("select 1").catch((e: unknown) => e))).toBe("unavailable");
+  });
+
+  it("stops reopening for good once closed", async () => {
+    const events: string[] = [];
+    const thread = await PgliteThread.open({ dataDir: path.join(dir, "closed-while-dead"), postgresqlconf: [] }, { onReopened: () => events.push("reopened") });
+    await killThread(thread);
+    await thread.close();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(events).toEqual([]);
+    expect(classifyDatabaseError(await thread.query("select 1").catch((e: unknown) => e))).toBe("unavailable");
   });
 });
+
+/** The thread is private; ending it from outside stands in for a crash of the WASM runtime. */
+async function killThread(thread: PgliteThread): Promise<void> {
+  await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+}
+
+/** Retries `attempt` until it resolves (20 s at most). */
+async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

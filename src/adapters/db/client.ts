@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import type { Logger } from "pino";
 import postgres from "postgres";
 import { PgliteThread } from "./pglite-thread.js";
 import * as schema from "./schema.js";
@@ -55,11 +56,13 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   idleInTransactionTimeoutMs?: number;
   connectTimeoutSeconds?: number;
+  /** PGlite only: where the embedded database's thread reports dying and being reopened. */
+  logger?: Pick<Logger, "info" | "error">;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) return openPostgres(options.url, options);
-  return openPglite(options.dataDir ?? "memory");
+  return openPglite(options.dataDir ?? "memory", options.logger);
 }
 
 /**
@@ -117,11 +120,18 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
   };
 }
 
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string, logger?: Pick<Logger, "info" | "error">): Promise<DatabaseHandle> {
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
   // PGlite's default 128 MB of shared buffers costs ~90 MB of RSS; the tables here are small
   // and the request path never reads them.
-  const client = await PgliteThread.open({ dataDir, postgresqlconf: ["shared_buffers=16MB"] });
+  const client = await PgliteThread.open(
+    { dataDir, postgresqlconf: ["shared_buffers=16MB"] },
+    {
+      onDeath: (err) => logger?.error({ err }, "the embedded database's thread died; reopening its data directory"),
+      onReopened: () => logger?.info("the embedded database is open again"),
+      onReopenFailed: (err, retryInMs) => logger?.error({ err, retryInMs }, "reopening the embedded database failed"),
+    },
+  );
   // drizzle's PGlite driver calls query() and transaction(), which PgliteThread gives as PGlite does.
   const db = drizzlePglite(client as unknown as PGlite, { schema }) as unknown as Database;
   return {
@@ -130,8 +140,8 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     ping: (timeoutMs = 2000) => withTimeout(db.execute(sql`select 1`), timeoutMs, "database ping"),
     withAdvisoryLock: (_key, fn) => fn(),
     async listen(channel, onNotify, onConnect) {
-      // One process: notifications only ever come from this same instance.
-      const unsubscribe = await client.listen(channel, onNotify);
+      // One process: notifications only ever come from this same instance; onConnect again after its thread is reopened.
+      const unsubscribe = await client.listen(channel, onNotify, onConnect);
       onConnect?.();
       return unsubscribe;
     },
