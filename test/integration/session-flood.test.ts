@@ -47,16 +47,23 @@ describe.each(databaseTargets())("a flood of new sessions on $name", (target) =>
 
   it(`${SESSIONS} new sessions at once: every floor stored, in a few statements, and the store's health in /metrics`, async () => {
     const before = { ...counts };
+    const passesBefore = metric((await call(service.app, "GET", "/metrics")).body as string, "tierline_embedding_batch_size_count");
     const answers = await Promise.all(Array.from({ length: SESSIONS }, (_, i) => service.route({ query: "What is the capital city of Peru?", sessionId: `flood-${i}` })));
     expect(answers.every((r) => r.status === 200)).toBe(true);
     await service.deps.sessions.settled();
     const stored = await database.db.select({ n: sql<number>`count(*)::int` }).from(routingSessions);
     expect(stored[0]!.n).toBe(SESSIONS);
-    // One lookup per session and one write per session before; now a batch each, 500 rows to a write.
-    expect(counts.reads - before.reads).toBeLessThanOrEqual(SESSIONS / 10);
+    // One lookup per session and one write per session before; now a batch each, 500 rows to a write. The floors
+    // are looked up once a request's vector is back, and the model answers in micro-batches: the requests of one
+    // pass go on in the same turn, so each pass starts at most one read, and a read in flight gathers the keys of
+    // the passes that end meanwhile. How many passes share a read depends on the machine's speed (12-13 reads of
+    // 26 passes here when idle, 17-22 beside other test files), so the bound is one read per pass, and a quarter of
+    // the sessions at most (one per session is what batching removed).
+    const text = (await call(service.app, "GET", "/metrics")).body as string;
+    const passes = metric(text, "tierline_embedding_batch_size_count") - passesBefore;
+    expect(counts.reads - before.reads).toBeLessThanOrEqual(Math.min(passes, SESSIONS / 4));
     expect(counts.writes - before.writes).toBeLessThanOrEqual(SESSIONS / 10);
 
-    const text = (await call(service.app, "GET", "/metrics")).body as string;
     expect(metric(text, "tierline_sessions_held")).toBe(SESSIONS);
     expect(metric(text, "tierline_session_pending", { kind: "write" })).toBe(0);
     expect(metric(text, "tierline_session_dropped_total", { kind: "write" })).toBe(0);
