@@ -149,8 +149,7 @@ describe("PGlite thread lifecycle", () => {
   it("in memory, fails the calls in flight and every later one when its thread dies (there is nothing to reopen)", async () => {
     const thread = await PgliteThread.open({ dataDir: "memory", postgresqlconf: [] });
     const inFlight = thread.query("select count(*) from generate_series(1, 5000000)");
-    // The thread is private; ending it from outside stands in for a crash of the WASM runtime.
-    await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await killThread(thread);
     await expect(inFlight).rejects.toThrow(/PGlite is closed: its thread exited/);
     const later = await thread.query("select 1").catch((e: unknown) => e);
     expect(classifyDatabaseError(later)).toBe("unavailable");
@@ -212,7 +211,7 @@ describe("PGlite thread lifecycle", () => {
 
 /** The thread is private; ending it from outside stands in for a crash of the WASM runtime. */
 async function killThread(thread: PgliteThread): Promise<void> {
-  await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  await (thread as unknown as { link: { worker: { terminate(): Promise<number> } } }).link.worker.terminate();
 }
 
 /** Retries `attempt` until it resolves (20 s at most). */

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite, type Results } from "@electric-sql/pglite";
 import { collectGarbage } from "../../base/util/collect-garbage.js";
-import type { HostInit, HostReply, HostRequest, SerializedError } from "./pglite-thread.js";
+import type { HostInit, HostReply, HostRequest, SerializedError } from "./pglite-link.js";
 
 /**
  * The worker thread's side of PgliteThread: the embedded PostgreSQL, opened
