@@ -143,6 +143,10 @@ describe.each(databaseTargets())("tracing on $name", (target) => {
     expect(second.attributes).toMatchObject({ "tierline.upstream.id": `${tier}/1`, "tierline.upstream.outcome": "ok", "http.response.status_code": 200 });
     expect(second.status.code).not.toBe(SpanStatusCode.ERROR);
     expect(res.headers.get("x-tierline-attempts")).toBe(`${tier}/0=server_error:500, ${tier}/1=ok`);
+    // Each upstream joined the trace under its own attempt's span.
+    const traceparent = (s: ReadableSpan) => `00-${s.spanContext().traceId}-${s.spanContext().spanId}-01`;
+    expect(failing.requests.at(-1)!.headers.traceparent).toBe(traceparent(first));
+    expect(answering.requests.at(-1)!.headers.traceparent).toBe(traceparent(second));
   });
 
   it("writes the attempt log in a db flush span of its own", async () => {

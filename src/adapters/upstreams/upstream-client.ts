@@ -1,3 +1,4 @@
+import { context, propagation } from "@opentelemetry/api";
 import { redactBytes, StreamRedactor } from "../../base/config/redact.js";
 import type { AnswerFacts } from "./answer-facts.js";
 import type { AnswerReader } from "./answer-reader.js";
@@ -137,6 +138,9 @@ async function callUpstream(deps: UpstreamCallerDeps, upstream: Upstream, payloa
       "user-agent": "tierline-gateway",
     };
     if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
+    // The attempt's span (chain.ts) is the active context, so the upstream joins the caller's trace (W3C
+    // traceparent). With tracing off no propagator is registered, and nothing is added.
+    propagation.inject(context.active(), headers);
     const res = await exchange.send(upstream.url, payload, headers, deps.agents);
     const status = res.statusCode ?? 0;
     const contentType = res.headers["content-type"] ?? "application/json";
