@@ -7,9 +7,10 @@ export interface BenchServer {
   /** ms from spawn to /readyz 200 */
   readyMs: number;
   rssMb(): number;
-  /** CPU ms the server's main thread (the task whose id is the pid) has used; null without Linux's /proc. */
-  mainThreadCpuMs(): number | null;
-  /** CPU ms the server has used: its main thread and all its threads together (model, database, GC, libuv); null without /proc. */
+  /**
+   * CPU ms the server has used: its main thread (the task whose id is the pid) and all its threads together
+   * (model, database, GC, libuv); null without Linux's /proc.
+   */
   cpuMs(): ThreadCpu | null;
   stop(): Promise<void>;
 }
@@ -37,7 +38,6 @@ export async function startServer(port: number, env: Record<string, string>, nod
     base,
     readyMs,
     rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024,
-    mainThreadCpuMs: () => mainThreadCpuMs(child.pid!),
     cpuMs: () => processCpuMs(child.pid!),
     async stop() {
       const exited = new Promise((r) => child.once("exit", r));
@@ -47,37 +47,35 @@ export async function startServer(port: number, env: Record<string, string>, nod
   };
 }
 
-/**
- * utime + stime of a process's main thread (the task whose id is the pid), from /proc/<pid>/task/<pid>/stat, in ms.
- * Clock ticks are taken as 100 a second (USER_HZ, which Linux fixes at 100 for every architecture this runs on).
- * Null where /proc is missing.
- */
-function mainThreadCpuMs(pid: number): number | null {
-  try {
-    return taskCpuMs(pid, pid);
-  } catch {
-    return null;
-  }
-}
-
 export interface ThreadCpu {
   main: number;
   all: number;
 }
 
-/** The main thread's and the whole process's CPU ms (a thread that exited meanwhile is missed: the server keeps its threads). */
+/** The main thread's and the whole process's CPU ms; a thread that exits between the listing and its read is left out. */
 function processCpuMs(pid: number): ThreadCpu | null {
+  let tids: string[];
   try {
-    const all = readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => sum + taskCpuMs(pid, Number(tid)), 0);
-    return { main: taskCpuMs(pid, pid), all };
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
     return null;
   }
+  const main = taskCpuMs(pid, pid);
+  if (main === null) return null;
+  return { main, all: tids.reduce((sum, tid) => sum + (taskCpuMs(pid, Number(tid)) ?? 0), 0) };
 }
 
-function taskCpuMs(pid: number, tid: number): number {
-  const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+/**
+ * utime + stime of one thread, from /proc/<pid>/task/<tid>/stat, in ms; null once it is gone. Clock ticks are
+ * taken as 100 a second (USER_HZ, which Linux fixes at 100 for every architecture this runs on).
+ */
+function taskCpuMs(pid: number, tid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /** Queries from the dev set, used as realistic traffic (never as exemplars). */
